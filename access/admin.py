@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Organisation, OrganisationMembership, RoleAssignment, User
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = OrganisationMembership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "email", "affiliation", "is_active"]
+    list_filter = ["is_active", "is_staff", "role_assignments__role"]
+    search_fields = ["username", "full_name", "email"]
+    ordering = ["full_name"]
+    inlines = [RoleAssignmentInline, MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Person", {"fields": ("full_name", "email", "affiliation")}),
+        (
+            "Status",
+            {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")},
+        ),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "email", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "sector", "has_health_service_functions"]
+    list_filter = ["kind", "has_health_service_functions"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from rest_framework import serializers
+
+from access.models import Organisation, OrganisationMembership, User
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "ror_id",
+            "sector",
+            "has_health_service_functions",
+            "website",
+        ]
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    """How a person appears on other people's screens: no email, no roles."""
+
+    class Meta:
+        model = User
+        fields = ["id", "full_name"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSerializer(read_only=True)
+
+    class Meta:
+        model = OrganisationMembership
+        fields = ["organisation", "capacity"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    affiliation = OrganisationSerializer(read_only=True)
+    roles = serializers.SerializerMethodField()
+    memberships = MembershipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "full_name", "affiliation", "roles", "memberships"]
+        read_only_fields = ["id", "username", "email", "roles", "memberships", "affiliation"]
+
+    def get_roles(self, user: User) -> list[str]:
+        return sorted(user.role_names)
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    login = serializers.CharField(help_text="Username or email address")
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs: dict) -> dict:
+        user = authenticate(
+            self.context.get("request"), username=attrs["login"], password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {"login": ["No active account matches this login and password."]}
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

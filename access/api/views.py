@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from access.models import Organisation
+
+from .serializers import (
+    MeSerializer,
+    OrganisationSerializer,
+    TokenLoginSerializer,
+    TokenSerializer,
+)
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    """The logged-in user: who they are, their roles and the organisations they act for."""
+
+    serializer_class = MeSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        user = self.request.user
+        return (
+            type(user)
+            .objects.select_related("affiliation")
+            .prefetch_related("memberships__organisation", "role_assignments")
+            .get(pk=user.pk)
+        )
+
+
+class TokenLoginView(APIView):
+    """Exchange a login (username or email) and password for an API token."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=TokenLoginSerializer, responses=TokenSerializer)
+    def post(self, request):
+        serializer = TokenLoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Research institutions and data-providing bodies. Public, like the catalogue."""
+
+    queryset = Organisation.objects.all()
+    serializer_class = OrganisationSerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "slug"
+    filterset_fields = ["kind", "has_health_service_functions"]
+    search_fields = ["name"]
+    ordering_fields = ["name"]

@@ -1,0 +1,162 @@
+"""People, organisations and roles.
+
+Global roles (researcher, analyst, reviewer, panel member, data owner, ops) are rows of
+``RoleAssignment``. What a role may do *to a particular object* never comes from permission rows:
+it comes from our own relations (organisation membership in a data-owner capacity, named analyst
+of a dataset, panel membership, project membership), read by ``access.policy``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    RESEARCHER = "researcher", "Researcher"
+    ANALYST = "analyst", "Data analyst"
+    REVIEWER = "reviewer", "Governance reviewer"
+    PANEL_MEMBER = "panel_member", "Panel member"
+    DATA_OWNER = "data_owner", "Data owner"
+    OPS = "ops", "Operations"
+    ACCREDITATION_OFFICER = "accreditation_officer", "Accreditation officer"
+
+
+class TreUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Log in by email (case-insensitive) or by username. An address is tried as an email
+        # first; usernames are looked up exactly, as Django does.
+        if username and "@" in username:
+            try:
+                return self.get(email__iexact=username.strip())
+            except self.model.DoesNotExist:
+                pass
+        return self.get(username=username)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        RESEARCH = "research", "Research institution"
+        DATA_PROVIDER = "data_provider", "Data-providing body"
+        BOTH = "both", "Research institution and data provider"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ror_id = models.CharField(
+        "ROR identifier", max_length=40, blank=True, help_text="Research Organization Registry id"
+    )
+    sector = models.CharField(max_length=80, blank=True, help_text="e.g. academic, NHS, government")
+    has_health_service_functions = models.BooleanField(
+        default=False,
+        help_text=(
+            "Bodies with health or adult social care functions cannot share data under the "
+            "Digital Economy Act research power."
+        ),
+    )
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def provides_data(self) -> bool:
+        return self.kind in {self.Kind.DATA_PROVIDER, self.Kind.BOTH}
+
+
+class User(AbstractUser):
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    affiliation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="affiliated_users",
+    )
+    # first_name/last_name from AbstractUser are unused: people's names do not split cleanly.
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+
+    objects = TreUserManager()
+
+    REQUIRED_FIELDS = ["email", "full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="access_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.username
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower() if self.email else self.email
+        super().save(*args, **kwargs)
+
+    @property
+    def role_names(self) -> set[str]:
+        """The user's global roles (cached per instance)."""
+        cached = getattr(self, "_role_cache", None)
+        if cached is None:
+            cached = set(self.role_assignments.values_list("role", flat=True))
+            self._role_cache = cached
+        return cached
+
+    def has_role(self, role: Role | str) -> bool:
+        return self.is_active and str(role) in self.role_names
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="access_role_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.get_role_display()}"
+
+
+class OrganisationMembership(models.Model):
+    """A person acting for an organisation in a capacity.
+
+    A ``data_owner`` membership of a data-providing body makes the person an owner of that
+    body's datasets (pre-approved categories, sign-off). A ``signatory`` signs agreements for
+    the organisation.
+    """
+
+    class Capacity(models.TextChoices):
+        MEMBER = "member", "Member"
+        DATA_OWNER = "data_owner", "Data owner"
+        SIGNATORY = "signatory", "Authorised signatory"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    capacity = models.CharField(max_length=20, choices=Capacity.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "capacity"], name="access_membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_capacity_display()} of {self.organisation}"
