@@ -20,9 +20,52 @@ from .models import Role
 class Permission(enum.StrEnum):
     CATALOGUE_MANAGE = "catalogue.manage"
     CATEGORY_MANAGE = "catalogue.category.manage"
+    # Applications (object rules in workflow/rules.py)
+    APPLICATION_CREATE = "application.create"
+    APPLICATION_VIEW = "application.view"
+    APPLICATION_EDIT = "application.edit"
+    APPLICATION_SUBMIT = "application.submit"
+    APPLICATION_WITHDRAW = "application.withdraw"
+    FEEDBACK_ANSWER = "application.feedback.answer"
+    SCOPING_EDIT = "application.scoping.edit"
+    SCOPING_DECIDE = "application.scoping.decide"
+    INTERNAL_REVIEW_DECIDE = "application.internal_review.decide"
+    PANEL_TRACK_DECIDE = "track.panel.decide"
+    OWNER_TRACK_DECIDE = "track.owner.decide"
+    ANALYST_ASSIGN = "application.analyst.assign"
+    ACCESS_MANAGE = "application.access.manage"
+    VIEW_ALL_APPLICATIONS = "application.view_all"
 
 
 DESCRIPTIONS: dict[Permission, str] = {
+    Permission.APPLICATION_CREATE: "Start an application",
+    Permission.APPLICATION_VIEW: (
+        "See an application they are involved in: as a member, its analyst, a reviewer once it "
+        "reaches internal review, a panel member with an open track, or an owner of a dataset "
+        "it requests"
+    ),
+    Permission.APPLICATION_EDIT: (
+        "Edit their own application while it is a draft or changes are requested"
+    ),
+    Permission.APPLICATION_SUBMIT: "Submit and resubmit their own application",
+    Permission.APPLICATION_WITHDRAW: "Withdraw their own application before a final decision",
+    Permission.FEEDBACK_ANSWER: "Answer the feedback items on their own application",
+    Permission.SCOPING_EDIT: "Work on the scoping record of an application they scope or belong to",
+    Permission.SCOPING_DECIDE: (
+        "Request changes in scoping and complete scoping, on applications assigned to them"
+    ),
+    Permission.INTERNAL_REVIEW_DECIDE: (
+        "Request changes, refer to the panels or reject at internal review (never their own)"
+    ),
+    Permission.PANEL_TRACK_DECIDE: (
+        "Record a panel's decision on a track (never their own application)"
+    ),
+    Permission.OWNER_TRACK_DECIDE: (
+        "Sign off, with or without conditions, or refuse, for their organisation's datasets"
+    ),
+    Permission.ANALYST_ASSIGN: "Assign or reassign the analyst of an application",
+    Permission.ACCESS_MANAGE: "Grant, suspend, reinstate and close access (never their own)",
+    Permission.VIEW_ALL_APPLICATIONS: "See every application",
     Permission.CATALOGUE_MANAGE: "Create and edit organisations, datasets and their variables",
     Permission.CATEGORY_MANAGE: (
         "Create, edit and retire the pre-approved categories of use for datasets provided by an "
@@ -31,12 +74,34 @@ DESCRIPTIONS: dict[Permission, str] = {
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.RESEARCHER: frozenset(),
-    Role.ANALYST: frozenset(),
-    Role.REVIEWER: frozenset(),
-    Role.PANEL_MEMBER: frozenset(),
-    Role.DATA_OWNER: frozenset({Permission.CATEGORY_MANAGE}),
-    Role.OPS: frozenset({Permission.CATALOGUE_MANAGE}),
+    Role.RESEARCHER: frozenset(
+        {
+            Permission.APPLICATION_CREATE,
+            Permission.APPLICATION_VIEW,
+            Permission.APPLICATION_EDIT,
+            Permission.APPLICATION_SUBMIT,
+            Permission.APPLICATION_WITHDRAW,
+            Permission.FEEDBACK_ANSWER,
+            Permission.SCOPING_EDIT,
+        }
+    ),
+    Role.ANALYST: frozenset(
+        {Permission.APPLICATION_VIEW, Permission.SCOPING_EDIT, Permission.SCOPING_DECIDE}
+    ),
+    Role.REVIEWER: frozenset({Permission.APPLICATION_VIEW, Permission.INTERNAL_REVIEW_DECIDE}),
+    Role.PANEL_MEMBER: frozenset({Permission.APPLICATION_VIEW, Permission.PANEL_TRACK_DECIDE}),
+    Role.DATA_OWNER: frozenset(
+        {Permission.CATEGORY_MANAGE, Permission.APPLICATION_VIEW, Permission.OWNER_TRACK_DECIDE}
+    ),
+    Role.OPS: frozenset(
+        {
+            Permission.CATALOGUE_MANAGE,
+            Permission.APPLICATION_VIEW,
+            Permission.VIEW_ALL_APPLICATIONS,
+            Permission.ANALYST_ASSIGN,
+            Permission.ACCESS_MANAGE,
+        }
+    ),
     Role.ACCREDITATION_OFFICER: frozenset(),
 }
 
@@ -72,7 +137,8 @@ def has_permission(user: Any, perm: Permission, obj: Any = None) -> bool:
     if obj is None:
         return True
     rule = _OBJECT_RULES.get(perm)
-    return True if rule is None else bool(rule(user, obj))
+    # Deny by default: a permission asked about an object needs a rule that says yes.
+    return rule is not None and bool(rule(user, obj))
 
 
 def role_descriptions() -> dict[str, list[str]]:

@@ -212,7 +212,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "workflow.models.State",
+        "TrackStateEnum": "workflow.models.TrackState",
+        "FeedbackStageEnum": "workflow.models.FEEDBACK_STAGE_CHOICES",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -268,3 +272,7 @@ LOGGING = {
 # --- Domain settings ------------------------------------------------------------------------
 # Words, not statistics: a lay summary is published, so it is kept short (HDR UK register).
 LAY_SUMMARY_MAX_WORDS = 300
+# Default due dates of review tracks until ops configure stage targets: SAIL's panel answers in
+# 19 days on average; an owner's sign-off is given 10 working days (two calendar weeks).
+PANEL_TARGET_DAYS = env.int("PANEL_TARGET_DAYS", default=19)
+OWNER_SIGNOFF_TARGET_DAYS = env.int("OWNER_SIGNOFF_TARGET_DAYS", default=14)

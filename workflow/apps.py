@@ -5,3 +5,6 @@ class WorkflowConfig(AppConfig):
     name = "workflow"
     verbose_name = "Access-request workflow"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401  (registers object rules with access.policy)

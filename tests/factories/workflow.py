@@ -1,0 +1,126 @@
+"""Builders for applications at any point of the route, through the real services."""
+
+from __future__ import annotations
+
+import datetime
+
+from access.models import Organisation, Role
+from catalogue.models import Dataset, Variable
+from workflow import services
+from workflow.models import Application, LegalGateway, Outcome, State
+
+from .access import OrganisationFactory, make_user
+from .catalogue import DatasetFactory, VariableFactory
+
+
+class World:
+    """A small TRE: a provider with a dataset and its analyst, staff, and a research team."""
+
+    def __init__(self) -> None:
+        self.university = OrganisationFactory(name="Swansea University", slug="swansea")
+        self.provider = OrganisationFactory(
+            name="Welsh Government", slug="welsh-gov", kind=Organisation.Kind.DATA_PROVIDER
+        )
+        self.analyst = make_user(Role.ANALYST, full_name="Ana Lyst")
+        self.analyst2 = make_user(Role.ANALYST, full_name="Backup Analyst")
+        self.reviewer = make_user(Role.REVIEWER, full_name="Rhys Reviewer")
+        self.panel = make_user(Role.PANEL_MEMBER, full_name="Pat Panel")
+        self.owner = make_user(Role.DATA_OWNER, full_name="Owen Owner", data_owner_of=self.provider)
+        self.ops = make_user(Role.OPS, full_name="Olive Ops")
+        self.pi = make_user(
+            Role.RESEARCHER, full_name="Priya Investigator", affiliation=self.university
+        )
+        self.colleague = make_user(Role.RESEARCHER, full_name="Colin Colleague")
+        self.outsider = make_user(Role.RESEARCHER, full_name="Oscar Outsider")
+        self.dataset: Dataset = DatasetFactory(
+            slug="education",
+            title="Pupil attainment",
+            provider=self.provider,
+            primary_analyst=self.analyst,
+            backup_analyst=self.analyst2,
+            dea_gateway_permitted=True,
+        )
+        self.year: Variable = VariableFactory(dataset=self.dataset, name="school_year")
+        self.grade: Variable = VariableFactory(dataset=self.dataset, name="grade")
+        self.postcode: Variable = VariableFactory(
+            dataset=self.dataset, name="postcode", is_identifying=True
+        )
+
+    def content(self, **overrides) -> dict:
+        data = {
+            "title": "School attainment and later health",
+            "lay_summary": "We will look at how results at school relate to health later in life.",
+            "research_question": "Does attainment at 16 predict hospital admissions at 30?",
+            "public_benefit": "Evidence for early-years policy in Wales.",
+            "purpose": "public_policy",
+            "start_date": datetime.date(2027, 1, 1),
+            "end_date": datetime.date(2028, 12, 31),
+            "funder": "Wellcome",
+            "lead_organisation": self.university,
+            "members": [
+                {"user": self.pi, "project_role": "principal_investigator"},
+                {"user": self.colleague, "project_role": "researcher"},
+            ],
+            "datasets": [
+                {
+                    "dataset": self.dataset,
+                    "legal_gateway": LegalGateway.PUBLIC_TASK,
+                    "justification": "Attainment is the exposure.",
+                    "variables": [
+                        {"variable": "school_year", "justification": ""},
+                        {"variable": "grade", "justification": ""},
+                    ],
+                }
+            ],
+        }
+        data.update(overrides)
+        return data
+
+    def draft(self, **overrides) -> Application:
+        return services.application_create(by=self.pi, data=self.content(**overrides))
+
+    def at(self, state: str, **overrides) -> Application:
+        """An application taken through the real route to ``state``."""
+        app = self.draft(**overrides)
+        if state == State.DRAFT:
+            return app
+        services.application_submit(application=app, by=self.pi)
+        if state == State.SCOPING:
+            return _reload(app)
+        if state == State.CHANGES_REQUESTED:
+            services.application_request_changes(
+                application=app,
+                by=self.analyst,
+                items=[{"section": "data", "text": "Fewer variables"}],
+            )
+            return _reload(app)
+        services.scoping_update(
+            application=app,
+            by=self.analyst,
+            data={"feasible": True, "scoped_variables": [self.year, self.grade]},
+        )
+        services.application_complete_scoping(application=app, by=self.analyst)
+        if state == State.INTERNAL_REVIEW:
+            return _reload(app)
+        services.application_refer_to_panels(application=app, by=self.reviewer)
+        if state == State.IN_REVIEW:
+            return _reload(app)
+        for track in _reload(app).tracks.filter(superseded=False):
+            decider = self.owner if track.kind == "owner_signoff" else self.panel
+            services.review_track_decide(track=track, by=decider, outcome=Outcome.APPROVED)
+        if state == State.APPROVED:
+            return _reload(app)
+        services.application_grant_access(application=app, by=self.ops)
+        if state == State.ACTIVE:
+            return _reload(app)
+        if state == State.SUSPENDED:
+            services.application_suspend(application=app, by=self.ops, reason="Breach")
+            return _reload(app)
+        if state == State.CLOSED:
+            services.application_close(application=app, by=self.ops)
+            return _reload(app)
+        raise ValueError(state)
+
+
+def _reload(app: Application) -> Application:
+    return Application.objects.get(pk=app.pk)

@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from access.api.serializers import OrganisationSerializer, UserSummarySerializer
+from access.models import Organisation, User
+from catalogue.models import Dataset, Purpose, Variable
+from workflow.models import (
+    Application,
+    ApplicationMember,
+    ApplicationVersion,
+    Event,
+    FeedbackItem,
+    FeedbackRequest,
+    LegalGateway,
+    MeetingMedium,
+    Outcome,
+    ProjectRole,
+    RequestedDataset,
+    RequestedVariable,
+    ReviewTrack,
+    Route,
+    Scoping,
+    Section,
+)
+
+
+# --- output ---------------------------------------------------------------------------------
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ApplicationMember
+        fields = ["user", "project_role"]
+
+
+class RequestedVariableSerializer(serializers.ModelSerializer):
+    variable = serializers.CharField(source="variable.name")
+    identifying = serializers.BooleanField(source="variable.is_identifying")
+
+    class Meta:
+        model = RequestedVariable
+        fields = ["variable", "identifying", "justification"]
+
+
+class RequestedDatasetSerializer(serializers.ModelSerializer):
+    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    title = serializers.CharField(source="dataset.title")
+    provider = serializers.CharField(source="dataset.provider.name")
+    variables = RequestedVariableSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RequestedDataset
+        fields = ["dataset", "title", "provider", "legal_gateway", "justification", "variables"]
+
+
+class ScopingSerializer(serializers.ModelSerializer):
+    scoped_variables = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Scoping
+        fields = [
+            "scoped_variables",
+            "refined_research_question",
+            "linkage_needs",
+            "feasibility_notes",
+            "feasible",
+            "support_needed",
+            "meeting_offered_at",
+            "meeting_medium",
+            "updated_at",
+        ]
+
+
+class ReviewTrackSerializer(serializers.ModelSerializer):
+    application = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    organisation = OrganisationSerializer(read_only=True)
+    decided_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ReviewTrack
+        fields = [
+            "id",
+            "application",
+            "kind",
+            "organisation",
+            "state",
+            "round",
+            "superseded",
+            "version",
+            "opened_at",
+            "due_date",
+            "outcome",
+            "rationale",
+            "conditions",
+            "decided_at",
+            "decided_by",
+        ]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    lead_organisation = OrganisationSerializer(read_only=True)
+    analyst = UserSummarySerializer(read_only=True)
+    members = MemberSerializer(many=True, read_only=True)
+    datasets = serializers.SerializerMethodField()
+    tracks = serializers.SerializerMethodField()
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "lay_summary",
+            "research_question",
+            "public_benefit",
+            "purpose",
+            "route",
+            "start_date",
+            "end_date",
+            "funder",
+            "lead_organisation",
+            "state",
+            "state_label",
+            "changes_requested_from",
+            "analyst",
+            "current_version",
+            "members",
+            "datasets",
+            "tracks",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def _owner_orgs(self, application):
+        return self.context.get("owner_orgs")
+
+    @extend_schema_field(RequestedDatasetSerializer(many=True))
+    def get_datasets(self, application: Application):
+        items = list(application.requested_datasets.all())
+        orgs = self._owner_orgs(application)
+        if orgs is not None:
+            items = [rd for rd in items if rd.dataset.provider_id in orgs]
+        return RequestedDatasetSerializer(items, many=True).data
+
+    @extend_schema_field(ReviewTrackSerializer(many=True))
+    def get_tracks(self, application: Application):
+        items = [t for t in application.tracks.all() if not t.superseded]
+        orgs = self._owner_orgs(application)
+        if orgs is not None:
+            items = [t for t in items if t.organisation_id in orgs]
+        return ReviewTrackSerializer(items, many=True).data
+
+
+class ApplicationListSerializer(serializers.ModelSerializer):
+    analyst = UserSummarySerializer(read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    principal_investigator = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "state",
+            "state_label",
+            "route",
+            "purpose",
+            "analyst",
+            "principal_investigator",
+            "current_version",
+            "submitted_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(UserSummarySerializer(allow_null=True))
+    def get_principal_investigator(self, application: Application):
+        for m in application.members.all():
+            if m.project_role == ProjectRole.PRINCIPAL_INVESTIGATOR:
+                return UserSummarySerializer(m.user).data
+        return None
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    created_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ApplicationVersion
+        fields = ["number", "created_at", "created_by"]
+
+
+class VersionSerializer(VersionSummarySerializer):
+    class Meta(VersionSummarySerializer.Meta):
+        fields = [*VersionSummarySerializer.Meta.fields, "content"]
+
+
+class DiffEntrySerializer(serializers.Serializer):
+    path = serializers.CharField()
+    change = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    changes = DiffEntrySerializer(many=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "actor_name",
+            "actor_role",
+            "transition",
+            "from_state",
+            "to_state",
+            "reason",
+            "payload",
+            "version",
+            "track",
+            "created_at",
+        ]
+
+
+class FeedbackItemSerializer(serializers.ModelSerializer):
+    responded_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = FeedbackItem
+        fields = ["id", "section", "text", "response", "responded_at", "responded_by"]
+
+
+class FeedbackRequestSerializer(serializers.ModelSerializer):
+    items = FeedbackItemSerializer(many=True, read_only=True)
+    requested_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = FeedbackRequest
+        fields = [
+            "id",
+            "round",
+            "stage",
+            "version",
+            "summary",
+            "requested_by",
+            "requested_at",
+            "resolved_at",
+            "items",
+        ]
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField(allow_null=True)
+    url = serializers.CharField()
+
+
+# --- input ----------------------------------------------------------------------------------
+class MemberInputSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    project_role = serializers.ChoiceField(choices=ProjectRole.choices)
+
+
+class RequestedVariableInputSerializer(serializers.Serializer):
+    variable = serializers.CharField(max_length=100, help_text="Variable name in the dataset")
+    justification = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RequestedDatasetInputSerializer(serializers.Serializer):
+    dataset = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+    legal_gateway = serializers.ChoiceField(choices=LegalGateway.choices)
+    justification = serializers.CharField(allow_blank=True, required=False, default="")
+    variables = RequestedVariableInputSerializer(many=True, required=False, default=list)
+
+
+class ApplicationInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=250)
+    lay_summary = serializers.CharField(allow_blank=True, required=False)
+    research_question = serializers.CharField(allow_blank=True, required=False)
+    public_benefit = serializers.CharField(allow_blank=True, required=False)
+    purpose = serializers.ChoiceField(choices=Purpose.choices, allow_blank=True, required=False)
+    route = serializers.ChoiceField(choices=Route.choices, required=False)
+    start_date = serializers.DateField(allow_null=True, required=False)
+    end_date = serializers.DateField(allow_null=True, required=False)
+    funder = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    lead_organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
+    members = MemberInputSerializer(many=True, required=False)
+    datasets = RequestedDatasetInputSerializer(many=True, required=False)
+
+
+class ScopingInputSerializer(serializers.Serializer):
+    scoped_variables = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Variable.objects.all(), required=False
+    )
+    refined_research_question = serializers.CharField(allow_blank=True, required=False)
+    linkage_needs = serializers.CharField(allow_blank=True, required=False)
+    feasibility_notes = serializers.CharField(allow_blank=True, required=False)
+    feasible = serializers.BooleanField(allow_null=True, required=False)
+    support_needed = serializers.CharField(allow_blank=True, required=False)
+    meeting_offered_at = serializers.DateTimeField(allow_null=True, required=False)
+    meeting_medium = serializers.ChoiceField(
+        choices=MeetingMedium.choices, allow_blank=True, required=False
+    )
+
+
+class EmptyInputSerializer(serializers.Serializer):
+    pass
+
+
+class NoteInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Shown to the applicant and kept in the audit trail")
+
+
+class FeedbackItemInputSerializer(serializers.Serializer):
+    section = serializers.ChoiceField(choices=Section.choices)
+    text = serializers.CharField()
+
+
+class RequestChangesInputSerializer(serializers.Serializer):
+    summary = serializers.CharField(allow_blank=True, required=False, default="")
+    items = FeedbackItemInputSerializer(many=True, allow_empty=False)
+
+
+class FeedbackResponseInputSerializer(serializers.Serializer):
+    response = serializers.CharField()
+
+
+class AssignAnalystInputSerializer(serializers.Serializer):
+    analyst = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+class TrackDecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    rationale = serializers.CharField(allow_blank=True, required=False, default="")
+    conditions = serializers.ListField(child=serializers.CharField(), required=False, default=list)
