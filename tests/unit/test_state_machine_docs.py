@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from django.conf import settings
+
+from workflow.models import STATE_OWNER, Application, EventKind, ReviewTrack, State
+from workflow.statemachine import render, transitions
+
+
+def test_state_diagram_in_docs_is_current():
+    committed = (Path(settings.BASE_DIR) / "docs" / "state-machine.md").read_text()
+    assert committed == render(), "docs/state-machine.md is stale: run manage.py statemachine"
+
+
+def test_every_transition_declares_an_event_and_a_notification():
+    for model in (Application, ReviewTrack):
+        for row in transitions(model):
+            assert row["event"] in EventKind.values, row
+            assert row["notify"], row
+
+
+def test_every_state_has_an_owner_role():
+    assert set(STATE_OWNER) == set(State)
+
+
+def test_every_state_is_reachable_from_draft():
+    edges = {}
+    for row in transitions(Application):
+        edges.setdefault(row["source"], set()).add(row["target"])
+    seen, todo = {State.DRAFT.value}, [State.DRAFT.value]
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    assert seen == set(State.values)

@@ -1,0 +1,97 @@
+"""Admin for the workflow: read-only views of what the services write.
+
+State and events never change here: the state machine's field is protected and the event table
+is append-only, so the admin shows them and offers no edit or delete.
+"""
+
+from django.contrib import admin
+
+from .models import (
+    Application,
+    ApplicationMember,
+    ApplicationVersion,
+    Event,
+    FeedbackItem,
+    FeedbackRequest,
+    RequestedDataset,
+    ReviewTrack,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MemberInline(ReadOnlyInline):
+    model = ApplicationMember
+    fields = ["user", "project_role"]
+
+
+class DatasetInline(ReadOnlyInline):
+    model = RequestedDataset
+    fields = ["dataset", "legal_gateway", "justification"]
+
+
+class TrackInline(ReadOnlyInline):
+    model = ReviewTrack
+    fields = ["kind", "organisation", "state", "round", "superseded", "outcome", "due_date"]
+
+
+class EventInline(ReadOnlyInline):
+    model = Event
+    fields = ["created_at", "kind", "actor_name", "actor_role", "from_state", "to_state", "reason"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "title", "state", "analyst", "submitted_at", "updated_at"]
+    list_filter = ["state", "route", "purpose"]
+    search_fields = ["reference", "title"]
+    inlines = [MemberInline, DatasetInline, TrackInline, EventInline]
+
+
+@admin.register(ReviewTrack)
+class ReviewTrackAdmin(ReadOnlyAdmin):
+    list_display = ["application", "kind", "organisation", "state", "outcome", "due_date"]
+    list_filter = ["kind", "state", "outcome"]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "application", "kind", "actor_name", "actor_role", "to_state"]
+    list_filter = ["kind", "actor_role"]
+    search_fields = ["application__reference", "actor_name"]
+
+
+class FeedbackItemInline(ReadOnlyInline):
+    model = FeedbackItem
+    fields = ["section", "text", "response", "responded_at"]
+
+
+@admin.register(FeedbackRequest)
+class FeedbackRequestAdmin(ReadOnlyAdmin):
+    list_display = ["application", "round", "stage", "requested_by", "requested_at", "resolved_at"]
+    inlines = [FeedbackItemInline]
+
+
+@admin.register(ApplicationVersion)
+class ApplicationVersionAdmin(ReadOnlyAdmin):
+    list_display = ["application", "number", "created_by", "created_at"]
