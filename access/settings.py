@@ -39,6 +39,11 @@ if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name at least one host")
+    # The embedded defaults (SQLite, filesystem broker) are for one machine only: production
+    # names its PostgreSQL and Redis explicitly rather than silently writing to var/.
+    for required in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        if not env.str(required, default=""):
+            raise ImproperlyConfigured(f"Production settings need {required}")
 else:
     SECRET_KEY = env.str(
         "DJANGO_SECRET_KEY",

@@ -28,6 +28,8 @@ step "migrations are up to date"
 "$bin/python" manage.py makemigrations --check --dry-run
 step "OpenAPI schema validates without warnings"
 "$bin/python" manage.py spectacular --validate --fail-on-warn --file /dev/null
+step "the state diagram in docs/ is generated from the current code"
+"$bin/python" manage.py statemachine --check
 step "system checks"
 "$bin/python" manage.py check --fail-level WARNING
 
@@ -35,6 +37,7 @@ step "deployment checks with production settings (throwaway values)"
 DJANGO_ENV=production \
     DJANGO_SECRET_KEY="$("$bin/python" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     DJANGO_ALLOWED_HOSTS=tre.example \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
     CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
     EMAIL_URL=smtp://127.0.0.1:25 \
     "$bin/python" manage.py check --deploy --fail-level WARNING
