@@ -212,7 +212,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets used by several fields (sensitivity, max_sensitivity) get one stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "SensitivityEnum": "catalogue.models.Sensitivity",
+        "PurposeEnum": "catalogue.models.Purpose",
+        "OutputsAllowedEnum": "catalogue.models.OutputsAllowed",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
