@@ -65,6 +65,9 @@ class DatasetAdminForm(forms.ModelForm):
         model = Dataset
         fields = ["slug", *services.DATASET_FIELDS]
 
+    # Django 6 assumes https for scheme-less URLs; opt in now (this also silences the warning).
+    synthetic_sample_url = forms.URLField(required=False, assume_scheme="https")
+
     def _post_clean(self):
         super()._post_clean()
         if self.instance.provider_id:

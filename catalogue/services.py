@@ -542,7 +542,7 @@ def category_revise(
         )
     # Lock the category so two revisions cannot both become version N+1.
     category = (
-        PreApprovedCategory.objects.select_for_update()
+        PreApprovedCategory.objects.select_for_update(of=("self",))
         .select_related("dataset__provider", "current_version")
         .get(pk=category.pk)
     )
@@ -570,7 +570,7 @@ def category_retire(*, category: PreApprovedCategory, by: User, reason: str) -> 
     a reason is given. After: ``retired_at``/``retired_by``/``retirement_reason`` are set.
     """
     category = (
-        PreApprovedCategory.objects.select_for_update()
+        PreApprovedCategory.objects.select_for_update(of=("self",))
         .select_related("dataset__provider")
         .get(pk=category.pk)
     )

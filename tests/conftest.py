@@ -19,3 +19,6 @@ def client_for():
         return client
 
     return make
+
+
+pytest_plugins = ["tests.catalogue_fixtures"]
