@@ -555,6 +555,9 @@ def category_revise(
     current = category.current_version
     base: dict[str, Any] = {name: getattr(current, name) for name in TERM_FIELDS}
     base["permitted_variables"] = list(current.permitted_variables.all())
+    if changes.get("all_non_identifying_variables") and "permitted_variables" not in changes:
+        # Switching to "all non-identifying" replaces the carried-over list, not joins it.
+        base["permitted_variables"] = []
     base.update(changes)
     terms = _validated_terms(dataset=category.dataset, terms=base)
     number = (category.versions.aggregate(last=Max("version"))["last"] or 0) + 1

@@ -393,3 +393,19 @@ def test_variable_update_by_researcher_is_refused(researcher, dataset_a):
 def test_dataset_metadata_completeness_counts_filled_fields(provider_a):
     dataset = DatasetFactory(provider=provider_a)
     assert 0 < dataset.metadata_completeness() < 50
+
+
+def test_category_revise_to_all_non_identifying_drops_the_carried_over_list(dataset_a, owner_a):
+    category = make_category(
+        dataset=dataset_a,
+        by=owner_a,
+        all_non_identifying_variables=False,
+        permitted_variables=_variables(dataset_a, "school_year"),
+    )
+    services.category_revise(category=category, by=owner_a, all_non_identifying_variables=True)
+    category.refresh_from_db()
+    assert category.current_version.all_non_identifying_variables is True
+    assert list(category.current_version.permitted_variables.all()) == []
+    assert [v.name for v in category.versions.get(version=1).permitted_variables.all()] == [
+        "school_year"
+    ]
