@@ -140,6 +140,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Django 6 will assume https for scheme-less URLs in forms; opt in now (and silence the warning).
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -217,7 +220,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets used by several fields get one stable name each.
     "ENUM_NAME_OVERRIDES": {
+        "SensitivityEnum": "catalogue.models.Sensitivity",
+        "PurposeEnum": "catalogue.models.Purpose",
+        "OutputsAllowedEnum": "catalogue.models.OutputsAllowed",
         "ApplicationStateEnum": "workflow.models.State",
         "TrackStateEnum": "workflow.models.TrackState",
         "FeedbackStageEnum": "workflow.models.FEEDBACK_STAGE_CHOICES",

@@ -205,7 +205,14 @@ class Variable(models.Model):
         return f"{self.dataset.slug}.{self.name}"
 
 
+class CitedRowError(RuntimeError):
+    """A programming error: something tried to delete or rewrite a row decisions cite."""
+
+
 class PreApprovedCategoryQuerySet(models.QuerySet["PreApprovedCategory"]):
+    def delete(self):
+        raise CitedRowError("Pre-approved categories are never deleted; retire them instead")
+
     def not_retired(self) -> PreApprovedCategoryQuerySet:
         return self.filter(retired_at__isnull=True)
 
@@ -272,6 +279,28 @@ class PreApprovedCategory(models.Model):
     def is_retired(self) -> bool:
         return self.retired_at is not None
 
+    def is_offered_on(self, day: datetime.date | None = None) -> bool:
+        """The Python twin of ``PreApprovedCategory.objects.offered_on``."""
+        day = day or timezone.localdate()
+        return (
+            not self.is_retired
+            and self.current_version is not None
+            and self.current_version.is_valid_on(day)
+        )
+
+    def delete(self, *args, **kwargs):
+        raise CitedRowError("Pre-approved categories are never deleted; retire them instead")
+
+
+class VersionQuerySet(models.QuerySet["PreApprovedCategoryVersion"]):
+    """Versions are written once: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise CitedRowError("A category version is immutable; write a new version")
+
+    def delete(self):
+        raise CitedRowError("Category versions are never deleted")
+
 
 class PreApprovedCategoryVersion(models.Model):
     """One immutable version of a category's terms. Edits create a new row."""
@@ -300,6 +329,8 @@ class PreApprovedCategoryVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = VersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["category", "version"]
         constraints = [
@@ -315,6 +346,15 @@ class PreApprovedCategoryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Immutability guard, not business logic: a version is written once.
+        if not self._state.adding:
+            raise CitedRowError("A category version is immutable; write a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise CitedRowError("Category versions are never deleted")
 
     @property
     def citation(self) -> str:

@@ -19,3 +19,12 @@ def client_for():
         return client
 
     return make
+
+
+pytest_plugins = ["tests.catalogue_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at full strength dominated the run time (factories and load_demo hash passwords).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("datasets", views.DatasetViewSet, basename="dataset")
+router.register("variables", views.VariableViewSet, basename="variable")
+router.register(
+    "pre-approved-categories", views.PreApprovedCategoryViewSet, basename="pre-approved-category"
+)
+
+urlpatterns = router.urls

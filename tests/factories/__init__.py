@@ -1,4 +1,11 @@
 from .access import OrganisationFactory, UserFactory, make_user
-from .catalogue import DatasetFactory, VariableFactory
+from .catalogue import DatasetFactory, VariableFactory, make_category
 
-__all__ = ["DatasetFactory", "OrganisationFactory", "UserFactory", "VariableFactory", "make_user"]
+__all__ = [
+    "DatasetFactory",
+    "OrganisationFactory",
+    "UserFactory",
+    "VariableFactory",
+    "make_category",
+    "make_user",
+]

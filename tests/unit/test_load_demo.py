@@ -1,0 +1,76 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from access.models import Organisation, Role, RoleAssignment, User
+from catalogue.models import Dataset, PreApprovedCategory, PreApprovedCategoryVersion, Variable
+
+pytestmark = pytest.mark.django_db
+
+
+def _load() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def _snapshot():
+    return (
+        Organisation.objects.count(),
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        Dataset.objects.count(),
+        Variable.objects.count(),
+        PreApprovedCategory.objects.count(),
+        PreApprovedCategoryVersion.objects.count(),
+    )
+
+
+def test_load_demo_twice_creates_the_same_rows_once():
+    first_output = _load()
+    first = _snapshot()
+    second_output = _load()
+    assert _snapshot() == first
+    assert "this run created 12 datasets" in first_output
+    assert "this run created 0 datasets, 0 variables, 0 categories" in second_output
+    # The logins are printed every time.
+    for output in (first_output, second_output):
+        assert "demo-pass-2026" in output
+        assert "carys.dhcw" in output
+        assert "INDEPENDENT" in output
+
+
+def test_load_demo_creates_what_it_says():
+    _load()
+    assert Dataset.objects.count() == 12
+    for dataset in Dataset.objects.prefetch_related("variables"):
+        assert 5 <= len(dataset.variables.all()) <= 15, dataset.slug
+    assert Dataset.objects.filter(dea_gateway_permitted=True).exists()
+    assert Dataset.objects.filter(holder_has_health_service_functions=True).exists()
+    assert not Dataset.objects.filter(
+        dea_gateway_permitted=True, holder_has_health_service_functions=True
+    ).exists()
+    # Every person-level dataset carries the ALF pseudonym; WIMD is area-level only.
+    assert Variable.objects.filter(is_identifying=True, name="alf_pe").count() == 11
+    assert Dataset.objects.filter(primary_analyst__isnull=False).count() == 12
+
+    categories = PreApprovedCategory.objects.select_related("current_version")
+    assert categories.filter(retired_at__isnull=False).count() == 1
+    assert any(c.current_version.version == 2 for c in categories)
+    assert PreApprovedCategory.objects.offered_on().count() >= 3
+
+    for role in Role:
+        assert RoleAssignment.objects.filter(role=role).exists(), role
+    assert RoleAssignment.objects.filter(role=Role.PANEL_MEMBER).count() == 5
+    assert RoleAssignment.objects.filter(role=Role.RESEARCHER).count() >= 2
+    assert RoleAssignment.objects.filter(role=Role.ANALYST).count() >= 2
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_load_demo_logins_work_with_the_printed_password():
+    _load()
+    assert authenticate(username="rhian.researcher", password="demo-pass-2026") is not None
+    assert authenticate(username="sarah.patel@ons.example", password="demo-pass-2026") is not None
+    assert authenticate(username="admin", password="demo-pass-2026").is_superuser
