@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 
 from .models import Organisation, OrganisationMembership, RoleAssignment, User
 
@@ -49,3 +50,5 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    # Scheme-less web addresses are https (Django 6's default; explicit now, without warnings).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
