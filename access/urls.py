@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("access.api.urls")),
     path("", include("catalogue.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
