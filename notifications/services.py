@@ -498,6 +498,8 @@ def send_digests(*, now: datetime | None = None, limit: int = 500) -> int:
                 created_at__lte=now,
             )
             .exclude(recipient__digest_runs__day=today)
+            # An explicit order: the model's default ordering would join DISTINCT's columns.
+            .order_by("recipient_id")
             .values_list("recipient_id", flat=True)
             .distinct()
         )

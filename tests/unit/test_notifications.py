@@ -339,3 +339,45 @@ def test_requeue_failed_gives_fresh_attempts(django_capture_on_commit_callbacks,
     assert [m.to for m in mailoutbox] == [[failed.recipient.email]]
     with pytest.raises(NotAllowed):
         services.notifications_requeue_failed(notification_ids=[failed.pk], by=make_user())
+
+
+def test_beat_schedule_names_registered_tasks_that_run(mailoutbox):
+    from access.celery import app
+    from notifications.schedule import BEAT_SCHEDULE
+
+    notification = NotificationFactory(
+        email_status=EmailStatus.PENDING, next_attempt_at=timezone.now(), dispatched_at=None
+    )
+    results = {
+        name: app.tasks[entry["task"]].delay().get() for name, entry in BEAT_SCHEDULE.items()
+    }
+    assert results == {
+        "notifications-redispatch-pending": 1,
+        "notifications-send-daily-digests": 0,
+    }
+    notification.refresh_from_db()
+    assert notification.email_status == EmailStatus.SENT
+
+
+def test_admin_requeue_action_requeues_failed_emails(client, mailoutbox):
+    admin_user = make_user("ops", is_staff=True, is_superuser=True)
+    failed = NotificationFactory(email_status=EmailStatus.FAILED, email_attempts=6)
+    client.force_login(admin_user)
+    for page in (
+        "/admin/notifications/notification/",
+        f"/admin/notifications/notification/{failed.pk}/change/",
+        "/admin/notifications/digestrun/",
+    ):
+        assert client.get(page).status_code == 200
+
+    response = client.post(
+        "/admin/notifications/notification/",
+        {"action": "requeue_failed", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 failed email(s) requeued." in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.email_status == EmailStatus.PENDING
+    assert failed.email_attempts == 0
