@@ -76,7 +76,8 @@ class DeliveryOutcome(enum.StrEnum):
     SENT = "sent"
     RETRY_LATER = "retry_later"  # the send failed; the row backs off and the sweep retries
     FAILED = "failed"  # the send failed and no attempts are left
-    NOT_CLAIMED = "not_claimed"  # already sent, not due, in flight elsewhere, or gone
+    NOT_CLAIMED = "not_claimed"  # already sent, not due, failed, not an email, or gone
+    IN_FLIGHT = "in_flight"  # another delivery holds a live claim; look again once it is stale
     CLAIM_LOST = "claim_lost"  # sent, but a stale-claim takeover happened meanwhile
 
 
@@ -290,7 +291,7 @@ def notifications_requeue_failed(*, notification_ids: Iterable[int], by: User) -
 
 
 def _stale_before(now: datetime) -> datetime:
-    return now - timedelta(seconds=_setting("NOTIFICATIONS_SENDING_STALE_AFTER", 600))
+    return now - timedelta(seconds=sending_stale_after())
 
 
 def _claimable(now: datetime) -> Q:
@@ -346,7 +347,13 @@ def _deliver(
     now = now or timezone.now()
     token = _claim(model, pk, now=now)
     if token is None:
-        return DeliveryOutcome.NOT_CLAIMED
+        # A redelivered task can arrive while the claim of the delivery it replaces still looks
+        # live (the broker's timeout and ours are not aligned); say so, so that the task looks
+        # again after the claim has gone stale instead of dropping the message.
+        live = model.objects.filter(
+            pk=pk, email_status=EmailStatus.SENDING, claimed_at__gte=_stale_before(now)
+        ).exists()
+        return DeliveryOutcome.IN_FLIGHT if live else DeliveryOutcome.NOT_CLAIMED
     row = model.objects.select_related("recipient").get(pk=pk)
     try:
         _send(build(row))
@@ -387,6 +394,11 @@ def _deliver(
     return DeliveryOutcome.SENT
 
 
+def sending_stale_after() -> int:
+    """Seconds after which a ``sending`` claim is taken to be abandoned."""
+    return _setting("NOTIFICATIONS_SENDING_STALE_AFTER", 600)
+
+
 def _absolute(url: str) -> str:
     return f"{_setting('SITE_URL', 'http://127.0.0.1:8000').rstrip('/')}{url}"
 
@@ -422,8 +434,8 @@ def deliver_email(*, notification_id: int, now: datetime | None = None) -> Deliv
     contacted). Safe to call any number of times, concurrently, for the same id.
     After: ``sent`` if this call sent it; ``pending`` with a later ``next_attempt_at`` after a
     failure with attempts left; ``failed`` after ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS``; unchanged
-    when the row was not ours to send (already sent, not due, claimed by a live delivery,
-    digest, not wanted).
+    when the row was not ours to send (already sent, not due, digest, not wanted), or
+    ``IN_FLIGHT`` when a live delivery holds it (the caller may look again once it is stale).
     """
     return _deliver(Notification, notification_id, _notification_email, now=now)
 

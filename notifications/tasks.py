@@ -18,6 +18,7 @@ INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     ignore_result=True,
     autoretry_for=INFRASTRUCTURE_ERRORS,
@@ -26,9 +27,14 @@ INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
     retry_jitter=True,
     max_retries=5,
 )
-def deliver_notification(notification_id: int) -> str:
+def deliver_notification(self, notification_id: int) -> str:
     """Send one notification's email (once in effect, however often this runs)."""
-    return str(services.deliver_email(notification_id=notification_id))
+    outcome = services.deliver_email(notification_id=notification_id)
+    if outcome == services.DeliveryOutcome.IN_FLIGHT and self.request.retries < self.max_retries:
+        # Another delivery holds the row. If it dies, its claim goes stale: look again then
+        # (a short, bounded countdown; the sweep is the backstop if this message is lost).
+        raise self.retry(countdown=services.sending_stale_after() + 1)
+    return str(outcome)
 
 
 @shared_task(acks_late=True, ignore_result=True)

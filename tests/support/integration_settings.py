@@ -13,8 +13,8 @@ EMAIL_BACKEND = "tests.support.email.SlowFileBackend"
 EMAIL_FILE_PATH = os.environ["TRE_TEST_EMAIL_DIR"]
 
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 4,
+    "visibility_timeout": 5,
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
-NOTIFICATIONS_SENDING_STALE_AFTER = 3
+NOTIFICATIONS_SENDING_STALE_AFTER = 2

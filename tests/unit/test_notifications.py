@@ -204,7 +204,7 @@ def test_delivery_stale_sending_claim_is_reclaimed(settings, mailoutbox):
         email_status=EmailStatus.SENDING, claimed_at=claimed_at, email_attempts=1
     )
     # A live claim (worker still sending) is left alone ...
-    assert services.deliver_email(notification_id=notification.pk) == "not_claimed"
+    assert services.deliver_email(notification_id=notification.pk) == "in_flight"
     assert services.redispatch_pending() == 0
     # ... a claim older than the timeout was left by a dead worker and is taken over.
     with time_machine.travel(claimed_at + timedelta(minutes=11)):
@@ -381,3 +381,16 @@ def test_admin_requeue_action_requeues_failed_emails(client, mailoutbox):
     failed.refresh_from_db()
     assert failed.email_status == EmailStatus.PENDING
     assert failed.email_attempts == 0
+
+
+def test_delivery_task_meeting_live_claim_looks_again_after_it_goes_stale(settings):
+    settings.NOTIFICATIONS_SENDING_STALE_AFTER = 600
+    notification = NotificationFactory(
+        email_status=EmailStatus.SENDING, claimed_at=timezone.now(), email_attempts=1
+    )
+    with (
+        mock.patch.object(deliver_notification, "retry", side_effect=RuntimeError) as retry,
+        pytest.raises(RuntimeError),
+    ):
+        deliver_notification.apply(args=(notification.pk,), throw=True)
+    assert retry.call_args.kwargs == {"countdown": 601}
