@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("access.api.urls")),
     path("", include("catalogue.api.urls")),
     path("", include("workflow.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [

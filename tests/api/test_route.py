@@ -59,6 +59,8 @@ def test_route_from_idea_to_approval_through_the_api(world, client_for):
     assert submitted.json()["state"] == "scoping"
     assert submitted.json()["analyst"]["full_name"] == "Ana Lyst"
     assert submitted.json()["current_version"] == 1
+    inbox = analyst.get("/api/v1/notifications/").json()["results"]
+    assert [n["kind"] for n in inbox] == ["application.submitted"]
 
     # The analyst asks for three changes at once.
     asked = post(
@@ -143,6 +145,9 @@ def test_route_from_idea_to_approval_through_the_api(world, client_for):
         assert decided.status_code == 200, decided.json()
     final = pi.get(url).json()
     assert final["state"] == "approved"
+    kinds = [n["kind"] for n in pi.get("/api/v1/notifications/").json()["results"]]
+    assert "application.approved" in kinds
+    assert "application.changes_requested" in kinds
 
     timeline = pi.get(url + "timeline/").json()
     kinds = [e["kind"] for e in timeline]

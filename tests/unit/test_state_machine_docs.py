@@ -33,3 +33,12 @@ def test_every_state_is_reachable_from_draft():
                 seen.add(target)
                 todo.append(target)
     assert seen == set(State.values)
+
+
+def test_every_notification_kind_has_a_message():
+    from workflow.notify import MESSAGES
+
+    kinds = {row["notify"] for model in (Application, ReviewTrack) for row in transitions(model)}
+    kinds.add("application.analyst_assigned")
+    assert kinds <= set(MESSAGES)
+    assert set(MESSAGES) <= kinds, "a message nobody sends"

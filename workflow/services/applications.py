@@ -32,9 +32,10 @@ from workflow.models import (
     Section,
     State,
 )
+from workflow.notify import notify_transition
 
 from .content import gateway_problem, snapshot, submission_errors
-from .core import fire, lock_application, record_event
+from .core import announce, fire, lock_application, record_event
 
 EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
 SCALARS = (
@@ -332,14 +333,14 @@ def application_submit(*, application: Application, by: User) -> Application:
     errors = {}
     if application.state == State.DRAFT:
         errors = submission_errors(application)
-    fire(application, "submit", by=by, errors=errors)
+    submitted = fire(application, "submit", by=by, errors=errors, announce_now=False)
     application.submitted_at = timezone.now()
     _freeze_version(application, by)
     Scoping.objects.get_or_create(application=application)
     analyst = choose_analyst(application)
     application.analyst = analyst
     application.save()
-    record_event(
+    assigned = record_event(
         application=application,
         kind=EventKind.ANALYST_ASSIGNED,
         by=None,
@@ -350,6 +351,12 @@ def application_submit(*, application: Application, by: User) -> Application:
             "automatic": True,
         },
     )
+    announce(application, submitted)
+    if analyst is None:
+        # Nobody named can take it: ops are asked to assign someone.
+        notify_transition(
+            application=application, event=assigned, notify_kind="application.analyst_assigned"
+        )
     return application
 
 

@@ -109,12 +109,16 @@ def fire(
     payload: dict | None = None,
     check_policy: bool = True,
     errors: dict[str, list[str]] | None = None,
+    announce_now: bool = True,
 ) -> Event:
     """Take transition ``name`` on a locked application and record it.
 
     Preconditions: inside ``transaction.atomic``, ``application`` came from ``lock_application``.
     Policy is checked first (403), then state (409), then ``errors`` (400). Afterwards the row is
-    saved with its new state and exactly one event records it.
+    saved with its new state and exactly one event records it. Its notifications are raised
+    in the same transaction; a caller that still has to change the application first (e.g.
+    assign the analyst the notice goes to) passes ``announce_now=False`` and calls
+    ``announce`` itself.
     """
     if check_policy:
         check_allowed(application, name, by)
@@ -147,10 +151,17 @@ def fire(
         reason=reason,
         payload=payload,
     )
+    if announce_now:
+        announce(application, event)
+    return event
+
+
+def announce(application: Application, event: Event) -> None:
+    """Raise the notifications the event's transition declares (inside its transaction)."""
     from workflow.notify import notify_transition
 
+    meta = transition_meta(Application, event.transition)
     notify_transition(application=application, event=event, notify_kind=meta["notify"])
-    return event
 
 
 def _condition_message(name: str) -> str:

@@ -1,0 +1,67 @@
+"""Ops look at the outbox here: what is waiting, what failed and why. Rows are not edited by
+hand (the delivery state machine owns them); failed emails can be requeued."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from . import services
+from .models import DigestRun, EmailStatus, Notification, NotificationPreference
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "kind",
+        "recipient",
+        "about",
+        "email_status",
+        "email_attempts",
+        "next_attempt_at",
+        "read_at",
+    ]
+    list_filter = ["email_status", "kind"]
+    search_fields = ["about", "kind", "recipient__email", "subject"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    actions = ["requeue_failed"]
+
+    @admin.action(description="Requeue failed emails", permissions=["change"])
+    def requeue_failed(self, request, queryset):
+        count = services.notifications_requeue_failed(
+            notification_ids=queryset.filter(email_status=EmailStatus.FAILED).values_list(
+                "pk", flat=True
+            ),
+            by=request.user,
+        )
+        self.message_user(request, f"{count} failed email(s) requeued.", messages.SUCCESS)
+
+
+@admin.register(DigestRun)
+class DigestRunAdmin(ReadOnlyAdmin):
+    list_display = ["day", "recipient", "email_status", "email_attempts", "email_sent_at"]
+    list_filter = ["email_status", "day"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "email_mode", "updated_at"]
+    list_filter = ["email_mode"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]

@@ -1,0 +1,28 @@
+"""Reads that decide what a person may see of notifications."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from access.models import User
+
+from .models import EmailMode, Notification
+from .models import NotificationPreference as Preference
+
+
+def notifications_visible_to(user: User, *, unread: bool | None = None) -> QuerySet[Notification]:
+    """A person's own inbox, newest first; nobody sees anyone else's notifications."""
+    queryset = Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")
+    if unread is True:
+        queryset = queryset.filter(read_at__isnull=True)
+    elif unread is False:
+        queryset = queryset.filter(read_at__isnull=False)
+    return queryset
+
+
+def preference_for(user: User) -> Preference:
+    """The stored preference, or the default (immediate email) unsaved."""
+    try:
+        return Preference.objects.get(user_id=user.pk)
+    except Preference.DoesNotExist:
+        return Preference(user=user, email_mode=EmailMode.IMMEDIATE)

@@ -1,0 +1,540 @@
+"""Write side of notifications: raise them, read them, deliver their email.
+
+How "nothing is lost" and "sent once" hold together
+---------------------------------------------------
+* ``notify`` writes rows in the caller's transaction: a rolled-back state change leaves no
+  notification, a committed one always leaves its notifications.
+* After commit it publishes one delivery task per new row. A broker that is down makes the
+  publish fail; that failure is logged and swallowed, the row stays ``pending`` and the sweep
+  (``redispatch_pending``, every minute from beat) publishes it again later. The broker is
+  therefore only a doorbell: the row is the message.
+* Celery with ``acks_late`` delivers a task *at least once* (a worker killed mid-task, or a Redis
+  visibility timeout, gives it to another worker), and the sweep may publish a row twice. The
+  email is made to happen once by the row's own state machine: a delivery first *claims* the row
+  with one conditional UPDATE (``pending`` and due, or ``sending`` with a stale claim →
+  ``sending`` with a fresh token). PostgreSQL re-checks the WHERE clause of a concurrent UPDATE
+  after the first one commits, so two deliveries cannot both claim. Only the claim holder sends,
+  and it marks the row ``sent`` with a second UPDATE guarded by its token. A row that is
+  ``sent`` is never claimed again.
+* The honest gap: between the SMTP server accepting the message and the ``sent`` UPDATE
+  committing, the worker can die (or the database can be unreachable). The row then stays
+  ``sending``; when the claim goes stale it is reclaimed and the email is sent a second time.
+  No outbox can close that window without the mail server taking part in our transaction; we
+  keep it to a few milliseconds and choose a duplicate over a loss. Likewise a claim is only
+  taken over after ``NOTIFICATIONS_SENDING_STALE_AFTER`` (10 minutes), far longer than the SMTP
+  timeout we pass to the backend, so a slow but live delivery is not duplicated.
+
+Settings read here (all optional, with defaults): ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS``,
+``NOTIFICATIONS_RETRY_BASE_SECONDS``, ``NOTIFICATIONS_RETRY_MAX_SECONDS``,
+``NOTIFICATIONS_SENDING_STALE_AFTER``, ``NOTIFICATIONS_REDISPATCH_GRACE``,
+``NOTIFICATIONS_DIGEST_HOUR_UTC``, ``NOTIFICATIONS_EMAIL_TIMEOUT``, ``SITE_URL``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import random
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import Context, Engine
+from django.utils import timezone
+
+from access.exceptions import NotAllowed, ValidationFailed
+from access.models import User
+
+from .models import DigestRun, EmailDelivery, EmailMode, EmailStatus, Notification
+from .models import NotificationPreference as Preference
+
+logger = logging.getLogger(__name__)
+
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+# Publishing must not hold up the caller's request for long when the broker is down: one quick
+# retry covers a blip, then the row waits for the sweep.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+class DeliveryOutcome(enum.StrEnum):
+    SENT = "sent"
+    RETRY_LATER = "retry_later"  # the send failed; the row backs off and the sweep retries
+    FAILED = "failed"  # the send failed and no attempts are left
+    NOT_CLAIMED = "not_claimed"  # already sent, not due, failed, not an email, or gone
+    IN_FLIGHT = "in_flight"  # another delivery holds a live claim; look again once it is stale
+    CLAIM_LOST = "claim_lost"  # sent, but a stale-claim takeover happened meanwhile
+
+
+# --- Raising notifications ------------------------------------------------------------------
+
+
+def _render(template_source: str | None, template_name: str | None, context: Mapping) -> str:
+    engine = Engine.get_default()
+    template = (
+        engine.get_template(template_name)
+        if template_name
+        else engine.from_string(template_source or "")
+    )
+    # Plain text: no HTML escaping (an apostrophe in a title must not become &#x27;).
+    return template.render(Context(dict(context), autoescape=False)).strip()
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    subject: str,
+    url: str,
+    body: str | None = None,
+    template_name: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    about: str = "",
+    dedupe_key: str | None = None,
+) -> list[Notification]:
+    """Raise a notification for each recipient, inside the caller's transaction.
+
+    Before: called inside the ``transaction.atomic`` block that makes the state change (it also
+    works in autocommit). ``url`` is a path on our own site (``/applications/42/``). The body
+    comes from ``body`` (a template string) or ``template_name``; ``subject`` is a template
+    string too. Both are rendered per recipient with ``context`` plus ``recipient``.
+
+    After: one row per distinct recipient exists in the current transaction. With a
+    ``dedupe_key``, a recipient who already has a notification with that key gets no new row
+    (the existing one is returned), so a reminder raised by two runs of a sweep is raised once.
+    When the transaction commits, a delivery task is published for each new row that wants an
+    immediate email; if the broker is down that is logged and the sweep publishes it later.
+    Nothing is published, and nothing exists, if the transaction rolls back.
+
+    Returns the notifications for the recipients: new ones and, for a dedupe key, existing ones.
+    """
+    if not KIND_PATTERN.match(kind) or len(kind) > 64:
+        raise ValidationFailed(
+            "Invalid notification kind.", fields={"kind": ["Use a dotted code."]}
+        )
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValidationFailed(
+            "A notification links to a page of this site.",
+            fields={"url": ["Give a path starting with a single '/'."]},
+        )
+    if (body is None) == (template_name is None):
+        raise ValidationFailed(
+            "Give the body as a template string or a template name, not both.",
+            fields={"body": ["Give exactly one of body or template_name."]},
+        )
+
+    unique: dict[int, User] = {}
+    for recipient in recipients:
+        unique.setdefault(recipient.pk, recipient)
+    if not unique:
+        return []
+
+    modes = dict(Preference.objects.filter(user_id__in=unique).values_list("user_id", "email_mode"))
+    now = timezone.now()
+    base_context = dict(context or {})
+    rows = []
+    for user_id, recipient in unique.items():
+        mode = modes.get(user_id, EmailMode.IMMEDIATE)
+        if not recipient.is_active or not recipient.email or mode == EmailMode.OFF:
+            status = EmailStatus.NOT_WANTED
+        elif mode == EmailMode.DAILY_DIGEST:
+            status = EmailStatus.SKIPPED_DIGEST
+        else:
+            status = EmailStatus.PENDING
+        per_recipient = {**base_context, "recipient": recipient}
+        rows.append(
+            Notification(
+                recipient=recipient,
+                kind=kind,
+                subject=_render(subject, None, per_recipient)[:200],
+                body=_render(body, template_name, per_recipient),
+                url=url,
+                about=about,
+                dedupe_key=dedupe_key,
+                email_status=status,
+                next_attempt_at=now if status == EmailStatus.PENDING else None,
+                # Assume the on-commit publish works; if it does not, the sweep waits out its
+                # grace period from this moment and then publishes.
+                dispatched_at=now if status == EmailStatus.PENDING else None,
+            )
+        )
+
+    if dedupe_key is None:
+        created = Notification.objects.bulk_create(rows)
+        result = created
+    else:
+        # ON CONFLICT DO NOTHING: a concurrent transaction raising the same key waits on the
+        # unique index and then inserts nothing. Rows that existed before are read first so
+        # only new rows are dispatched (a race here could at worst dispatch a row twice,
+        # which delivery tolerates).
+        existing = set(
+            Notification.objects.filter(recipient_id__in=unique, dedupe_key=dedupe_key).values_list(
+                "pk", flat=True
+            )
+        )
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        result = list(
+            Notification.objects.filter(recipient_id__in=unique, dedupe_key=dedupe_key)
+            .select_related("recipient")
+            .order_by("pk")
+        )
+        created = [n for n in result if n.pk not in existing]
+
+    to_dispatch = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
+    if to_dispatch:
+        transaction.on_commit(lambda: _publish(to_dispatch), robust=True)
+    return result
+
+
+def _publish(notification_ids: list[int]) -> int:
+    """Publish delivery tasks; stop at the first broker error. Returns how many were published.
+
+    Never raises: the caller's change is already committed, and the rows are the outbox, so a
+    row we could not publish is picked up by the sweep.
+    """
+    from .tasks import deliver_notification  # the task module imports this one
+
+    published = 0
+    for notification_id in notification_ids:
+        try:
+            deliver_notification.apply_async(
+                (notification_id,), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
+        except Exception:
+            # Broad on purpose: kombu, redis-py and socket errors all mean "broker not
+            # reachable now", and no publish failure may reach the caller.
+            logger.warning(
+                "Could not publish delivery of notifications %s; the sweep will retry",
+                notification_ids[published:],
+                exc_info=True,
+            )
+            break
+        published += 1
+    return published
+
+
+# --- In-app inbox ---------------------------------------------------------------------------
+
+
+def notification_mark_read(*, notification: Notification, by: User) -> Notification:
+    """Mark one notification read. Only its recipient may; reading twice keeps the first time."""
+    if notification.recipient_id != by.pk:
+        raise NotAllowed("Only the recipient can mark a notification read.")
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, by: User) -> int:
+    """Mark every unread notification of ``by`` read. Returns how many changed."""
+    return Notification.objects.filter(recipient=by, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def preference_set(*, user: User, email_mode: EmailMode | str) -> Preference:
+    """Set how ``user`` receives email. Applies to notifications raised from now on.
+
+    Notifications already waiting for a digest stay in the next digest: nothing is dropped.
+    """
+    if email_mode not in EmailMode.values:
+        raise ValidationFailed(
+            "Unknown email mode.", fields={"email_mode": [f"Use one of {EmailMode.values}."]}
+        )
+    preference, _ = Preference.objects.update_or_create(
+        user=user, defaults={"email_mode": email_mode}
+    )
+    return preference
+
+
+def notifications_requeue_failed(*, notification_ids: Iterable[int], by: User) -> int:
+    """Give failed emails a fresh set of attempts (ops, from the admin). Returns how many."""
+    if not (by.is_staff or by.has_role("ops")):
+        raise NotAllowed("Only operations staff can requeue notifications.")
+    ids = list(
+        Notification.objects.filter(
+            pk__in=list(notification_ids), email_status=EmailStatus.FAILED
+        ).values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    Notification.objects.filter(pk__in=ids, email_status=EmailStatus.FAILED).update(
+        email_status=EmailStatus.PENDING,
+        email_attempts=0,
+        next_attempt_at=now,
+        dispatched_at=now,
+        claim_token=None,
+        claimed_at=None,
+    )
+    if ids:
+        transaction.on_commit(lambda: _publish(ids), robust=True)
+    return len(ids)
+
+
+# --- Email delivery -------------------------------------------------------------------------
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=sending_stale_after())
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(email_status=EmailStatus.PENDING, next_attempt_at__lte=now) | Q(
+        email_status=EmailStatus.SENDING, claimed_at__lt=_stale_before(now)
+    )
+
+
+def _claim(model: type[EmailDelivery], pk: int, *, now: datetime) -> uuid.UUID | None:
+    """Take the row for one delivery attempt, or return None when it is not ours to send.
+
+    One UPDATE ... WHERE: atomic on its own, so it must run in autocommit (as in a worker)
+    for the claim to be visible to other workers before we talk to the mail server.
+    """
+    token = uuid.uuid4()
+    claimed = (
+        model.objects.filter(pk=pk)
+        .filter(_claimable(now))
+        .update(
+            email_status=EmailStatus.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            email_attempts=F("email_attempts") + 1,
+        )
+    )
+    return token if claimed else None
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = _setting("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)
+    cap = _setting("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    # Jitter spreads retries after an outage so they do not all hit the mail server at once.
+    return timedelta(seconds=delay * random.uniform(0.75, 1.25))  # noqa: S311 (not security)
+
+
+def _send(message: EmailMessage) -> None:
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or _setting(
+        "NOTIFICATIONS_EMAIL_TIMEOUT", 30
+    )
+    message.connection = get_connection(timeout=timeout)
+    message.send(fail_silently=False)
+
+
+def _deliver(
+    model: type[Notification] | type[DigestRun],
+    pk: int,
+    build: Callable[[Any], EmailMessage],
+    *,
+    now: datetime | None,
+) -> DeliveryOutcome:
+    """Claim, send, record: the state machine shared by notifications and digests."""
+    now = now or timezone.now()
+    token = _claim(model, pk, now=now)
+    if token is None:
+        # A redelivered task can arrive while the claim of the delivery it replaces still looks
+        # live (the broker's timeout and ours are not aligned); say so, so that the task looks
+        # again after the claim has gone stale instead of dropping the message.
+        live = model.objects.filter(
+            pk=pk, email_status=EmailStatus.SENDING, claimed_at__gte=_stale_before(now)
+        ).exists()
+        return DeliveryOutcome.IN_FLIGHT if live else DeliveryOutcome.NOT_CLAIMED
+    row = model.objects.select_related("recipient").get(pk=pk)
+    try:
+        _send(build(row))
+    except Exception as exc:
+        # Any failure to hand the message over counts as an attempt: SMTP errors, refused
+        # connections, timeouts, and also bugs, which must not leave the row claimed.
+        logger.warning(
+            "Email for %s %s failed (attempt %s)",
+            model.__name__,
+            pk,
+            row.email_attempts,
+            exc_info=True,
+        )
+        failed = row.email_attempts >= _setting("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 6)
+        model.objects.filter(pk=pk, claim_token=token).update(
+            email_status=EmailStatus.FAILED if failed else EmailStatus.PENDING,
+            next_attempt_at=None if failed else now + _backoff(row.email_attempts),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            claim_token=None,
+            claimed_at=None,
+        )
+        return DeliveryOutcome.FAILED if failed else DeliveryOutcome.RETRY_LATER
+    # The window described in the module docstring is here: accepted, not yet recorded.
+    marked = model.objects.filter(pk=pk, claim_token=token).update(
+        email_status=EmailStatus.SENT,
+        email_sent_at=timezone.now(),
+        last_error="",
+        claim_token=None,
+        next_attempt_at=None,
+    )
+    if not marked:
+        logger.error(
+            "%s %s was taken over while being sent; the email may have gone twice",
+            model.__name__,
+            pk,
+        )
+        return DeliveryOutcome.CLAIM_LOST
+    return DeliveryOutcome.SENT
+
+
+def sending_stale_after() -> int:
+    """Seconds after which a ``sending`` claim is taken to be abandoned."""
+    return _setting("NOTIFICATIONS_SENDING_STALE_AFTER", 600)
+
+
+def _absolute(url: str) -> str:
+    return f"{_setting('SITE_URL', 'http://127.0.0.1:8000').rstrip('/')}{url}"
+
+
+_FOOTER = (
+    "You receive this because you take part in an access request on the TRE access service.\n"
+    "Choose immediate emails, a daily digest or none: {preferences}"
+)
+
+
+def _notification_email(notification: Notification) -> EmailMessage:
+    # One recipient per message, nobody in copy: an email never reveals who else was told.
+    # The text is the notification's own subject and body and the link; nothing else about the
+    # recipient or the application is added, the page behind the link shows the rest.
+    text = (
+        f"{notification.body}\n\n"
+        f"Open: {_absolute(notification.url)}\n\n"
+        f"--\n{_FOOTER.format(preferences=_absolute('/api/v1/notifications/preferences/'))}\n"
+    )
+    return EmailMessage(
+        subject=notification.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def deliver_email(*, notification_id: int, now: datetime | None = None) -> DeliveryOutcome:
+    """Send the email of one notification, at most once in effect (see module docstring).
+
+    Before: call outside a transaction (the claim must commit before the mail server is
+    contacted). Safe to call any number of times, concurrently, for the same id.
+    After: ``sent`` if this call sent it; ``pending`` with a later ``next_attempt_at`` after a
+    failure with attempts left; ``failed`` after ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS``; unchanged
+    when the row was not ours to send (already sent, not due, digest, not wanted), or
+    ``IN_FLIGHT`` when a live delivery holds it (the caller may look again once it is stale).
+    """
+    return _deliver(Notification, notification_id, _notification_email, now=now)
+
+
+def redispatch_pending(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The sweep: publish delivery for rows that are due and not recently published.
+
+    Picks ``pending`` rows whose ``next_attempt_at`` has come and ``sending`` rows whose claim
+    is stale (a worker died mid-delivery), skipping rows published within
+    ``NOTIFICATIONS_REDISPATCH_GRACE`` seconds so a backed-up queue does not fill with copies.
+    One indexed query over the partial "on its way" index, at most ``limit`` rows.
+    Returns how many were published; publishing stops at the first broker error.
+    """
+    now = now or timezone.now()
+    grace = timedelta(seconds=_setting("NOTIFICATIONS_REDISPATCH_GRACE", 120))
+    ids = list(
+        Notification.objects.filter(_claimable(now))
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now - grace))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return 0
+    published = _publish(ids)
+    if published:
+        Notification.objects.filter(pk__in=ids[:published]).update(dispatched_at=now)
+    if published < len(ids):
+        logger.warning("Sweep published %s of %s due notifications", published, len(ids))
+    return published
+
+
+# --- Daily digest ---------------------------------------------------------------------------
+
+
+def _digest_email(run: DigestRun) -> EmailMessage:
+    items = list(run.notifications.order_by("created_at", "pk"))
+    lines = [f"- {n.subject}\n  {_absolute(n.url)}" for n in items]
+    count = len(items)
+    text = (
+        f"{count} update{'s' if count != 1 else ''} on the TRE access service since your last "
+        f"digest:\n\n" + "\n\n".join(lines) + "\n\n"
+        f"--\n{_FOOTER.format(preferences=_absolute('/api/v1/notifications/preferences/'))}\n"
+    )
+    return EmailMessage(
+        subject=f"TRE access: {count} update{'s' if count != 1 else ''} ({run.day:%d %b %Y})",
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[run.recipient.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def send_digests(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send each person on the daily digest one email a day with what waited for it.
+
+    Idempotent and safe to run often (beat runs it every 15 minutes): from
+    ``NOTIFICATIONS_DIGEST_HOUR_UTC`` (07:00 UTC) each day it opens one ``DigestRun`` per person
+    with waiting notifications (unique per person and UTC day, so never two), attaches every
+    waiting notification to it in the same transaction, then delivers due runs with the same
+    claim/send/record machine as single emails, so a failed digest is retried at the next run
+    and a sent one is never sent again. Notifications raised after today's digest wait for
+    tomorrow's. Returns how many digests were sent by this call.
+    """
+    now = now or timezone.now()
+    today = now.astimezone(UTC).date()
+    digest_hour = _setting("NOTIFICATIONS_DIGEST_HOUR_UTC", 7)
+    if now.astimezone(UTC).hour >= digest_hour:
+        waiting = (
+            Notification.objects.filter(
+                email_status=EmailStatus.SKIPPED_DIGEST,
+                digest__isnull=True,
+                created_at__lte=now,
+            )
+            .exclude(recipient__digest_runs__day=today)
+            # An explicit order: the model's default ordering would join DISTINCT's columns.
+            .order_by("recipient_id")
+            .values_list("recipient_id", flat=True)
+            .distinct()
+        )
+        for recipient_id in list(waiting[:limit]):
+            with transaction.atomic():
+                run, created = DigestRun.objects.get_or_create(
+                    recipient_id=recipient_id,
+                    day=today,
+                    defaults={"next_attempt_at": now},
+                )
+                if created:
+                    Notification.objects.filter(
+                        recipient_id=recipient_id,
+                        email_status=EmailStatus.SKIPPED_DIGEST,
+                        digest__isnull=True,
+                        created_at__lte=now,
+                    ).update(digest=run)
+
+    due = list(
+        DigestRun.objects.filter(_claimable(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(
+        _deliver(DigestRun, pk, _digest_email, now=now) == DeliveryOutcome.SENT for pk in due
+    )

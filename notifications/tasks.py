@@ -1,0 +1,49 @@
+"""Celery tasks for notifications: thin, they take ids and call a service.
+
+Delivery is made idempotent by the row's state machine (``services.deliver_email``), so the
+at-least-once broker (``acks_late``, redelivery after a lost worker) is safe. Failures to *send*
+are recorded on the row and retried by the sweep, never by Celery, so there is one retry clock
+per email. Celery's own retry is kept for the worker's infrastructure: a database connection
+dropped under the task (a failover, a restart) is retried with exponential backoff and jitter.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=INFRASTRUCTURE_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def deliver_notification(self, notification_id: int) -> str:
+    """Send one notification's email (once in effect, however often this runs)."""
+    outcome = services.deliver_email(notification_id=notification_id)
+    if outcome == services.DeliveryOutcome.IN_FLIGHT and self.request.retries < self.max_retries:
+        # Another delivery holds the row. If it dies, its claim goes stale: look again then
+        # (a short, bounded countdown; the sweep is the backstop if this message is lost).
+        raise self.retry(countdown=services.sending_stale_after() + 1)
+    return str(outcome)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def redispatch_pending_notifications() -> int:
+    """Beat, every minute: publish due emails the broker never got or a dead worker dropped."""
+    return services.redispatch_pending()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_daily_digests() -> int:
+    """Beat, every 15 minutes: open today's digests from 07:00 UTC and deliver due ones."""
+    return services.send_digests()
