@@ -80,12 +80,19 @@ class World:
         return services.application_create(by=self.pi, data=self.content(**overrides))
 
     def at(self, state: str, **overrides) -> Application:
-        """An application taken through the real route to ``state``."""
+        """An application taken through the real route to ``state``.
+
+        ``withdrawn`` is withdrawn from scoping, ``rejected`` is rejected at internal review and
+        ``changes_requested`` was asked for in scoping (its one point still unanswered).
+        """
         app = self.draft(**overrides)
         if state == State.DRAFT:
             return app
         services.application_submit(application=app, by=self.pi)
         if state == State.SCOPING:
+            return _reload(app)
+        if state == State.WITHDRAWN:
+            services.application_withdraw(application=app, by=self.pi, reason="Changed plans")
             return _reload(app)
         if state == State.CHANGES_REQUESTED:
             services.application_request_changes(
@@ -101,6 +108,9 @@ class World:
         )
         services.application_complete_scoping(application=app, by=self.analyst)
         if state == State.INTERNAL_REVIEW:
+            return _reload(app)
+        if state == State.REJECTED:
+            services.application_reject(application=app, by=self.reviewer, reason="No benefit")
             return _reload(app)
         services.application_refer_to_panels(application=app, by=self.reviewer)
         if state == State.IN_REVIEW:
