@@ -26,5 +26,5 @@ pytest_plugins = ["tests.catalogue_fixtures"]
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # PBKDF2 at full strength dominated the run time (factories and load_demo hash passwords).
+    """Hashing a password properly takes ~0.2 s on purpose; factories make many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

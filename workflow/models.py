@@ -148,7 +148,11 @@ def declares(*, event: str, notify: str, permission: PermissionSpec) -> dict:
             return False
         if isinstance(permission, dict):
             needed = permission.get(instance.state)
-            return needed is not None and has_permission(user, needed, instance)
+            if needed is not None:
+                return has_permission(user, needed, instance)
+            # Outside its stages the state machine refuses the transition anyway: whoever may
+            # take it at some stage is told the state is wrong (409), not that they may not (403).
+            return any(has_permission(user, p, instance) for p in permission.values())
         if isinstance(permission, tuple):
             return any(has_permission(user, p, instance) for p in permission)
         return has_permission(user, permission, instance)

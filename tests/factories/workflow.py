@@ -7,7 +7,7 @@ import datetime
 from access.models import Organisation, Role
 from catalogue.models import Dataset, Variable
 from workflow import services
-from workflow.models import Application, LegalGateway, Outcome, State
+from workflow.models import Application, LegalGateway, Outcome, RequestedVariable, State
 
 from .access import OrganisationFactory, make_user
 from .catalogue import DatasetFactory, VariableFactory
@@ -46,6 +46,43 @@ class World:
             dataset=self.dataset, name="postcode", is_identifying=True
         )
 
+    def add_health_provider(self) -> Dataset:
+        """A second provider, a health board with its own data owner and dataset (health-service
+        functions: the DEA research gateway is closed to it)."""
+        self.provider2 = OrganisationFactory(
+            name="Hywel Dda Health Board", slug="hywel-dda", kind=Organisation.Kind.DATA_PROVIDER
+        )
+        self.owner2 = make_user(
+            Role.DATA_OWNER, full_name="Hana Health", data_owner_of=self.provider2
+        )
+        self.dataset2 = DatasetFactory(
+            slug="admissions",
+            title="Hospital admissions",
+            provider=self.provider2,
+            holder_has_health_service_functions=True,
+        )
+        self.admitted = VariableFactory(dataset=self.dataset2, name="admitted_on")
+        self.diagnosis = VariableFactory(dataset=self.dataset2, name="diagnosis")
+        return self.dataset2
+
+    def both_datasets(self) -> list[dict]:
+        """The ``datasets`` of an application asking both providers (needs add_health_provider)."""
+        return [
+            *self.content()["datasets"],
+            {
+                "dataset": self.dataset2,
+                "legal_gateway": LegalGateway.PUBLIC_TASK,
+                "justification": "Admissions are the outcome.",
+                "variables": [{"variable": "admitted_on"}, {"variable": "diagnosis"}],
+            },
+        ]
+
+    def owner_of(self, organisation_id: int):
+        owners = {self.provider.pk: self.owner}
+        if hasattr(self, "provider2"):
+            owners[self.provider2.pk] = self.owner2
+        return owners[organisation_id]
+
     def content(self, **overrides) -> dict:
         data = {
             "title": "School attainment and later health",
@@ -80,33 +117,45 @@ class World:
         return services.application_create(by=self.pi, data=self.content(**overrides))
 
     def at(self, state: str, **overrides) -> Application:
-        """An application taken through the real route to ``state``."""
+        """An application taken through the real route to ``state``.
+
+        ``withdrawn`` is withdrawn from scoping, ``rejected`` is rejected at internal review and
+        ``changes_requested`` was asked for in scoping (its one point still unanswered).
+        """
         app = self.draft(**overrides)
         if state == State.DRAFT:
             return app
         services.application_submit(application=app, by=self.pi)
+        # Submission spreads the work: with other scopings open the backup analyst may get it.
+        analyst = _reload(app).analyst
         if state == State.SCOPING:
+            return _reload(app)
+        if state == State.WITHDRAWN:
+            services.application_withdraw(application=app, by=self.pi, reason="Changed plans")
             return _reload(app)
         if state == State.CHANGES_REQUESTED:
             services.application_request_changes(
                 application=app,
-                by=self.analyst,
+                by=analyst,
                 items=[{"section": "data", "text": "Fewer variables"}],
             )
             return _reload(app)
         services.scoping_update(
             application=app,
-            by=self.analyst,
-            data={"feasible": True, "scoped_variables": [self.year, self.grade]},
+            by=analyst,
+            data={"feasible": True, "scoped_variables": _requested_variables(app)},
         )
-        services.application_complete_scoping(application=app, by=self.analyst)
+        services.application_complete_scoping(application=app, by=analyst)
         if state == State.INTERNAL_REVIEW:
+            return _reload(app)
+        if state == State.REJECTED:
+            services.application_reject(application=app, by=self.reviewer, reason="No benefit")
             return _reload(app)
         services.application_refer_to_panels(application=app, by=self.reviewer)
         if state == State.IN_REVIEW:
             return _reload(app)
         for track in _reload(app).tracks.filter(superseded=False):
-            decider = self.owner if track.kind == "owner_signoff" else self.panel
+            decider = self.owner_of(track.organisation_id) if track.organisation_id else self.panel
             services.review_track_decide(track=track, by=decider, outcome=Outcome.APPROVED)
         if state == State.APPROVED:
             return _reload(app)
@@ -120,6 +169,11 @@ class World:
             services.application_close(application=app, by=self.ops)
             return _reload(app)
         raise ValueError(state)
+
+
+def _requested_variables(app: Application) -> list[Variable]:
+    requested = RequestedVariable.objects.filter(requested_dataset__application=app)
+    return list(Variable.objects.filter(pk__in=requested.values("variable_id")))
 
 
 def _reload(app: Application) -> Application:

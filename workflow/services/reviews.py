@@ -216,7 +216,8 @@ def _combine_if_complete(application: Application, *, by: User) -> None:
     payload = {
         "combined_outcome": combined,
         "tracks": {_track_label(t): t.outcome for t in current},
-        "conditions": [c for t in current for c in t.conditions],
+        # The union: a condition two tracks both set is one condition to meet.
+        "conditions": list(dict.fromkeys(c for t in current for c in t.conditions)),
     }
     if combined == Outcome.REJECTED:
         fire(

@@ -1,0 +1,68 @@
+"""The timeline: the application's events, for those who may see the application."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories.workflow import World
+from workflow.models import Event, State
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def timeline(client, application):
+    return client.get(f"/api/v1/applications/{application.pk}/timeline/")
+
+
+@pytest.mark.parametrize("who", ["pi", "colleague", "analyst", "reviewer", "ops"])
+def test_timeline_shows_every_event_in_order_to_those_who_see_it_all(world, client_for, who):
+    application = world.at(State.INTERNAL_REVIEW)
+    response = timeline(client_for(getattr(world, who)), application)
+    assert response.status_code == 200
+    events = response.json()
+    expected = Event.objects.filter(application=application).order_by("created_at", "id")
+    assert [e["id"] for e in events] == [e.pk for e in expected]
+    assert [e["kind"] for e in events][:2] == ["created", "submitted"]
+    submitted = events[1]
+    assert (submitted["actor_name"], submitted["actor_role"]) == ("Priya Investigator", "member")
+    assert (submitted["from_state"], submitted["to_state"]) == ("draft", "scoping")
+
+
+def test_timeline_of_an_invisible_application_is_404(world, client_for):
+    application = world.at(State.SCOPING)
+    for who in (world.outsider, world.analyst2, world.reviewer, world.panel):
+        assert timeline(client_for(who), application).status_code == 404, str(who)
+
+
+def test_timeline_of_a_draft_is_404_to_the_data_owner(world, client_for):
+    application = world.at(State.DRAFT)
+    assert timeline(client_for(world.owner), application).status_code == 404
+    assert timeline(client_for(world.pi), application).status_code == 200
+
+
+def test_timeline_needs_login(world):
+    application = world.at(State.SCOPING)
+    assert timeline(APIClient(), application).status_code == 401
+
+
+def test_timeline_to_the_data_owner_leaves_out_edits_and_answers(world, client_for):
+    application = world.at(State.CHANGES_REQUESTED)
+    item = application.feedback_requests.get().items.get()
+    pi = client_for(world.pi)
+    pi.post(
+        f"/api/v1/applications/{application.pk}/feedback/{item.pk}/respond/",
+        {"response": "Dropped the grade."},
+        format="json",
+    )
+    pi.patch(f"/api/v1/applications/{application.pk}/", {"funder": "MRC"}, format="json")
+    full = {e["kind"] for e in timeline(pi, application).json()}
+    assert {"feedback_answered", "edited"} <= full
+    owners = {e["kind"] for e in timeline(client_for(world.owner), application).json()}
+    assert "submitted" in owners
+    assert not owners & {"feedback_answered", "edited"}

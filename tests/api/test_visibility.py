@@ -1,0 +1,214 @@
+"""Who sees which applications, and how much of them; lists and details agree."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from access.models import User
+from tests.factories.workflow import World
+from workflow import services
+from workflow.models import Application, State, TrackKind
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/applications/"
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def listed(client) -> set[int]:
+    response = client.get(LIST, {"page_size": 200})
+    assert response.status_code == 200, response.json()
+    return {a["id"] for a in response.json()["results"]}
+
+
+def detail_status(client, application: Application) -> int:
+    return client.get(f"{LIST}{application.pk}/").status_code
+
+
+def test_members_see_their_applications_and_outsiders_see_none(world, client_for):
+    draft = world.at(State.DRAFT)
+    scoped = world.at(State.SCOPING)
+    for user in (world.pi, world.colleague):
+        assert listed(client_for(user)) == {draft.pk, scoped.pk}
+    outsider = client_for(world.outsider)
+    assert listed(outsider) == set()
+    assert detail_status(outsider, draft) == 404
+    assert detail_status(outsider, scoped) == 404
+
+
+def test_anonymous_gets_401_for_list_and_detail(world):
+    application = world.at(State.SCOPING)
+    client = APIClient()
+    assert client.get(LIST).status_code == 401
+    assert detail_status(client, application) == 401
+
+
+def test_analyst_sees_assigned_applications_until_reassigned(world, client_for):
+    draft = world.at(State.DRAFT)
+    scoped = world.at(State.SCOPING)
+    analyst, other = client_for(world.analyst), client_for(world.analyst2)
+    assert listed(analyst) == {scoped.pk}
+    assert detail_status(analyst, draft) == 404
+    assert listed(other) == set()
+    assert detail_status(other, scoped) == 404
+
+    services.application_assign_analyst(application=scoped, by=world.ops, analyst=world.analyst2)
+    assert listed(analyst) == set()
+    assert detail_status(analyst, scoped) == 404
+    assert listed(other) == {scoped.pk}
+
+
+def test_reviewer_sees_applications_only_once_they_reach_internal_review(world, client_for):
+    hidden = [world.at(s) for s in (State.DRAFT, State.SCOPING, State.CHANGES_REQUESTED)]
+    shown = [world.at(s) for s in (State.INTERNAL_REVIEW, State.IN_REVIEW, State.APPROVED)]
+    reviewer = client_for(world.reviewer)
+    assert listed(reviewer) == {a.pk for a in shown}
+    for application in hidden:
+        assert detail_status(reviewer, application) == 404
+
+
+def test_reviewer_keeps_seeing_an_application_sent_back_from_internal_review(world, client_for):
+    application = world.at(State.INTERNAL_REVIEW)
+    services.application_request_changes(
+        application=application,
+        by=world.reviewer,
+        items=[{"section": "public_benefit", "text": "Who benefits?"}],
+    )
+    assert listed(client_for(world.reviewer)) == {application.pk}
+
+
+def test_panel_member_sees_only_applications_with_an_open_panel_track(world, client_for):
+    before = world.at(State.INTERNAL_REVIEW)
+    open_track = world.at(State.IN_REVIEW)
+    decided = world.at(State.APPROVED)
+    panel = client_for(world.panel)
+    assert listed(panel) == {open_track.pk}
+    assert detail_status(panel, before) == 404
+    assert detail_status(panel, decided) == 404
+
+    # Once the panel has decided, the owner's sign-off alone does not keep it visible to them.
+    igrp = open_track.tracks.get(kind=TrackKind.IGRP)
+    services.review_track_decide(track=igrp, by=world.panel, outcome="approved")
+    assert listed(panel) == set()
+
+
+def test_data_owner_sees_submitted_applications_requesting_their_data(world, client_for):
+    world.add_health_provider()
+    draft = world.at(State.DRAFT)
+    theirs = world.at(State.SCOPING)
+    elsewhere = world.draft(
+        datasets=[d for d in world.both_datasets() if d["dataset"] == world.dataset2]
+    )
+    services.application_submit(application=elsewhere, by=world.pi)
+    owner = client_for(world.owner)
+    assert listed(owner) == {theirs.pk}
+    assert detail_status(owner, draft) == 404
+    assert detail_status(owner, elsewhere) == 404
+    assert listed(client_for(world.owner2)) == {elsewhere.pk}
+
+
+@pytest.fixture
+def two_providers(world):
+    """An application in review that asks both providers for data (three tracks)."""
+    world.add_health_provider()
+    return world.at(State.IN_REVIEW, datasets=world.both_datasets())
+
+
+def test_data_owner_sees_only_their_own_organisation_parts(world, two_providers, client_for):
+    application = two_providers
+    owner = client_for(world.owner)
+    body = owner.get(f"{LIST}{application.pk}/").json()
+    assert [d["dataset"] for d in body["datasets"]] == ["education"]
+    assert [(t["kind"], t["organisation"]["slug"]) for t in body["tracks"]] == [
+        ("owner_signoff", "welsh-gov")
+    ]
+    tracks = owner.get("/api/v1/review-tracks/").json()["results"]
+    assert [t["organisation"]["slug"] for t in tracks] == ["welsh-gov"]
+    other_track = application.tracks.get(organisation=world.provider2)
+    assert owner.get(f"/api/v1/review-tracks/{other_track.pk}/").status_code == 404
+
+    # The whole application is shown to people who see all of it.
+    full = client_for(world.pi).get(f"{LIST}{application.pk}/").json()
+    assert {d["dataset"] for d in full["datasets"]} == {"education", "admissions"}
+    assert len(full["tracks"]) == 3
+
+
+@pytest.mark.parametrize("path", ["versions/", "versions/1/", "feedback/", "diff/?from=1&to=1"])
+def test_data_owner_cannot_read_whole_versions_or_feedback(world, two_providers, client_for, path):
+    response = client_for(world.owner).get(f"{LIST}{two_providers.pk}/{path}")
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert client_for(world.pi).get(f"{LIST}{two_providers.pk}/{path}").status_code == 200
+
+
+def test_data_owner_timeline_hides_other_owners_tracks(world, two_providers, client_for):
+    application = two_providers
+    mine = application.tracks.get(organisation=world.provider)
+    theirs = application.tracks.get(organisation=world.provider2)
+    services.review_track_decide(track=mine, by=world.owner, outcome="approved")
+    services.review_track_decide(track=theirs, by=world.owner2, outcome="approved")
+    seen = client_for(world.owner).get(f"{LIST}{application.pk}/timeline/").json()
+    assert mine.pk in {e["track"] for e in seen}
+    assert theirs.pk not in {e["track"] for e in seen}
+    assert "edited" not in {e["kind"] for e in seen}
+    everything = client_for(world.ops).get(f"{LIST}{application.pk}/timeline/").json()
+    assert {mine.pk, theirs.pk} <= {e["track"] for e in everything}
+
+
+def test_ops_see_every_application(world, client_for):
+    applications = [world.at(s) for s in (State.DRAFT, State.SCOPING, State.WITHDRAWN)]
+    assert listed(client_for(world.ops)) == {a.pk for a in applications}
+
+
+def test_list_and_detail_agree_for_everyone(world, client_for):
+    world.add_health_provider()
+    states = (State.DRAFT, State.SCOPING, State.INTERNAL_REVIEW, State.IN_REVIEW, State.ACTIVE)
+    applications = [world.at(s) for s in states]
+    applications.append(world.at(State.IN_REVIEW, datasets=world.both_datasets()))
+    people = [
+        world.pi,
+        world.outsider,
+        world.analyst,
+        world.analyst2,
+        world.reviewer,
+        world.panel,
+        world.owner,
+        world.owner2,
+        world.ops,
+    ]
+    for person in people:
+        client = client_for(person)
+        visible = listed(client)
+        for application in applications:
+            want = 200 if application.pk in visible else 404
+            assert detail_status(client, application) == want, (str(person), application.state)
+    # The test means something: different people see different things.
+    assert len({frozenset(listed(client_for(p))) for p in people}) >= 5
+
+
+def count_list_queries(user: User) -> int:
+    client = APIClient()
+    client.force_authenticate(user=User.objects.get(pk=user.pk))  # no cached roles
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_list_costs_the_same_number_of_queries_for_2_or_12_applications(world):
+    people = [world.pi, world.analyst, world.reviewer, world.panel, world.owner, world.ops]
+    for _ in range(2):
+        world.at(State.IN_REVIEW)
+    with_two = {str(p): count_list_queries(p) for p in people}
+    for _ in range(10):
+        world.at(State.IN_REVIEW)
+    with_twelve = {str(p): count_list_queries(p) for p in people}
+    assert with_two == with_twelve
+    assert Application.objects.count() == 12
