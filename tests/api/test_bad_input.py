@@ -256,10 +256,30 @@ def test_edit_cannot_set_the_state(world, pi):
     response = pi.patch(
         f"{LIST}{application.pk}/", {"title": "Retitled", "state": "approved"}, format="json"
     )
-    assert response.status_code == 200
-    assert response.json()["state"] == State.DRAFT
+    assert response.status_code == 400
+    assert "transitions" in response.json()["fields"]["state"][0]
     application.refresh_from_db()
     assert application.state == State.DRAFT
+    assert application.title != "Retitled"
+
+
+def test_edit_with_an_unknown_field_is_400(world, pi):
+    application = world.draft()
+    response = pi.patch(f"{LIST}{application.pk}/", {"colour": "blue"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"colour": ["Not a field of this resource."]}
+
+
+def test_team_cannot_add_the_assigned_analyst(world, pi, client_for):
+    application = world.at(State.CHANGES_REQUESTED)
+    members = [
+        {"user": world.pi.pk, "project_role": "principal_investigator"},
+        {"user": application.analyst_id, "project_role": "researcher"},
+    ]
+    response = pi.patch(f"{LIST}{application.pk}/", {"members": members}, format="json")
+    assert response.status_code == 400
+    assert "members.1.user" in response.json()["fields"]
+    assert not application.members.filter(user_id=application.analyst_id).exists()
 
 
 # --- malformed requests --------------------------------------------------------------------

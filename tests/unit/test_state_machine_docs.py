@@ -42,3 +42,19 @@ def test_every_notification_kind_has_a_message():
     kinds.add("application.analyst_assigned")
     assert kinds <= set(MESSAGES)
     assert set(MESSAGES) <= kinds, "a message nobody sends"
+
+
+def test_statemachine_command_check_fails_when_the_docs_are_stale(tmp_path, monkeypatch):
+    import pytest
+    from django.core.management import call_command
+
+    from workflow.management.commands import statemachine
+
+    stale = tmp_path / "state-machine.md"
+    stale.write_text("# old diagram\n")
+    monkeypatch.setattr(statemachine, "TARGET", stale)
+    with pytest.raises(SystemExit, match="stale"):
+        call_command("statemachine", "--check")
+    call_command("statemachine")
+    assert stale.read_text() == render()
+    call_command("statemachine", "--check")

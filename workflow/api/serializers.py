@@ -288,7 +288,26 @@ class RequestedDatasetInputSerializer(serializers.Serializer):
     variables = RequestedVariableInputSerializer(many=True, required=False, default=list)
 
 
-class ApplicationInputSerializer(serializers.Serializer):
+class StrictInputMixin:
+    """Unknown fields are an error, not silently dropped (the state is never writable)."""
+
+    def validate(self, attrs):
+        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        "The state changes only through its transitions."
+                        if name == "state"
+                        else "Not a field of this resource."
+                    ]
+                    for name in sorted(unknown)
+                }
+            )
+        return super().validate(attrs)
+
+
+class ApplicationInputSerializer(StrictInputMixin, serializers.Serializer):
     title = serializers.CharField(max_length=250)
     lay_summary = serializers.CharField(allow_blank=True, required=False)
     research_question = serializers.CharField(allow_blank=True, required=False)
@@ -305,7 +324,7 @@ class ApplicationInputSerializer(serializers.Serializer):
     datasets = RequestedDatasetInputSerializer(many=True, required=False)
 
 
-class ScopingInputSerializer(serializers.Serializer):
+class ScopingInputSerializer(StrictInputMixin, serializers.Serializer):
     scoped_variables = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Variable.objects.all(), required=False
     )

@@ -197,9 +197,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             if name not in TRANSITIONS:
                 continue  # taken by the system (the combined outcome), never by a person
             may = transition_meta(Application, name)["may"]
-            if may(application, request.user) and can_proceed(
-                getattr(application, name), check_conditions=False
-            ):
+            if may(application, request.user) and can_proceed(getattr(application, name)):
                 available.append(
                     {
                         "name": name,

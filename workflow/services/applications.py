@@ -85,6 +85,11 @@ def _replace_members(application: Application, members: Sequence[dict[str, Any]]
             pis += 1
         if not user.is_active:
             errors.setdefault(f"members.{index}.user", []).append(f"{user} has no active account.")
+        if application.analyst_id == user.pk:
+            # Separation of duties: the analyst scoping a project cannot join its team.
+            errors.setdefault(f"members.{index}.user", []).append(
+                f"{user} is the analyst of this application and cannot join its team."
+            )
     if pis > 1:
         errors.setdefault("members", []).append("Name exactly one principal investigator.")
     if errors:

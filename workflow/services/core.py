@@ -86,7 +86,8 @@ def check_allowed(application: Application, name: str, by) -> None:
     """403 unless ``by`` may take transition ``name`` on this application (any state)."""
     may = transition_meta(Application, name)["may"]
     if by is None or not may(application, by):
-        raise NotAllowed(f"You may not {name.replace('_', ' ')} this application.")
+        step = name.replace("_", " ")
+        raise NotAllowed(f"You may not take the step '{step}' on this application.")
 
 
 def check_state(obj, name: str) -> None:
