@@ -220,6 +220,15 @@ def dataset_create(
     return dataset
 
 
+def _reject_unknown(changes: dict, allowed) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationFailed(
+            "These fields cannot be changed.",
+            fields={name: ["This field cannot be changed."] for name in sorted(unknown)},
+        )
+
+
 @transaction.atomic
 def dataset_update(*, dataset: Dataset, by: User, **changes: Any) -> Dataset:
     """Change a dataset's description, people or legal flags (never its slug, which is cited).
@@ -228,12 +237,7 @@ def dataset_update(*, dataset: Dataset, by: User, **changes: Any) -> Dataset:
     dataset as a whole still satisfies every rule (checked on the merged result).
     """
     _require_catalogue_manage(by)
-    unknown = set(changes) - set(DATASET_FIELDS)
-    if unknown:
-        raise ValidationFailed(
-            "These fields cannot be changed.",
-            fields={name: ["This field cannot be changed."] for name in sorted(unknown)},
-        )
+    _reject_unknown(changes, DATASET_FIELDS)
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     for name, value in changes.items():
         setattr(dataset, name, value)
@@ -333,12 +337,7 @@ def variable_update(*, variable: Variable, by: User, **changes: Any) -> Variable
     without its data owner deciding so. The owner must revise or retire the category first.
     """
     _require_catalogue_manage(by)
-    unknown = set(changes) - set(VARIABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(
-            "These fields cannot be changed.",
-            fields={name: ["This field cannot be changed."] for name in sorted(unknown)},
-        )
+    _reject_unknown(changes, VARIABLE_FIELDS)
     variable = Variable.objects.select_for_update().get(pk=variable.pk)
     for name, value in changes.items():
         setattr(variable, name, value)
