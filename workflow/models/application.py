@@ -718,3 +718,36 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Events are append-only: they cannot be deleted")
+
+
+__all__ = [
+    "FEEDBACK_STAGES",
+    "FEEDBACK_STAGE_CHOICES",
+    "FINAL_STATES",
+    "STATE_OWNER",
+    "WITHDRAWABLE",
+    "ActorRole",
+    "Application",
+    "ApplicationMember",
+    "ApplicationVersion",
+    "Event",
+    "EventKind",
+    "EventQuerySet",
+    "FeedbackItem",
+    "FeedbackRequest",
+    "LegalGateway",
+    "MeetingMedium",
+    "Outcome",
+    "PermissionSpec",
+    "ProjectRole",
+    "RequestedDataset",
+    "RequestedVariable",
+    "ReviewTrack",
+    "Route",
+    "Scoping",
+    "Section",
+    "State",
+    "TrackKind",
+    "TrackState",
+    "declares",
+]

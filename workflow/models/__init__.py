@@ -1,0 +1,6 @@
+"""Models of the workflow, one module per topic; import them from here."""
+
+from .application import *  # noqa: F403
+from .application import __all__ as _application
+
+__all__ = [*_application]
