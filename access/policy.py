@@ -31,6 +31,8 @@ class Permission(enum.StrEnum):
     SCOPING_DECIDE = "application.scoping.decide"
     INTERNAL_REVIEW_DECIDE = "application.internal_review.decide"
     PANEL_TRACK_DECIDE = "track.panel.decide"
+    PANEL_VOTE = "track.panel.vote"
+    PANEL_MANAGE = "panel.manage"
     OWNER_TRACK_DECIDE = "track.owner.decide"
     ANALYST_ASSIGN = "application.analyst.assign"
     ACCESS_MANAGE = "application.access.manage"
@@ -58,8 +60,13 @@ DESCRIPTIONS: dict[Permission, str] = {
         "Request changes, refer to the panels or reject at internal review (never their own)"
     ),
     Permission.PANEL_TRACK_DECIDE: (
-        "Record a panel's decision on a track (never their own application)"
+        "Close a panel's vote as its chair, when the panel's decision rule allows (never on "
+        "their own or a conflicted application)"
     ),
+    Permission.PANEL_VOTE: (
+        "Vote on, or declare a conflict of interest for, a track of a panel they sit on"
+    ),
+    Permission.PANEL_MANAGE: "Configure panels and their membership",
     Permission.OWNER_TRACK_DECIDE: (
         "Sign off, with or without conditions, or refuse, for their organisation's datasets"
     ),
@@ -89,7 +96,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.APPLICATION_VIEW, Permission.SCOPING_EDIT, Permission.SCOPING_DECIDE}
     ),
     Role.REVIEWER: frozenset({Permission.APPLICATION_VIEW, Permission.INTERNAL_REVIEW_DECIDE}),
-    Role.PANEL_MEMBER: frozenset({Permission.APPLICATION_VIEW, Permission.PANEL_TRACK_DECIDE}),
+    Role.PANEL_MEMBER: frozenset(
+        {Permission.APPLICATION_VIEW, Permission.PANEL_TRACK_DECIDE, Permission.PANEL_VOTE}
+    ),
     Role.DATA_OWNER: frozenset(
         {Permission.CATEGORY_MANAGE, Permission.APPLICATION_VIEW, Permission.OWNER_TRACK_DECIDE}
     ),
@@ -100,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_ALL_APPLICATIONS,
             Permission.ANALYST_ASSIGN,
             Permission.ACCESS_MANAGE,
+            Permission.PANEL_MANAGE,
         }
     ),
     Role.ACCREDITATION_OFFICER: frozenset(),

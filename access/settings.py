@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStateEnum": "workflow.models.State",
         "TrackStateEnum": "workflow.models.TrackState",
         "FeedbackStageEnum": "workflow.models.FEEDBACK_STAGE_CHOICES",
+        "OutcomeEnum": "workflow.models.Outcome",
+        "LetterOutcomeEnum": "workflow.api.serializers.LETTER_OUTCOMES",
     },
 }
 

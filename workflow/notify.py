@@ -76,6 +76,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{{ app.reference }} was withdrawn",
         "Application {{ app.reference }} has been withdrawn by its team.",
     ),
+    "track.ready_to_close": (
+        "{{ app.reference }}: the vote can be closed",
+        "Enough members have voted on a track you chair for application {{ app.reference }}; "
+        "the panel's decision rule now allows you to close it.",
+    ),
     "track.decided": (
         "{{ app.reference }}: a review track was decided",
         "One of the reviews of application {{ app.reference }} has been decided.",
@@ -115,10 +120,49 @@ def _track_deciders(app: Application) -> list[User]:
 
 
 def deciders_of(track: ReviewTrack) -> list[User]:
-    """Who can act on a panel track (owner tracks are resolved by organisation above)."""
-    if track.kind == TrackKind.OWNER_SIGNOFF:
+    """Who can act on a panel track now: its panel's current members who have neither voted
+    nor declared a conflict (owner tracks are resolved by organisation above)."""
+    from .models import ConflictOfInterest, PanelMembership, Vote
+
+    if track.kind == TrackKind.OWNER_SIGNOFF or track.panel_id is None:
         return []
-    return _with_role(Role.PANEL_MEMBER)
+    done = set(Vote.objects.filter(track=track).values_list("member_id", flat=True)) | set(
+        ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [
+        m.user
+        for m in PanelMembership.objects.filter(
+            panel_id=track.panel_id, left_on__isnull=True, user__is_active=True
+        ).select_related("user")
+        if m.user_id not in done
+    ]
+
+
+def notify_chair_ready(*, application: Application, track: ReviewTrack) -> None:
+    """Tell the chair, once per track, that the vote can be closed."""
+    from .models import PanelMembership
+
+    chairs = [
+        m.user
+        for m in PanelMembership.objects.filter(
+            panel_id=track.panel_id, is_chair=True, left_on__isnull=True
+        ).select_related("user")
+    ]
+    if not chairs:
+        return
+    subject, body = MESSAGES["track.ready_to_close"]
+    notify(
+        recipients=chairs,
+        kind="track.ready_to_close",
+        subject=subject,
+        body=body,
+        context={"app": application},
+        url=f"/api/v1/review-tracks/{track.pk}/votes/",
+        about=f"application:{application.pk}",
+        dedupe_key=f"track-ready:{track.pk}",
+    )
 
 
 def recipients_for(kind: str, app: Application) -> list[User]:

@@ -1,17 +1,26 @@
 """Who may act on an application or a review track: object rules for ``access.policy``.
 
 "Who may" is kept apart from "what the state allows" (the state machine). Separation of duties
-is here: nobody analyses, reviews, decides or grants access to an application they belong to.
+is here: nobody analyses, reviews, votes on, decides or grants access to an application they
+belong to, and a panel member with a declared conflict neither votes nor closes.
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
-
 from access.models import OrganisationMembership
 from access.policy import Permission, object_rule
 
-from .models import Application, ApplicationMember, Event, EventKind, ReviewTrack, State, TrackKind
+from .models import (
+    Application,
+    ApplicationMember,
+    ConflictOfInterest,
+    EventKind,
+    PanelMembership,
+    ReviewTrack,
+    State,
+    TrackKind,
+    TrackState,
+)
 
 
 def is_member(user, application: Application) -> bool:
@@ -35,6 +44,27 @@ def data_owner_organisation_ids(user) -> set[int]:
     return cached
 
 
+def current_panel_ids(user) -> set[int]:
+    """Panels the user sits on now."""
+    return set(
+        PanelMembership.objects.filter(user=user, left_on__isnull=True).values_list(
+            "panel_id", flat=True
+        )
+    )
+
+
+def chaired_panel_ids(user) -> set[int]:
+    return set(
+        PanelMembership.objects.filter(user=user, left_on__isnull=True, is_chair=True).values_list(
+            "panel_id", flat=True
+        )
+    )
+
+
+def is_conflicted(user, application: Application) -> bool:
+    return ConflictOfInterest.objects.filter(application=application, user=user).exists()
+
+
 def owns_requested_data(user, application: Application) -> bool:
     org_ids = data_owner_organisation_ids(user)
     return (
@@ -47,10 +77,14 @@ def reached_internal_review(application: Application) -> bool:
     return application.events.filter(kind=EventKind.SCOPING_COMPLETED).exists()
 
 
-def has_open_panel_track(application: Application) -> bool:
-    return application.tracks.filter(
-        superseded=False, state="open", kind__in=[TrackKind.IGRP, TrackKind.DEA_PANEL]
-    ).exists()
+def sits_on_an_open_track(user, application: Application) -> bool:
+    panels = current_panel_ids(user)
+    return (
+        bool(panels)
+        and application.tracks.filter(
+            superseded=False, state=TrackState.OPEN, panel_id__in=panels
+        ).exists()
+    )
 
 
 @object_rule(Permission.APPLICATION_VIEW)
@@ -63,7 +97,7 @@ def may_view(user, application: Application) -> bool:
         return True
     if user.has_role("reviewer") and reached_internal_review(application):
         return True
-    if user.has_role("panel_member") and has_open_panel_track(application):
+    if user.has_role("panel_member") and sits_on_an_open_track(user, application):
         return True
     return (
         user.has_role("data_owner")
@@ -100,9 +134,23 @@ def may_act_as_staff(user, application: Application) -> bool:
     return not is_member(user, application)
 
 
+def _may_sit_on(user, track: ReviewTrack, panel_ids: set[int]) -> bool:
+    return (
+        track.kind != TrackKind.OWNER_SIGNOFF
+        and track.panel_id in panel_ids
+        and not is_member(user, track.application)
+        and not is_conflicted(user, track.application)
+    )
+
+
+@object_rule(Permission.PANEL_VOTE)
+def may_vote(user, track: ReviewTrack) -> bool:
+    return _may_sit_on(user, track, current_panel_ids(user))
+
+
 @object_rule(Permission.PANEL_TRACK_DECIDE)
-def may_decide_panel_track(user, track: ReviewTrack) -> bool:
-    return track.kind != TrackKind.OWNER_SIGNOFF and not is_member(user, track.application)
+def may_close_panel_track(user, track: ReviewTrack) -> bool:
+    return _may_sit_on(user, track, chaired_panel_ids(user))
 
 
 @object_rule(Permission.OWNER_TRACK_DECIDE)
@@ -111,10 +159,4 @@ def may_decide_owner_track(user, track: ReviewTrack) -> bool:
         track.kind == TrackKind.OWNER_SIGNOFF
         and track.organisation_id in data_owner_organisation_ids(user)
         and not is_member(user, track.application)
-    )
-
-
-def reached_internal_review_q():
-    return Exists(
-        Event.objects.filter(application=OuterRef("pk"), kind=EventKind.SCOPING_COMPLETED)
     )

@@ -15,10 +15,9 @@ from .models import (
     RequestedDataset,
     ReviewTrack,
     State,
-    TrackKind,
     TrackState,
 )
-from .rules import data_owner_organisation_ids, is_member
+from .rules import data_owner_organisation_ids, is_member, sits_on_an_open_track
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -44,7 +43,8 @@ def applications_visible_to(user) -> QuerySet[Application]:
                     application=OuterRef("pk"),
                     superseded=False,
                     state=TrackState.OPEN,
-                    kind__in=[TrackKind.IGRP, TrackKind.DEA_PANEL],
+                    panel__memberships__user=user,
+                    panel__memberships__left_on__isnull=True,
                 )
             )
         )
@@ -102,12 +102,7 @@ def owner_only_organisations(user, application: Application) -> set[int] | None:
         and application.events.filter(kind=EventKind.SCOPING_COMPLETED).exists()
     ):
         return None
-    if (
-        user.has_role(Role.PANEL_MEMBER)
-        and application.tracks.filter(
-            superseded=False, state=TrackState.OPEN, kind__in=[TrackKind.IGRP, TrackKind.DEA_PANEL]
-        ).exists()
-    ):
+    if user.has_role(Role.PANEL_MEMBER) and sits_on_an_open_track(user, application):
         return None
     return data_owner_organisation_ids(user)
 
@@ -144,5 +139,5 @@ def review_tracks_visible_to(user) -> QuerySet[ReviewTrack]:
             )
         )
     if user.has_role(Role.PANEL_MEMBER):
-        full |= ~Q(kind=TrackKind.OWNER_SIGNOFF)
+        full |= Q(panel__memberships__user=user, panel__memberships__left_on__isnull=True)
     return qs.filter(full | Q(organisation_id__in=owner_orgs)).distinct()

@@ -374,8 +374,8 @@ def test_assign_unknown_analyst_is_400(world, client_for):
 )
 def test_track_decision_with_bad_input_is_400(world, client_for, data, field):
     application = world.at(State.IN_REVIEW)
-    track = application.tracks.get(kind="igrp")
-    response = client_for(world.panel).post(
+    track = application.tracks.get(kind="owner_signoff")
+    response = client_for(world.owner).post(
         f"/api/v1/review-tracks/{track.pk}/decide/", data, format="json"
     )
     assert response.status_code == 400

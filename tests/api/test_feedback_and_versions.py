@@ -211,9 +211,7 @@ def test_decisions_record_the_version_they_were_made_on(world):
     owner = application.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
     assert igrp.version == owner.version == 2
     services.review_track_decide(track=owner, by=world.owner, outcome="approved")
-    services.review_track_decide(
-        track=igrp, by=world.panel, outcome="revise_and_resubmit", rationale="Clarify linkage."
-    )
+    world.decide(igrp, "revise_and_resubmit", "Clarify linkage.")
     decided = application.events.get(kind="track_decided", track=owner)
     assert decided.payload["version"] == decided.version == 2
 

@@ -135,18 +135,35 @@ def test_route_from_idea_to_approval_through_the_api(world, client_for):
     tracks = referred.json()["tracks"]
     assert sorted(t["kind"] for t in tracks) == ["igrp", "owner_signoff"]
 
-    for track in tracks:
-        decider = world.owner if track["kind"] == "owner_signoff" else world.panel
-        decided = post(
-            client_for(decider),
-            f"/api/v1/review-tracks/{track['id']}/decide/",
-            {"outcome": "approved"},
-        )
-        assert decided.status_code == 200, decided.json()
+    owner_track = next(t for t in tracks if t["kind"] == "owner_signoff")
+    igrp = next(t for t in tracks if t["kind"] == "igrp")
+    # The owner signs off; the IGRP member votes and the chair closes the vote.
+    signed = post(
+        client_for(world.owner),
+        f"/api/v1/review-tracks/{owner_track['id']}/decide/",
+        {"outcome": "approved"},
+    )
+    assert signed.status_code == 200, signed.json()
+    assert pi.get(url).json()["state"] == "in_review"
+    voted = post(
+        client_for(world.panel),
+        f"/api/v1/review-tracks/{igrp['id']}/votes/",
+        {"choice": "approved"},
+    )
+    assert voted.status_code == 201, voted.json()
+    closed = post(
+        client_for(world.panel),
+        f"/api/v1/review-tracks/{igrp['id']}/close/",
+        {"outcome": "approved"},
+    )
+    assert closed.status_code == 200, closed.json()
     final = pi.get(url).json()
     assert final["state"] == "approved"
     kinds = [n["kind"] for n in pi.get("/api/v1/notifications/").json()["results"]]
     assert "application.approved" in kinds
+    letter = pi.get(url + "decision-letter/").json()
+    assert letter["outcome"] == "approved"
+    assert sorted(t["kind"] for t in letter["tracks"]) == ["igrp", "owner_signoff"]
     assert "application.changes_requested" in kinds
 
     timeline = pi.get(url + "timeline/").json()

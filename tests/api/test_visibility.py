@@ -95,7 +95,7 @@ def test_panel_member_sees_only_applications_with_an_open_panel_track(world, cli
 
     # Once the panel has decided, the owner's sign-off alone does not keep it visible to them.
     igrp = open_track.tracks.get(kind=TrackKind.IGRP)
-    services.review_track_decide(track=igrp, by=world.panel, outcome="approved")
+    world.decide(igrp, "approved")
     assert listed(panel) == set()
 
 

@@ -202,7 +202,7 @@ def test_each_state_change_writes_exactly_one_event_with_who_and_how(world):
         role="reviewer",
     )
     igrp = app.tracks.get(kind=TrackKind.IGRP)
-    services.review_track_decide(track=igrp, by=world.panel, outcome="approved")
+    world.decide(igrp, "approved")
     assert Application.objects.get(pk=app.pk).state == State.IN_REVIEW
     owner_track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
     # The combined outcome is the system's, on behalf of whoever decided last.

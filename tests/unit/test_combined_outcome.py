@@ -81,11 +81,8 @@ def three_tracks(world: World) -> Application:
 
 def decide(world: World, application: Application, kind: str, outcome: str, *conditions):
     track = application.tracks.get(kind=kind, superseded=False)
-    by = world.owner if kind == TrackKind.OWNER_SIGNOFF else world.panel
     rationale = "" if outcome == APPROVED else f"Reasons of the {kind}."
-    return services.review_track_decide(
-        track=track, by=by, outcome=outcome, rationale=rationale, conditions=list(conditions)
-    )
+    return world.decide(track, outcome, rationale, list(conditions))
 
 
 def state_of(application: Application) -> str:

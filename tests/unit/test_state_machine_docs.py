@@ -39,7 +39,7 @@ def test_every_notification_kind_has_a_message():
     from workflow.notify import MESSAGES
 
     kinds = {row["notify"] for model in (Application, ReviewTrack) for row in transitions(model)}
-    kinds.add("application.analyst_assigned")
+    kinds |= {"application.analyst_assigned", "track.ready_to_close"}
     assert kinds <= set(MESSAGES)
     assert set(MESSAGES) <= kinds, "a message nobody sends"
 

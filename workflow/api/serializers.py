@@ -76,6 +76,7 @@ class ScopingSerializer(serializers.ModelSerializer):
 class ReviewTrackSerializer(serializers.ModelSerializer):
     application = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     organisation = OrganisationSerializer(read_only=True)
+    panel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     decided_by = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -85,7 +86,9 @@ class ReviewTrackSerializer(serializers.ModelSerializer):
             "application",
             "kind",
             "organisation",
+            "panel",
             "state",
+            "automatic",
             "round",
             "superseded",
             "version",
@@ -268,6 +271,60 @@ class AvailableTransitionSerializer(serializers.Serializer):
     label = serializers.CharField()
     target = serializers.CharField(allow_null=True)
     url = serializers.CharField()
+
+
+class CategoryVerdictSerializer(serializers.Serializer):
+    category_id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    citation = serializers.CharField(help_text="category-id@version, as decisions cite it")
+    title = serializers.CharField()
+    conditions = serializers.CharField()
+    matches = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DatasetMatchSerializer(serializers.Serializer):
+    dataset = serializers.CharField()
+    dataset_title = serializers.CharField()
+    provider = serializers.CharField()
+    matched = CategoryVerdictSerializer(allow_null=True)
+    verdicts = CategoryVerdictSerializer(many=True)
+
+
+class LetterCitationSerializer(serializers.Serializer):
+    dataset = serializers.CharField()
+    category = serializers.CharField()
+    title = serializers.CharField()
+
+
+class LetterTrackSerializer(serializers.Serializer):
+    track_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    outcome = serializers.CharField()
+    rationale = serializers.CharField()
+    conditions = serializers.ListField(child=serializers.CharField())
+    decided_at = serializers.DateTimeField()
+    automatic = serializers.BooleanField()
+    pre_approved = LetterCitationSerializer(many=True)
+
+
+LETTER_OUTCOMES = [
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("revise_and_resubmit", "Revise and resubmit"),
+]
+
+
+class DecisionLetterSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=LETTER_OUTCOMES)
+    decided_at = serializers.DateTimeField()
+    version = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    tracks = LetterTrackSerializer(many=True)
+    conditions = serializers.ListField(child=serializers.CharField())
 
 
 # --- input ----------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import panels, views
 
 router = SimpleRouter()
 router.register("applications", views.ApplicationViewSet, basename="application")
-router.register("review-tracks", views.ReviewTrackViewSet, basename="review-track")
+router.register("review-tracks", panels.ReviewTrackViewSet, basename="review-track")
+router.register("panels", panels.PanelViewSet, basename="panel")
 
 urlpatterns = router.urls

@@ -12,18 +12,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access.exceptions import NotAllowed, ValidationFailed
+from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from workflow import services
-from workflow.models import Application, FeedbackItem, ReviewTrack, State
+from workflow.models import Application, FeedbackItem, State
 from workflow.selectors import (
     application_detail_queryset,
     application_list,
     owner_only_organisations,
-    review_tracks_visible_to,
     timeline_for,
 )
 from workflow.services.content import diff
 from workflow.services.core import transition_meta
+from workflow.services.letters import decision_letter
+from workflow.services.preapproval import match_application
 
 from . import serializers as s
 
@@ -265,6 +266,31 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             {"from_version": numbers["from"], "to_version": numbers["to"], "changes": changes}
         )
 
+    @extend_schema(responses=s.DatasetMatchSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="pre-approval")
+    def pre_approval(self, request: Request, pk=None) -> Response:
+        """Per requested dataset: which pre-approved category matches and why, or exactly why
+        none does. Frozen when the tracks open; this shows the match as it stands today."""
+        application = self.get_object()
+        matches = match_application(application)
+        orgs = owner_only_organisations(request.user, application)
+        if orgs is not None:
+            matches = [m for m in matches if m.provider_id in orgs]
+        return Response(s.DatasetMatchSerializer(matches, many=True).data)
+
+    @extend_schema(responses=s.DecisionLetterSerializer)
+    @action(detail=True, methods=["get"], url_path="decision-letter")
+    def decision_letter(self, request: Request, pk=None) -> Response:
+        """One letter with every track's outcome, rationale and conditions."""
+        application = self.get_object()
+        self._require_full_view(application)
+        letter = decision_letter(application)
+        if letter is None:
+            raise InvalidTransition(
+                "There is no decision on this application yet.", current_state=application.state
+            )
+        return Response(s.DecisionLetterSerializer(letter).data)
+
     @extend_schema(responses=s.EventSerializer(many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk=None) -> Response:
@@ -323,26 +349,3 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             application=application, by=request.user, data=serializer.validated_data
         )
         return Response(s.ScopingSerializer(scoping).data)
-
-
-class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
-    """The parallel reviews of applications in review: IGRP, DEA panel, owners' sign-off."""
-
-    queryset = ReviewTrack.objects.none()  # the real one comes from the selector
-    serializer_class = s.ReviewTrackSerializer
-    filterset_fields = ["kind", "state", "outcome", "application"]
-    ordering_fields = ["opened_at", "due_date"]
-
-    def get_queryset(self):
-        return review_tracks_visible_to(self.request.user).order_by("id")
-
-    @extend_schema(request=s.TrackDecisionInputSerializer, responses=s.ReviewTrackSerializer)
-    @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk=None) -> Response:
-        track = self.get_object()
-        serializer = s.TrackDecisionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        track = services.review_track_decide(
-            track=track, by=request.user, **serializer.validated_data
-        )
-        return Response(s.ReviewTrackSerializer(track).data)

@@ -2,5 +2,7 @@
 
 from .application import *  # noqa: F403
 from .application import __all__ as _application
+from .panels import *  # noqa: F403
+from .panels import __all__ as _panels
 
-__all__ = [*_application]
+__all__ = [*_application, *_panels]

@@ -105,6 +105,7 @@ class ActorRole(models.TextChoices):
     ANALYST = "analyst", "Assigned analyst"
     REVIEWER = "reviewer", "Reviewer"
     PANEL_MEMBER = "panel_member", "Panel member"
+    PANEL_CHAIR = "panel_chair", "Panel chair"
     DATA_OWNER = "data_owner", "Data owner"
     OPS = "ops", "Operations"
     SYSTEM = "system", "System"
@@ -123,6 +124,9 @@ class EventKind(models.TextChoices):
     REFERRED = "referred", "Referred to panels and owners"
     TRACK_DECIDED = "track_decided", "Review track decided"
     TRACK_REOPENED = "track_reopened", "Review track reopened"
+    VOTE_CAST = "vote_cast", "Vote cast"
+    VOTE_CHANGED = "vote_changed", "Vote changed"
+    CONFLICT_DECLARED = "conflict_declared", "Conflict of interest declared"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     REVISION_REQUESTED = "revision_requested", "Revision requested by the panels"
@@ -604,8 +608,20 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         help_text="For an owner sign-off: the data-owning organisation",
     )
+    panel = models.ForeignKey(
+        "workflow.Panel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tracks",
+        help_text="For a panel track: the panel whose members vote",
+    )
     state = FSMField(
         max_length=20, choices=TrackState.choices, default=TrackState.OPEN, protected=True
+    )
+    automatic = models.BooleanField(
+        default=False,
+        help_text="Decided at once because every dataset fell in a pre-approved category",
     )
     round = models.PositiveIntegerField(default=1)
     superseded = models.BooleanField(default=False)
@@ -624,8 +640,11 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
         ordering = ["application", "kind", "organisation", "round"]
         constraints = [
             models.CheckConstraint(
+                # Decided tracks have a time, an outcome and a decider, except automatic
+                # decisions (a pre-approved category), which name no person.
                 condition=Q(decided_at__isnull=True, decided_by__isnull=True, outcome="")
-                | Q(decided_at__isnull=False, decided_by__isnull=False) & ~Q(outcome=""),
+                | Q(decided_at__isnull=False, decided_by__isnull=False) & ~Q(outcome="")
+                | Q(decided_at__isnull=False, automatic=True) & ~Q(outcome=""),
                 name="workflow_track_decision_fields_together",
             ),
             models.CheckConstraint(

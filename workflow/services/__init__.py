@@ -18,6 +18,7 @@ from .applications import (
     feedback_item_respond,
     scoping_update,
 )
+from .panels import conflict_declare, panel_track_close, tally, vote_cast, vote_change
 from .reviews import combine_outcomes, review_track_decide
 
 __all__ = [
@@ -36,7 +37,12 @@ __all__ = [
     "application_update",
     "application_withdraw",
     "combine_outcomes",
+    "conflict_declare",
     "feedback_item_respond",
+    "panel_track_close",
     "review_track_decide",
     "scoping_update",
+    "tally",
+    "vote_cast",
+    "vote_change",
 ]

@@ -18,12 +18,16 @@ from django_fsm import ConcurrentTransition
 
 from access.exceptions import ConcurrentChange, InvalidTransition, NotAllowed, ValidationFailed
 from access.models import User
+from access.policy import Permission, has_permission
+from catalogue.models import PreApprovedCategoryVersion
 from workflow.models import (
     ActorRole,
     Application,
     EventKind,
     LegalGateway,
     Outcome,
+    Panel,
+    PreApprovedMatch,
     ReviewTrack,
     Section,
     State,
@@ -32,7 +36,7 @@ from workflow.models import (
 )
 
 from .content import gateway_problem
-from .core import fire, lock_application, record_event, transition_meta
+from .core import fire, lock_application, record_event
 
 
 def combine_outcomes(outcomes: Iterable[str]) -> str:
@@ -51,7 +55,9 @@ def combine_outcomes(outcomes: Iterable[str]) -> str:
 
 
 def referral_errors(application: Application) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    """What stops the tracks opening: a dataset whose gateway is not allowed, or a panel that
+    is not configured."""
+    errors: dict[str, list[str]] = panel_errors(application)
     for index, rd in enumerate(application.requested_datasets.select_related("dataset")):
         problem = gateway_problem(rd.dataset, rd.legal_gateway)
         if problem:
@@ -59,13 +65,18 @@ def referral_errors(application: Application) -> dict[str, list[str]]:
     return errors
 
 
-def _due(kind: str, opened: datetime.date) -> datetime.date:
-    days = (
-        settings.OWNER_SIGNOFF_TARGET_DAYS
-        if kind == TrackKind.OWNER_SIGNOFF
-        else settings.PANEL_TARGET_DAYS
-    )
+def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> datetime.date:
+    if panel is not None:
+        days = panel.target_days
+    elif kind == TrackKind.OWNER_SIGNOFF:
+        days = settings.OWNER_SIGNOFF_TARGET_DAYS
+    else:
+        days = settings.PANEL_TARGET_DAYS
     return opened + datetime.timedelta(days=days)
+
+
+def active_panel(kind: str) -> Panel | None:
+    return Panel.objects.filter(track_kind=kind, is_active=True).first()
 
 
 def required_tracks(application: Application) -> list[tuple[str, int | None]]:
@@ -79,20 +90,84 @@ def required_tracks(application: Application) -> list[tuple[str, int | None]]:
     return needed
 
 
+def panel_errors(application: Application) -> dict[str, list[str]]:
+    """A panel track needs a configured, active panel with a chair."""
+    errors = []
+    for kind, _org in required_tracks(application):
+        if kind == TrackKind.OWNER_SIGNOFF:
+            continue
+        panel = active_panel(kind)
+        label = TrackKind(kind).label
+        if panel is None:
+            errors.append(f"No active {label} is configured: ops must set one up.")
+        elif not panel.memberships.filter(is_chair=True, left_on__isnull=True).exists():
+            errors.append(f"The {label} has no chair: ops must appoint one.")
+    return {"panels": errors} if errors else {}
+
+
 def open_tracks(*, application: Application, by: User) -> list[ReviewTrack]:
-    """Open every required track, in parallel, on the current version."""
+    """Open every required track, in parallel, on the current version.
+
+    An owner whose requested datasets all fall in an offered pre-approved category is signed off
+    at once, automatically, citing each category version (frozen in ``PreApprovedMatch``).
+    """
+    from .preapproval import covered_organisations, match_application
+
     today = timezone.localdate()
+    covered = covered_organisations(match_application(application, day=today))
     tracks = []
     for kind, org_id in required_tracks(application):
+        panel = active_panel(kind) if kind != TrackKind.OWNER_SIGNOFF else None
         track = ReviewTrack.objects.create(
             application=application,
             kind=kind,
             organisation_id=org_id,
+            panel=panel,
             version=application.current_version,
-            due_date=_due(kind, today),
+            due_date=_due(kind, today, panel),
         )
         tracks.append(track)
+        if org_id in covered:
+            _decide_pre_approved(application, track, covered[org_id])
     return tracks
+
+
+def _decide_pre_approved(application: Application, track: ReviewTrack, matches) -> None:
+    versions = {
+        v.pk: v
+        for v in PreApprovedCategoryVersion.objects.filter(
+            category_id__in=[m.matched.category_id for m in matches]
+        ).filter(version__in=[m.matched.version for m in matches])
+    }
+    citations = []
+    conditions = []
+    for m in matches:
+        version = next(
+            v
+            for v in versions.values()
+            if v.category_id == m.matched.category_id and v.version == m.matched.version
+        )
+        dataset = application.requested_datasets.get(dataset__slug=m.dataset).dataset
+        PreApprovedMatch.objects.create(track=track, dataset=dataset, category_version=version)
+        citations.append(
+            {"dataset": m.dataset, "category": version.citation, "title": version.title}
+        )
+        if version.conditions.strip():
+            conditions.append(version.conditions.strip())
+    rationale = "Within the pre-approved categories " + ", ".join(
+        f"{c['title']} ({c['category']}) for {c['dataset']}" for c in citations
+    )
+    decide_track(
+        application,
+        track,
+        by=None,
+        outcome=Outcome.APPROVED_WITH_CONDITIONS if conditions else Outcome.APPROVED,
+        rationale=rationale + ".",
+        conditions=conditions,
+        role=ActorRole.SYSTEM,
+        extra={"pre_approved": citations},
+        combine=False,
+    )
 
 
 def reopen_revised_tracks(*, application: Application, by: User) -> list[ReviewTrack]:
@@ -105,13 +180,15 @@ def reopen_revised_tracks(*, application: Application, by: User) -> list[ReviewT
     ).order_by("id"):
         old.superseded = True
         old.save(update_fields=["superseded"])
+        panel = active_panel(old.kind) if old.kind != TrackKind.OWNER_SIGNOFF else None
         track = ReviewTrack.objects.create(
             application=application,
             kind=old.kind,
             organisation_id=old.organisation_id,
+            panel=panel or old.panel,
             round=old.round + 1,
             version=application.current_version,
-            due_date=_due(old.kind, today),
+            due_date=_due(old.kind, today, panel),
         )
         record_event(
             application=application,
@@ -159,34 +236,83 @@ def review_track_decide(
     rationale: str = "",
     conditions: Sequence[str] = (),
 ) -> ReviewTrack:
-    """Decide one track; when it is the last open one, move the application by the combined
-    outcome (in the same transaction, so the two never disagree).
+    """A data owner signs off (with or without conditions) or refuses, for their organisation.
 
-    The application row is locked first, then the track: every decision on one application is
-    serialised, so two tracks closing at once cannot both miss being last.
+    Panel tracks are not decided here: their chair closes them after the vote
+    (``workflow.services.panels.panel_track_close``).
     """
-    application = lock_application(track.application_id)
-    track = ReviewTrack.objects.select_for_update().get(pk=track.pk)
-    track.application = application
-    may = transition_meta(ReviewTrack, "decide")["may"]
-    if not may(track, by):
-        raise NotAllowed("You may not decide this review track.")
-    if track.superseded or track.state != TrackState.OPEN or application.state != State.IN_REVIEW:
-        raise InvalidTransition("This track is already decided.", current_state=track.state)
+    application, track = lock_track(track)
+    if track.kind != TrackKind.OWNER_SIGNOFF:
+        if not has_permission(by, Permission.PANEL_VOTE, track) and not has_permission(
+            by, Permission.PANEL_TRACK_DECIDE, track
+        ):
+            raise NotAllowed("You may not decide this review track.")
+        raise InvalidTransition(
+            "A panel track is decided by its members' votes and closed by its chair.",
+            current_state=track.state,
+        )
+    if not has_permission(by, Permission.OWNER_TRACK_DECIDE, track):
+        raise NotAllowed("Only a data owner of this organisation can sign off for it.")
+    require_open(application, track)
     errors = track_decision_errors(outcome, rationale, conditions, track.kind)
     if errors:
         raise ValidationFailed("The decision has invalid fields.", fields=errors)
+    decide_track(
+        application,
+        track,
+        by=by,
+        outcome=outcome,
+        rationale=rationale,
+        conditions=conditions,
+        role=ActorRole.DATA_OWNER,
+    )
+    return track
+
+
+def lock_track(track: ReviewTrack) -> tuple[Application, ReviewTrack]:
+    """Lock the application first, then the track: every decision on one application is
+    serialised, so two tracks closing at once cannot both miss being the last."""
+    application = lock_application(track.application_id)
+    track = (
+        ReviewTrack.objects.select_for_update(of=("self",)).select_related("panel").get(pk=track.pk)
+    )
+    track.application = application
+    return application, track
+
+
+def require_open(application: Application, track: ReviewTrack) -> None:
+    if track.superseded or track.state != TrackState.OPEN or application.state != State.IN_REVIEW:
+        raise InvalidTransition("This track is already decided.", current_state=track.state)
+
+
+def decide_track(
+    application: Application,
+    track: ReviewTrack,
+    *,
+    by: User | None,
+    outcome: str,
+    rationale: str,
+    conditions: Sequence[str],
+    role: str,
+    extra: dict | None = None,
+    combine: bool = True,
+) -> None:
+    """Record a track's decision and its event; then, if it was the last open track, move the
+    application by the combined outcome (same transaction, so the two never disagree).
+
+    Preconditions: both rows locked (``lock_track``), policy and input already checked.
+    """
     track.decide()
     track.outcome = outcome
     track.rationale = rationale.strip()
     track.conditions = [c.strip() for c in conditions if c.strip()]
     track.decided_at = timezone.now()
     track.decided_by = by
+    track.automatic = by is None
     try:
         track.save()
     except ConcurrentTransition as exc:  # pragma: no cover - the row lock makes this rare
         raise ConcurrentChange("This track changed at the same moment; reload.") from exc
-    role = ActorRole.DATA_OWNER if track.kind == TrackKind.OWNER_SIGNOFF else ActorRole.PANEL_MEMBER
     event = record_event(
         application=application,
         track=track,
@@ -199,13 +325,14 @@ def review_track_decide(
             "outcome": outcome,
             "conditions": track.conditions,
             "version": track.version,
+            **(extra or {}),
         },
     )
     from workflow.notify import notify_transition
 
     notify_transition(application=application, event=event, notify_kind="track.decided")
-    _combine_if_complete(application, by=by)
-    return track
+    if combine:
+        _combine_if_complete(application, by=by)
 
 
 def _combine_if_complete(application: Application, *, by: User) -> None:
@@ -215,6 +342,7 @@ def _combine_if_complete(application: Application, *, by: User) -> None:
     combined = combine_outcomes(t.outcome for t in current)
     payload = {
         "combined_outcome": combined,
+        "track_ids": [t.pk for t in current],
         "tracks": {_track_label(t): t.outcome for t in current},
         # The union: a condition two tracks both set is one condition to meet.
         "conditions": list(dict.fromkeys(c for t in current for c in t.conditions)),
