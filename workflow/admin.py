@@ -10,11 +10,16 @@ from .models import (
     Application,
     ApplicationMember,
     ApplicationVersion,
+    ConflictOfInterest,
     Event,
     FeedbackItem,
     FeedbackRequest,
+    Panel,
+    PanelMembership,
+    PreApprovedMatch,
     RequestedDataset,
     ReviewTrack,
+    Vote,
 )
 
 
@@ -95,3 +100,48 @@ class FeedbackRequestAdmin(ReadOnlyAdmin):
 @admin.register(ApplicationVersion)
 class ApplicationVersionAdmin(ReadOnlyAdmin):
     list_display = ["application", "number", "created_by", "created_at"]
+
+
+class PanelMembershipInline(admin.TabularInline):
+    model = PanelMembership
+    extra = 0
+    fields = ["user", "is_chair", "is_independent", "joined_on", "left_on"]
+    readonly_fields = ["joined_on"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Panel)
+class PanelAdmin(admin.ModelAdmin):
+    """Ops configure panels here: quorum, rule, independent votes, target, members, chair."""
+
+    list_display = [
+        "name",
+        "track_kind",
+        "quorum",
+        "decision_rule",
+        "min_independent_votes",
+        "is_active",
+    ]
+    list_filter = ["track_kind", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PanelMembershipInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # Tracks cite their panel; retire a panel by making it inactive.
+        return False
+
+
+@admin.register(Vote)
+class VoteAdmin(ReadOnlyAdmin):
+    list_display = ["track", "member", "choice", "cast_at", "changed_at"]
+    list_filter = ["choice"]
+
+
+@admin.register(ConflictOfInterest)
+class ConflictOfInterestAdmin(ReadOnlyAdmin):
+    list_display = ["application", "user", "declared_at"]
+
+
+@admin.register(PreApprovedMatch)
+class PreApprovedMatchAdmin(ReadOnlyAdmin):
+    list_display = ["track", "dataset", "category_version", "matched_at"]

@@ -175,14 +175,48 @@ USERS = [
     ),
 ]
 
-# Five panel members; the first two are to be marked independent (lay members of the
-# consumer panel) once the panel models exist.
+# Five panel members; the two lay members of the consumer panel are independent.
 PANEL_MEMBERS = [
-    ("elin.panel", "Prof. Elin Griffiths", "Chair of the IGRP", False),
+    ("elin.panel", "Prof. Elin Griffiths", "Public health academic", False),
     ("david.panel", "Dr David Rees", "Public Health Wales representative", False),
     ("mair.panel", "Mair Williams", "British Medical Association representative", False),
     ("gareth.panel", "Gareth Lewis", "Lay member, consumer panel", True),
     ("sian.panel", "Siân Powell", "Lay member, consumer panel", True),
+]
+
+# The two panels and who sits on them: (username, chair?). Independence comes from
+# PANEL_MEMBERS. The IGRP decides by majority with a quorum of three; the DEA panel needs three
+# votes with at least one independent, as the DEA accreditation rules require.
+PANELS = [
+    {
+        "slug": "igrp",
+        "name": "Independent Governance Review Panel",
+        "track_kind": "igrp",
+        "description": (
+            "Judges each project's privacy risk and public interest: representatives of "
+            "professional and regulatory bodies and members of the public."
+        ),
+        "quorum": 3,
+        "decision_rule": "majority",
+        "min_independent_votes": 1,
+        "members": [
+            ("elin.panel", True),
+            ("david.panel", False),
+            ("mair.panel", False),
+            ("gareth.panel", False),
+            ("sian.panel", False),
+        ],
+    },
+    {
+        "slug": "dea",
+        "name": "DEA accreditation panel",
+        "track_kind": "dea_panel",
+        "description": "Accredits projects using data shared under the Digital Economy Act.",
+        "quorum": 3,
+        "decision_rule": "majority",
+        "min_independent_votes": 1,
+        "members": [("david.panel", True), ("mair.panel", False), ("sian.panel", False)],
+    },
 ]
 
 ADMIN = ("admin", "Demo Administrator", "admin@tre.example")

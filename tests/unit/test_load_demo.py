@@ -74,3 +74,19 @@ def test_load_demo_logins_work_with_the_printed_password():
     assert authenticate(username="rhian.researcher", password="demo-pass-2026") is not None
     assert authenticate(username="sarah.patel@ons.example", password="demo-pass-2026") is not None
     assert authenticate(username="admin", password="demo-pass-2026").is_superuser
+
+
+def test_load_demo_seats_both_panels_with_a_chair_and_independent_members():
+    from workflow.models import Panel, PanelMembership
+
+    _load()
+    _load()
+    igrp = Panel.objects.get(track_kind="igrp", is_active=True)
+    dea = Panel.objects.get(track_kind="dea_panel", is_active=True)
+    for panel in (igrp, dea):
+        current = PanelMembership.objects.filter(panel=panel, left_on__isnull=True)
+        assert current.filter(is_chair=True).count() == 1
+        assert current.filter(is_independent=True).count() >= 1
+        assert current.count() >= panel.quorum
+    assert dea.quorum >= 3
+    assert dea.min_independent_votes >= 1

@@ -20,11 +20,13 @@ from access.management.demo_data import (
     DEMO_PASSWORD,
     ORGANISATIONS,
     PANEL_MEMBERS,
+    PANELS,
     USERS,
 )
 from access.models import Organisation, OrganisationMembership, Role, RoleAssignment, User
 from catalogue import services
 from catalogue.models import Dataset, PreApprovedCategory, Variable
+from workflow.models import Panel, PanelMembership
 
 
 class Command(BaseCommand):
@@ -62,6 +64,22 @@ class Command(BaseCommand):
         if not (admin.is_staff and admin.is_superuser):
             admin.is_staff = admin.is_superuser = True
             admin.save(update_fields=["is_staff", "is_superuser"])
+
+        independent = {username for username, _, _, lay in PANEL_MEMBERS if lay}
+        for spec in PANELS:
+            spec = dict(spec)
+            members = spec.pop("members")
+            panel, _ = Panel.objects.update_or_create(slug=spec["slug"], defaults=spec)
+            for username, is_chair in members:
+                PanelMembership.objects.update_or_create(
+                    panel=panel,
+                    user=users[username],
+                    defaults={
+                        "is_chair": is_chair,
+                        "is_independent": username in independent,
+                        "left_on": None,
+                    },
+                )
 
         ops = users["owain.ops"]
         datasets_created = variables_created = 0
@@ -182,11 +200,15 @@ class Command(BaseCommand):
         rows = [("username", "email", "role", "what to try")]
         for username, _, email, _, roles, _, what in USERS:
             rows.append((username, email, ", ".join(str(r) for r in roles), what))
+        seats = {}
+        for spec in PANELS:
+            for username, is_chair in spec["members"]:
+                seats.setdefault(username, []).append(
+                    f"{'chair of ' if is_chair else ''}{spec['slug'].upper()}"
+                )
         for username, _, seat, independent in PANEL_MEMBERS:
-            note = f"{seat}; " + (
-                "to be marked INDEPENDENT when the panel models exist"
-                if independent
-                else "panel member (not independent)"
+            note = f"{seat}; {', '.join(seats.get(username, []))}" + (
+                "; independent" if independent else ""
             )
             rows.append((username, f"{username}@tre.example", Role.PANEL_MEMBER.value, note))
         rows.append(
@@ -204,7 +226,11 @@ class Command(BaseCommand):
             )
             if index == 0:
                 out.write("  ".join("-" * w for w in widths) + "  " + "-" * 11)
-        out.write(
-            "\nPanel models come later: the five panel members only hold the panel_member role "
-            "for now; the two lay members are the ones to mark independent."
-        )
+        out.write("")
+        for panel in Panel.objects.prefetch_related("memberships__user"):
+            chair = next((m.user.username for m in panel.memberships.all() if m.is_chair), "none")
+            rule = panel.get_decision_rule_display().lower()
+            out.write(
+                f"{panel.name}: quorum {panel.quorum}, {rule}, at least "
+                f"{panel.min_independent_votes} independent vote(s), chair {chair}."
+            )
