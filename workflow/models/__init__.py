@@ -2,5 +2,9 @@
 
 from .application import *  # noqa: F403
 from .application import __all__ as _application
+from .conditions import *  # noqa: F403
+from .conditions import __all__ as _conditions
+from .safes import *  # noqa: F403
+from .safes import __all__ as _safes
 
-__all__ = [*_application]
+__all__ = [*_application, *_conditions, *_safes]
