@@ -284,7 +284,9 @@ class AccreditationEvent(AppendOnlyEvent):
         pass
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d} {self.transition} of accreditation {self.accreditation_id}"
+        return (
+            f"{self.created_at:%Y-%m-%d} {self.transition} of accreditation {self.accreditation_id}"
+        )
 
 
 # --- data access agreement -------------------------------------------------------------------

@@ -227,6 +227,11 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStateEnum": "workflow.models.State",
         "TrackStateEnum": "workflow.models.TrackState",
         "FeedbackStageEnum": "workflow.models.FEEDBACK_STAGE_CHOICES",
+        "AccreditationKindEnum": "access.models.AccreditationKind",
+        "AccreditationStateEnum": "access.models.AccreditationState",
+        "SignatureCapacityEnum": "access.models.SignatureCapacity",
+        "GrantStateEnum": "access.models.GrantState",
+        "ConditionStateEnum": "workflow.models.ConditionState",
     },
 }
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from access.models import (
     SATISFIED_BY,
@@ -174,7 +175,7 @@ def accreditation_covers_project(application, ctx):
 @check(
     "people.provisional_supervisor",
     safe=Safe.PEOPLE,
-    title="A provisionally accredited member has a fully accredited supervisor at their organisation",
+    title="A provisional DEA researcher has a fully accredited supervisor at their organisation",
 )
 def provisional_supervisor(application, ctx):
     if not uses_dea(ctx):
@@ -414,12 +415,13 @@ def variables_justified(application, ctx):
 )
 def identifying_justified(application, ctx):
     identifying = [
-        (rd, rv)
-        for rd in ctx.requested
-        for rv in rd.variables.all()
-        if rv.variable.is_identifying
+        (rd, rv) for rd in ctx.requested for rv in rd.variables.all() if rv.variable.is_identifying
     ]
-    bare = [f"{rd.dataset.slug}.{rv.variable.name}" for rd, rv in identifying if not rv.justification.strip()]
+    bare = [
+        f"{rd.dataset.slug}.{rv.variable.name}"
+        for rd, rv in identifying
+        if not rv.justification.strip()
+    ]
     if bare:
         return ctx.fail(f"{_names(bare)} can identify people: justify each on its own.")
     if identifying:
@@ -448,9 +450,13 @@ def within_scope(application, ctx):
 def sensitivity_recorded(application, ctx):
     if not ctx.requested:
         return ctx.fail("No dataset is requested.")
-    unknown = [rd.dataset.title for rd in ctx.requested if rd.dataset.sensitivity not in Sensitivity.values]
+    unknown = [
+        rd.dataset.title for rd in ctx.requested if rd.dataset.sensitivity not in Sensitivity.values
+    ]
     if unknown:
-        return ctx.fail(f"{_names(unknown)} {'has' if len(unknown) == 1 else 'have'} no sensitivity recorded.")
+        return ctx.fail(
+            f"{_names(unknown)} {'has' if len(unknown) == 1 else 'have'} no sensitivity recorded."
+        )
     highest = max(ctx.requested, key=lambda rd: Sensitivity.rank(rd.dataset.sensitivity))
     return ctx.passed(
         f"Highest sensitivity: {Sensitivity(highest.dataset.sensitivity).label.lower()} "
@@ -483,11 +489,13 @@ def disclosure_rules(application, ctx):
             "no individual-level results leave the TRE)."
         )
     if safeguards.disclosure_min_cell_count != minimum:
+        acknowledged = safeguards.disclosure_min_cell_count
         return ctx.fail(
-            f"The team acknowledged a minimum cell count of {safeguards.disclosure_min_cell_count}; "
-            f"the rule is now {minimum}: acknowledge it again."
+            f"The team acknowledged a minimum cell count of {acknowledged}; the rule is now "
+            f"{minimum}: acknowledge it again."
         )
+    when = _day(timezone.localdate(safeguards.disclosure_rules_acknowledged_at))
     return ctx.passed(
-        f"Acknowledged by {safeguards.disclosure_rules_acknowledged_by} on "
-        f"{_day(safeguards.disclosure_rules_acknowledged_at.date())} (minimum cell count {minimum})."
+        f"Acknowledged by {safeguards.disclosure_rules_acknowledged_by} on {when} "
+        f"(minimum cell count {minimum})."
     )

@@ -86,9 +86,9 @@ class CheckContext:
     @cached_property
     def requested(self) -> list:
         return list(
-            self.application.requested_datasets.select_related("dataset__provider").prefetch_related(
-                "variables__variable"
-            )
+            self.application.requested_datasets.select_related(
+                "dataset__provider"
+            ).prefetch_related("variables__variable")
         )
 
     @cached_property
@@ -134,7 +134,9 @@ def registered() -> list[RegisteredCheck]:
     return sorted(checks, key=lambda c: order[c.safe])
 
 
-def run_checks(application: Application, *, today: datetime.date | None = None) -> list[CheckResult]:
+def run_checks(
+    application: Application, *, today: datetime.date | None = None
+) -> list[CheckResult]:
     """Every check's result for ``application`` now (or on ``today``). Reads only."""
     ctx = CheckContext(application=application, today=today or timezone.localdate())
     results = []

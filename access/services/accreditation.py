@@ -58,9 +58,7 @@ def missing_requirements(
     return [r for r in requirements if not (held & SATISFIED_BY[r])]
 
 
-def supervisor_problem(
-    *, person: User, supervisor: User | None, day: datetime.date
-) -> str | None:
+def supervisor_problem(*, person: User, supervisor: User | None, day: datetime.date) -> str | None:
     """Why ``supervisor`` cannot supervise ``person``'s provisional DEA accreditation (None: can).
 
     The rule (UKSA Research Code, Section B): a fully accredited researcher from the same
@@ -325,10 +323,14 @@ def accreditation_expire_due(*, today: datetime.date | None = None) -> list[int]
     for pk in list(due):
         with transaction.atomic():
             accreditation = Accreditation.objects.select_for_update().get(pk=pk)
-            if accreditation.state not in (
-                AccreditationState.ACCREDITED,
-                AccreditationState.SUSPENDED,
-            ) or accreditation.expires_on >= today:
+            if (
+                accreditation.state
+                not in (
+                    AccreditationState.ACCREDITED,
+                    AccreditationState.SUSPENDED,
+                )
+                or accreditation.expires_on >= today
+            ):
                 continue  # changed since the list was read
             _lapse(
                 accreditation,

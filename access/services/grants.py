@@ -182,8 +182,6 @@ def access_grants_end_due(*, today: datetime.date | None = None) -> list[int]:
             )
             if grant.state not in LIVE or grant.end_on >= today:
                 continue
-            _move(
-                grant, "end", by=None, reason=f"The project ended on {grant.end_on:%-d %B %Y}."
-            )
+            _move(grant, "end", by=None, reason=f"The project ended on {grant.end_on:%-d %B %Y}.")
             ended.append(pk)
     return ended

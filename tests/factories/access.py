@@ -65,7 +65,9 @@ def accredit(
         kind=kind,
         state=state,
         supervisor=supervisor,
-        issuer="ONS Safe Researcher Training" if kind == "safe_researcher" else "UK Statistics Authority",
+        issuer="ONS Safe Researcher Training"
+        if kind == "safe_researcher"
+        else "UK Statistics Authority",
         certificate_number=f"CERT-{person.pk}-{kind}",
         issued_on=issued_on,
         expires_on=expires_on or default_expiry(kind, issued_on),

@@ -144,9 +144,7 @@ class World:
     def sign_agreement(self, app: Application) -> None:
         """Every member and the university's signatory accept the current agreement."""
         for member in app.members.select_related("user"):
-            services.application_agreement_sign(
-                application=app, by=member.user, capacity="member"
-            )
+            services.application_agreement_sign(application=app, by=member.user, capacity="member")
         services.application_agreement_sign(
             application=app, by=self.signatory, capacity="organisation_signatory"
         )

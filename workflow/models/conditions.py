@@ -35,7 +35,9 @@ class ConditionOrigin(models.TextChoices):
 
 
 class Condition(ConcurrentTransitionMixin, models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="conditions")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="conditions"
+    )
     text = models.TextField()
     origin = models.CharField(max_length=10, choices=ConditionOrigin.choices)
     track = models.ForeignKey(

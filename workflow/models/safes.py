@@ -113,7 +113,9 @@ class FiveSafesRun(models.Model):
         ordering = ["application", "-run_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Five Safes checks of application {self.application_id} at {self.get_gate_display()}"
+        return (
+            f"Five Safes checks of application {self.application_id} at {self.get_gate_display()}"
+        )
 
 
 class FiveSafesCheckResult(models.Model):

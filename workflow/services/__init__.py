@@ -1,5 +1,6 @@
 """Write logic of the workflow: every state change goes through these functions."""
 
+from .agreements import agreement_status, application_agreement_sign
 from .applications import (
     application_assign_analyst,
     application_close,
@@ -18,7 +19,6 @@ from .applications import (
     feedback_item_respond,
     scoping_update,
 )
-from .agreements import agreement_status, application_agreement_sign
 from .conditions import condition_give_evidence, condition_update, condition_verify
 from .public_benefit import public_benefit_score, public_benefit_update
 from .reviews import combine_outcomes, review_track_decide
@@ -27,14 +27,6 @@ from .safes import five_safes_overview, safe_verdict_record, safeguards_update
 __all__ = [
     "agreement_status",
     "application_agreement_sign",
-    "condition_give_evidence",
-    "condition_update",
-    "condition_verify",
-    "five_safes_overview",
-    "public_benefit_score",
-    "public_benefit_update",
-    "safe_verdict_record",
-    "safeguards_update",
     "application_assign_analyst",
     "application_close",
     "application_complete_scoping",
@@ -50,7 +42,15 @@ __all__ = [
     "application_update",
     "application_withdraw",
     "combine_outcomes",
+    "condition_give_evidence",
+    "condition_update",
+    "condition_verify",
     "feedback_item_respond",
+    "five_safes_overview",
+    "public_benefit_score",
+    "public_benefit_update",
     "review_track_decide",
+    "safe_verdict_record",
+    "safeguards_update",
     "scoping_update",
 ]

@@ -25,7 +25,6 @@ from workflow.models import ActorRole, Application, EventKind, State
 
 from .core import lock_application, record_event
 
-
 # The agreement is signed once the project is decided on, before access is granted.
 SIGNING_STATES = (State.IN_REVIEW, State.APPROVED)
 
@@ -68,9 +67,7 @@ def application_agreement_sign(
     else:
         organisation = application.lead_organisation
         if organisation is None or by not in signatories_of(application):
-            raise NotAllowed(
-                "Only an authorised signatory of the lead organisation signs for it."
-            )
+            raise NotAllowed("Only an authorised signatory of the lead organisation signs for it.")
     if application.state not in SIGNING_STATES:
         raise InvalidTransition(
             "The agreement is signed while the application is in review or approved.",

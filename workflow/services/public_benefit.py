@@ -60,7 +60,10 @@ def _validate(data: dict[str, Any]) -> dict[str, list[str]]:
 
     for factor_id, answer in (data.get("tests") or {}).items():
         if factor_id not in framework.FACTOR_IDS:
-            add(f"tests.{factor_id}", "Not a factor of the purposeful, proportionate or responsible tests.")
+            add(
+                f"tests.{factor_id}",
+                "Not a factor of the purposeful, proportionate or responsible tests.",
+            )
         elif not isinstance(answer, dict) or answer.get("rating") not in framework.FACTOR_RATINGS:
             add(f"tests.{factor_id}.rating", "Rate it met, partly, not_met or n_a.")
     for question_id, answer in (data.get("scale") or {}).items():
@@ -95,7 +98,10 @@ def _validate(data: dict[str, Any]) -> dict[str, list[str]]:
             inherent = risk["likelihood"] * risk["severity"]
             residual = risk["residual_likelihood"] * risk["residual_severity"]
             if residual > inherent:
-                add(f"{prefix}.residual_likelihood", "The residual risk cannot exceed the risk before mitigation.")
+                add(
+                    f"{prefix}.residual_likelihood",
+                    "The residual risk cannot exceed the risk before mitigation.",
+                )
             if residual < inherent and not str(risk.get("mitigation", "")).strip():
                 add(f"{prefix}.mitigation", "Say what lowers the risk.")
     return errors
@@ -218,7 +224,10 @@ def _higher_risk(application: Application) -> bool:
     ):
         if rd.dataset.sensitivity == Sensitivity.IDENTIFIABLE:
             return True
-        if any(rv.variable.is_identifying or rv.variable.is_sensitive_category for rv in rd.variables.all()):
+        if any(
+            rv.variable.is_identifying or rv.variable.is_sensitive_category
+            for rv in rd.variables.all()
+        ):
             return True
     return False
 

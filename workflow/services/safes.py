@@ -172,9 +172,7 @@ def record_run(
         run_by=by,
     )
     FiveSafesCheckResult.objects.bulk_create(
-        FiveSafesCheckResult(
-            run=run, code=r.code, safe=r.safe, result=r.result, message=r.message
-        )
+        FiveSafesCheckResult(run=run, code=r.code, safe=r.safe, result=r.result, message=r.message)
         for r in results
     )
     record_event(
