@@ -84,7 +84,7 @@ def supervisor_problem(*, person: User, supervisor: User | None, day: datetime.d
 
 def _lock(accreditation: Accreditation) -> Accreditation:
     return (
-        Accreditation.objects.select_for_update()
+        Accreditation.objects.select_for_update(of=("self",))
         .select_related("person", "supervisor")
         .get(pk=accreditation.pk)
     )
@@ -322,7 +322,7 @@ def accreditation_expire_due(*, today: datetime.date | None = None) -> list[int]
     expired = []
     for pk in list(due):
         with transaction.atomic():
-            accreditation = Accreditation.objects.select_for_update().get(pk=pk)
+            accreditation = Accreditation.objects.select_for_update(of=("self",)).get(pk=pk)
             if (
                 accreditation.state
                 not in (

@@ -102,7 +102,7 @@ def access_grants_review_person(
     today = today or timezone.localdate()
     changed = []
     grants = (
-        AccessGrant.objects.select_for_update()
+        AccessGrant.objects.select_for_update(of=("self",))
         .filter(person=person, state__in=LIVE)
         .select_related("application", "person")
         .order_by("id")
@@ -130,7 +130,7 @@ def access_grants_review_person(
 
 def _grants_of(application) -> list[AccessGrant]:
     return list(
-        AccessGrant.objects.select_for_update()
+        AccessGrant.objects.select_for_update(of=("self",))
         .filter(application=application, state__in=LIVE)
         .select_related("application", "person")
         .order_by("id")
@@ -176,7 +176,7 @@ def access_grants_end_due(*, today: datetime.date | None = None) -> list[int]:
     ):
         with transaction.atomic():
             grant = (
-                AccessGrant.objects.select_for_update()
+                AccessGrant.objects.select_for_update(of=("self",))
                 .select_related("application", "person")
                 .get(pk=pk)
             )
