@@ -495,6 +495,7 @@ def test_grant_access_passes_with_warnings(world):
 def test_checks_run_for_an_application_without_safeguards(world):
     application = world.draft(safeguards=False)
     Application.objects.filter(pk=application.pk).update(lead_organisation=None)
+    application = Application.objects.get(pk=application.pk)
     results = {r.code: r.result for r in safes.run_checks(application)}
     assert results["settings.tre_only"] == "pending"
     assert results["settings.security_assurance"] == "fail"
