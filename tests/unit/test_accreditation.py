@@ -277,9 +277,11 @@ def test_suspension_is_lifted_by_reinstating(researcher, officer):
 def test_a_suspended_award_past_its_expiry_cannot_be_reinstated(researcher, officer):
     award = accredit(researcher, issued_on=datetime.date(2024, 12, 1))
     services.accreditation_suspend(accreditation=award, by=officer, reason="Investigation.")
-    with time_machine.travel(datetime.datetime(2026, 12, 5, 10, 0, tzinfo=datetime.UTC)):
-        with pytest.raises(ValidationFailed):
-            services.accreditation_reinstate(accreditation=award, by=officer)
+    with (
+        time_machine.travel(datetime.datetime(2026, 12, 5, 10, 0, tzinfo=datetime.UTC)),
+        pytest.raises(ValidationFailed),
+    ):
+        services.accreditation_reinstate(accreditation=award, by=officer)
 
 
 # --- expiry and reminders ------------------------------------------------------------------
