@@ -96,4 +96,5 @@ class FeedbackRequestAdmin(ReadOnlyAdmin):
 class ApplicationVersionAdmin(ReadOnlyAdmin):
     list_display = ["application", "number", "created_by", "created_at"]
 
+
 from . import admin_safes  # noqa: E402, F401  (the Five Safes, public benefit, conditions)

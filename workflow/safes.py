@@ -179,3 +179,23 @@ def gate_errors(results: list[CheckResult], gate: str) -> dict[str, list[str]]:
         f"five_safes.{r.code}": [f"{r.title or r.code}: {r.message}"]
         for r in blocking(results, gate)
     }
+
+
+def docs_tables() -> str:
+    """The registry and the safe-people machines as Markdown (docs/five-safes.md embeds it, and
+    a test fails when the docs fall behind the code)."""
+    from django_fsm import FSMField
+
+    from access.models import AccessGrant, Accreditation
+
+    lines = ["| safe | code | check | blocks the referral when it fails |", "|---|---|---|---|"]
+    for c in registered():
+        refer = "yes" if c.safe in GATES[Gate.REFER_TO_PANELS]["safes"] else "no"
+        lines.append(f"| {Safe(c.safe).label} | `{c.code}` | {c.title} | {refer} |")
+    for model, title in ((Accreditation, "Accreditation"), (AccessGrant, "Access grant")):
+        field = next(f for f in model._meta.fields if isinstance(f, FSMField))
+        lines += ["", f"{title}:", "", "```mermaid", "stateDiagram-v2"]
+        for t in sorted(field.get_all_transitions(model), key=lambda t: (t.name, str(t.source))):
+            lines.append(f"    {t.source} --> {t.target}: {t.name}")
+        lines.append("```")
+    return "\n".join(lines) + "\n"
