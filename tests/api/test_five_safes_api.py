@@ -65,7 +65,12 @@ def test_five_safes_view_shows_checks_and_verdicts_side_by_side(world, client_fo
     )
     assert body["safes"][0]["verdict"] is None
     assert body["gates"]["refer_to_panels"] == {"open": True, "blocking": []}
-    assert body["last_run"] is None
+    assert body["last_run"] is None  # not referred yet
+    client_for(world.reviewer).post(url(application, "refer-to-panels/"), {}, format="json")
+    last_run = client_for(world.pi).get(url(application, "five-safes/")).json()["last_run"]
+    assert last_run["gate"] == "refer_to_panels"
+    assert last_run["run_by"]["full_name"] == "Rhys Reviewer"
+    assert {r["code"] for r in last_run["results"]} >= {"data.within_scope", "outputs.declared"}
 
 
 def test_five_safes_view_names_what_blocks_access(world, client_for):

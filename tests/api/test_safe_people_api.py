@@ -265,3 +265,30 @@ def test_signed_agreement_text_is_immutable(world):
     text.body = "Changed after signing."
     with pytest.raises(RuntimeError, match="immutable"):
         text.save()
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        ("officer", 200),
+        ("subject", 403),  # their own: they see it, may not decide it
+        ("ops", 403),  # sees every accreditation, decides none
+        ("reviewer", 404),
+        ("other_researcher", 404),
+        ("anonymous", 401),
+    ],
+)
+def test_who_may_decide_an_accreditation(world, client_for, actor, expected):
+    award = accredit(world.outsider, state="applied")
+    clients = {
+        "officer": client_for(world.officer),
+        "subject": client_for(world.outsider),
+        "ops": client_for(world.ops),
+        "reviewer": client_for(world.reviewer),
+        "other_researcher": client_for(world.pi),
+        "anonymous": APIClient(),
+    }
+    response = clients[actor].post(f"{ACCREDITATIONS}{award.pk}/accredit/", {})
+    assert response.status_code == expected
+    award.refresh_from_db()
+    assert award.state == ("accredited" if expected == 200 else "applied")

@@ -447,8 +447,12 @@ def test_refer_to_panels_is_not_held_up_by_people_settings_or_outputs(world):
     services.application_refer_to_panels(application=application, by=world.reviewer)
     application = Application.objects.get(pk=application.pk)
     assert application.state == State.IN_REVIEW
-    run = application.five_safes_runs.all()
-    assert not run.exists()  # runs are kept when access is granted, the audit's moment
+    # The checks as the panels received it are kept, failures in other safes included.
+    run = application.five_safes_runs.get()
+    assert run.gate == "refer_to_panels"
+    results = dict(run.results.values_list("code", "result"))
+    assert results["people.accreditation_valid"] == "fail"
+    assert results["outputs.declared"] == "fail"
 
 
 def test_grant_access_is_refused_for_an_unaccredited_member(world):
@@ -484,12 +488,12 @@ def test_grant_access_is_refused_when_a_safe_is_judged_not_met(world):
 
 def test_grant_access_passes_with_warnings(world):
     application = world.at(State.ACTIVE)
-    run = application.five_safes_runs.get()
+    run = application.five_safes_runs.get(gate="grant_access")
     results = dict(run.results.values_list("code", "result"))
     assert results["people.accreditation_covers_project"] == "warn"
     assert set(results.values()) <= {"pass", "warn"}
     assert len(results) == len(safes.registered())
-    assert application.events.filter(kind="five_safes_checked").count() == 1
+    assert application.events.filter(kind="five_safes_checked").count() == 2
 
 
 def test_checks_run_for_an_application_without_safeguards(world):

@@ -596,6 +596,7 @@ def application_refer_to_panels(
         payload={"tracks": tracks},
     )
     open_tracks(application=application, by=by)
+    five_safes.referred(application, by=by)  # the checks the panels received it with
     return application
 
 

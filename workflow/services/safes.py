@@ -4,7 +4,7 @@ reviewer's verdicts, telling people what accreditation they need, and going live
 Hooks into the route (each called inside the transaction of the change):
 
 * ``application_submit`` / ``application_resubmit`` → ``tell_members_what_they_need``;
-* ``referral_errors`` (refer to panels) → ``referral_gate_errors``;
+* ``referral_errors`` (refer to panels) → ``referral_gate_errors``; after it, ``referred``;
 * ``access_gate_errors`` (grant access) → ``access_gate_errors``;
 * ``application_grant_access`` → ``go_live`` (snapshot the checks, create the access grants);
 * ``_combine_if_complete`` (approved) → ``after_approval`` (conditions, agreement requests).
@@ -25,6 +25,7 @@ from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from access.models import (
     START_KIND,
     AccessGrant,
+    Accreditation,
     AccreditationKind,
     Requirement,
     User,
@@ -196,6 +197,15 @@ def access_gate_errors(application: Application) -> dict[str, list[str]]:
     from .agreements import agreement_access_errors
     from .conditions import conditions_access_errors
 
+    # Lock the members' awards first, so an officer revoking one while access is granted either
+    # commits before the checks read it (and access is refused) or waits and then sees the new
+    # grants (and suspends the member's). Called inside the grant_access transaction.
+    list(
+        Accreditation.objects.select_for_update(of=("self",))
+        .filter(person__in=application.members.values("user"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     errors = gate_errors(run_checks(application), Gate.GRANT_ACCESS)
     for verdict in application.safe_verdicts.filter(verdict=Verdict.NOT_MET):
         errors[f"five_safes.verdicts.{verdict.safe}"] = [
@@ -349,6 +359,13 @@ def tell_members_what_they_need(application: Application) -> int:
             )
             told += 1
     return told
+
+
+def referred(application: Application, *, by: User) -> FiveSafesRun:
+    """After ``refer_to_panels``: keep the checks the panels received the application with."""
+    return record_run(
+        application, gate=Gate.REFER_TO_PANELS, by=by, results=run_checks(application)
+    )
 
 
 def go_live(application: Application, *, by: User) -> list[AccessGrant]:
