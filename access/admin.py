@@ -52,3 +52,6 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     # Scheme-less web addresses are https (Django 6's default; explicit now, without warnings).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+from . import admin_safe_people  # noqa: E402, F401  (accreditation, agreements, access grants)

@@ -56,6 +56,15 @@ class Organisation(models.Model):
         ),
     )
     website = models.URLField(blank=True)
+    # Safe settings: the lead organisation's own information-security assurance (the Five Safes
+    # check "settings.security_assurance" reads these).
+    security_assurance = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="e.g. 'ISO/IEC 27001 certificate', 'NHS DSP Toolkit: standards met'",
+    )
+    security_assurance_reference = models.CharField(max_length=100, blank=True)
+    security_assurance_expires_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -160,3 +169,7 @@ class OrganisationMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_capacity_display()} of {self.organisation}"
+
+
+# Safe people (accreditation, agreements, access grants) live in their own module.
+from .safe_people import *  # noqa: E402, F403

@@ -37,6 +37,16 @@ class Permission(enum.StrEnum):
     ANALYST_ASSIGN = "application.analyst.assign"
     ACCESS_MANAGE = "application.access.manage"
     VIEW_ALL_APPLICATIONS = "application.view_all"
+    # Safe people and the Five Safes (object rules in access/rules.py and workflow/rules_safes.py)
+    ACCREDITATION_APPLY = "accreditation.apply"
+    ACCREDITATION_DECIDE = "accreditation.decide"
+    ACCREDITATION_VIEW_ALL = "accreditation.view_all"
+    AGREEMENT_PUBLISH = "agreement.publish"
+    ACCESS_GRANTS_VIEW_ALL = "access_grant.view_all"
+    FIVE_SAFES_ASSESS = "application.five_safes.assess"
+    PUBLIC_BENEFIT_SCORE = "application.public_benefit.score"
+    CONDITION_EVIDENCE = "condition.evidence"
+    CONDITION_VERIFY = "condition.verify"
 
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -78,6 +88,27 @@ DESCRIPTIONS: dict[Permission, str] = {
         "Create, edit and retire the pre-approved categories of use for datasets provided by an "
         "organisation the user is a data owner of"
     ),
+    Permission.ACCREDITATION_APPLY: (
+        "Apply for their own safe-researcher training record or DEA accreditation"
+    ),
+    Permission.ACCREDITATION_DECIDE: (
+        "Accredit, refuse, suspend, reinstate or revoke researchers' accreditation (never their "
+        "own, nor one they supervise)"
+    ),
+    Permission.ACCREDITATION_VIEW_ALL: "See every researcher's accreditation",
+    Permission.AGREEMENT_PUBLISH: "Publish a new version of the data access agreement",
+    Permission.ACCESS_GRANTS_VIEW_ALL: "See every access grant",
+    Permission.FIVE_SAFES_ASSESS: (
+        "Record a verdict on each of the Five Safes of an application in review (never their own)"
+    ),
+    Permission.PUBLIC_BENEFIT_SCORE: (
+        "Score an application's public benefit independently, on an application they can see "
+        "(never their own)"
+    ),
+    Permission.CONDITION_EVIDENCE: "Give evidence that a condition on their own project is met",
+    Permission.CONDITION_VERIFY: (
+        "Set the terms of a condition and verify that it is met (never on their own application)"
+    ),
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -90,14 +121,28 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPLICATION_WITHDRAW,
             Permission.FEEDBACK_ANSWER,
             Permission.SCOPING_EDIT,
+            Permission.ACCREDITATION_APPLY,
+            Permission.CONDITION_EVIDENCE,
         }
     ),
     Role.ANALYST: frozenset(
         {Permission.APPLICATION_VIEW, Permission.SCOPING_EDIT, Permission.SCOPING_DECIDE}
     ),
-    Role.REVIEWER: frozenset({Permission.APPLICATION_VIEW, Permission.INTERNAL_REVIEW_DECIDE}),
+    Role.REVIEWER: frozenset(
+        {
+            Permission.APPLICATION_VIEW,
+            Permission.INTERNAL_REVIEW_DECIDE,
+            Permission.FIVE_SAFES_ASSESS,
+            Permission.CONDITION_VERIFY,
+        }
+    ),
     Role.PANEL_MEMBER: frozenset(
-        {Permission.APPLICATION_VIEW, Permission.PANEL_TRACK_DECIDE, Permission.PANEL_VOTE}
+        {
+            Permission.APPLICATION_VIEW,
+            Permission.PANEL_TRACK_DECIDE,
+            Permission.PANEL_VOTE,
+            Permission.PUBLIC_BENEFIT_SCORE,
+        }
     ),
     Role.DATA_OWNER: frozenset(
         {Permission.CATEGORY_MANAGE, Permission.APPLICATION_VIEW, Permission.OWNER_TRACK_DECIDE}
@@ -110,9 +155,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ANALYST_ASSIGN,
             Permission.ACCESS_MANAGE,
             Permission.PANEL_MANAGE,
+            Permission.ACCREDITATION_VIEW_ALL,
+            Permission.AGREEMENT_PUBLISH,
+            Permission.ACCESS_GRANTS_VIEW_ALL,
+            Permission.CONDITION_VERIFY,
         }
     ),
-    Role.ACCREDITATION_OFFICER: frozenset(),
+    Role.ACCREDITATION_OFFICER: frozenset(
+        {Permission.ACCREDITATION_DECIDE, Permission.ACCREDITATION_VIEW_ALL}
+    ),
 }
 
 ObjectRule = Callable[[Any, Any], bool]

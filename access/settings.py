@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
         "FeedbackStageEnum": "workflow.models.FEEDBACK_STAGE_CHOICES",
         "OutcomeEnum": "workflow.models.Outcome",
         "LetterOutcomeEnum": "workflow.api.serializers.LETTER_OUTCOMES",
+        "AccreditationKindEnum": "access.models.AccreditationKind",
+        "AccreditationStateEnum": "access.models.AccreditationState",
+        "SignatureCapacityEnum": "access.models.SignatureCapacity",
+        "GrantStateEnum": "access.models.GrantState",
+        "ConditionStateEnum": "workflow.models.ConditionState",
     },
 }
 
@@ -278,6 +283,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One beat, a static UTC schedule. Sweeps are idempotent, so a double run sends nothing twice.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "access.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Nightly, after midnight UTC: lapsed accreditation suspends access; ended projects end it.
+    "access-expire-accreditations": {
+        "task": "access.tasks.expire_accreditations",
+        "schedule": crontab(hour=0, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
+    "access-end-grants": {
+        "task": "access.tasks.end_access_grants",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
 CELERY_BEAT_SCHEDULE.update(NOTIFICATIONS_BEAT_SCHEDULE)
 
@@ -298,3 +314,24 @@ LAY_SUMMARY_MAX_WORDS = 300
 # 19 days on average; an owner's sign-off is given 10 working days (two calendar weeks).
 PANEL_TARGET_DAYS = env.int("PANEL_TARGET_DAYS", default=19)
 OWNER_SIGNOFF_TARGET_DAYS = env.int("OWNER_SIGNOFF_TARGET_DAYS", default=14)
+
+# --- Safe people and the Five Safes (docs/five-safes.md) -------------------------------------
+# How long each kind of accreditation lasts by default, in years: SAIL renews safe-researcher
+# training every 2 years; UKSA accredits researchers fully for 5 years, provisionally for 3.
+ACCREDITATION_VALIDITY_YEARS = {
+    "safe_researcher": env.int("ACCREDITATION_SAFE_RESEARCHER_YEARS", default=2),
+    "dea_full": env.int("ACCREDITATION_DEA_FULL_YEARS", default=5),
+    "dea_provisional": env.int("ACCREDITATION_DEA_PROVISIONAL_YEARS", default=3),
+}
+# Reminders before an award expires (days before its last day).
+ACCREDITATION_REMINDER_DAYS = [90, 30, 7]
+# Safe outputs: the smallest cell count an output may show (SAIL-POL-024 v1.7: 10; it was 5).
+DISCLOSURE_MIN_CELL_COUNT = env.int("DISCLOSURE_MIN_CELL_COUNT", default=10)
+# The Five Safes checks: modules that register them (add a TRE's own module here) and codes to
+# switch off. See workflow/safes.py.
+FIVE_SAFES_CHECK_MODULES = ["workflow.five_safes_checks"]
+FIVE_SAFES_DISABLED_CHECKS: list[str] = env.list("FIVE_SAFES_DISABLED_CHECKS", default=[])
+# Public benefit (advisory): panel scores that differ by this much or more on a question are
+# shown as diverging; the band cut-offs of the mean score (004 framework, section 4.8 of seeds).
+PUBLIC_BENEFIT_DIVERGENCE = 2
+PUBLIC_BENEFIT_BANDS = {"likely": 4.0, "likely_higher_risk": 4.3, "some_issues": 2.5}

@@ -23,3 +23,22 @@ def heartbeat() -> dict:
     now = timezone.now().isoformat()
     logger.info("heartbeat at %s", now)
     return {"ok": one == 1, "at": now, "database": connection.vendor}
+
+
+@shared_task(acks_late=True)
+def expire_accreditations() -> dict:
+    """Nightly: expire awards past their last day (suspending the access that relied on them)
+    and remind people whose awards end soon. Idempotent: a second run changes nothing."""
+    from access.services import accreditation_expire_due, accreditation_remind_expiring
+
+    expired = accreditation_expire_due()
+    reminded = accreditation_remind_expiring()
+    return {"expired": len(expired), "reminded": reminded}
+
+
+@shared_task(acks_late=True)
+def end_access_grants() -> dict:
+    """Nightly: end the access grants whose project has ended. Idempotent."""
+    from access.services import access_grants_end_due
+
+    return {"ended": len(access_grants_end_due())}

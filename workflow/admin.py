@@ -145,3 +145,6 @@ class ConflictOfInterestAdmin(ReadOnlyAdmin):
 @admin.register(PreApprovedMatch)
 class PreApprovedMatchAdmin(ReadOnlyAdmin):
     list_display = ["track", "dataset", "category_version", "matched_at"]
+
+
+from . import admin_safes  # noqa: E402, F401  (the Five Safes, public benefit, conditions)

@@ -7,4 +7,4 @@ class WorkflowConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers object rules with access.policy)
+        from . import rules, rules_safes  # noqa: F401  (register object rules with access.policy)

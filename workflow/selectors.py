@@ -113,7 +113,14 @@ def timeline_for(user, application: Application) -> QuerySet[Event]:
     if orgs is not None:
         # An owner sees the route and their own organisation's track, not the others'.
         events = events.filter(Q(track__isnull=True) | Q(track__organisation_id__in=orgs))
-        events = events.exclude(kind__in=[EventKind.EDITED, EventKind.FEEDBACK_ANSWERED])
+        events = events.exclude(
+            kind__in=[
+                EventKind.EDITED,
+                EventKind.FEEDBACK_ANSWERED,
+                EventKind.SAFEGUARDS_UPDATED,
+                EventKind.PUBLIC_BENEFIT_UPDATED,
+            ]
+        )
     return events
 
 

@@ -1,10 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import safe_people, views
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("accreditations", safe_people.AccreditationViewSet, basename="accreditation")
+router.register("agreements", safe_people.AgreementViewSet, basename="agreement")
+router.register("access-grants", safe_people.AccessGrantViewSet, basename="access-grant")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

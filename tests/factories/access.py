@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime
+
 import factory
+from django.utils import timezone
 
 from access.models import Organisation, OrganisationMembership, Role, RoleAssignment, User
 
@@ -40,4 +43,56 @@ def make_user(*roles: Role | str, data_owner_of: Organisation | None = None, **k
             organisation=data_owner_of,
             capacity=OrganisationMembership.Capacity.DATA_OWNER,
         )
+    return user
+
+
+def accredit(
+    person: User,
+    kind: str = "safe_researcher",
+    *,
+    issued_on: datetime.date | None = None,
+    expires_on: datetime.date | None = None,
+    supervisor: User | None = None,
+    state: str = "accredited",
+):
+    """An accreditation that already exists (written directly: the officer's decision is not
+    what the test is about). ``state="applied"`` gives one waiting for a decision."""
+    from access.models import Accreditation, default_expiry
+
+    issued_on = issued_on or timezone.localdate()
+    return Accreditation.objects.create(
+        person=person,
+        kind=kind,
+        state=state,
+        supervisor=supervisor,
+        issuer="ONS Safe Researcher Training"
+        if kind == "safe_researcher"
+        else "UK Statistics Authority",
+        certificate_number=f"CERT-{person.pk}-{kind}",
+        issued_on=issued_on,
+        expires_on=expires_on or default_expiry(kind, issued_on),
+    )
+
+
+def publish_agreement(by: User, version: int | None = None):
+    """A published data access agreement (the next version unless given)."""
+    from access.models import AgreementText
+
+    latest = AgreementText.objects.order_by("-version").first()
+    return AgreementText.objects.create(
+        version=version or (latest.version + 1 if latest else 1),
+        title="Data access agreement",
+        body="I will use the data only inside the TRE, for the approved purpose, and release "
+        "nothing that has not passed output checking.",
+        published_at=timezone.now(),
+        published_by=by,
+    )
+
+
+def make_signatory(organisation: Organisation, **kwargs) -> User:
+    """A person authorised to sign for ``organisation`` (no global role needed)."""
+    user = UserFactory(**kwargs)
+    OrganisationMembership.objects.create(
+        user=user, organisation=organisation, capacity=OrganisationMembership.Capacity.SIGNATORY
+    )
     return user

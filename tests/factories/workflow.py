@@ -18,7 +18,7 @@ from workflow.models import (
     State,
 )
 
-from .access import OrganisationFactory, make_user
+from .access import OrganisationFactory, accredit, make_signatory, make_user, publish_agreement
 from .catalogue import DatasetFactory, VariableFactory
 
 
@@ -26,7 +26,11 @@ class World:
     """A small TRE: a provider with a dataset and its analyst, staff, and a research team."""
 
     def __init__(self) -> None:
-        self.university = OrganisationFactory(name="Swansea University", slug="swansea")
+        self.university = OrganisationFactory(
+            name="Swansea University",
+            slug="swansea",
+            security_assurance="ISO/IEC 27001 certificate",
+        )
         self.provider = OrganisationFactory(
             name="Welsh Government", slug="welsh-gov", kind=Organisation.Kind.DATA_PROVIDER
         )
@@ -41,6 +45,13 @@ class World:
         )
         self.colleague = make_user(Role.RESEARCHER, full_name="Colin Colleague")
         self.outsider = make_user(Role.RESEARCHER, full_name="Oscar Outsider")
+        # Safe people: the team is trained, an officer decides accreditation, the university has
+        # a signatory, and a data access agreement is published, so the route reaches "active".
+        self.officer = make_user(Role.ACCREDITATION_OFFICER, full_name="Afon Officer")
+        self.signatory = make_signatory(self.university, full_name="Sian Signatory")
+        for person in (self.pi, self.colleague):
+            accredit(person)
+        self.agreement = publish_agreement(self.ops)
         self.dataset: Dataset = DatasetFactory(
             slug="education",
             title="Pupil attainment",
@@ -163,8 +174,30 @@ class World:
             track=track, by=self.panel, outcome=outcome, rationale=rationale, conditions=conditions
         )
 
-    def draft(self, **overrides) -> Application:
-        return services.application_create(by=self.pi, data=self.content(**overrides))
+    # The safeguards every route needs: ethics recorded, outputs declared, disclosure rules
+    # acknowledged, access inside the TRE only.
+    SAFEGUARDS = {
+        "ethics_reference": "REC 24/WA/0001",
+        "ethics_committee": "Wales Research Ethics Committee 3",
+        "ethics_approved_on": datetime.date(2026, 1, 15),
+        "intended_outputs": "Aggregate tables and model estimates for a journal article.",
+        "access_inside_tre_only": True,
+        "acknowledge_disclosure_rules": True,
+    }
+
+    def draft(self, *, safeguards: bool = True, **overrides) -> Application:
+        application = services.application_create(by=self.pi, data=self.content(**overrides))
+        if safeguards:
+            services.safeguards_update(application=application, by=self.pi, data=self.SAFEGUARDS)
+        return application
+
+    def sign_agreement(self, app: Application) -> None:
+        """Every member and the university's signatory accept the current agreement."""
+        for member in app.members.select_related("user"):
+            services.application_agreement_sign(application=app, by=member.user, capacity="member")
+        services.application_agreement_sign(
+            application=app, by=self.signatory, capacity="organisation_signatory"
+        )
 
     def at(self, state: str, **overrides) -> Application:
         """An application taken through the real route to ``state``.
@@ -206,6 +239,8 @@ class World:
             return _reload(app)
         for track in _reload(app).tracks.filter(superseded=False, state="open"):
             self.decide(track, Outcome.APPROVED)
+        if _reload(app).state == State.APPROVED:
+            self.sign_agreement(app)
         if state == State.APPROVED:
             return _reload(app)
         services.application_grant_access(application=app, by=self.ops)

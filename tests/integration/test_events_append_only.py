@@ -212,6 +212,7 @@ def test_each_state_change_writes_exactly_one_event_with_who_and_how(world):
         by=world.owner,
         role="system",
     )
+    world.sign_agreement(app)  # before access: the team and the signatory accept the agreement
     for name, role in (
         ("grant_access", "ops"),
         ("suspend", "ops"),

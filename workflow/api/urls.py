@@ -1,10 +1,55 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import panels, views
+from . import panels, safes, views
 
 router = SimpleRouter()
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("review-tracks", panels.ReviewTrackViewSet, basename="review-track")
 router.register("panels", panels.PanelViewSet, basename="panel")
 
-urlpatterns = router.urls
+# The Five Safes, safeguards, public benefit, conditions and the agreement of an application.
+APP = "applications/<int:pk>"
+safes_urls = [
+    path(f"{APP}/five-safes/", safes.FiveSafesView.as_view(), name="application-five-safes"),
+    path(
+        f"{APP}/five-safes/verdicts/",
+        safes.VerdictView.as_view(),
+        name="application-five-safes-verdicts",
+    ),
+    path(f"{APP}/safeguards/", safes.SafeguardsView.as_view(), name="application-safeguards"),
+    path(
+        f"{APP}/public-benefit/",
+        safes.PublicBenefitView.as_view(),
+        name="application-public-benefit",
+    ),
+    path(
+        f"{APP}/public-benefit/scores/",
+        safes.PublicBenefitScoresView.as_view(),
+        name="application-public-benefit-scores",
+    ),
+    path(f"{APP}/conditions/", safes.ConditionListView.as_view(), name="application-conditions"),
+    path(
+        f"{APP}/conditions/<int:condition_id>/",
+        safes.ConditionView.as_view(),
+        name="application-condition",
+    ),
+    path(
+        f"{APP}/conditions/<int:condition_id>/evidence/",
+        safes.ConditionEvidenceView.as_view(),
+        name="application-condition-evidence",
+    ),
+    path(
+        f"{APP}/conditions/<int:condition_id>/verify/",
+        safes.ConditionVerifyView.as_view(),
+        name="application-condition-verify",
+    ),
+    path(f"{APP}/agreement/", safes.AgreementView.as_view(), name="application-agreement"),
+    path(
+        f"{APP}/agreement/sign/",
+        safes.AgreementSignView.as_view(),
+        name="application-agreement-sign",
+    ),
+]
+
+urlpatterns = [*router.urls, *safes_urls]

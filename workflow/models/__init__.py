@@ -2,7 +2,11 @@
 
 from .application import *  # noqa: F403
 from .application import __all__ as _application
+from .conditions import *  # noqa: F403
+from .conditions import __all__ as _conditions
 from .panels import *  # noqa: F403
 from .panels import __all__ as _panels
+from .safes import *  # noqa: F403
+from .safes import __all__ as _safes
 
-__all__ = [*_application, *_panels]
+__all__ = [*_application, *_conditions, *_panels, *_safes]

@@ -135,6 +135,17 @@ class EventKind(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
     REINSTATED = "reinstated", "Reinstated"
     CLOSED = "closed", "Closed"
+    # The Five Safes, conditions and the agreement (workflow/models/safes.py, conditions.py)
+    SAFEGUARDS_UPDATED = "safeguards_updated", "Safeguards updated"
+    FIVE_SAFES_CHECKED = "five_safes_checked", "Five Safes checks recorded"
+    SAFE_VERDICT = "safe_verdict", "Five Safes verdict recorded"
+    PUBLIC_BENEFIT_UPDATED = "public_benefit_updated", "Public-benefit assessment updated"
+    PUBLIC_BENEFIT_SCORED = "public_benefit_scored", "Public benefit scored by a panel member"
+    CONDITIONS_SET = "conditions_set", "Conditions set"
+    CONDITION_UPDATED = "condition_updated", "Condition terms changed"
+    CONDITION_EVIDENCE = "condition_evidence", "Evidence given for a condition"
+    CONDITION_VERIFIED = "condition_verified", "Condition verified as met"
+    AGREEMENT_SIGNED = "agreement_signed", "Data access agreement signed"
 
 
 PermissionSpec = Permission | dict[str, Permission] | tuple[Permission, ...] | None

@@ -1,5 +1,6 @@
 """Write logic of the workflow: every state change goes through these functions."""
 
+from .agreements import agreement_status, application_agreement_sign
 from .applications import (
     application_assign_analyst,
     application_close,
@@ -18,10 +19,15 @@ from .applications import (
     feedback_item_respond,
     scoping_update,
 )
+from .conditions import condition_give_evidence, condition_update, condition_verify
 from .panels import conflict_declare, panel_track_close, tally, vote_cast, vote_change
+from .public_benefit import public_benefit_score, public_benefit_update
 from .reviews import combine_outcomes, review_track_decide
+from .safes import five_safes_overview, safe_verdict_record, safeguards_update
 
 __all__ = [
+    "agreement_status",
+    "application_agreement_sign",
     "application_assign_analyst",
     "application_close",
     "application_complete_scoping",
@@ -37,10 +43,18 @@ __all__ = [
     "application_update",
     "application_withdraw",
     "combine_outcomes",
+    "condition_give_evidence",
+    "condition_update",
+    "condition_verify",
     "conflict_declare",
     "feedback_item_respond",
+    "five_safes_overview",
     "panel_track_close",
+    "public_benefit_score",
+    "public_benefit_update",
     "review_track_decide",
+    "safe_verdict_record",
+    "safeguards_update",
     "scoping_update",
     "tally",
     "vote_cast",

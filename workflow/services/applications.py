@@ -13,6 +13,11 @@ from django.utils import timezone
 from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from access.models import Role, User
 from access.policy import Permission, has_permission
+from access.services import (
+    access_grants_end_for_application,
+    access_grants_hold_for_application,
+    access_grants_release_for_application,
+)
 from catalogue.models import Dataset, Purpose, Variable
 from workflow.models import (
     ActorRole,
@@ -34,6 +39,7 @@ from workflow.models import (
 )
 from workflow.notify import notify_transition
 
+from . import safes as five_safes
 from .content import gateway_problem, snapshot, submission_errors
 from .core import announce, fire, lock_application, record_event
 
@@ -357,6 +363,7 @@ def application_submit(*, application: Application, by: User) -> Application:
         },
     )
     announce(application, submitted)
+    five_safes.tell_members_what_they_need(application)
     if analyst is None:
         # Nobody named can take it: ops are asked to assign someone.
         notify_transition(
@@ -473,6 +480,7 @@ def application_resubmit(*, application: Application, by: User) -> Application:
         from .reviews import reopen_revised_tracks
 
         reopen_revised_tracks(application=application, by=by)
+    five_safes.tell_members_what_they_need(application)  # members added since are told too
     return application
 
 
@@ -588,6 +596,7 @@ def application_refer_to_panels(
         payload={"tracks": tracks},
     )
     open_tracks(application=application, by=by)
+    five_safes.referred(application, by=by)  # the checks the panels received it with
     return application
 
 
@@ -613,11 +622,14 @@ def application_withdraw(*, application: Application, by: User, reason: str = ""
 
 
 def access_gate_errors(application: Application) -> dict[str, list[str]]:
-    """Checks that must pass before access is granted. Later issues add accreditation, the
-    agreement, conditions and the Five Safes; for now: a team and dates that have not ended."""
+    """Checks that must pass before access is granted: dates that have not ended, and (in
+    ``services.safes.access_gate_errors``) every Five Safes check passing, no safe judged not
+    met, every before-access condition verified, the agreement signed by every member and the
+    lead organisation's signatory."""
     errors: dict[str, list[str]] = {}
     if application.end_date and application.end_date < timezone.localdate():
         errors["end_date"] = ["The project has already ended; it cannot start now."]
+    errors.update(five_safes.access_gate_errors(application))
     return errors
 
 
@@ -626,6 +638,7 @@ def application_grant_access(*, application: Application, by: User) -> Applicati
     application = lock_application(application)
     errors = access_gate_errors(application) if application.state == State.APPROVED else {}
     fire(application, "grant_access", by=by, errors=errors)
+    five_safes.go_live(application, by=by)  # the access grants, in the same transaction
     return application
 
 
@@ -633,6 +646,7 @@ def application_grant_access(*, application: Application, by: User) -> Applicati
 def application_suspend(*, application: Application, by: User, reason: str) -> Application:
     application = lock_application(application)
     fire(application, "suspend", by=by, reason=reason, errors=_require_reason(reason, "suspending"))
+    access_grants_hold_for_application(application=application, by=by, reason=reason)
     return application
 
 
@@ -640,6 +654,7 @@ def application_suspend(*, application: Application, by: User, reason: str) -> A
 def application_reinstate(*, application: Application, by: User, reason: str = "") -> Application:
     application = lock_application(application)
     fire(application, "reinstate", by=by, reason=reason)
+    access_grants_release_for_application(application=application, by=by, reason=reason)
     return application
 
 
@@ -647,4 +662,7 @@ def application_reinstate(*, application: Application, by: User, reason: str = "
 def application_close(*, application: Application, by: User, reason: str = "") -> Application:
     application = lock_application(application)
     fire(application, "close", by=by, reason=reason)
+    access_grants_end_for_application(
+        application=application, by=by, reason=reason or "The project is closed."
+    )
     return application

@@ -62,6 +62,10 @@ def referral_errors(application: Application) -> dict[str, list[str]]:
         problem = gateway_problem(rd.dataset, rd.legal_gateway)
         if problem:
             errors.setdefault(f"datasets.{index}.legal_gateway", []).append(problem)
+    # No failing safe-projects or safe-data check (workflow/safes.py).
+    from .safes import referral_gate_errors
+
+    errors.update(referral_gate_errors(application))
     return errors
 
 
@@ -394,3 +398,7 @@ def _combine_if_complete(application: Application, *, by: User) -> None:
         )
         application.decided_at = timezone.now()
         application.save(update_fields=["decided_at", "updated_at"])
+        # The conditions become obligations (Condition rows); the agreement is asked for.
+        from .safes import after_approval
+
+        after_approval(application, tracks=current, by=by)
