@@ -292,7 +292,12 @@ LOGGING = {
 # --- Domain settings ------------------------------------------------------------------------
 # Words, not statistics: a lay summary is published, so it is kept short (HDR UK register).
 LAY_SUMMARY_MAX_WORDS = 300
-# Default due dates of review tracks until ops configure stage targets: SAIL's panel answers in
-# 19 days on average; an owner's sign-off is given 10 working days (two calendar weeks).
-PANEL_TARGET_DAYS = env.int("PANEL_TARGET_DAYS", default=19)
-OWNER_SIGNOFF_TARGET_DAYS = env.int("OWNER_SIGNOFF_TARGET_DAYS", default=14)
+# Stage and panel targets are set by ops (workflow.StageTarget; defaults in
+# workflow/services/turnaround.py). An application open this long is escalated to ops, and the
+# request-to-access median is shown against this target (SAIL: "roughly 3 months").
+TURNAROUND_OPEN_ALERT_DAYS = env.int("TURNAROUND_OPEN_ALERT_DAYS", default=365)
+TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS = env.int(
+    "TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS", default=90
+)
+# The forecast uses a stage's history once this many past visits exist on the route.
+TURNAROUND_FORECAST_MIN_HISTORY = env.int("TURNAROUND_FORECAST_MIN_HISTORY", default=3)

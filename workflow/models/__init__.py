@@ -2,5 +2,7 @@
 
 from .application import *  # noqa: F403
 from .application import __all__ as _application
+from .turnaround import *  # noqa: F403
+from .turnaround import __all__ as _turnaround
 
-__all__ = [*_application]
+__all__ = [*_application, *_turnaround]

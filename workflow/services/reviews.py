@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
@@ -60,12 +59,10 @@ def referral_errors(application: Application) -> dict[str, list[str]]:
 
 
 def _due(kind: str, opened: datetime.date) -> datetime.date:
-    days = (
-        settings.OWNER_SIGNOFF_TARGET_DAYS
-        if kind == TrackKind.OWNER_SIGNOFF
-        else settings.PANEL_TARGET_DAYS
-    )
-    return opened + datetime.timedelta(days=days)
+    # The target ops set for the track (working or calendar days), as it stands at opening.
+    from .turnaround import track_due_date
+
+    return track_due_date(kind, opened)
 
 
 def required_tracks(application: Application) -> list[tuple[str, int | None]]:
