@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from notifications.schedule import BEAT_SCHEDULE as NOTIFICATIONS_BEAT_SCHEDULE
+from workflow.schedule import BEAT_SCHEDULE as WORKFLOW_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -278,6 +279,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "access.tasks.heartbeat", "schedule": crontab(minute="*/5")},
 }
 CELERY_BEAT_SCHEDULE.update(NOTIFICATIONS_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(WORKFLOW_BEAT_SCHEDULE)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -160,8 +160,8 @@ def _in_period(column: str, f: MetricsFilter) -> tuple[str, list]:
     return " AND ".join(parts), params
 
 
-def _targets_cte() -> tuple[str, list]:
-    rows = list(targets().values())
+def _targets_cte(current: dict) -> tuple[str, list]:
+    rows = list(current.values())
     values = ", ".join("(%s, %s, %s)" for _ in rows)
     params: list[Any] = []
     for t in rows:
@@ -193,7 +193,7 @@ def turnaround_summary(f: MetricsFilter, *, now: datetime.datetime | None = None
     ensure_calendar()
     current = targets()
     apps = apps_sql(filtered_applications(route=f.route, dataset=f.dataset))
-    ctes = compose(visits_ctes(apps, now), ",", _targets_cte(), ",", _journeys_cte())
+    ctes = compose(visits_ctes(apps, now), ",", _targets_cte(current), ",", _journeys_cte())
     durations = _durations(ctes, f)
     counts = _counts(ctes, f, now)
     return {

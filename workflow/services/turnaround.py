@@ -260,7 +260,7 @@ def track_due_date(kind: str, opened_on: datetime.date) -> datetime.date:
 TARGET_KEY_PREFIX = "panel:"
 
 
-def _target_errors(stage: str, data: dict[str, Any], *, creating: bool) -> dict[str, list[str]]:
+def target_errors(stage: str, data: dict[str, Any], *, creating: bool) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if creating:
         slug = stage.removeprefix(TARGET_KEY_PREFIX)
@@ -315,7 +315,7 @@ def stage_target_set(*, stage: str, by, data: dict[str, Any]) -> StageTarget:
         )
     )
     merged = {**base, **{k: v for k, v in data.items() if k in TARGET_FIELDS}}
-    errors = _target_errors(stage, merged, creating=row is None)
+    errors = target_errors(stage, merged, creating=row is None)
     for required in ("days", "unit"):
         if merged.get(required) is None:
             errors.setdefault(required, ["This field is required."])
