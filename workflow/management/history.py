@@ -68,7 +68,8 @@ class Journey:
 
     @property
     def app(self) -> Application:
-        assert self.application is not None
+        if self.application is None:
+            raise RuntimeError("The journey has not started")
         return Application.objects.get(pk=self.application.pk)
 
     def run(self, steps: Sequence[Step]) -> Application:

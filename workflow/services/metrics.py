@@ -120,12 +120,15 @@ def stats_select(source: str, *, portable: bool | None = None) -> str:
             f" FROM {source} WHERE v IS NOT NULL GROUP BY measure, grp"
         )
     ranks = []
-    for name, q in (("median", 0.5), ("p90", 0.9)):
-        pos = f"(1 + {q} * (n - 1))"
+    # The quantile as num/den so ranks use integer division, which truncates alike in both
+    # databases (a CAST to integer rounds on PostgreSQL but truncates on SQLite).
+    for name, num, den in (("median", 1, 2), ("p90", 9, 10)):
+        scaled = f"({num} * (n - 1))"
+        lower = f"(1 + {scaled} / {den})"  # the rank at or below the quantile
+        frac = f"(({scaled} - ({scaled} / {den}) * {den}) * 1.0 / {den})"
         ranks.append(
-            f"SUM(CASE WHEN rn = CAST({pos} AS INTEGER) THEN v * (1 - ({pos} - CAST({pos} AS"
-            f" INTEGER))) WHEN rn = CAST({pos} AS INTEGER) + 1 THEN v * ({pos} - CAST({pos} AS"
-            f" INTEGER)) ELSE 0 END) AS {name}"
+            f"SUM(CASE WHEN rn = {lower} THEN v * (1 - {frac})"
+            f" WHEN rn = {lower} + 1 THEN v * {frac} ELSE 0 END) AS {name}"
         )
     return (
         f"SELECT measure, grp, MAX(n) AS n, AVG(v) AS mean, {', '.join(ranks)} FROM ("

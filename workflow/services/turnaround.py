@@ -224,6 +224,20 @@ DEFAULT_TARGETS: dict[str, Target] = {
 }
 
 
+def seed_default_targets(using: str = "default") -> None:
+    """Create the default target of every stage that has no row (never changes a row)."""
+    for t in DEFAULT_TARGETS.values():
+        StageTarget.objects.using(using).get_or_create(
+            stage=t.stage,
+            defaults={
+                "days": t.days,
+                "unit": t.unit,
+                "due_soon_days": t.due_soon_days,
+                "escalate_after_days": t.escalate_after_days,
+            },
+        )
+
+
 def targets() -> dict[str, Target]:
     """Every target in force: the defaults, overridden by what ops set (one query)."""
     current = dict(DEFAULT_TARGETS)
