@@ -336,7 +336,7 @@ class StageTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         stage = data.pop("stage", "")
-        row = turnaround.stage_target_set(stage=stage, by=request.user, data=data)
+        row = turnaround.stage_target_set(stage=stage, by=request.user, data=data, create=True)
         return Response(StageTargetSerializer(row).data, status=201)
 
     @extend_schema(request=StageTargetInputSerializer, responses=StageTargetSerializer)

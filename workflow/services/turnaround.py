@@ -304,8 +304,8 @@ TARGET_FIELDS = ("days", "unit", "due_soon_days", "escalate_after_days")
 
 
 @transaction.atomic
-def stage_target_set(*, stage: str, by, data: dict[str, Any]) -> StageTarget:
-    """Create or change the target of one stage (ops).
+def stage_target_set(*, stage: str, by, data: dict[str, Any], create: bool = False) -> StageTarget:
+    """Change the target of one stage, or with ``create`` add one for a stage without (ops).
 
     Before: ``data`` has any of days, unit, due_soon_days, escalate_after_days. After: the row
     exists with those values, stamped with who set it and when. Tracks already open keep the
@@ -329,7 +329,7 @@ def stage_target_set(*, stage: str, by, data: dict[str, Any]) -> StageTarget:
         )
     )
     merged = {**base, **{k: v for k, v in data.items() if k in TARGET_FIELDS}}
-    errors = target_errors(stage, merged, creating=row is None)
+    errors = target_errors(stage, merged, creating=create or row is None)
     for required in ("days", "unit"):
         if merged.get(required) is None:
             errors.setdefault(required, ["This field is required."])
