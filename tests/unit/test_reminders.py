@@ -289,6 +289,20 @@ def test_expiry_sources_are_asked_only_for_the_window_ahead(world, expiring):
     assert (D(2026, 5, 1), D(2026, 7, 30)) in expiring
 
 
+def test_a_failing_source_does_not_stop_the_other_kinds(world, scoping, caplog):
+    def broken(first, last):
+        raise RuntimeError("the accreditation table is locked")
+
+    previous = set_expiry_source("accreditation.expiring", broken)
+    try:
+        result = sweep(SCOPING_DUE)
+    finally:
+        set_expiry_source("accreditation.expiring", previous)
+    assert result["accreditation.expiring"] == 0
+    assert result["stage.due_today"] == 1
+    assert "accreditation.expiring failed" in caplog.text
+
+
 def test_unknown_expiry_kind_is_refused():
     with pytest.raises(KeyError):
         set_expiry_source("passport.expiring", lambda first, last: [])

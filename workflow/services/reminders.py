@@ -116,26 +116,37 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     clock = SweepClock(now=now, today=timezone.localtime(now).date(), targets=targets())
     raised: dict[str, int] = {}
     for kind in REMINDERS.values():
-        count = 0
-        for due in kind.find(clock):
-            if not due.recipients:
-                continue
-            with transaction.atomic():
-                before = timezone.now()
-                rows = notify(
-                    recipients=due.recipients,
-                    kind=kind.kind,
-                    subject=kind.subject,
-                    body=kind.body,
-                    context=due.context,
-                    url=due.url,
-                    about=due.about,
-                    dedupe_key=f"{kind.kind}:{due.about}:{due.visit}"[:200],
-                )
-            count += sum(1 for n in rows if n.created_at >= before)
-        raised[kind.kind] = count
+        try:
+            raised[kind.kind] = _raise(kind, clock)
+        except Exception:
+            # One broken kind (a plugged-in source, say) must not stop the others; what it
+            # did raise stays raised, and the next sweep tries it again.
+            logger.exception("reminder kind %s failed", kind.kind)
+            raised[kind.kind] = 0
     logger.info("reminder sweep at %s raised %s", now.isoformat(), raised)
     return raised
+
+
+def _raise(kind: ReminderKind, clock: SweepClock) -> int:
+    count = 0
+    for due in kind.find(clock):
+        if not due.recipients:
+            continue
+        with transaction.atomic():
+            before = timezone.now()
+            rows = notify(
+                recipients=due.recipients,
+                kind=kind.kind,
+                subject=kind.subject,
+                body=kind.body,
+                context=due.context,
+                url=due.url,
+                about=due.about,
+                # Unique per recipient in the outbox: the recipient is part of the key there.
+                dedupe_key=f"{kind.kind}:{due.about}:{due.visit}"[:200],
+            )
+        count += sum(1 for n in rows if n.created_at >= before)
+    return count
 
 
 # --- who holds a step ----------------------------------------------------------------------------
