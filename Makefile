@@ -24,6 +24,7 @@ sync: ## Install the Python dependencies from uv.lock into .venv (bootstraps uv 
 run: migrate ## Web (http://127.0.0.1:8000), Celery worker and beat with demo data
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
+	$(PY) manage.py demo_history
 	@echo "Starting web on http://$(RUN_ADDR)/ (API docs /api/docs/, admin /admin/), worker and beat. Ctrl-C stops all three."
 	.venv/bin/honcho --procfile Procfile.dev start
 
@@ -33,8 +34,9 @@ test: sync ## Lint, checks, schema, deploy checks and pytest on PostgreSQL (what
 migrate: sync ## Apply migrations to the local database (SQLite in var/ unless DATABASE_URL is set)
 	$(PY) manage.py migrate --noinput
 
-demo: migrate ## Load the demo data (idempotent) and print the demo logins
+demo: migrate ## Load the demo data and its history (idempotent) and print the demo logins
 	$(PY) manage.py load_demo
+	$(PY) manage.py demo_history
 
 lint: sync ## ruff lint and format check
 	.venv/bin/ruff check .

@@ -47,6 +47,9 @@ class Permission(enum.StrEnum):
     PUBLIC_BENEFIT_SCORE = "application.public_benefit.score"
     CONDITION_EVIDENCE = "condition.evidence"
     CONDITION_VERIFY = "condition.verify"
+    # Turnaround (workflow/services/metrics.py, workflow/services/turnaround.py)
+    METRICS_VIEW = "metrics.view"
+    TARGETS_MANAGE = "metrics.targets.manage"
 
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -83,6 +86,10 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.ANALYST_ASSIGN: "Assign or reassign the analyst of an application",
     Permission.ACCESS_MANAGE: "Grant, suspend, reinstate and close access (never their own)",
     Permission.VIEW_ALL_APPLICATIONS: "See every application",
+    Permission.METRICS_VIEW: (
+        "See turnaround metrics: durations, targets met and missed, work in progress by person"
+    ),
+    Permission.TARGETS_MANAGE: "Set the target and reminder days of each stage and panel",
     Permission.CATALOGUE_MANAGE: "Create and edit organisations, datasets and their variables",
     Permission.CATEGORY_MANAGE: (
         "Create, edit and retire the pre-approved categories of use for datasets provided by an "
@@ -159,6 +166,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENT_PUBLISH,
             Permission.ACCESS_GRANTS_VIEW_ALL,
             Permission.CONDITION_VERIFY,
+            Permission.METRICS_VIEW,
+            Permission.TARGETS_MANAGE,
         }
     ),
     Role.ACCREDITATION_OFFICER: frozenset(

@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from notifications.schedule import BEAT_SCHEDULE as NOTIFICATIONS_BEAT_SCHEDULE
+from workflow.schedule import BEAT_SCHEDULE as WORKFLOW_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -240,7 +241,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 # Development: kombu's filesystem transport, a real broker in a folder, so the same task code
 # runs as in production with nothing installed. Production: CELERY_BROKER_URL=redis://...
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport needs its folders to exist before the first message.
@@ -296,6 +297,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 CELERY_BEAT_SCHEDULE.update(NOTIFICATIONS_BEAT_SCHEDULE)
+CELERY_BEAT_SCHEDULE.update(WORKFLOW_BEAT_SCHEDULE)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
@@ -310,10 +312,15 @@ LOGGING = {
 # --- Domain settings ------------------------------------------------------------------------
 # Words, not statistics: a lay summary is published, so it is kept short (HDR UK register).
 LAY_SUMMARY_MAX_WORDS = 300
-# Default due dates of review tracks until ops configure stage targets: SAIL's panel answers in
-# 19 days on average; an owner's sign-off is given 10 working days (two calendar weeks).
-PANEL_TARGET_DAYS = env.int("PANEL_TARGET_DAYS", default=19)
-OWNER_SIGNOFF_TARGET_DAYS = env.int("OWNER_SIGNOFF_TARGET_DAYS", default=14)
+# Stage and panel targets are set by ops (workflow.StageTarget; defaults in
+# workflow/services/turnaround.py). An application open this long is escalated to ops, and the
+# request-to-access median is shown against this target (SAIL: "roughly 3 months").
+TURNAROUND_OPEN_ALERT_DAYS = env.int("TURNAROUND_OPEN_ALERT_DAYS", default=365)
+TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS = env.int(
+    "TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS", default=90
+)
+# The forecast uses a stage's history once this many past visits exist on the route.
+TURNAROUND_FORECAST_MIN_HISTORY = env.int("TURNAROUND_FORECAST_MIN_HISTORY", default=3)
 
 # --- Safe people and the Five Safes (docs/five-safes.md) -------------------------------------
 # How long each kind of accreditation lasts by default, in years: SAIL renews safe-researcher
@@ -323,8 +330,6 @@ ACCREDITATION_VALIDITY_YEARS = {
     "dea_full": env.int("ACCREDITATION_DEA_FULL_YEARS", default=5),
     "dea_provisional": env.int("ACCREDITATION_DEA_PROVISIONAL_YEARS", default=3),
 }
-# Reminders before an award expires (days before its last day).
-ACCREDITATION_REMINDER_DAYS = [90, 30, 7]
 # Safe outputs: the smallest cell count an output may show (SAIL-POL-024 v1.7: 10; it was 5).
 DISCLOSURE_MIN_CELL_COUNT = env.int("DISCLOSURE_MIN_CELL_COUNT", default=10)
 # The Five Safes checks: modules that register them (add a TRE's own module here) and codes to

@@ -27,13 +27,12 @@ def heartbeat() -> dict:
 
 @shared_task(acks_late=True)
 def expire_accreditations() -> dict:
-    """Nightly: expire awards past their last day (suspending the access that relied on them)
-    and remind people whose awards end soon. Idempotent: a second run changes nothing."""
-    from access.services import accreditation_expire_due, accreditation_remind_expiring
+    """Nightly: expire awards past their last day (suspending the access that relied on them).
+    Reminders before expiry come from the reminder sweep (workflow.expiry_sources).
+    Idempotent: a second run changes nothing."""
+    from access.services import accreditation_expire_due
 
-    expired = accreditation_expire_due()
-    reminded = accreditation_remind_expiring()
-    return {"expired": len(expired), "reminded": reminded}
+    return {"expired": len(accreditation_expire_due())}
 
 
 @shared_task(acks_late=True)

@@ -44,7 +44,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.template import Context, Engine
 from django.utils import timezone
 
@@ -537,4 +537,20 @@ def send_digests(*, now: datetime | None = None, limit: int = 500) -> int:
     )
     return sum(
         _deliver(DigestRun, pk, _digest_email, now=now) == DeliveryOutcome.SENT for pk in due
+    )
+
+
+def latest_notification_id() -> int:
+    """The newest notification's id (0 when there is none): a marker for ``archive_since``."""
+    return Notification.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def notifications_archive_since(*, after_id: int) -> int:
+    """Mark every notification newer than ``after_id`` read and not for email.
+
+    For seeding (the demo loaders): what setting up raised is not news to anyone, so it neither
+    fills inboxes nor goes out by email. Returns how many were archived.
+    """
+    return Notification.objects.filter(id__gt=after_id).update(
+        read_at=timezone.now(), email_status=EmailStatus.NOT_WANTED, next_attempt_at=None
     )

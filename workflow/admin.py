@@ -4,7 +4,10 @@ State and events never change here: the state machine's field is protected and t
 is append-only, so the admin shows them and offers no edit or delete.
 """
 
+from django import forms
 from django.contrib import admin
+
+from access.policy import Permission, has_permission
 
 from .models import (
     Application,
@@ -19,8 +22,10 @@ from .models import (
     PreApprovedMatch,
     RequestedDataset,
     ReviewTrack,
+    StageTarget,
     Vote,
 )
+from .services import turnaround
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -145,6 +150,51 @@ class ConflictOfInterestAdmin(ReadOnlyAdmin):
 @admin.register(PreApprovedMatch)
 class PreApprovedMatchAdmin(ReadOnlyAdmin):
     list_display = ["track", "dataset", "category_version", "matched_at"]
+
+
+class StageTargetForm(forms.ModelForm):
+    class Meta:
+        model = StageTarget
+        fields = ["stage", *turnaround.TARGET_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        creating = self.instance.pk is None
+        problems = turnaround.target_errors(data.get("stage", ""), data, creating=creating)
+        for field, field_messages in problems.items():
+            for message in field_messages:
+                self.add_error(field if field in self.fields else None, message)
+        return data
+
+
+@admin.register(StageTarget)
+class StageTargetAdmin(admin.ModelAdmin):
+    """Ops set targets here as in the API (``stage_target_set``, stamped with who and when)."""
+
+    form = StageTargetForm
+    list_display = ["stage", "days", "unit", "due_soon_days", "escalate_after_days", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The key of an existing target does not change (reminders and tracks refer to it).
+        return [*self.readonly_fields, "stage"] if obj else self.readonly_fields
+
+    def has_add_permission(self, request):
+        return has_permission(request.user, Permission.TARGETS_MANAGE)
+
+    def has_change_permission(self, request, obj=None):
+        return has_permission(request.user, Permission.TARGETS_MANAGE)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = turnaround.stage_target_set(
+            stage=obj.stage,
+            by=request.user,
+            data={name: form.cleaned_data.get(name) for name in turnaround.TARGET_FIELDS},
+        )
+        obj.pk, obj.updated_at, obj.updated_by = saved.pk, saved.updated_at, saved.updated_by
 
 
 from . import admin_safes  # noqa: E402, F401  (the Five Safes, public benefit, conditions)

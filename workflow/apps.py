@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class WorkflowConfig(AppConfig):
@@ -7,4 +8,16 @@ class WorkflowConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import rules, rules_safes  # noqa: F401  (register object rules with access.policy)
+        from . import expiry_sources, rules, rules_safes  # noqa: F401  (register object rules with access.policy)
+
+        expiry_sources.register()
+
+        post_migrate.connect(_seed_default_targets, sender=self)
+
+
+def _seed_default_targets(sender, using="default", **kwargs) -> None:
+    # Migration 0003 seeds the default stage targets; this puts back any that are missing
+    # after a flush (test databases), without touching targets ops have set.
+    from .services.turnaround import seed_default_targets
+
+    seed_default_targets(using=using)

@@ -70,6 +70,8 @@ ORGANISATIONS = [
         "sector": "academic",
         "has_health_service_functions": False,
         "website": "https://www.swansea.ac.uk",
+        "security_assurance": "ISO/IEC 27001 certificate",
+        "security_assurance_reference": "IS 712345",
     },
     {
         "slug": "cardiff-university",
@@ -78,6 +80,8 @@ ORGANISATIONS = [
         "sector": "academic",
         "has_health_service_functions": False,
         "website": "https://www.cardiff.ac.uk",
+        "security_assurance": "ISO/IEC 27001 certificate",
+        "security_assurance_reference": "IS 698877",
     },
 ]
 
@@ -217,6 +221,34 @@ PANELS = [
         "min_independent_votes": 1,
         "members": [("david.panel", True), ("mair.panel", False), ("sian.panel", False)],
     },
+]
+
+# People who sign the data access agreement for their institution (no global role needed).
+SIGNATORIES = [
+    ("dylan.signatory", "Dylan Hopkins", "swansea-university", "Research governance office"),
+    ("anwen.signatory", "Anwen Jenkins", "cardiff-university", "Research contracts office"),
+]
+
+# The data access agreement every member and the institution's signatory accept.
+AGREEMENT = {
+    "title": "TRE data access agreement",
+    "body": (
+        "1. I will use the data only for the approved project and only inside the trusted "
+        "research environment; I will not copy, download or attempt to re-identify anyone.\n"
+        "2. I will request every output through disclosure control and publish only aggregate "
+        "results that pass it (no cell below the minimum count).\n"
+        "3. I will keep my accreditation valid for as long as I have access, and tell the TRE "
+        "at once of any breach or suspected breach.\n"
+        "4. My institution accepts responsibility for my use of the data under this agreement."
+    ),
+}
+
+# Accreditations already held (issued on, days ago): Rhian holds safe-researcher training and
+# full DEA accreditation; Tomos holds none, so a project naming him shows accreditation running
+# in parallel with the review.
+ACCREDITATIONS = [
+    ("rhian.researcher", "safe_researcher", "ONS Safe Researcher Training", "SRT-2025-04417", 600),
+    ("rhian.researcher", "dea_full", "UK Statistics Authority", "DEA-AR-2025-1187", 600),
 ]
 
 ADMIN = ("admin", "Demo Administrator", "admin@tre.example")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
@@ -340,33 +339,3 @@ def accreditation_expire_due(*, today: datetime.date | None = None) -> list[int]
             )
             expired.append(pk)
     return expired
-
-
-def accreditation_remind_expiring(*, today: datetime.date | None = None) -> int:
-    """Remind people whose award expires in one of ``ACCREDITATION_REMINDER_DAYS`` days.
-
-    A reminder is a notification with a unique key per award and threshold, so a sweep that
-    runs twice (or a day missed and caught up) reminds once. Returns how many awards matched.
-    """
-    today = today or timezone.localdate()
-    matched = 0
-    for days in sorted(settings.ACCREDITATION_REMINDER_DAYS, reverse=True):
-        window_end = today + datetime.timedelta(days=days)
-        # Due for this reminder: expiring within ``days`` but not within the next threshold
-        # down (that one will remind). Catch-up safe: the key makes a repeat a no-op.
-        for accreditation in Accreditation.objects.filter(
-            state=AccreditationState.ACCREDITED, expires_on__gte=today, expires_on__lte=window_end
-        ).select_related("person"):
-            left = (accreditation.expires_on - today).days
-            smaller = [d for d in settings.ACCREDITATION_REMINDER_DAYS if d < days]
-            if smaller and left <= max(smaller):
-                continue
-            with transaction.atomic():
-                notify.accreditation_changed(
-                    accreditation,
-                    "accreditation.expiring",
-                    days=left,
-                    dedupe_key=f"accreditation:{accreditation.pk}:expiring:{days}",
-                )
-            matched += 1
-    return matched

@@ -7,6 +7,7 @@ import datetime
 from access.models import Organisation, Role
 from catalogue.models import Dataset, Variable
 from workflow import services
+from workflow.management.history import decide_as_panel
 from workflow.models import (
     Application,
     LegalGateway,
@@ -165,14 +166,7 @@ class World:
                 rationale=rationale,
                 conditions=conditions,
             )
-        voters = [self.panel, self.lay, self.expert][: track.panel.quorum]
-        for voter in voters:
-            services.vote_cast(
-                track=track, by=voter, choice=outcome, rationale=rationale, conditions=conditions
-            )
-        return services.panel_track_close(
-            track=track, by=self.panel, outcome=outcome, rationale=rationale, conditions=conditions
-        )
+        return decide_as_panel(track, outcome, rationale, conditions)
 
     # The safeguards every route needs: ethics recorded, outputs declared, disclosure rules
     # acknowledged, access inside the TRE only.

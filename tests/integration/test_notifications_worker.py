@@ -16,34 +16,9 @@ from django.utils import timezone
 from notifications import services
 from notifications.models import EmailStatus, Notification
 from tests.factories import make_user
-from tests.support.integration import OwnRedis, Workers, emails_in, publish_to, wait_for
+from tests.support.integration import emails_in, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
-    publish_to(server.url)
-    yield server
-    publish_to(None)
-    server.stop()
-
-
-@pytest.fixture
-def email_dir(tmp_path):
-    directory = tmp_path / "emails"
-    directory.mkdir()
-    return directory
-
-
-@pytest.fixture
-def workers(transactional_db, redis_server, tmp_path, email_dir):
-    # Requesting transactional_db first makes the workers die before the tables are flushed.
-    pool = Workers(redis_server, tmp_path, email_dir)
-    yield pool
-    pool.kill_all()
 
 
 def raise_for(recipients, reference: str):

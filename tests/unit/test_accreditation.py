@@ -24,6 +24,7 @@ from access.tasks import expire_accreditations
 from notifications.models import Notification
 from tests.factories import OrganisationFactory, make_user
 from tests.factories.access import accredit
+from workflow.services.reminders import reminders_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -303,23 +304,26 @@ def test_nightly_task_expires_awards_after_their_last_day_and_only_then(research
     assert "apply again" in note.body
 
 
+def _sweep(day: datetime.date) -> None:
+    reminders_sweep(now=datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC))
+
+
 def test_reminders_before_expiry_are_sent_once_each(researcher):
     award = accredit(researcher, issued_on=datetime.date(2024, 12, 1))  # last day 30 Nov 2026
     for _ in range(2):
-        services.accreditation_remind_expiring(today=datetime.date(2026, 9, 1))  # 90 days
-    services.accreditation_remind_expiring(today=datetime.date(2026, 11, 1))  # 29 days
-    services.accreditation_remind_expiring(today=datetime.date(2026, 11, 25))  # 5 days
-    keys = sorted(
-        Notification.objects.filter(kind="accreditation.expiring").values_list(
-            "dedupe_key", flat=True
-        )
-    )
-    assert keys == [f"accreditation:{award.pk}:expiring:{d}" for d in (30, 7, 90)]
+        _sweep(datetime.date(2026, 9, 1))  # 90 days
+    _sweep(datetime.date(2026, 11, 1))  # 29 days
+    _sweep(datetime.date(2026, 11, 25))  # 5 days
+    notes = Notification.objects.filter(kind="accreditation.expiring", recipient=researcher)
+    assert sorted(notes.values_list("dedupe_key", flat=True)) == [
+        f"accreditation.expiring:accreditation:{award.pk}:2026-11-30:{d}d" for d in (30, 7, 90)
+    ]
+    assert "30 November 2026" in notes.first().body
 
 
 def test_no_reminder_far_from_expiry(researcher):
     accredit(researcher)
-    assert services.accreditation_remind_expiring(today=TODAY) == 0
+    _sweep(TODAY)
     assert not Notification.objects.filter(kind="accreditation.expiring").exists()
 
 

@@ -43,7 +43,6 @@ class PanelSerializer(serializers.ModelSerializer):
             "quorum",
             "decision_rule",
             "min_independent_votes",
-            "target_days",
             "is_active",
             "members",
         ]

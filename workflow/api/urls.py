@@ -1,12 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import panels, safes, views
+from . import metrics, panels, safes, views
 
 router = SimpleRouter()
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("review-tracks", panels.ReviewTrackViewSet, basename="review-track")
 router.register("panels", panels.PanelViewSet, basename="panel")
+router.register("stage-targets", metrics.StageTargetViewSet, basename="stage-target")
 
 # The Five Safes, safeguards, public benefit, conditions and the agreement of an application.
 APP = "applications/<int:pk>"
@@ -52,4 +53,24 @@ safes_urls = [
     ),
 ]
 
-urlpatterns = [*router.urls, *safes_urls]
+metrics_urls = [
+    path(
+        "applications/<int:pk>/forecast/",
+        metrics.ApplicationForecastView.as_view(),
+        name="application-forecast",
+    ),
+    path(
+        "applications/<int:pk>/clocks/",
+        metrics.ApplicationClocksView.as_view(),
+        name="application-clocks",
+    ),
+    path("metrics/turnaround/", metrics.TurnaroundMetricsView.as_view(), name="metrics-turnaround"),
+    path(
+        "metrics/turnaround.csv",
+        metrics.TurnaroundMetricsCSVView.as_view(),
+        {"format": "csv"},
+        name="metrics-turnaround-csv",
+    ),
+]
+
+urlpatterns = [*metrics_urls, *router.urls, *safes_urls]

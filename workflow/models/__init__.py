@@ -8,5 +8,7 @@ from .panels import *  # noqa: F403
 from .panels import __all__ as _panels
 from .safes import *  # noqa: F403
 from .safes import __all__ as _safes
+from .turnaround import *  # noqa: F403
+from .turnaround import __all__ as _turnaround
 
-__all__ = [*_application, *_conditions, *_panels, *_safes]
+__all__ = [*_application, *_conditions, *_panels, *_safes, *_turnaround]

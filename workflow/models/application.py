@@ -675,6 +675,14 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
                 name="workflow_one_current_owner_track",
             ),
         ]
+        # The reminder sweep reads only open tracks near or past their due date.
+        indexes = [
+            models.Index(
+                fields=["due_date"],
+                condition=Q(state="open", superseded=False),
+                name="workflow_track_open_due_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         who = f" ({self.organisation})" if self.organisation_id else ""

@@ -25,7 +25,11 @@ class DecisionRule(models.TextChoices):
 
 class Panel(models.Model):
     """A configured panel. One active panel per kind of track reviews every application that
-    needs that kind (the IGRP always; the DEA panel when the DEA research gateway is used)."""
+    needs that kind (the IGRP always; the DEA panel when the DEA research gateway is used).
+
+    Its target (days to decide a track) is a stage target keyed ``panel:<slug>``, set by ops
+    like every other target; without one, the target of its kind of track applies (19 calendar
+    days by default, SAIL's panel average)."""
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -41,9 +45,6 @@ class Panel(models.Model):
     )
     min_independent_votes = models.PositiveSmallIntegerField(
         default=0, help_text="Votes that must come from independent (lay or external) members"
-    )
-    target_days = models.PositiveSmallIntegerField(
-        default=19, help_text="Calendar days to decide a track (SAIL's panel averages 19)"
     )
     is_active = models.BooleanField(default=True)
 

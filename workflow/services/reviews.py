@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
@@ -70,13 +69,11 @@ def referral_errors(application: Application) -> dict[str, list[str]]:
 
 
 def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> datetime.date:
-    if panel is not None:
-        days = panel.target_days
-    elif kind == TrackKind.OWNER_SIGNOFF:
-        days = settings.OWNER_SIGNOFF_TARGET_DAYS
-    else:
-        days = settings.PANEL_TARGET_DAYS
-    return opened + datetime.timedelta(days=days)
+    # The target ops set for the track (the panel's own, else its kind's; working or calendar
+    # days), as it stands at opening.
+    from .turnaround import track_due_date
+
+    return track_due_date(kind, opened, panel=panel)
 
 
 def active_panel(kind: str) -> Panel | None:

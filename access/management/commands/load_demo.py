@@ -8,24 +8,39 @@ each data owner), so the demo obeys the same rules as the API.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from access.management.demo_data import (
+    ACCREDITATIONS,
     ADMIN,
+    AGREEMENT,
     CATEGORIES,
     DATASETS,
     DEMO_PASSWORD,
     ORGANISATIONS,
     PANEL_MEMBERS,
     PANELS,
+    SIGNATORIES,
     USERS,
 )
-from access.models import Organisation, OrganisationMembership, Role, RoleAssignment, User
+from access.models import (
+    Accreditation,
+    Organisation,
+    OrganisationMembership,
+    Role,
+    RoleAssignment,
+    User,
+)
+from access.services import accreditation_accredit, accreditation_apply
+from access.services.agreements import agreement_current, agreement_publish
 from catalogue import services
 from catalogue.models import Dataset, PreApprovedCategory, Variable
+from notifications.services import latest_notification_id, notifications_archive_since
 from workflow.models import Panel, PanelMembership
 
 
@@ -34,7 +49,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
+            # What setting up the demo raises (accreditation notices, say) is not news.
+            marker = latest_notification_id()
             counts = self._load()
+            notifications_archive_since(after_id=marker)
         self._print_logins(counts)
 
     # --- loading ------------------------------------------------------------------------------
@@ -64,6 +82,31 @@ class Command(BaseCommand):
         if not (admin.is_staff and admin.is_superuser):
             admin.is_staff = admin.is_superuser = True
             admin.save(update_fields=["is_staff", "is_superuser"])
+
+        for username, full_name, org_slug, _office in SIGNATORIES:
+            users[username] = self._user(
+                username, full_name, f"{username}@{org_slug}.example", organisations[org_slug], []
+            )
+            OrganisationMembership.objects.get_or_create(
+                user=users[username],
+                organisation=organisations[org_slug],
+                capacity=OrganisationMembership.Capacity.SIGNATORY,
+            )
+        if agreement_current() is None:
+            agreement_publish(by=users["owain.ops"], **AGREEMENT)
+        today = timezone.localdate()
+        for username, kind, issuer, number, days_ago in ACCREDITATIONS:
+            person = users[username]
+            if Accreditation.objects.filter(person=person, kind=kind).exists():
+                continue
+            award = accreditation_apply(
+                by=person,
+                kind=kind,
+                issuer=issuer,
+                certificate_number=number,
+                issued_on=today - datetime.timedelta(days=days_ago),
+            )
+            accreditation_accredit(accreditation=award, by=users["nia.accreditation"])
 
         independent = {username for username, _, _, lay in PANEL_MEMBERS if lay}
         for spec in PANELS:
@@ -200,6 +243,15 @@ class Command(BaseCommand):
         rows = [("username", "email", "role", "what to try")]
         for username, _, email, _, roles, _, what in USERS:
             rows.append((username, email, ", ".join(str(r) for r in roles), what))
+        for username, _, org_slug, office in SIGNATORIES:
+            rows.append(
+                (
+                    username,
+                    f"{username}@{org_slug}.example",
+                    "signatory",
+                    f"{office}: signs the data access agreement for the institution",
+                )
+            )
         seats = {}
         for spec in PANELS:
             for username, is_chair in spec["members"]:

@@ -1,0 +1,260 @@
+"""Each application's clocks and its forecast: from the event log, on the route it takes,
+parallel tracks counting as the slowest one."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from tests.factories.turnaround import T0, history, travel
+from tests.factories.workflow import World
+from workflow import services
+from workflow.models import Outcome, TrackKind
+from workflow.services.turnaround import add_workdays
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def forecast(client, app, day: datetime.date):
+    with travel(day):
+        response = client.get(f"/api/v1/applications/{app.pk}/forecast/")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_forecast_without_history_uses_the_default_targets(client_for, world):
+    app = history(world, [("submit", 0)])
+    data = forecast(client_for(world.pi), app, T0.date())
+    scoping, internal, review, grant = data["steps"]
+    assert scoping == {
+        "stage": "scoping",
+        "status": "current",
+        "expected_end": "2026-03-30",  # 20 working days
+        "estimate": {"days": 20.0, "unit": "working", "source": "target", "samples": 0},
+    }
+    # Internal review: 5 working days, over Good Friday and Easter Monday.
+    assert internal["expected_end"] == "2026-04-08"
+    assert internal["status"] == "ahead"
+    # Every track at once: the IGRP's 19 calendar days outlast the owner's 10 working days.
+    assert {t["kind"]: t["expected_end"] for t in review["tracks"]} == {
+        "igrp": "2026-04-27",
+        "owner_signoff": "2026-04-22",
+    }
+    assert review["expected_end"] == "2026-04-27"
+    # Grant access: 5 working days, over the early May bank holiday (4 May).
+    assert grant["expected_end"] == "2026-05-05"
+    assert data["predicted_access_date"] == "2026-05-05"
+    assert data["route"] == "standard"
+    assert data["warnings"] == []
+
+
+def dea_history(world, *, owner=2, igrp=8, dea=30, grant=3):
+    """A completed DEA project: owner signs off after 2 days, the IGRP after 10, the DEA panel
+    after 40 (each step is days after the previous one)."""
+    return history(
+        world,
+        [
+            ("submit", 0),
+            ("complete_scoping", 15),
+            ("refer", 5),
+            ("decide", owner, {"kind": TrackKind.OWNER_SIGNOFF}),
+            ("decide", igrp, {"kind": TrackKind.IGRP}),
+            ("decide", dea, {"kind": TrackKind.DEA_PANEL}),
+            ("grant", grant),
+        ],
+        dea=True,
+    )
+
+
+def test_dea_forecast_takes_the_slowest_track_not_the_sum(client_for, world, settings):
+    settings.TURNAROUND_FORECAST_MIN_HISTORY = 2
+    dea_history(world)
+    dea_history(world)
+    # A standard project whose panel was very slow must not change the DEA route's figures.
+    history(
+        world,
+        [("submit", 0), ("complete_scoping", 1), ("refer", 1), ("decide_all", 100), ("grant", 1)],
+    )
+    start = T0 + datetime.timedelta(days=60)
+    app = history(world, [("submit", 0), ("complete_scoping", 15)], dea=True, start=start)
+    referral_day = (start + datetime.timedelta(days=15)).date()
+    data = forecast(client_for(world.ops), app, referral_day)
+    assert data["route"] == "dea"
+    internal, review, _grant = data["steps"]
+    assert internal["estimate"] == {"days": 5.0, "unit": "calendar", "source": "history",
+                                    "samples": 2}  # fmt: skip
+    tracks = {t["kind"]: t["estimate"]["days"] for t in review["tracks"]}
+    assert tracks == {"igrp": 10.0, "dea_panel": 40.0, "owner_signoff": 2.0}
+    review_days = (D.fromisoformat(review["expected_end"]) - referral_day).days
+    assert review_days == 5 + 40  # internal review, then the slowest track, not 10 + 40 + 2
+    assert D.fromisoformat(data["predicted_access_date"]) == referral_day + (5 + 40 + 3) * DAY
+
+
+def test_forecast_in_review_counts_the_open_tracks_from_their_opening(client_for, world, settings):
+    settings.TURNAROUND_FORECAST_MIN_HISTORY = 1
+    dea_history(world)
+    app = history(
+        world,
+        [
+            ("submit", 0),
+            ("complete_scoping", 1),
+            ("refer", 1),
+            ("decide", 3, {"kind": TrackKind.IGRP}),
+        ],
+        dea=True,
+        start=T0 + datetime.timedelta(days=100),
+    )
+    referred = (T0 + datetime.timedelta(days=102)).date()
+    data = forecast(client_for(world.pi), app, referred + 5 * DAY)
+    review, _grant = data["steps"]
+    assert review["status"] == "current"
+    ends = {t["kind"]: t["expected_end"] for t in review["tracks"]}
+    assert ends["igrp"] == (referred + 3 * DAY).isoformat()  # decided: its real date
+    assert ends["dea_panel"] == (referred + 40 * DAY).isoformat()
+    # The owner's 2 days are already past: expected today, not in the past.
+    assert ends["owner_signoff"] == (referred + 5 * DAY).isoformat()
+    assert data["predicted_access_date"] == (referred + 43 * DAY).isoformat()
+
+
+def test_forecast_is_recomputed_on_each_event(client_for, world):
+    app = history(world, [("submit", 0)])
+    client = client_for(world.pi)
+    before = forecast(client, app, D(2026, 3, 10))["predicted_access_date"]
+    with travel(D(2026, 3, 10)):
+        services.scoping_update(
+            application=app,
+            by=app.analyst,
+            data={"feasible": True, "scoped_variables": [world.year, world.grade]},
+        )
+        services.application_complete_scoping(application=app, by=app.analyst)
+    after = forecast(client, app, D(2026, 3, 10))
+    assert after["steps"][0]["stage"] == "internal_review"
+    assert after["predicted_access_date"] < before
+
+
+def test_forecast_warns_when_access_comes_after_the_start_or_the_end(client_for, world):
+    app = history(
+        world, [("submit", 0)], start_date=D(2026, 4, 1), end_date=D(2026, 4, 30), funder="UKRI"
+    )
+    data = forecast(client_for(world.pi), app, T0.date())
+    assert [w["code"] for w in data["warnings"]] == ["after_start_date", "after_end_date"]
+    assert "30 April 2026" in data["warnings"][1]["detail"]
+
+
+def test_forecast_after_changes_requested_adds_the_applicants_time(client_for, world):
+    app = history(world, [("submit", 0), ("request_changes", 0)])
+    data = forecast(client_for(world.pi), app, T0.date())
+    applicant, scoping, *_ = data["steps"]
+    assert applicant["stage"] == "changes_requested"
+    assert applicant["expected_end"] == add_workdays(T0.date(), 20).isoformat()
+    assert scoping["stage"] == "scoping"
+    assert scoping["status"] == "ahead"
+
+
+def test_forecast_after_the_panels_asked_for_revision_reopens_only_those_tracks(client_for, world):
+    app = history(
+        world,
+        [
+            ("submit", 0),
+            ("complete_scoping", 0),
+            ("refer", 0),
+            ("decide", 1, {"kind": TrackKind.OWNER_SIGNOFF}),
+            ("decide", 1, {"kind": TrackKind.IGRP, "outcome": Outcome.REVISE_AND_RESUBMIT}),
+        ],
+    )
+    data = forecast(client_for(world.pi), app, D(2026, 3, 4))
+    applicant, review, _grant = data["steps"]
+    assert applicant["stage"] == "changes_requested"
+    assert [t["kind"] for t in review["tracks"]] == ["igrp"]
+
+
+def test_forecast_of_a_draft_starts_today(client_for, world):
+    with travel(T0.date()):
+        app = world.draft()
+    data = forecast(client_for(world.pi), app, T0.date())
+    assert [s["stage"] for s in data["steps"]] == [
+        "scoping",
+        "internal_review",
+        "in_review",
+        "approved",
+    ]
+    assert data["predicted_access_date"] == "2026-05-05"
+
+
+def test_forecast_of_a_live_project_gives_its_access_date(client_for, world):
+    app = history(
+        world,
+        [("submit", 0), ("complete_scoping", 1), ("refer", 1), ("decide_all", 1), ("grant", 1)],
+    )
+    data = forecast(client_for(world.pi), app, D(2026, 6, 1))
+    assert data["access_date"] == "2026-03-06"
+    assert data["predicted_access_date"] is None
+    assert data["steps"] == []
+
+
+def test_forecast_of_a_rejected_application_is_empty(client_for, world):
+    app = history(world, [("submit", 0), ("complete_scoping", 1), ("reject", 1)])
+    data = forecast(client_for(world.pi), app, D(2026, 6, 1))
+    assert data["predicted_access_date"] is None
+    assert data["access_date"] is None
+
+
+def test_forecast_and_clocks_are_visible_only_to_who_sees_the_application(
+    client_for, world, api_client
+):
+    app = history(world, [("submit", 0)])
+    for path in ("forecast", "clocks"):
+        url = f"/api/v1/applications/{app.pk}/{path}/"
+        assert client_for(world.outsider).get(url).status_code == 404
+        assert client_for(world.ops).get(url).status_code == 200
+        assert client_for(app.analyst).get(url).status_code == 200
+        assert api_client.get(url).status_code == 401
+
+
+def test_clocks_split_the_tre_and_the_applicant(client_for, world):
+    app = history(
+        world,
+        [
+            ("submit", 0),
+            ("request_changes", 10),  # Thursday 12 March
+            ("resubmit", 6),  # Wednesday 18 March: 4 working days later
+            ("complete_scoping", 10),
+            ("refer", 5),
+            ("decide_all", 30),
+            ("grant", 2),
+        ],
+    )
+    with travel(D(2026, 6, 1)):
+        data = client_for(world.pi).get(f"/api/v1/applications/{app.pk}/clocks/").json()
+    states = [(v["state"], v["visit"], v["clock"]) for v in data["visits"]]
+    assert states == [
+        ("draft", 1, None),
+        ("scoping", 1, "tre"),
+        ("changes_requested", 1, "applicant"),
+        ("scoping", 2, "tre"),
+        ("internal_review", 1, "tre"),
+        ("in_review", 1, "tre"),
+        ("approved", 1, "tre"),
+        ("active", 1, None),
+    ]
+    changes = data["visits"][2]
+    assert (changes["calendar_days"], changes["working_days"]) == (6.0, 4)
+    assert data["totals"]["tre"]["calendar_days"] == 57.0
+    assert data["totals"]["applicant"] == {"calendar_days": 6.0, "working_days": 4}
+    igrp = next(t for t in data["tracks"] if t["kind"] == "igrp")
+    assert igrp["calendar_days"] == 30.0
+    assert igrp["breached"] is True
+    owner = next(t for t in data["tracks"] if t["kind"] == "owner_signoff")
+    assert owner["breached"] is True
+    scoping = data["visits"][1]
+    assert scoping["target"] == {"stage": "scoping", "days": 20, "unit": "working"}
+    assert scoping["breached"] is False

@@ -1,0 +1,85 @@
+"""The demo's history: plausible turnaround figures, a DEA forecast that waits for the slowest
+panel, and a loader that can run again without adding anything."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from access.models import User
+from notifications.models import EmailStatus, Notification
+from workflow.management.commands.demo_history import PLANS
+from workflow.models import Application, State, TrackState
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_history", stdout=out)
+    return out.getvalue()
+
+
+def ops_client() -> APIClient:
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username="owain.ops"))
+    return client
+
+
+def test_demo_history_gives_plausible_metrics(demo):
+    assert f"{len(PLANS)} applications added" in demo
+    data = ops_client().get("/api/v1/metrics/turnaround/").json()
+    rta = data["request_to_access"]
+    assert rta["count"] >= 15
+    # SAIL: "roughly 3 months", "as little as 1.5 months".
+    assert 45 <= rta["median_days"] <= 100
+    assert rta["p90_days"] <= 150
+    igrp = next(p for p in data["panel_response"] if p["panel"] == "igrp")
+    assert 12 <= igrp["median_days"] <= 30
+    assert data["pushback"]["internal_review"]["hits"] >= 1
+    assert 0.5 <= data["first_time_approval"]["rate"] < 1
+    assert sum(r["count"] for r in data["work_in_progress"]["by_stage"]) >= 6
+    assert any(item["alert"] for item in data["oldest_open"])  # one open for over a year
+    dea = ops_client().get("/api/v1/metrics/turnaround/", {"route": "dea"}).json()
+    assert 0 < dea["request_to_access"]["count"] < rta["count"]
+
+
+def test_demo_dea_forecast_waits_for_the_slowest_track_not_the_sum(demo):
+    app = Application.objects.get(title="Teenage pregnancy and school attendance")
+    assert app.state == State.IN_REVIEW
+    assert app.tracks.filter(state=TrackState.OPEN).count() == 3
+    data = ops_client().get(f"/api/v1/applications/{app.pk}/forecast/").json()
+    assert data["route"] == "dea"
+    review = data["steps"][0]
+    ends = [datetime.date.fromisoformat(t["expected_end"]) for t in review["tracks"]]
+    assert datetime.date.fromisoformat(review["expected_end"]) == max(ends)
+    referred = timezone.localtime(app.tracks.first().opened_at).date()
+    days = [math.ceil(t["estimate"]["days"]) for t in review["tracks"]]
+    expected_end = datetime.date.fromisoformat(review["expected_end"])
+    # The slowest track decides when review ends; the sum of them would be much later.
+    assert expected_end == max(timezone.localdate(), referred + datetime.timedelta(max(days)))
+    assert expected_end < referred + datetime.timedelta(sum(days))
+    assert {t["estimate"]["source"] for t in review["tracks"]} == {"history"}
+
+
+def test_demo_history_runs_again_without_adding_anything(demo):
+    count = Application.objects.count()
+    out = StringIO()
+    call_command("demo_history", stdout=out)
+    assert "0 applications added" in out.getvalue()
+    assert Application.objects.count() == count
+    # The past's notifications are history: read, and not emailed.
+    assert not Notification.objects.filter(email_status=EmailStatus.PENDING).exists()
+
+
+def test_demo_history_needs_the_demo_first():
+    with pytest.raises(CommandError, match="load_demo"):
+        call_command("demo_history", stdout=StringIO())

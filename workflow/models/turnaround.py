@@ -1,0 +1,105 @@
+"""Turnaround: the targets ops set per stage and per panel, and the working-day calendar.
+
+Nothing here stores when something happened to an application: stage clocks are derived from
+the event log (``Event``) and the review tracks' own rows. These two tables hold configuration
+(``StageTarget``) and a reference calendar (``CalendarDay``) that lets the database count
+working days when it aggregates (see ``workflow.services.turnaround``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class DayUnit(models.TextChoices):
+    WORKING = "working", "Working days (England and Wales bank holidays excluded)"
+    CALENDAR = "calendar", "Calendar days"
+
+
+class TargetStage(models.TextChoices):
+    """The stages and tracks that have a target. Panels are keyed by track kind for now; a
+    target for one named panel uses a key ``panel:<slug>`` (see ``track_target_keys``)."""
+
+    SCOPING = "scoping", "Scoping (analyst)"
+    INTERNAL_REVIEW = "internal_review", "Internal review (reviewers)"
+    IGRP = "igrp", "IGRP panel response"
+    DEA_PANEL = "dea_panel", "DEA panel response"
+    OWNER_SIGNOFF = "owner_signoff", "Data owner sign-off"
+    GRANT_ACCESS = "grant_access", "Grant access once approved (ops)"
+    CHANGES_REQUESTED = "changes_requested", "Answer feedback (the applicant's clock)"
+
+
+class StageTarget(models.Model):
+    """How long a stage (or a review track) should take, set by ops.
+
+    ``due_soon_days`` before the due date the holder of the step is reminded; on the due date
+    and once overdue again; ``escalate_after_days`` past the due date ops are told (never when
+    it is empty). Days count in the target's own unit.
+    """
+
+    stage = models.CharField(
+        max_length=60,
+        unique=True,
+        help_text="A stage or track kind (scoping, igrp, ...) or panel:<slug> for one panel",
+    )
+    days = models.PositiveSmallIntegerField()
+    unit = models.CharField(max_length=10, choices=DayUnit.choices)
+    due_soon_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Remind the holder this many days before the due date"
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Tell ops once the step is overdue by this many days (empty: never)",
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(days__gte=1), name="workflow_target_days_positive"),
+            models.CheckConstraint(
+                condition=Q(due_soon_days__lt=models.F("days")),
+                name="workflow_target_due_soon_before_due",
+            ),
+            models.CheckConstraint(
+                condition=Q(updated_at__isnull=True, updated_by__isnull=True)
+                | Q(updated_at__isnull=False, updated_by__isnull=False),
+                name="workflow_target_updated_at_by_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.days} {self.unit} days"
+
+
+class CalendarDay(models.Model):
+    """One row per date: whether it is a working day in England and Wales, and how many
+    working days there are from the first row up to and including it.
+
+    ``workday_index(end) - workday_index(start)`` is the number of working days after
+    ``start`` up to and including ``end`` (``day_index`` likewise counts calendar dates): two
+    primary-key joins give any visit its working days inside one aggregate query. Filled and
+    extended by ``turnaround.ensure_calendar``.
+    """
+
+    date = models.DateField(primary_key=True)
+    is_working_day = models.BooleanField()
+    workday_index = models.PositiveIntegerField()
+    day_index = models.PositiveIntegerField(help_text="Days since the first row")
+    holiday = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        db_table = "workflow_calendar_day"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} ({'working' if self.is_working_day else 'not working'})"
+
+
+__all__ = ["CalendarDay", "DayUnit", "StageTarget", "TargetStage"]

@@ -1,0 +1,573 @@
+"""Reminders and escalations, raised by a periodic sweep as notification rows with a unique key.
+
+Each reminder kind is a function registered with ``@reminder(kind, subject=..., body=...)``
+that yields the items due now (``Due``: who, about what, which stage visit, a link, a
+context). ``reminders_sweep`` runs every kind and raises each item through
+``notifications.services.notify`` with ``dedupe_key = "<kind>:<about>:<visit>"``; the outbox
+keeps that key unique per recipient, so a sweep that runs twice (or two beats by mistake)
+raises nothing twice, and an item is reminded once per stage visit: a stage entered again
+after a request for changes is a new visit with its own reminders.
+
+Selection happens in the database with indexed filters (the state, the tracks' partial
+due-date index, the event index on application and time): due dates are turned into a window
+of start dates (``turnaround.latest_start_for``), never computed for every application in
+Python. Kinds (see docs/turnaround.md for the table):
+
+* ``stage.due_soon`` / ``stage.due_today`` / ``stage.overdue`` to whoever holds the stage:
+  scoping (the analyst, or ops when none), internal review (reviewers), approved (ops, to grant
+  access), changes requested (the research team: their clock);
+* ``track.due_soon`` / ``track.due_today`` / ``track.overdue`` to whoever can decide a track
+  (``track_reminder_recipients``: panel members who can act, the organisation's data owners);
+* ``stage.escalated`` / ``track.escalated`` to ops once overdue by the target's margin;
+* ``application.open_too_long`` to ops when an application is open a year after submission;
+* ``accreditation.expiring`` / ``access.expiring`` (90, 30 and 7 days before) and
+  ``condition.due`` (14, 7 and 1 days before), from the sources registered with
+  ``set_expiry_source`` (issue 5 plugs its models in there).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from access.models import OrganisationMembership, Role, User
+from notifications.services import notify
+from workflow.models import (
+    Application,
+    ApplicationMember,
+    Event,
+    EventKind,
+    PanelMembership,
+    ReviewTrack,
+    State,
+    TrackKind,
+    TrackState,
+)
+from workflow.notify import deciders_of
+
+from .turnaround import (
+    OPEN_STATES,
+    STAGE_FOR_STATE,
+    Target,
+    add_days,
+    latest_start_for,
+    local_date,
+    target_for_track,
+    targets,
+)
+
+logger = logging.getLogger(__name__)
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One thing to remind people of."""
+
+    recipients: Sequence[User]
+    about: str  # what it is about, "application:42"
+    visit: str  # which stage visit (or expiry date and threshold): part of the unique key
+    url: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepClock:
+    now: datetime.datetime
+    today: datetime.date
+    targets: dict[str, Target]
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    kind: str
+    subject: str
+    body: str
+    find: Callable[[SweepClock], Iterable[Due]]
+
+
+REMINDERS: dict[str, ReminderKind] = {}
+
+
+def reminder(kind: str, *, subject: str, body: str):
+    """Register a reminder kind: the decorated function yields what is due at the clock."""
+
+    def register(find: Callable[[SweepClock], Iterable[Due]]):
+        if kind in REMINDERS:
+            raise RuntimeError(f"Reminder kind {kind} is already registered")
+        REMINDERS[kind] = ReminderKind(kind, subject, body, find)
+        return find
+
+    return register
+
+
+def reminders_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Raise every reminder due at ``now``. Idempotent: returns how many new rows each kind
+    raised (0 everywhere when run again at the same moment)."""
+    now = now or timezone.now()
+    clock = SweepClock(now=now, today=timezone.localtime(now).date(), targets=targets())
+    raised: dict[str, int] = {}
+    for kind in REMINDERS.values():
+        try:
+            raised[kind.kind] = _raise(kind, clock)
+        except Exception:
+            # One broken kind (a plugged-in source, say) must not stop the others; what it
+            # did raise stays raised, and the next sweep tries it again.
+            logger.exception("reminder kind %s failed", kind.kind)
+            raised[kind.kind] = 0
+    logger.info("reminder sweep at %s raised %s", now.isoformat(), raised)
+    return raised
+
+
+def _raise(kind: ReminderKind, clock: SweepClock) -> int:
+    count = 0
+    for due in kind.find(clock):
+        if not due.recipients:
+            continue
+        with transaction.atomic():
+            before = timezone.now()
+            rows = notify(
+                recipients=due.recipients,
+                kind=kind.kind,
+                subject=kind.subject,
+                body=kind.body,
+                context=due.context,
+                url=due.url,
+                about=due.about,
+                # Unique per recipient in the outbox: the recipient is part of the key there.
+                dedupe_key=f"{kind.kind}:{due.about}:{due.visit}"[:200],
+            )
+        count += sum(1 for n in rows if n.created_at >= before)
+    return count
+
+
+# --- who holds a step ----------------------------------------------------------------------------
+
+
+def _active_with_role(role: Role) -> list[User]:
+    return list(User.objects.filter(role_assignments__role=role, is_active=True))
+
+
+def _team(application: Application) -> list[User]:
+    return [
+        m.user
+        for m in ApplicationMember.objects.filter(application=application).select_related("user")
+    ]
+
+
+def _staff(application: Application, people: Iterable[User]) -> list[User]:
+    """Staff minus the application's own team (nobody acts on their own application)."""
+    team = {m.pk for m in _team(application)}
+    seen: dict[int, User] = {}
+    for person in people:
+        if person.pk not in team and person.is_active:
+            seen.setdefault(person.pk, person)
+    return list(seen.values())
+
+
+def stage_holders(application: Application) -> list[User]:
+    """Who holds the application's current stage."""
+    if application.state == State.CHANGES_REQUESTED:
+        return [u for u in _team(application) if u.is_active]
+    if application.state == State.SCOPING:
+        if application.analyst_id:
+            return [application.analyst]
+        return _staff(application, _active_with_role(Role.OPS))
+    if application.state == State.INTERNAL_REVIEW:
+        return _staff(application, _active_with_role(Role.REVIEWER))
+    return _staff(application, _active_with_role(Role.OPS))
+
+
+def track_reminder_recipients(track: ReviewTrack) -> list[User]:
+    """Who can decide this track now.
+
+    Panels: the track's panel members who have neither voted nor declared a conflict
+    (``workflow.notify.deciders_of``), and the chair, who closes the vote. Owner sign-off: the
+    data owners of the track's organisation.
+    """
+    if track.kind == TrackKind.OWNER_SIGNOFF:
+        people = [
+            m.user
+            for m in OrganisationMembership.objects.filter(
+                organisation_id=track.organisation_id,
+                capacity=OrganisationMembership.Capacity.DATA_OWNER,
+                user__is_active=True,
+            ).select_related("user")
+        ]
+    else:
+        chairs = PanelMembership.objects.filter(
+            panel_id=track.panel_id, is_chair=True, left_on__isnull=True, user__is_active=True
+        ).select_related("user")
+        people = [*deciders_of(track), *(m.user for m in chairs)]
+    return _staff(track.application, people)
+
+
+def _ops(application: Application) -> list[User]:
+    return _staff(application, _active_with_role(Role.OPS))
+
+
+# --- application stages --------------------------------------------------------------------------
+
+STEP_WORDS = {
+    State.SCOPING: "scoping",
+    State.INTERNAL_REVIEW: "internal review",
+    State.APPROVED: "granting access",
+    State.CHANGES_REQUESTED: "your answers to the requested changes",
+}
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def current_visits(
+    state: str, *, entered_after: datetime.date | None, entered_by: datetime.date
+) -> QuerySet[Application]:
+    """Applications in ``state`` whose current visit began (local date) after
+    ``entered_after`` and on or before ``entered_by``, with ``entered_at`` and
+    ``entered_event`` (the visit's key) annotated. The state index selects; the event index
+    on (application, created_at) finds each visit's start."""
+    entering = Event.objects.filter(application=OuterRef("pk"), to_state=state).order_by(
+        "-created_at", "-id"
+    )
+    qs = (
+        Application.objects.filter(state=state)
+        .annotate(
+            entered_at=Subquery(entering.values("created_at")[:1]),
+            entered_event=Subquery(entering.values("id")[:1]),
+        )
+        .filter(entered_at__lt=_start_of(entered_by + ONE_DAY))
+        .select_related("analyst")
+        .order_by("id")
+    )
+    if entered_after is not None:
+        qs = qs.filter(entered_at__gte=_start_of(entered_after + ONE_DAY))
+    return qs
+
+
+def _due_window(
+    target: Target, after: datetime.date | None, by: datetime.date
+) -> tuple[datetime.date | None, datetime.date]:
+    """Due dates in (after, by] as start dates in (start_after, start_by]."""
+    start_after = latest_start_for(after, target.days, target.unit) if after else None
+    return start_after, latest_start_for(by, target.days, target.unit)
+
+
+def _stage_items(
+    clock: SweepClock, window: Callable[[Target], tuple[datetime.date | None, datetime.date]]
+) -> Iterable[Due]:
+    for state, stage in STAGE_FOR_STATE.items():
+        target = clock.targets[stage]
+        after, by = _due_window(target, *window(target))
+        for app in current_visits(state, entered_after=after, entered_by=by):
+            yield _stage_due(app, state, target, clock, stage_holders(app))
+
+
+def _stage_due(
+    app: Application, state: str, target: Target, clock: SweepClock, recipients: list[User]
+) -> Due:
+    due = target.due(local_date(app.entered_at))
+    return Due(
+        recipients=recipients,
+        about=f"application:{app.pk}",
+        visit=f"{state}@{app.entered_event}",
+        url=f"/api/v1/applications/{app.pk}/",
+        context={
+            "app": app,
+            "step": STEP_WORDS[state],
+            "since": local_date(app.entered_at),
+            "due_date": due,
+            "target": target,
+            "overdue_days": max((clock.today - due).days, 0),
+        },
+    )
+
+
+TARGET_TEXT = "{{ target.days }} {{ target.unit }} days"
+STAGE_BODY = (
+    "Application {{ app.reference }} has been waiting for {{ step }} since "
+    "{{ since|date:'j F Y' }}. The target is " + TARGET_TEXT + ", so it is due on "
+    "{{ due_date|date:'l j F Y' }}."
+)
+
+
+@reminder(
+    "stage.due_soon",
+    subject="{{ app.reference }}: {{ step }} due on {{ due_date|date:'j F' }}",
+    body=STAGE_BODY,
+)
+def stage_due_soon(clock: SweepClock) -> Iterable[Due]:
+    return _stage_items(
+        clock, lambda t: (clock.today, add_days(clock.today, t.due_soon_days, t.unit))
+    )
+
+
+@reminder("stage.due_today", subject="{{ app.reference }}: {{ step }} due today", body=STAGE_BODY)
+def stage_due_today(clock: SweepClock) -> Iterable[Due]:
+    return _stage_items(clock, lambda t: (clock.today - ONE_DAY, clock.today))
+
+
+@reminder("stage.overdue", subject="{{ app.reference }}: {{ step }} is overdue", body=STAGE_BODY)
+def stage_overdue(clock: SweepClock) -> Iterable[Due]:
+    return _stage_items(clock, lambda t: (None, clock.today - ONE_DAY))
+
+
+@reminder(
+    "stage.escalated",
+    subject="Escalation: {{ app.reference }} is overdue in {{ step }}",
+    body=STAGE_BODY + " It is {{ overdue_days }} days overdue.",
+)
+def stage_escalated(clock: SweepClock) -> Iterable[Due]:
+    for state, stage in STAGE_FOR_STATE.items():
+        target = clock.targets[stage]
+        if target.escalate_after_days is None:
+            continue
+        # Due on or before the date that is the margin before today.
+        latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
+        _, by = _due_window(target, None, latest_due)
+        for app in current_visits(state, entered_after=None, entered_by=by):
+            yield _stage_due(app, state, target, clock, _ops(app))
+
+
+# --- review tracks -------------------------------------------------------------------------------
+
+
+def open_tracks_due(
+    after: datetime.date | None, by: datetime.date, kinds: Sequence[str] | None = None
+) -> QuerySet[ReviewTrack]:
+    """Current open tracks of applications in review, due in (after, by] (the partial index
+    on open tracks' due dates)."""
+    qs = ReviewTrack.objects.filter(
+        state=TrackState.OPEN,
+        superseded=False,
+        due_date__lte=by,
+        application__state=State.IN_REVIEW,
+    ).select_related("application", "organisation")
+    if after is not None:
+        qs = qs.filter(due_date__gt=after)
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    return qs.order_by("id")
+
+
+def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) -> Due:
+    target = target_for_track(track, clock.targets)
+    return Due(
+        recipients=recipients,
+        about=f"application:{track.application_id}",
+        visit=f"track:{track.pk}",
+        url=f"/api/v1/review-tracks/{track.pk}/",
+        context={
+            "app": track.application,
+            "track": track,
+            "step": track.get_kind_display()
+            + (f" ({track.organisation})" if track.organisation_id else ""),
+            "since": local_date(track.opened_at),
+            "due_date": track.due_date,
+            "target": target,
+            "overdue_days": max((clock.today - track.due_date).days, 0),
+        },
+    )
+
+
+TRACK_BODY = (
+    "The {{ step }} review of application {{ app.reference }} opened on "
+    "{{ since|date:'j F Y' }} and is due on {{ due_date|date:'l j F Y' }} (target "
+    + TARGET_TEXT
+    + ")."
+)
+
+
+def _track_items_due_soon(clock: SweepClock) -> Iterable[Due]:
+    """Tracks due between today and their own 'due soon' horizon (one query per kind of
+    horizon: kinds differ in their due-soon days)."""
+    horizons: dict[datetime.date, list[str]] = {}
+    for kind in TrackKind.values:
+        target = target_for_track(kind, clock.targets)
+        horizon = add_days(clock.today, target.due_soon_days, target.unit)
+        horizons.setdefault(horizon, []).append(kind)
+    for horizon, kinds in horizons.items():
+        for track in open_tracks_due(clock.today, horizon, kinds):
+            yield _track_due(track, clock, track_reminder_recipients(track))
+
+
+@reminder(
+    "track.due_soon",
+    subject="{{ app.reference }}: {{ step }} decision due on {{ due_date|date:'j F' }}",
+    body=TRACK_BODY,
+)
+def track_due_soon(clock: SweepClock) -> Iterable[Due]:
+    return _track_items_due_soon(clock)
+
+
+@reminder(
+    "track.due_today", subject="{{ app.reference }}: {{ step }} decision due today", body=TRACK_BODY
+)
+def track_due_today(clock: SweepClock) -> Iterable[Due]:
+    for track in open_tracks_due(clock.today - ONE_DAY, clock.today):
+        yield _track_due(track, clock, track_reminder_recipients(track))
+
+
+@reminder(
+    "track.overdue", subject="{{ app.reference }}: {{ step }} decision overdue", body=TRACK_BODY
+)
+def track_overdue(clock: SweepClock) -> Iterable[Due]:
+    for track in open_tracks_due(None, clock.today - ONE_DAY):
+        yield _track_due(track, clock, track_reminder_recipients(track))
+
+
+@reminder(
+    "track.escalated",
+    subject="Escalation: {{ app.reference }} {{ step }} decision overdue",
+    body=TRACK_BODY + " It is {{ overdue_days }} days overdue.",
+)
+def track_escalated(clock: SweepClock) -> Iterable[Due]:
+    for kind in TrackKind.values:
+        target = target_for_track(kind, clock.targets)
+        if target.escalate_after_days is None:
+            continue
+        latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
+        for track in open_tracks_due(None, latest_due, [kind]):
+            yield _track_due(track, clock, _ops(track.application))
+
+
+# --- a year open ---------------------------------------------------------------------------------
+
+
+@reminder(
+    "application.open_too_long",
+    subject="Alert: {{ app.reference }} has been open for {{ days_open }} days",
+    body=(
+        "Application {{ app.reference }} was submitted on {{ since|date:'j F Y' }} and is still "
+        "open ({{ app.get_state_display|lower }}). Anything open a year needs ops' attention."
+    ),
+)
+def open_too_long(clock: SweepClock) -> Iterable[Due]:
+    limit = clock.now - datetime.timedelta(days=settings.TURNAROUND_OPEN_ALERT_DAYS)
+    # The first submission: the SUBMITTED event (indexed on application and time).
+    submitted = Event.objects.filter(application=OuterRef("pk"), kind=EventKind.SUBMITTED).order_by(
+        "created_at", "id"
+    )
+    apps = (
+        Application.objects.filter(state__in=OPEN_STATES)
+        .annotate(
+            submitted_event=Subquery(submitted.values("id")[:1]),
+            first_submitted_at=Subquery(submitted.values("created_at")[:1]),
+        )
+        .filter(first_submitted_at__lte=limit)
+        .order_by("id")
+    )
+    for app in apps:
+        yield Due(
+            recipients=_ops(app),
+            about=f"application:{app.pk}",
+            visit=f"submitted@{app.submitted_event}",
+            url=f"/api/v1/applications/{app.pk}/",
+            context={
+                "app": app,
+                "since": local_date(app.first_submitted_at),
+                "days_open": (clock.now - app.first_submitted_at).days,
+            },
+        )
+
+
+# --- expiry: accreditation, access, conditions (sources plugged in by issue 5) --------------------
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """Something that expires or falls due on ``due_on``, and who must act on it."""
+
+    recipients: Sequence[User]
+    about: str  # "accreditation:12", "grant:7", "condition:3"
+    due_on: datetime.date
+    url: str
+    label: str  # what it is, in words: "Safe researcher training of Dr Rhian Morgan"
+
+
+# A source returns every item due between two dates (inclusive) that is still current.
+ExpirySource = Callable[[datetime.date, datetime.date], Iterable[Expiring]]
+
+EXPIRY_THRESHOLDS: dict[str, tuple[int, ...]] = {
+    "accreditation.expiring": (90, 30, 7),
+    "access.expiring": (90, 30, 7),
+    "condition.due": (14, 7, 1),
+}
+
+
+def _nothing_yet(first: datetime.date, last: datetime.date) -> Iterable[Expiring]:
+    return ()
+
+
+EXPIRY_SOURCES: dict[str, ExpirySource] = dict.fromkeys(EXPIRY_THRESHOLDS, _nothing_yet)
+
+
+def set_expiry_source(kind: str, source: ExpirySource) -> ExpirySource:
+    """Plug in where items of ``kind`` come from; returns the previous source.
+
+    Issue 5 calls this (e.g. from ``AccessConfig.ready``) with a function over its
+    accreditation, access-grant and condition models that selects, with an indexed date
+    filter, the items due between the two dates.
+    """
+    if kind not in EXPIRY_THRESHOLDS:
+        raise KeyError(f"Unknown expiry kind {kind}")
+    previous = EXPIRY_SOURCES[kind]
+    EXPIRY_SOURCES[kind] = source
+    return previous
+
+
+def _expiry_items(kind: str, clock: SweepClock) -> Iterable[Due]:
+    thresholds = EXPIRY_THRESHOLDS[kind]
+    last = clock.today + datetime.timedelta(days=max(thresholds))
+    for item in EXPIRY_SOURCES[kind](clock.today, last):
+        days_left = (item.due_on - clock.today).days
+        if days_left < 0:
+            continue
+        # Only the nearest threshold crossed: an item first seen 20 days out gets the 30-day
+        # reminder, not the 90-day one as well.
+        threshold = min(t for t in thresholds if days_left <= t)
+        yield Due(
+            recipients=item.recipients,
+            about=item.about,
+            visit=f"{item.due_on.isoformat()}:{threshold}d",
+            url=item.url,
+            context={"item": item, "days_left": days_left, "due_on": item.due_on},
+        )
+
+
+@reminder(
+    "accreditation.expiring",
+    subject="{{ item.label }} expires in {{ days_left }} days",
+    body="{{ item.label }} expires on {{ due_on|date:'l j F Y' }}, in {{ days_left }} days. "
+    "Renew it in time to keep access.",
+)
+def accreditation_expiring(clock: SweepClock) -> Iterable[Due]:
+    return _expiry_items("accreditation.expiring", clock)
+
+
+@reminder(
+    "access.expiring",
+    subject="{{ item.label }} ends in {{ days_left }} days",
+    body="{{ item.label }} ends on {{ due_on|date:'l j F Y' }}, in {{ days_left }} days. "
+    "Ask for an extension before then if the project needs longer.",
+)
+def access_expiring(clock: SweepClock) -> Iterable[Due]:
+    return _expiry_items("access.expiring", clock)
+
+
+@reminder(
+    "condition.due",
+    subject="{{ item.label }} is due in {{ days_left }} days",
+    body="{{ item.label }} is due on {{ due_on|date:'l j F Y' }}, in {{ days_left }} days.",
+)
+def condition_due(clock: SweepClock) -> Iterable[Due]:
+    return _expiry_items("condition.due", clock)
