@@ -107,7 +107,7 @@ def owner_datasets(request):
 @require_http_methods(["GET", "POST"])
 def category_new(request, slug: str):
     dataset = _owned_dataset(request, slug)
-    form = CategoryForm(request.POST or None, dataset=dataset)
+    form = CategoryForm(request.POST if request.method == "POST" else None, dataset=dataset)
     if request.method == "POST" and form.is_valid():
         try:
             category = services.category_create(dataset=dataset, by=request.user, **form.terms())
@@ -124,7 +124,7 @@ def category_new(request, slug: str):
 def category_revise(request, pk: int):
     category = _owned_category(request, pk)
     form = CategoryForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         dataset=category.dataset,
         initial=CategoryForm.initial_from(category.current_version),
     )
@@ -175,7 +175,7 @@ def category_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def category_retire(request, pk: int):
     category = _owned_category(request, pk)
-    form = RetireForm(request.POST or None)
+    form = RetireForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.category_retire(

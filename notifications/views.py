@@ -51,7 +51,10 @@ def mark_all_read(request):
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     current = selectors.preference_for(request.user)
-    form = PreferenceForm(request.POST or None, initial={"email_mode": current.email_mode})
+    form = PreferenceForm(
+        request.POST if request.method == "POST" else None,
+        initial={"email_mode": current.email_mode},
+    )
     if request.method == "POST" and form.is_valid():
         services.preference_set(user=request.user, email_mode=form.cleaned_data["email_mode"])
         messages.success(request, "Your email preference is saved.")

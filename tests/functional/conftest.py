@@ -44,6 +44,8 @@ def browser():
         pytest.fail("Chromium is not installed: run `make test` (it installs it) or apt-get it")
     if not AXE.exists():  # pragma: no cover - make test installs it
         pytest.fail("axe-core is missing: run `make assets`")
+    # Each run's screenshots replace the last run's.
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -75,9 +77,8 @@ class Visitor:
     def visit(self, path: str, *, status: int | None = 200):
         response = self.page.goto(self.base_url + path)
         if status is not None:
-            assert response is not None and response.status == status, (
-                f"{path}: expected {status}, got {response.status if response else None}"
-            )
+            assert response is not None, path
+            assert response.status == status, f"{path}: expected {status}, got {response.status}"
         self.check()
         return response
 
@@ -173,7 +174,9 @@ def visitor(browser, live_server, request):
     test_name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")
 
     def make(*, javascript: bool = True) -> Visitor:
-        v = Visitor(browser, live_server.url, f"{test_name}-{len(opened) + 1}", javascript=javascript)
+        v = Visitor(
+            browser, live_server.url, f"{test_name}-{len(opened) + 1}", javascript=javascript
+        )
         opened.append(v)
         return v
 

@@ -55,7 +55,9 @@ def test_route_from_idea_to_access(demo, visitor):
 
     rhian.visit(f"/applications/{app_id}/sections/data/")
     rhian.link("Add a dataset")
-    rhian.select("Dataset", "Patient Episode Database for Wales (PEDW) (Digital Health and Care Wales)")
+    rhian.select(
+        "Dataset", "Patient Episode Database for Wales (PEDW) (Digital Health and Care Wales)"
+    )
     rhian.choose("Public task (UK GDPR Art 6(1)(e)) with Art 9 research condition")
     rhian.fill("Why does the project need this dataset?", "Admissions and length of stay.")
     rhian.click("Add and choose variables")
@@ -142,7 +144,7 @@ def test_route_from_idea_to_access(demo, visitor):
         person.click("Cast my vote")
         assert "Your vote is recorded" in person.banner()
         if member == "elin.panel":
-            person.fill("Reasons", "Clear public benefit; minimal data.")
+            person.fill("Reasons", "Clear public benefit; minimal data.", exact=True)
             person.click("Close the vote")
             assert "The vote is closed" in person.banner()
         person.close()
@@ -162,6 +164,7 @@ def test_route_from_idea_to_access(demo, visitor):
     rhian.link("Read the decision letter")
     letter = rhian.text()
     assert "Approved" in letter
+    assert "Clear public benefit; minimal data." in letter
     assert "Independent Governance Review Panel" in letter
     assert "Data owner sign-off: Digital Health and Care Wales" in letter
 

@@ -148,8 +148,9 @@ STEP_LABELS = {
 
 
 def actions_for(user, application) -> list[dict]:
-    """The steps ``user`` may take now, as buttons to their pages."""
-    return [
+    """The steps ``user`` may take now, as buttons to their pages (the final or destructive
+    ones last)."""
+    steps = [
         {
             "name": step["name"],
             "label": STEP_LABELS.get(step["name"], step["label"]),
@@ -158,6 +159,7 @@ def actions_for(user, application) -> list[dict]:
         }
         for step in available_transitions(user, application)
     ]
+    return sorted(steps, key=lambda s: (s["warning"], s["name"]))
 
 
 @login_required
@@ -277,7 +279,7 @@ def step(request, pk: int, name: str):
         raise Http404("No such step")
     application = get_application(request, pk)
     request.back_to = reverse("workflow:application", args=[pk])
-    form = page.form(request.POST or None)
+    form = page.form(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             page.call(application, request.user, form.cleaned_data)
@@ -313,7 +315,9 @@ def request_changes(request, pk: int):
     adding = request.method == "POST" and "add" in request.POST
     if adding:
         rows += 1
-    form = FeedbackComposerForm(request.POST or None, rows=rows, initial={"rows": rows})
+    form = FeedbackComposerForm(
+        request.POST if request.method == "POST" else None, rows=rows, initial={"rows": rows}
+    )
     errors = []
     if request.method == "POST" and not adding and form.is_valid():
         items, field_map = form.items()

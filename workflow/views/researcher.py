@@ -95,7 +95,7 @@ def my_applications(request):
 def new_application(request):
     if not has_permission(request.user, Permission.APPLICATION_CREATE):
         raise PermissionDenied("Only researchers can start an application.")
-    form = NewApplicationForm(request.POST or None)
+    form = NewApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(by=request.user, data=form.cleaned_data)
@@ -127,7 +127,7 @@ def section(request, pk: int, key: str):
         raise Http404("No such section")
     application = _editable(request, pk)
     initial = {name: getattr(application, name) for name in form_class.base_fields}
-    form = form_class(request.POST or None, initial=initial)
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_update(
@@ -169,7 +169,7 @@ def _members(application) -> list[dict]:
 
 def team(request, pk: int):
     application = _editable(request, pk)
-    form = TeamMemberForm(request.POST or None)
+    form = TeamMemberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         members = [
             *_members(application),
@@ -258,7 +258,7 @@ def datasets(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def dataset_add(request, pk: int):
     application = _editable(request, pk)
-    form = AddDatasetForm(request.POST or None)
+    form = AddDatasetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         current = _requested(application)
         index = len(current)
@@ -310,7 +310,9 @@ def dataset_edit(request, pk: int, slug: str):
         "variables": [v["variable"] for v in entry["variables"]],
         **{f"why_{v['variable']}": v["justification"] for v in entry["variables"]},
     }
-    form = DatasetRequestForm(request.POST or None, dataset=dataset, initial=initial)
+    form = DatasetRequestForm(
+        request.POST if request.method == "POST" else None, dataset=dataset, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         new_entry = form.entry()
         current[index] = new_entry

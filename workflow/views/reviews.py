@@ -65,8 +65,10 @@ def track_detail(request, track_id: int):
         raise NotAllowed("Owners sign off from their sign-off queue; there is no vote here.")
     user = request.user
     mine = Vote.objects.filter(track=track, member=user).first()
+    # Two forms on one page: their prefixes keep the inputs' ids apart.
     vote_form = VoteForm(
         request.POST if request.POST.get("form") == "vote" else None,
+        prefix="vote",
         initial={
             "choice": mine.choice,
             "rationale": mine.rationale,
@@ -77,6 +79,7 @@ def track_detail(request, track_id: int):
     )
     close_form = TrackDecisionForm(
         request.POST if request.POST.get("form") == "close" else None,
+        prefix="close",
         initial={"outcome": tally(track).leading} if track.state == TrackState.OPEN else None,
     )
     if request.method == "POST" and vote_form.is_bound and vote_form.is_valid():
@@ -133,7 +136,7 @@ def track_detail(request, track_id: int):
 @require_http_methods(["GET", "POST"])
 def conflict(request, track_id: int):
     track = _track(request, track_id)
-    form = ConflictForm(request.POST or None)
+    form = ConflictForm(request.POST if request.method == "POST" else None)
     request.back_to = reverse("workflow:track", args=[track.pk])
     if request.method == "POST" and form.is_valid():
         try:
@@ -178,7 +181,7 @@ def signoff(request, track_id: int):
     if track.kind != TrackKind.OWNER_SIGNOFF:
         raise NotAllowed("A panel track is decided by its members' votes.")
     application = track.application
-    form = TrackDecisionForm(request.POST or None, owner=True)
+    form = TrackDecisionForm(request.POST if request.method == "POST" else None, owner=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.review_track_decide(track=track, by=request.user, **form.cleaned_data)

@@ -81,7 +81,10 @@ def scoping_workspace(request, pk: int):
             "meeting_medium": scoping.meeting_medium,
         }
     form = ScopingForm(
-        request.POST or None, variables=variables, is_analyst=is_analyst, initial=initial
+        request.POST if request.method == "POST" else None,
+        variables=variables,
+        is_analyst=is_analyst,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -156,7 +159,10 @@ def assign_analyst(request, pk: int):
     _require(request, Permission.ANALYST_ASSIGN, "Only ops assign analysts.")
     application = get_application(request, pk)
     request.back_to = reverse("workflow:ops-dashboard")
-    form = AssignAnalystForm(request.POST or None, initial={"analyst": application.analyst_id})
+    form = AssignAnalystForm(
+        request.POST if request.method == "POST" else None,
+        initial={"analyst": application.analyst_id},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.application_assign_analyst(
