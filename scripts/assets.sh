@@ -22,6 +22,9 @@ fi
 
 vendor=static/vendor
 mkdir -p "$vendor"
-cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css "$vendor/"
-cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js "$vendor/"
+# The source maps go too: the files name them, and collectstatic's manifest storage
+# (production) follows those references.
+for file in govuk-frontend.min.css govuk-frontend.min.js; do
+    cp "node_modules/govuk-frontend/dist/govuk/$file" "node_modules/govuk-frontend/dist/govuk/$file.map" "$vendor/"
+done
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
