@@ -46,7 +46,12 @@ class SectionSpec:
 # The task list: the application's sections in order. Their keys are the sections feedback
 # points refer to (workflow.models.Section).
 SECTIONS: list[SectionSpec] = [
-    SectionSpec(Section.SUMMARY, "Title and summary", ("title", "lay_summary"), "Published"),
+    SectionSpec(
+        Section.SUMMARY,
+        "Title and summary",
+        ("title", "lay_summary"),
+        "Published in the register if approved",
+    ),
     SectionSpec(Section.RESEARCH_QUESTION, "Research question", ("research_question",), ""),
     SectionSpec(Section.PUBLIC_BENEFIT, "Public benefit", ("public_benefit",), ""),
     SectionSpec(Section.PURPOSE, "Purpose and route", ("purpose", "route"), ""),
@@ -94,7 +99,7 @@ def task_list(application: Application, errors: dict[str, list[str]], open_items
                 "label": spec.label,
                 "href": section_url(application, spec.key),
                 "status": status,
-                "hint": spec.hint and "Published in the register if approved",
+                "hint": spec.hint,
             }
         )
     return tasks
