@@ -13,7 +13,7 @@ export PYTHONUNBUFFERED := 1
 RUN_ADDR ?= 127.0.0.1:8000
 export RUN_ADDR
 
-.PHONY: help sync run test lint fmt migrate demo services clean distclean
+.PHONY: help sync assets run test lint fmt migrate demo services clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,14 +21,17 @@ help: ## List the targets
 sync: ## Install the Python dependencies from uv.lock into .venv (bootstraps uv if missing)
 	scripts/uv.sh sync --frozen --python python3.11
 
-run: migrate ## Web (http://127.0.0.1:8000), Celery worker and beat with demo data
+assets: ## Install the web assets from package-lock.json (npm ci) and copy them into static/vendor/
+	scripts/assets.sh
+
+run: migrate assets ## Web (http://127.0.0.1:8000), Celery worker and beat with demo data
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
 	$(PY) manage.py demo_history
-	@echo "Starting web on http://$(RUN_ADDR)/ (API docs /api/docs/, admin /admin/), worker and beat. Ctrl-C stops all three."
+	@echo "Starting web on http://$(RUN_ADDR)/ (log in at /login/; API docs /api/docs/, admin /admin/), worker and beat. Ctrl-C stops all three."
 	.venv/bin/honcho --procfile Procfile.dev start
 
-test: sync ## Lint, checks, schema, deploy checks and pytest on PostgreSQL (what CI runs)
+test: sync assets ## Lint, checks, schema, deploy checks and pytest on PostgreSQL (what CI runs)
 	scripts/test.sh
 
 migrate: sync ## Apply migrations to the local database (SQLite in var/ unless DATABASE_URL is set)
@@ -53,4 +56,4 @@ clean: ## Remove local state (var/: the SQLite database, broker, static) and cac
 	rm -rf var .pytest_cache .ruff_cache .coverage htmlcov
 
 distclean: clean ## Also remove .venv and the bootstrapped uv
-	rm -rf .venv .bootstrap
+	rm -rf .venv .bootstrap node_modules static/vendor

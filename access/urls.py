@@ -1,8 +1,11 @@
 """Root URLs."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from access import views
 
 api_v1 = [
     path("", include("access.api.urls")),
@@ -12,6 +15,15 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The web pages
+    path("", views.home, name="home"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("how-to-get-access/", views.how_to_get_access, name="how-to-get-access"),
+    path("", include("catalogue.urls")),
+    path("", include("workflow.urls")),
+    path("notifications/", include("notifications.urls")),
+    # The API and the admin
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -249,7 +249,7 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
     def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = CategoryCreateForm(request.POST or None)
+        form = CategoryCreateForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 category = services.category_create(by=request.user, **form.cleaned_data)
@@ -267,7 +267,11 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
         current = category.current_version
         initial = {name: getattr(current, name) for name in services.TERM_FIELDS}
         initial["permitted_variables"] = list(current.permitted_variables.all())
-        form = CategoryTermsForm(request.POST or None, initial=initial, dataset=category.dataset)
+        form = CategoryTermsForm(
+            request.POST if request.method == "POST" else None,
+            initial=initial,
+            dataset=category.dataset,
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 category = services.category_revise(
@@ -288,7 +292,7 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
 
     def retire_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         category = get_object_or_404(PreApprovedCategory, pk=pk)
-        form = CategoryRetireForm(request.POST or None)
+        form = CategoryRetireForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 category = services.category_retire(

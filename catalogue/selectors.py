@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import Dataset, PreApprovedCategory, PreApprovedCategoryVersion, Variable
@@ -77,3 +77,44 @@ def categories_list(*, include_retired: bool = False, day: datetime.date | None 
 def category_versions(*, category: PreApprovedCategory) -> QuerySet[PreApprovedCategoryVersion]:
     """Every version of ``category``, oldest first."""
     return _versions_with_variables().filter(category=category).order_by("version")
+
+
+def datasets_search(queryset: QuerySet[Dataset], text: str) -> QuerySet[Dataset]:
+    """Datasets whose title, description or a variable's name contains ``text`` (the same
+    fields the API searches)."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    matching = Variable.objects.filter(dataset=OuterRef("pk"), name__icontains=text)
+    return queryset.filter(
+        Q(title__icontains=text) | Q(description__icontains=text) | Q(Exists(matching))
+    )
+
+
+def owner_organisation_ids(user) -> set[int]:
+    """Organisations ``user`` acts for as a data owner."""
+    from access.models import OrganisationMembership
+
+    return set(
+        OrganisationMembership.objects.filter(
+            user_id=user.pk, capacity=OrganisationMembership.Capacity.DATA_OWNER
+        ).values_list("organisation_id", flat=True)
+    )
+
+
+def datasets_owned_by(user) -> QuerySet[Dataset]:
+    """Datasets provided by an organisation ``user`` is a data owner of, with every category
+    (retired ones too) for the owner's pages."""
+    return (
+        Dataset.objects.filter(provider_id__in=owner_organisation_ids(user))
+        .select_related("provider")
+        .prefetch_related(
+            Prefetch(
+                "pre_approved_categories",
+                queryset=PreApprovedCategory.objects.select_related("current_version").order_by(
+                    "id"
+                ),
+            )
+        )
+        .order_by("title")
+    )

@@ -416,7 +416,7 @@ def _notification_email(notification: Notification) -> EmailMessage:
     text = (
         f"{notification.body}\n\n"
         f"Open: {_absolute(notification.url)}\n\n"
-        f"--\n{_FOOTER.format(preferences=_absolute('/api/v1/notifications/preferences/'))}\n"
+        f"--\n{_FOOTER.format(preferences=_absolute('/notifications/preferences/'))}\n"
     )
     return EmailMessage(
         subject=notification.subject,
@@ -477,7 +477,7 @@ def _digest_email(run: DigestRun) -> EmailMessage:
     text = (
         f"{count} update{'s' if count != 1 else ''} on the TRE access service since your last "
         f"digest:\n\n" + "\n\n".join(lines) + "\n\n"
-        f"--\n{_FOOTER.format(preferences=_absolute('/api/v1/notifications/preferences/'))}\n"
+        f"--\n{_FOOTER.format(preferences=_absolute('/notifications/preferences/'))}\n"
     )
     return EmailMessage(
         subject=f"TRE access: {count} update{'s' if count != 1 else ''} ({run.day:%d %b %Y})",

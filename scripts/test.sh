@@ -42,6 +42,16 @@ DJANGO_ENV=production \
     EMAIL_URL=smtp://127.0.0.1:25 \
     "$bin/python" manage.py check --deploy --fail-level WARNING
 
+step "Chromium for the browser tests (tests/functional/)"
+# Debian's Chromium, driven by Playwright: browsers are never downloaded by Playwright itself.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]]; then
+        apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+    else
+        sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+    fi
+fi
+
 step "pytest on $DATABASE_URL (coverage floor from pyproject.toml)"
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words on purpose
 "$bin/pytest" --cov --cov-report=term ${PYTEST_ARGS:-}

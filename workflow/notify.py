@@ -159,7 +159,7 @@ def notify_chair_ready(*, application: Application, track: ReviewTrack) -> None:
         subject=subject,
         body=body,
         context={"app": application},
-        url=f"/api/v1/review-tracks/{track.pk}/votes/",
+        url=f"/reviews/tracks/{track.pk}/",
         about=f"application:{application.pk}",
         dedupe_key=f"track-ready:{track.pk}",
     )
@@ -210,7 +210,7 @@ def notify_transition(*, application: Application, event: Event, notify_kind: st
         subject=subject,
         body=body,
         context={"app": application, "event": event},
-        url=f"/api/v1/applications/{application.pk}/",
+        url=f"/applications/{application.pk}/",
         about=f"application:{application.pk}",
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from access.models import OrganisationMembership, Role
 from access.policy import Permission, has_permission
@@ -15,6 +15,7 @@ from .models import (
     RequestedDataset,
     ReviewTrack,
     State,
+    TrackKind,
     TrackState,
 )
 from .rules import data_owner_organisation_ids, is_member, sits_on_an_open_track
@@ -148,3 +149,126 @@ def review_tracks_visible_to(user) -> QuerySet[ReviewTrack]:
     if user.has_role(Role.PANEL_MEMBER):
         full |= Q(panel__memberships__user=user, panel__memberships__left_on__isnull=True)
     return qs.filter(full | Q(organisation_id__in=owner_orgs)).distinct()
+
+
+# --- work queues (the web pages) -----------------------------------------------------------
+
+# An analyst's open scoping work: being scoped, or sent back to the team from scoping. The
+# automatic assignment (services.applications.choose_analyst) balances the same load.
+OPEN_SCOPING = Q(state=State.SCOPING) | Q(
+    state=State.CHANGES_REQUESTED, changes_requested_from=State.SCOPING
+)
+
+
+def with_stage_age(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``stage_entered_at``: when the application entered its current state (the
+    latest event that moved it there), for the queues' ageing."""
+    entered = (
+        Event.objects.filter(application=OuterRef("pk"), to_state=OuterRef("state"))
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return queryset.annotate(stage_entered_at=Subquery(entered))
+
+
+def applications_of_member(user) -> QuerySet[Application]:
+    """The applications ``user`` is on the team of (a researcher's own list)."""
+    return application_list(user).filter(members__user=user).distinct()
+
+
+def scoping_queue(user) -> QuerySet[Application]:
+    """The applications assigned to ``user`` as analyst that are in scoping or back with the
+    team from scoping, oldest in their stage first."""
+    qs = application_list(user).filter(OPEN_SCOPING, analyst=user)
+    return with_stage_age(qs).order_by("stage_entered_at", "id")
+
+
+def internal_review_queue(user) -> QuerySet[Application]:
+    """Applications waiting for internal review that ``user`` may see, oldest first."""
+    if not has_permission(user, Permission.INTERNAL_REVIEW_DECIDE):
+        return Application.objects.none()
+    qs = application_list(user).filter(state=State.INTERNAL_REVIEW)
+    return with_stage_age(qs).order_by("stage_entered_at", "id")
+
+
+def panel_tracks_for(user) -> QuerySet[ReviewTrack]:
+    """Open panel tracks of the panels ``user`` sits on now, with whether they have voted or
+    declared a conflict."""
+    from .models import ConflictOfInterest, Vote
+
+    return (
+        review_tracks_visible_to(user)
+        .filter(
+            superseded=False,
+            state=TrackState.OPEN,
+            panel__memberships__user=user,
+            panel__memberships__left_on__isnull=True,
+        )
+        .select_related("panel")
+        .annotate(
+            has_voted=Exists(Vote.objects.filter(track=OuterRef("pk"), member=user)),
+            conflicted=Exists(
+                ConflictOfInterest.objects.filter(application=OuterRef("application"), user=user)
+            ),
+        )
+        .order_by("due_date", "id")
+    )
+
+
+def signoff_tracks_for(user) -> QuerySet[ReviewTrack]:
+    """Open sign-off tracks of the organisations ``user`` is a data owner of."""
+    return (
+        review_tracks_visible_to(user)
+        .filter(
+            superseded=False,
+            state=TrackState.OPEN,
+            kind=TrackKind.OWNER_SIGNOFF,
+            organisation_id__in=data_owner_organisation_ids(user),
+        )
+        .order_by("due_date", "id")
+    )
+
+
+def analyst_load() -> list:
+    """Every active analyst with ``open_scopings``, the open scoping work they hold (for ops),
+    in two queries whatever the numbers."""
+    from access.models import User
+
+    counts = dict(
+        Application.objects.filter(OPEN_SCOPING, analyst__isnull=False)
+        .values("analyst_id")
+        .annotate(n=Count("id"))
+        .values_list("analyst_id", "n")
+    )
+    analysts = list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.ANALYST).order_by(
+            "full_name"
+        )
+    )
+    for analyst in analysts:
+        analyst.open_scopings = counts.get(analyst.pk, 0)
+    return analysts
+
+
+def available_transitions(user, application: Application) -> list[dict]:
+    """The steps ``user`` may take on ``application`` now: allowed by the state, by their part
+    in the route and by the transition's conditions. Steps only the system takes (the
+    combined outcome of the review tracks) are never listed."""
+    from django_fsm import can_proceed
+
+    from .services.core import transition_meta
+
+    available = []
+    for transition in application.get_available_state_transitions():
+        meta = transition_meta(Application, transition.name)
+        if meta["permission"] is None:
+            continue
+        if meta["may"](application, user) and can_proceed(getattr(application, transition.name)):
+            available.append(
+                {
+                    "name": transition.name,
+                    "label": transition.name.replace("_", " ").capitalize(),
+                    "target": transition.target if isinstance(transition.target, str) else None,
+                }
+            )
+    return available

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.shortcuts import get_object_or_404
-from django_fsm import can_proceed
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,11 +17,11 @@ from workflow.models import Application, FeedbackItem, State
 from workflow.selectors import (
     application_detail_queryset,
     application_list,
+    available_transitions,
     owner_only_organisations,
     timeline_for,
 )
 from workflow.services.content import diff
-from workflow.services.core import transition_meta
 from workflow.services.letters import decision_letter
 from workflow.services.preapproval import match_application
 
@@ -192,25 +191,16 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def transitions(self, request: Request, pk=None) -> Response:
         """What the caller may do now: allowed by the state and by their part in the route."""
         application = self.get_object()
-        available = []
-        for transition in application.get_available_state_transitions():
-            name = transition.name
-            if name not in TRANSITIONS:
-                continue  # taken by the system (the combined outcome), never by a person
-            may = transition_meta(Application, name)["may"]
-            if may(application, request.user) and can_proceed(getattr(application, name)):
-                available.append(
-                    {
-                        "name": name,
-                        "label": name.replace("_", " ").capitalize(),
-                        "target": None
-                        if not isinstance(transition.target, str)
-                        else transition.target,
-                        "url": request.build_absolute_uri(
-                            f"/api/v1/applications/{application.pk}/{name.replace('_', '-')}/"
-                        ),
-                    }
-                )
+        available = [
+            {
+                **step,
+                "url": request.build_absolute_uri(
+                    f"/api/v1/applications/{application.pk}/{step['name'].replace('_', '-')}/"
+                ),
+            }
+            for step in available_transitions(request.user, application)
+            if step["name"] in TRANSITIONS
+        ]
         return Response(s.AvailableTransitionSerializer(available, many=True).data)
 
     def _require_full_view(self, application: Application) -> None:

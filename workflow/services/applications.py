@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
@@ -252,12 +252,11 @@ def _freeze_version(application: Application, by: User) -> ApplicationVersion:
 
 
 def _open_scoping_load(candidates: Iterable[int]) -> dict[int, int]:
+    from workflow.selectors import OPEN_SCOPING
+
     rows = (
         Application.objects.filter(analyst_id__in=list(candidates))
-        .filter(
-            Q(state=State.SCOPING)
-            | Q(state=State.CHANGES_REQUESTED, changes_requested_from=State.SCOPING)
-        )
+        .filter(OPEN_SCOPING)
         .values("analyst_id")
         .annotate(n=Count("id"))
     )

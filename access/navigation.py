@@ -1,0 +1,59 @@
+"""The service navigation: which links each person sees, by what they may do.
+
+One list, read by the context processor for every page. Later features add their entry here
+(accreditation, agreements, metrics): an entry is shown when the person holds any of its
+permissions, or to everyone when it names none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from access.policy import Permission, has_permission
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    # Shown to people holding any of these; an empty tuple means everyone (signed in or not).
+    permissions: tuple[Permission, ...] = ()
+    # Shown only to people who are signed in.
+    signed_in: bool = False
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry("My applications", "workflow:my-applications", (Permission.APPLICATION_CREATE,)),
+    NavEntry("Scoping", "workflow:scoping-queue", (Permission.SCOPING_DECIDE,)),
+    NavEntry(
+        "Internal review", "workflow:internal-review-queue", (Permission.INTERNAL_REVIEW_DECIDE,)
+    ),
+    NavEntry("Panel reviews", "workflow:panel-queue", (Permission.PANEL_VOTE,)),
+    NavEntry("My datasets", "catalogue:owner-datasets", (Permission.CATEGORY_MANAGE,)),
+    NavEntry("Sign-off", "workflow:signoff-queue", (Permission.OWNER_TRACK_DECIDE,)),
+    NavEntry("Operations", "workflow:ops-dashboard", (Permission.ANALYST_ASSIGN,)),
+    NavEntry("Catalogue", "catalogue:dataset-list"),
+    NavEntry("How to get access", "how-to-get-access"),
+]
+
+
+def entries_for(user, path: str) -> list[dict]:
+    """The navigation items for ``user`` on ``path``, marking the current section."""
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    items = []
+    for entry in NAVIGATION:
+        if entry.signed_in and not signed_in:
+            continue
+        if entry.permissions and not any(has_permission(user, p) for p in entry.permissions):
+            continue
+        href = reverse(entry.url_name)
+        items.append({"text": entry.label, "href": href, "active": path.startswith(href)})
+    # Only the longest matching prefix is current (/ is never a prefix here).
+    active = [i for i in items if i["active"]]
+    if len(active) > 1:
+        longest = max(active, key=lambda i: len(i["href"]))
+        for item in active:
+            item["active"] = item is longest
+    return items

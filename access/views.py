@@ -1,0 +1,78 @@
+"""Pages of the service as a whole: sign in and out, the home page that sends each person to
+their work, and how to get access."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from access.navigation import NAVIGATION
+from access.policy import has_permission
+from access.web import error_items
+from workflow.stage_guide import STAGES, typical_days
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, asking for the username or the email address (our backend
+    accepts either)."""
+
+    username = forms.CharField(
+        label="Username or email address",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "access/login.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = "Sign in"
+        context["error_items"] = error_items(context["form"])
+        return context
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+def work_for(user) -> list[dict]:
+    """The queues this person works from: the navigation entries only a role opens."""
+    return [
+        {"text": entry.label, "href": reverse(entry.url_name)}
+        for entry in NAVIGATION
+        if entry.permissions and any(has_permission(user, p) for p in entry.permissions)
+    ]
+
+
+def home(request):
+    """Signed out: what the service is. Signed in with one kind of work: straight to it.
+    With several: a list of them."""
+    if request.user.is_authenticated:
+        work = work_for(request.user)
+        if len(work) == 1:
+            return redirect(work[0]["href"])
+        return render(request, "access/home.html", {"title": "Your work", "work": work})
+    return render(request, "access/home.html", {"title": "Get access to data in the TRE"})
+
+
+def how_to_get_access(request):
+    typical = typical_days()
+    stages = [
+        {
+            "stage": s,
+            "typical": f"{typical[s.key][0]} {typical[s.key][1]}" if s.key in typical else "",
+        }
+        for s in STAGES
+    ]
+    return render(
+        request, "access/how_to_get_access.html", {"title": "How to get access", "stages": stages}
+    )

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The web pages' front-end assets, from npm (package-lock.json pins them):
+#   govuk-frontend  the GOV.UK Design System's CSS and JS (not its font or crown: see static/site/)
+#   htmx.org        partial updates on top of pages that work without JavaScript
+#   axe-core        accessibility checks in the browser tests (never served)
+# Only the files the pages load are copied into static/vendor/ (gitignored), which Django's
+# static files finder serves and collectstatic collects.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is needed for the web assets: install Node.js 20 or later (e.g. apt-get install nodejs npm)" >&2
+    exit 1
+fi
+
+# npm ci only when the lock changed since the last install (it wipes node_modules each time).
+stamp=node_modules/.tre-installed
+if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+fi
+
+vendor=static/vendor
+mkdir -p "$vendor"
+# The source maps go too: the files name them, and collectstatic's manifest storage
+# (production) follows those references.
+for file in govuk-frontend.min.css govuk-frontend.min.js; do
+    cp "node_modules/govuk-frontend/dist/govuk/$file" "node_modules/govuk-frontend/dist/govuk/$file.map" "$vendor/"
+done
+cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"

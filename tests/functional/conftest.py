@@ -1,0 +1,185 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Every page a test reaches is checked with axe-core (a serious or critical violation fails the
+test with a readable report) and photographed into test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from access.management.demo_data import DEMO_PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls (setting
+# up data) are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FAILING_IMPACTS = {"serious", "critical"}
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/functional/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():  # pragma: no cover - make test installs it
+        pytest.fail("Chromium is not installed: run `make test` (it installs it) or apt-get it")
+    if not AXE.exists():  # pragma: no cover - make test installs it
+        pytest.fail("axe-core is missing: run `make assets`")
+    # Each run's screenshots replace the last run's.
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+class AccessibilityViolation(AssertionError):
+    pass
+
+
+class Visitor:
+    """One person in one browser context: visits pages, fills and submits forms, and checks
+    every page it lands on."""
+
+    def __init__(self, browser, base_url: str, test_name: str, *, javascript: bool = True):
+        self.context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.base_url = base_url
+        self.test_name = test_name
+        self.javascript = javascript
+        self.counter = 0
+
+    # --- moving around -------------------------------------------------------------------
+    def visit(self, path: str, *, status: int | None = 200):
+        response = self.page.goto(self.base_url + path)
+        if status is not None:
+            assert response is not None, path
+            assert response.status == status, f"{path}: expected {status}, got {response.status}"
+        self.check()
+        return response
+
+    def click(self, name: str, *, role: str = "button", exact: bool = False):
+        """Click a button or link and wait for the page (or the HTMX swap) it leads to."""
+        target = self.page.get_by_role(role, name=name, exact=exact)
+        if role == "link":
+            # A link styled as a button (role="button") is still a link to follow.
+            target = target.or_(self.page.get_by_role("button", name=name, exact=exact))
+        target.first.click()
+        self.page.wait_for_load_state()
+        if self.javascript:
+            self.page.wait_for_function(
+                "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+            )
+        self.check()
+
+    def link(self, name: str, *, exact: bool = False):
+        self.click(name, role="link", exact=exact)
+
+    def fill(self, label: str, value: str, *, exact: bool = False):
+        self.page.get_by_label(label, exact=exact).first.fill(value)
+
+    def choose(self, label: str, *, exact: bool = True):
+        self.page.get_by_label(label, exact=exact).first.check()
+
+    def select(self, label: str, option: str):
+        self.page.get_by_label(label, exact=True).select_option(label=option)
+
+    def login(self, username: str, password: str = DEMO_PASSWORD):
+        self.visit("/login/")
+        self.fill("Username or email address", username)
+        self.fill("Password", password)
+        self.click("Sign in")
+        assert "/login/" not in self.page.url, f"could not sign in as {username}"
+
+    # --- what is on the page -------------------------------------------------------------
+    def text(self) -> str:
+        return self.page.inner_text("main")
+
+    def banner(self) -> str:
+        return " ".join(
+            self.page.locator(".govuk-notification-banner, .govuk-error-summary").all_inner_texts()
+        )
+
+    def error_summary(self) -> list[str]:
+        return self.page.locator(".govuk-error-summary__list li").all_inner_texts()
+
+    # --- the checks on every page --------------------------------------------------------
+    def check(self):
+        self.counter += 1
+        title = self.page.title()
+        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "page"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(
+            path=str(SCREENSHOTS / f"{self.test_name}-{self.counter:02d}-{slug}.png"),
+            full_page=True,
+        )
+        if self.javascript:
+            self.axe(title)
+
+    def axe(self, title: str):
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        failing = [v for v in result["violations"] if v.get("impact") in FAILING_IMPACTS]
+        if failing:
+            lines = [f"axe-core: {len(failing)} serious/critical violation(s) on {title!r}:"]
+            for v in failing:
+                lines.append(f"  [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+                for node in v["nodes"][:5]:
+                    lines.append(f"      {node['target']}: {node['failureSummary']!r}")
+            raise AccessibilityViolation("\n".join(lines))
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo TRE (people, catalogue, panels, categories), as `make run` loads it."""
+    call_command("load_demo", stdout=StringIO())
+    from access.models import User
+
+    return {u.username: u for u in User.objects.all()}
+
+
+@pytest.fixture
+def visitor(browser, live_server, request):
+    """``visitor()`` opens a fresh browser context (one person); closed after the test."""
+    opened: list[Visitor] = []
+    test_name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")
+
+    def make(*, javascript: bool = True) -> Visitor:
+        v = Visitor(
+            browser, live_server.url, f"{test_name}-{len(opened) + 1}", javascript=javascript
+        )
+        opened.append(v)
+        return v
+
+    yield make
+    for v in opened:
+        v.close()

@@ -1,0 +1,247 @@
+"""The research team's pages and an application's own pages, through Django's test client:
+who may open them, and how each kind of domain error reaches the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflow.models import Application, FeedbackItem, LegalGateway, State
+
+pytestmark = pytest.mark.django_db
+
+
+def _body(response) -> str:
+    return response.content.decode()
+
+
+def test_my_applications_lists_only_the_team_s_own_with_what_to_do_next(page_client, world):
+    from workflow import services
+
+    mine = world.draft()
+    services.application_create(by=world.outsider, data={"title": "Someone else's"})
+    body = _body(page_client(world.pi).get("/applications/"))
+    assert mine.reference in body
+    assert body.count("Complete each section") == 1
+    assert page_client(world.analyst).get("/applications/").status_code == 403
+
+
+def test_start_an_application_creates_a_draft_and_opens_its_task_list(page_client, world):
+    client = page_client(world.pi)
+    response = client.post("/applications/new/", {"title": "A new idea"})
+    application = Application.objects.get(title="A new idea")
+    assert response["Location"] == f"/applications/{application.pk}/"
+    body = _body(client.get(response["Location"]))
+    assert "govuk-task-list" in body
+    assert "Not yet started" in body
+    missing = client.post("/applications/new/", {"title": ""})
+    assert missing.status_code == 400
+    assert page_client(world.analyst).post("/applications/new/", {"title": "x"}).status_code == 403
+
+
+def test_application_of_another_team_is_not_found(page_client, world):
+    application = world.draft()
+    client = page_client(world.outsider)
+    for path in ("", "sections/summary/", "timeline/", "submit/", "feedback/"):
+        assert client.get(f"/applications/{application.pk}/{path}").status_code == 404
+
+
+def test_section_saves_and_returns_to_the_task_list(page_client, world):
+    application = world.draft()
+    response = page_client(world.pi).post(
+        f"/applications/{application.pk}/sections/research_question/",
+        {"research_question": "A sharper question?"},
+    )
+    assert response["Location"] == f"/applications/{application.pk}/"
+    application.refresh_from_db()
+    assert application.research_question == "A sharper question?"
+
+
+def test_section_saved_with_htmx_stays_on_the_page_with_a_confirmation(page_client, world):
+    application = world.draft()
+    response = page_client(world.pi, htmx=True).post(
+        f"/applications/{application.pk}/sections/public_benefit/",
+        {"public_benefit": "More benefit."},
+    )
+    assert response.status_code == 200
+    assert "Public benefit: saved." in _body(response)
+
+
+def test_section_error_from_the_service_goes_against_its_input(page_client, world):
+    application = world.draft()
+    response = page_client(world.pi).post(
+        f"/applications/{application.pk}/sections/dates/",
+        {"start_date": "2028-01-01", "end_date": "2027-01-01", "funder": ""},
+    )
+    assert response.status_code == 400
+    body = _body(response)
+    assert "<title>Error: Dates and funding" in body
+    assert 'href="#id_end_date"' in body
+    assert 'id="id_end_date-error"' in body
+
+
+def test_unknown_section_is_not_found_and_a_submitted_application_is_not_editable(
+    page_client, world
+):
+    application = world.at(State.SCOPING)
+    client = page_client(world.pi)
+    assert client.get(f"/applications/{application.pk}/sections/nonsense/").status_code == 404
+    response = client.post(
+        f"/applications/{application.pk}/sections/summary/", {"title": "Changed"}
+    )
+    assert response.status_code == 302  # back, with the reason in a banner
+    body = _body(client.get(response["Location"]))
+    assert "can only be edited as a draft" in body
+    assert "tre-notification-banner--error" in body
+
+
+def test_htmx_request_that_meets_a_409_is_sent_back_by_the_client(page_client, world):
+    application = world.at(State.SCOPING)
+    response = page_client(world.pi, htmx=True).post(
+        f"/applications/{application.pk}/sections/summary/", {"title": "Changed"}
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].endswith(f"/applications/{application.pk}/")
+
+
+def test_team_add_by_email_and_remove(page_client, world):
+    application = world.draft(
+        members=[{"user": world.pi, "project_role": "principal_investigator"}]
+    )
+    client = page_client(world.pi)
+    url = f"/applications/{application.pk}/sections/team/"
+    unknown = client.post(url, {"email": "nobody@example.org", "project_role": "researcher"})
+    assert unknown.status_code == 400
+    assert "There is no account with that email address" in _body(unknown)
+    analyst = client.post(url, {"email": world.analyst.email, "project_role": "researcher"})
+    assert analyst.status_code == 302  # not the analyst of this draft: allowed to join
+    client.post(f"/applications/{application.pk}/team/{world.analyst.pk}/remove/")
+    added = client.post(url, {"email": world.colleague.email, "project_role": "co_investigator"})
+    assert added.status_code == 302
+    assert application.members.filter(user=world.colleague).exists()
+    client.post(f"/applications/{application.pk}/team/{world.colleague.pk}/remove/")
+    assert not application.members.filter(user=world.colleague).exists()
+
+
+def test_removing_yourself_is_refused_with_a_banner(page_client, world):
+    application = world.draft()
+    client = page_client(world.pi)
+    response = client.post(
+        f"/applications/{application.pk}/team/{world.pi.pk}/remove/",
+        HTTP_REFERER=f"http://testserver/applications/{application.pk}/sections/team/",
+    )
+    assert response["Location"].endswith("/sections/team/")
+    assert "You cannot remove yourself from the team." in _body(client.get(response["Location"]))
+
+
+def test_dataset_add_edit_and_remove(page_client, world):
+    application = world.draft(datasets=[])
+    client = page_client(world.pi)
+    response = client.post(
+        f"/applications/{application.pk}/datasets/add/",
+        {"dataset": "education", "legal_gateway": LegalGateway.PUBLIC_TASK, "justification": "x"},
+    )
+    assert response["Location"] == f"/applications/{application.pk}/datasets/education/"
+    page = _body(client.get(response["Location"]))
+    assert "Why do you need postcode?" in page  # identifying: its own reason
+    response = client.post(
+        f"/applications/{application.pk}/datasets/education/",
+        {
+            "legal_gateway": LegalGateway.PUBLIC_TASK,
+            "justification": "",
+            "variables": ["grade", "postcode"],
+            "why_postcode": "",
+        },
+    )
+    assert response.status_code == 302
+    datasets = _body(client.get(f"/applications/{application.pk}/sections/data/"))
+    assert "grade" in datasets
+    assert "Not within a pre-approved category" in datasets
+    # Submission names the identifying variable without a reason, linking to its page.
+    submit = client.post(f"/applications/{application.pk}/submit/")
+    assert submit.status_code == 400
+    body = _body(submit)
+    assert "postcode can identify people: justify it on its own." in body
+    assert f"/applications/{application.pk}/datasets/education/#id_variables" in body
+    client.post(f"/applications/{application.pk}/datasets/education/remove/")
+    assert not application.requested_datasets.exists()
+    assert client.get(f"/applications/{application.pk}/datasets/education/").status_code == 404
+
+
+def test_dea_gateway_for_health_data_is_refused_against_the_gateway(page_client, world):
+    world.add_health_provider()
+    application = world.draft()
+    response = page_client(world.pi).post(
+        f"/applications/{application.pk}/datasets/add/",
+        {"dataset": "admissions", "legal_gateway": LegalGateway.DEA_RESEARCH},
+    )
+    assert response.status_code == 400
+    body = _body(response)
+    assert 'id="id_legal_gateway-error"' in body
+    assert "health-service functions" in body
+
+
+def test_submit_shows_every_problem_linked_to_its_section(page_client, world):
+    application = world.draft(lay_summary="", datasets=[], start_date=None)
+    response = page_client(world.pi).post(f"/applications/{application.pk}/submit/")
+    assert response.status_code == 400
+    body = _body(response)
+    assert f"/applications/{application.pk}/sections/summary/#id_lay_summary" in body
+    assert f"/applications/{application.pk}/sections/dates/#id_start_date" in body
+    assert f"/applications/{application.pk}/datasets/add/#id_dataset" in body
+    assert (
+        page_client(world.outsider).post(f"/applications/{application.pk}/submit/").status_code
+        == 404
+    )
+
+
+def test_submit_then_answer_feedback_one_by_one_and_resubmit(page_client, world):
+    application = world.draft()
+    client = page_client(world.pi)
+    assert client.post(f"/applications/{application.pk}/submit/").status_code == 302
+    application = world.at(State.CHANGES_REQUESTED)
+    item = FeedbackItem.objects.get(request__application=application)
+    body = _body(client.get(f"/applications/{application.pk}/"))
+    assert "1 of 1 point still to answer" in body
+    early = client.post(f"/applications/{application.pk}/submit/")
+    assert "Answer every point before resubmitting" in _body(early)
+    assert f'href="/applications/{application.pk}/feedback/"' in _body(early)
+    empty = client.post(
+        f"/applications/{application.pk}/feedback/{item.pk}/", {f"item-{item.pk}-response": ""}
+    )
+    assert empty.status_code == 400
+    answered = client.post(
+        f"/applications/{application.pk}/feedback/{item.pk}/",
+        {f"item-{item.pk}-response": "Dropped two variables."},
+    )
+    assert answered["Location"].endswith(f"/feedback/#item-{item.pk}")
+    htmx = page_client(world.pi, htmx=True).post(
+        f"/applications/{application.pk}/feedback/{item.pk}/",
+        {f"item-{item.pk}-response": "Dropped two variables, really."},
+    )
+    assert htmx.status_code == 200
+    assert "Your answer is saved." in _body(htmx)
+    assert client.post(f"/applications/{application.pk}/submit/").status_code == 302
+    application.refresh_from_db()
+    assert application.state == State.SCOPING
+
+
+def test_timeline_versions_and_letter(page_client, world):
+    application = world.at(State.APPROVED)
+    client = page_client(world.pi)
+    assert "Approved" in _body(client.get(f"/applications/{application.pk}/timeline/"))
+    letter = _body(client.get(f"/applications/{application.pk}/decision-letter/"))
+    assert "Independent Governance Review Panel" in letter
+    versions = _body(client.get(f"/applications/{application.pk}/versions/"))
+    assert "Version 1" in versions
+    draft = world.draft()
+    assert "There is no decision" in _body(client.get(f"/applications/{draft.pk}/decision-letter/"))
+
+
+def test_data_owner_sees_only_their_part_and_not_the_whole_letter(page_client, world):
+    application = world.at(State.APPROVED)
+    client = page_client(world.owner)
+    overview = _body(client.get(f"/applications/{application.pk}/"))
+    assert "the part of this application that concerns your organisation" in overview
+    assert client.get(f"/applications/{application.pk}/decision-letter/").status_code == 403
+    assert client.get(f"/applications/{application.pk}/versions/").status_code == 403
+    assert client.get(f"/applications/{application.pk}/pre-approval/").status_code == 200

@@ -1,0 +1,57 @@
+from django.urls import path
+
+from .views import application, researcher, reviews, staff
+
+app_name = "workflow"
+
+urlpatterns = [
+    # The research team
+    path("applications/", researcher.my_applications, name="my-applications"),
+    path("applications/new/", researcher.new_application, name="new-application"),
+    path("applications/<int:pk>/", application.overview, name="application"),
+    path("applications/<int:pk>/sections/<slug:key>/", researcher.section, name="section"),
+    path(
+        "applications/<int:pk>/team/<int:user_id>/remove/",
+        researcher.member_remove,
+        name="member-remove",
+    ),
+    path("applications/<int:pk>/datasets/add/", researcher.dataset_add, name="dataset-add"),
+    path(
+        "applications/<int:pk>/datasets/<slug:slug>/", researcher.dataset_edit, name="dataset-edit"
+    ),
+    path(
+        "applications/<int:pk>/datasets/<slug:slug>/remove/",
+        researcher.dataset_remove,
+        name="dataset-remove",
+    ),
+    path("applications/<int:pk>/submit/", researcher.submit, name="submit"),
+    path("applications/<int:pk>/feedback/", researcher.feedback, name="feedback"),
+    path(
+        "applications/<int:pk>/feedback/<int:item_id>/", researcher.answer, name="feedback-answer"
+    ),
+    # Everyone who may see the application
+    path("applications/<int:pk>/timeline/", application.timeline, name="timeline"),
+    path("applications/<int:pk>/decision-letter/", application.letter, name="letter"),
+    path("applications/<int:pk>/versions/", application.versions, name="versions"),
+    path("applications/<int:pk>/pre-approval/", application.pre_approval, name="pre-approval"),
+    path(
+        "applications/<int:pk>/request-changes/",
+        application.request_changes,
+        name="request-changes",
+    ),
+    path("applications/<int:pk>/steps/<slug:name>/", application.step, name="step"),
+    # Analysts
+    path("scoping/", staff.scoping_list, name="scoping-queue"),
+    path("scoping/<int:pk>/", staff.scoping_workspace, name="scoping"),
+    # Reviewers and panels
+    path("reviews/internal/", staff.internal_review_list, name="internal-review-queue"),
+    path("reviews/panels/", reviews.panel_list, name="panel-queue"),
+    path("reviews/tracks/<int:track_id>/", reviews.track_detail, name="track"),
+    path("reviews/tracks/<int:track_id>/conflict/", reviews.conflict, name="conflict"),
+    # Data owners
+    path("owner/sign-off/", reviews.signoff_list, name="signoff-queue"),
+    path("owner/sign-off/<int:track_id>/", reviews.signoff, name="signoff"),
+    # Operations
+    path("ops/", staff.ops_dashboard, name="ops-dashboard"),
+    path("ops/applications/<int:pk>/analyst/", staff.assign_analyst, name="assign-analyst"),
+]

@@ -1,0 +1,174 @@
+"""What several workflow pages share: loading an application the person may see, the task
+list's sections, what happens next, and answering a normal or an HTMX request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from access.exceptions import NotAllowed
+from workflow.models import Application, FeedbackItem, Section, State
+from workflow.rules import is_member
+from workflow.selectors import application_detail_queryset, owner_only_organisations
+
+
+def get_application(request, pk: int) -> Application:
+    """The application, if ``request.user`` may see it; 404 otherwise (never 403: whether it
+    exists is not theirs to know)."""
+    return get_object_or_404(application_detail_queryset(request.user), pk=pk)
+
+
+def require_full_view(user, application: Application) -> None:
+    """Pages that show the whole application are not for someone who sees it only as a data
+    owner (they see their own organisation's part)."""
+    if owner_only_organisations(user, application) is not None:
+        raise NotAllowed("This shows the whole application; data owners see their own part.")
+
+
+def done(request, url: str):
+    """After a successful POST: a redirect, or for HTMX a client-side one."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    label: str
+    fields: tuple[str, ...]
+    hint: str
+
+
+# The task list: the application's sections in order. Their keys are the sections feedback
+# points refer to (workflow.models.Section).
+SECTIONS: list[SectionSpec] = [
+    SectionSpec(
+        Section.SUMMARY,
+        "Title and summary",
+        ("title", "lay_summary"),
+        "Published in the register if approved",
+    ),
+    SectionSpec(Section.RESEARCH_QUESTION, "Research question", ("research_question",), ""),
+    SectionSpec(Section.PUBLIC_BENEFIT, "Public benefit", ("public_benefit",), ""),
+    SectionSpec(Section.PURPOSE, "Purpose and route", ("purpose", "route"), ""),
+    SectionSpec(
+        Section.DATES,
+        "Dates and funding",
+        ("start_date", "end_date", "funder", "lead_organisation"),
+        "",
+    ),
+    SectionSpec(Section.TEAM, "Team", ("members",), ""),
+    SectionSpec(Section.DATA, "Datasets and variables", ("datasets",), ""),
+]
+SECTION_BY_KEY = {s.key: s for s in SECTIONS}
+FIELD_SECTION = {field: s.key for s in SECTIONS for field in s.fields}
+
+
+def section_of(path: str) -> str | None:
+    """The section an error path (``lay_summary``, ``datasets.0.justification``) belongs to."""
+    return FIELD_SECTION.get(path.split(".")[0])
+
+
+def section_url(application: Application, key: str) -> str:
+    return reverse("workflow:section", args=[application.pk, key])
+
+
+def task_list(application: Application, errors: dict[str, list[str]], open_items) -> list[dict]:
+    """Each section with its status: completed when nothing in it stops submission,
+    "needs changes" when an unanswered feedback point is about it."""
+    asked = {item.section for item in open_items if not item.response}
+    tasks = []
+    for spec in SECTIONS:
+        problems = [p for p in errors if section_of(p) == spec.key]
+        filled = any(_filled(application, f) for f in spec.fields)
+        if spec.key in asked:
+            status = "Needs changes"
+        elif not problems:
+            status = "Completed"
+        elif filled:
+            status = "Incomplete"
+        else:
+            status = "Not yet started"
+        tasks.append(
+            {
+                "key": spec.key,
+                "label": spec.label,
+                "href": section_url(application, spec.key),
+                "status": status,
+                "hint": spec.hint,
+            }
+        )
+    return tasks
+
+
+def _filled(application: Application, field: str) -> bool:
+    if field == "members":
+        return application.members.count() > 1
+    if field == "datasets":
+        return application.requested_datasets.exists()
+    if field == "route":
+        return False
+    return bool(
+        getattr(application, field if field != "lead_organisation" else "lead_organisation_id")
+    )
+
+
+def open_feedback_items(application: Application) -> list[FeedbackItem]:
+    request = (
+        application.feedback_requests.filter(resolved_at__isnull=True)
+        .prefetch_related("items")
+        .order_by("-round")
+        .first()
+    )
+    return list(request.items.all()) if request else []
+
+
+# What happens next, by state: for the team, and for everyone else.
+NEXT_FOR_TEAM = {
+    State.DRAFT: "Complete each section, then check your answers and submit.",
+    State.SCOPING: "An analyst is scoping your project with you. They will contact you about "
+    "the data; nothing is needed from you until then.",
+    State.CHANGES_REQUESTED: "Answer every point raised, change the application where they ask, "
+    "then resubmit.",
+    State.INTERNAL_REVIEW: "Governance staff are checking the application before the panels.",
+    State.IN_REVIEW: "The panels and the data owners are reviewing it, at the same time.",
+    State.APPROVED: "Approved. Operations will open access once every condition to meet before "
+    "access is met.",
+    State.ACTIVE: "Access is granted. Keep to the conditions in the decision letter.",
+    State.SUSPENDED: "Access is suspended. Operations will contact you.",
+    State.REJECTED: "The application was not approved. The reasons are in the decision letter.",
+    State.WITHDRAWN: "The application was withdrawn.",
+    State.CLOSED: "The project is closed.",
+}
+NEXT_FOR_STAFF = {
+    State.DRAFT: "The team is still writing it.",
+    State.SCOPING: "The analyst is scoping it with the team.",
+    State.CHANGES_REQUESTED: "Waiting for the team to answer the feedback and resubmit.",
+    State.INTERNAL_REVIEW: "Waiting for internal review: refer it to the panels, request "
+    "changes or reject it.",
+    State.IN_REVIEW: "The panels and data owners are deciding.",
+    State.APPROVED: "Waiting for operations to grant access.",
+    State.ACTIVE: "Access is granted.",
+    State.SUSPENDED: "Access is suspended.",
+    State.REJECTED: "Rejected.",
+    State.WITHDRAWN: "Withdrawn by the team.",
+    State.CLOSED: "Closed.",
+}
+
+
+def next_step(user, application: Application) -> str:
+    if is_member(user, application):
+        if application.state == State.CHANGES_REQUESTED:
+            waiting = sum(1 for i in open_feedback_items(application) if not i.response)
+            if waiting:
+                return (
+                    f"Answer the {waiting} point{'s' if waiting != 1 else ''} still open, change "
+                    "the application where they ask, then resubmit."
+                )
+            return "Every point is answered: check your answers and resubmit."
+        return NEXT_FOR_TEAM[application.state]
+    return NEXT_FOR_STAFF[application.state]
