@@ -30,7 +30,7 @@ from workflow.models import (
 )
 
 from .core import record_event
-from .reviews import decide_track, lock_track, require_open, track_decision_errors
+from .reviews import check_decision, decide_track, lock_track, require_open
 
 
 @dataclass
@@ -250,10 +250,7 @@ def panel_track_close(
         )
     if not has_permission(by, Permission.PANEL_TRACK_DECIDE, track):
         raise NotAllowed("Only the chair of this panel, without a conflict, closes the vote.")
-    require_open(application, track)
-    errors = track_decision_errors(outcome, rationale, conditions, track.kind)
-    if errors:
-        raise ValidationFailed("The decision has invalid fields.", fields=errors)
+    check_decision(application, track, outcome, rationale, conditions)
     current = tally(track)
     if current.blockers:
         raise InvalidTransition(

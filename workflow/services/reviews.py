@@ -254,10 +254,7 @@ def review_track_decide(
         )
     if not has_permission(by, Permission.OWNER_TRACK_DECIDE, track):
         raise NotAllowed("Only a data owner of this organisation can sign off for it.")
-    require_open(application, track)
-    errors = track_decision_errors(outcome, rationale, conditions, track.kind)
-    if errors:
-        raise ValidationFailed("The decision has invalid fields.", fields=errors)
+    check_decision(application, track, outcome, rationale, conditions)
     decide_track(
         application,
         track,
@@ -279,6 +276,20 @@ def lock_track(track: ReviewTrack) -> tuple[Application, ReviewTrack]:
     )
     track.application = application
     return application, track
+
+
+def check_decision(
+    application: Application,
+    track: ReviewTrack,
+    outcome: str,
+    rationale: str,
+    conditions: Sequence[str],
+) -> None:
+    """409 unless the track is open in review; 400 with field messages for a bad decision."""
+    require_open(application, track)
+    errors = track_decision_errors(outcome, rationale, conditions, track.kind)
+    if errors:
+        raise ValidationFailed("The decision has invalid fields.", fields=errors)
 
 
 def require_open(application: Application, track: ReviewTrack) -> None:
