@@ -54,9 +54,14 @@ def test_dea_project_opens_igrp_and_dea_tracks_together_and_either_may_finish_fi
     app = world.at(State.IN_REVIEW, **dea_content(world))
     kinds = {t.kind: t for t in app.tracks.all()}
     assert set(kinds) == {TrackKind.IGRP, TrackKind.DEA_PANEL, TrackKind.OWNER_SIGNOFF}
-    opened = {t.opened_at.replace(microsecond=0) for t in kinds.values()}
-    assert len({t.state for t in kinds.values()}) == 1
-    assert len(opened) == 1  # opened in the same referral
+    # Opened together, by the one referral, in its transaction.
+    referral = app.events.get(kind="referred")
+    assert sorted(referral.payload["tracks"]) == sorted(
+        f"{t.kind}:{t.organisation_id}" if t.organisation_id else t.kind for t in kinds.values()
+    )
+    opened = [t.opened_at for t in kinds.values()]
+    assert max(opened) - min(opened) < datetime.timedelta(seconds=1)
+    assert {t.state for t in kinds.values()} == {"open"}
     second = TrackKind.DEA_PANEL if first == TrackKind.IGRP else TrackKind.IGRP
     world.decide(kinds[TrackKind.OWNER_SIGNOFF], "approved")
     world.decide(kinds[first], "approved")
