@@ -10,21 +10,27 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from access.exceptions import NotAllowed
 from access.policy import Permission, has_permission
-from workflow.models import DecisionRecord, ProjectOutput, RegisterEntry, RegisterStatus
+from workflow.models import (
+    Application,
+    DecisionRecord,
+    ProjectOutput,
+    RegisterEntry,
+    RegisterStatus,
+)
 
 
 def register_entries() -> QuerySet[RegisterEntry]:
     """Every entry, newest decision first, with the outputs of approved projects (two queries
     whatever the page length)."""
+    # count, the page, the page's applications (id and state) and their outputs: four queries.
     return RegisterEntry.objects.prefetch_related(
+        Prefetch("application", queryset=Application.objects.only("id", "state")),
         Prefetch(
             "application__outputs",
-            queryset=ProjectOutput.objects.only(
-                "id", "application_id", "kind", "title", "url", "added_at"
-            ).order_by("added_at", "id"),
+            queryset=ProjectOutput.objects.order_by("added_at", "id"),
             to_attr="public_outputs",
-        )
-    ).only(*[f.name for f in RegisterEntry._meta.concrete_fields], "application__id")
+        ),
+    )
 
 
 def register_filter(
