@@ -36,6 +36,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Operations", "workflow:ops-dashboard", (Permission.ANALYST_ASSIGN,)),
     NavEntry("Catalogue", "catalogue:dataset-list"),
     NavEntry("How to get access", "how-to-get-access"),
+    NavEntry("Data-use register", "workflow:register"),
 ]
 
 

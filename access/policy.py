@@ -50,6 +50,9 @@ class Permission(enum.StrEnum):
     # Turnaround (workflow/services/metrics.py, workflow/services/turnaround.py)
     METRICS_VIEW = "metrics.view"
     TARGETS_MANAGE = "metrics.targets.manage"
+    # Transparency (workflow/services/register.py, workflow/rocrate_export.py)
+    DECISION_RECORDS_VIEW = "decision_record.view"
+    APPLICATION_EXPORT = "application.export"
 
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -116,6 +119,10 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.CONDITION_VERIFY: (
         "Set the terms of a condition and verify that it is met (never on their own application)"
     ),
+    Permission.DECISION_RECORDS_VIEW: (
+        "Read the record of every past decision, searchable by dataset and purpose"
+    ),
+    Permission.APPLICATION_EXPORT: "Export any application as a Five Safes RO-Crate",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -141,6 +148,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INTERNAL_REVIEW_DECIDE,
             Permission.FIVE_SAFES_ASSESS,
             Permission.CONDITION_VERIFY,
+            Permission.DECISION_RECORDS_VIEW,
+            Permission.APPLICATION_EXPORT,
         }
     ),
     Role.PANEL_MEMBER: frozenset(
@@ -149,6 +158,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PANEL_TRACK_DECIDE,
             Permission.PANEL_VOTE,
             Permission.PUBLIC_BENEFIT_SCORE,
+            Permission.DECISION_RECORDS_VIEW,
         }
     ),
     Role.DATA_OWNER: frozenset(
@@ -168,6 +178,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONDITION_VERIFY,
             Permission.METRICS_VIEW,
             Permission.TARGETS_MANAGE,
+            Permission.DECISION_RECORDS_VIEW,
+            Permission.APPLICATION_EXPORT,
         }
     ),
     Role.ACCREDITATION_OFFICER: frozenset(

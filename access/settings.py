@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         "SignatureCapacityEnum": "access.models.SignatureCapacity",
         "GrantStateEnum": "access.models.GrantState",
         "ConditionStateEnum": "workflow.models.ConditionState",
+        "OutputKindEnum": "workflow.models.OutputKind",
+        "RegisterStatusEnum": "workflow.models.RegisterStatus",
     },
 }
 
@@ -349,3 +351,11 @@ FIVE_SAFES_DISABLED_CHECKS: list[str] = env.list("FIVE_SAFES_DISABLED_CHECKS", d
 # shown as diverging; the band cut-offs of the mean score (004 framework, section 4.8 of seeds).
 PUBLIC_BENEFIT_DIVERGENCE = 2
 PUBLIC_BENEFIT_BANDS = {"likely": 4.0, "likely_higher_risk": 4.3, "some_issues": 2.5}
+
+# --- Transparency: the public data-use register (docs/register.md) ---------------------------
+# The processing environment every approved project uses, as the register states it (UKSA
+# register column "Processing Environment"; HDR UK DUR "access type" is always TRE here).
+TRE_PROCESSING_ENVIRONMENT = env.str(
+    "TRE_PROCESSING_ENVIRONMENT",
+    default="SAIL-style trusted research environment (remote desktop, no download)",
+)

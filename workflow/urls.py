@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import application, researcher, reviews, staff
+from .views import application, register, researcher, reviews, staff
 
 app_name = "workflow"
 
@@ -40,6 +40,10 @@ urlpatterns = [
         name="request-changes",
     ),
     path("applications/<int:pk>/steps/<slug:name>/", application.step, name="step"),
+    path("applications/<int:pk>/outputs/", register.outputs, name="outputs"),
+    # The public data-use register
+    path("register/", register.register_list, name="register"),
+    path("register/<str:reference>/", register.register_entry, name="register-entry"),
     # Analysts
     path("scoping/", staff.scoping_list, name="scoping-queue"),
     path("scoping/<int:pk>/", staff.scoping_workspace, name="scoping"),

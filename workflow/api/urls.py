@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import metrics, panels, safes, views
+from . import metrics, panels, register, safes, views
 
 router = SimpleRouter()
 router.register("applications", views.ApplicationViewSet, basename="application")
@@ -73,4 +73,22 @@ metrics_urls = [
     ),
 ]
 
-urlpatterns = [*metrics_urls, *router.urls, *safes_urls]
+# Transparency: the public register, decision records, outputs and the RO-Crate export.
+register_urls = [
+    path("register/", register.RegisterListView.as_view(), name="register-list"),
+    path("register.csv", register.RegisterCSVView.as_view(), name="register-csv"),
+    path(
+        "register/<str:reference>/",
+        register.RegisterEntryView.as_view(),
+        name="register-entry",
+    ),
+    path(
+        "decision-records/",
+        register.DecisionRecordListView.as_view(),
+        name="decision-record-list",
+    ),
+    path(f"{APP}/outputs/", register.OutputListView.as_view(), name="application-outputs"),
+    path(f"{APP}/ro-crate/", register.ROCrateView.as_view(), name="application-ro-crate"),
+]
+
+urlpatterns = [*metrics_urls, *router.urls, *safes_urls, *register_urls]

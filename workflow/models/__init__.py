@@ -6,9 +6,11 @@ from .conditions import *  # noqa: F403
 from .conditions import __all__ as _conditions
 from .panels import *  # noqa: F403
 from .panels import __all__ as _panels
+from .register import *  # noqa: F403
+from .register import __all__ as _register
 from .safes import *  # noqa: F403
 from .safes import __all__ as _safes
 from .turnaround import *  # noqa: F403
 from .turnaround import __all__ as _turnaround
 
-__all__ = [*_application, *_conditions, *_panels, *_safes, *_turnaround]
+__all__ = [*_application, *_conditions, *_panels, *_register, *_safes, *_turnaround]

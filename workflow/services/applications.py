@@ -610,7 +610,23 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     fire(application, "reject", by=by, reason=reason, errors=_require_reason(reason, "rejecting"))
     application.decided_at = timezone.now()
     application.save(update_fields=["decided_at", "updated_at"])
+    _record_decision(application, by=by, reason=reason)
     return application
+
+
+def _record_decision(application: Application, *, by: User, reason: str) -> None:
+    """A rejection at internal review is a decision: its record and the register entry."""
+    from .register import decision_record_create, register_record
+
+    decision_record_create(application=application, outcome="rejected", by=by, reason=reason)
+    register_record(application)
+
+
+def _update_register(application: Application) -> None:
+    """Access granted, suspended, reinstated or closed: the public status follows."""
+    from .register import register_record
+
+    register_record(application)
 
 
 @transaction.atomic
@@ -638,6 +654,7 @@ def application_grant_access(*, application: Application, by: User) -> Applicati
     errors = access_gate_errors(application) if application.state == State.APPROVED else {}
     fire(application, "grant_access", by=by, errors=errors)
     five_safes.go_live(application, by=by)  # the access grants, in the same transaction
+    _update_register(application)
     return application
 
 
@@ -664,4 +681,5 @@ def application_close(*, application: Application, by: User, reason: str = "") -
     access_grants_end_for_application(
         application=application, by=by, reason=reason or "The project is closed."
     )
+    _update_register(application)
     return application

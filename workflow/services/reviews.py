@@ -370,6 +370,7 @@ def _combine_if_complete(application: Application, *, by: User) -> None:
         )
         application.decided_at = timezone.now()
         application.save(update_fields=["decided_at", "updated_at"])
+        _record_decision(application, combined, by=by)
     elif combined == Outcome.REVISE_AND_RESUBMIT:
         from .applications import open_feedback
 
@@ -406,7 +407,16 @@ def _combine_if_complete(application: Application, *, by: User) -> None:
         )
         application.decided_at = timezone.now()
         application.save(update_fields=["decided_at", "updated_at"])
+        _record_decision(application, combined, by=by)
         # The conditions become obligations (Condition rows); the agreement is asked for.
         from .safes import after_approval
 
         after_approval(application, tracks=current, by=by)
+
+
+def _record_decision(application: Application, outcome: str, *, by: User | None) -> None:
+    """The decision's immutable record and the public register entry, in its transaction."""
+    from .register import decision_record_create, register_record
+
+    decision_record_create(application=application, outcome=outcome, by=by)
+    register_record(application)

@@ -26,6 +26,7 @@ from workflow.services.applications import EDITABLE_STATES
 from workflow.services.content import diff, submission_errors
 from workflow.services.letters import DECISION_EVENTS, decision_letter
 from workflow.services.preapproval import match_application
+from workflow.services.register import may_add_outputs
 
 from .common import (
     done,
@@ -192,6 +193,7 @@ def overview(request, pk: int):
         "unanswered": sum(1 for i in open_items if not i.response),
         "has_letter": application.events.filter(kind__in=DECISION_EVENTS).exists(),
         "is_analyst": application.analyst_id == user.pk,
+        "may_add_outputs": may_add_outputs(user, application),
     }
     return render(request, "workflow/application/overview.html", context)
 
