@@ -633,7 +633,7 @@ def main() -> int:
 # docs/scaling.md for the fixes already made). Kept by hand: re-profile when figures change.
 WHY_MISSED = [
     "**List, detail, transition vs the floor.** The floor is one indexed query and no "
-    "serialization (about 17 ms under this load); list, detail and transition are 5 to 10 "
+    "serialization; list, detail and transition are 5 to 10 "
     "queries each plus DRF serialization. In-process profiles show their CPU time is a third "
     "or less of their wall time: the rest is waiting for PostgreSQL on the same two cores as "
     "gunicorn, wrk and other people's test runs. Fixed on the way: the detail loaded its "
@@ -649,7 +649,13 @@ WHY_MISSED = [
     "Fixed on the way: a commit per reminder (now per batch of 200) and the reviewers and "
     "ops read again for every item (now once per sweep). The fix that remains belongs in "
     "`notifications`: a bulk `notify` for sweeps (one preference read, one "
-    "`INSERT ... ON CONFLICT DO NOTHING RETURNING` for a batch, one broker pipeline).",
+    "`INSERT ... ON CONFLICT DO NOTHING RETURNING` for a batch, one broker pipeline). "
+    "Why it grows with the total (2.2× for 50× the applications): `current_visits` selects "
+    "every application in a state and finds each one's latest entering event with a "
+    "correlated subquery before it can filter on the date (EXPLAIN ANALYZE at 100,000: the "
+    "subquery runs 50,000 times, 0.8 s, for each of the dozen stage queries). The fix "
+    "belongs in `workflow`: store when the current state was entered on the application "
+    "(set by the transition, indexed with the state), so the due window is an index range.",
     "**Dashboard.** `turnaround_summary` is a fixed number of queries, but the durations "
     "query aggregates every stage visit of every application (window functions over the "
     "whole event table); its time follows the number of events. The first call in a process "
