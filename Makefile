@@ -13,7 +13,7 @@ export PYTHONUNBUFFERED := 1
 RUN_ADDR ?= 127.0.0.1:8000
 export RUN_ADDR
 
-.PHONY: help sync assets run test lint fmt migrate demo services clean distclean
+.PHONY: help sync assets run test smoke bench lint fmt migrate demo services clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ run: migrate assets ## Web (http://127.0.0.1:8000), Celery worker and beat with 
 
 test: sync assets ## Lint, checks, schema, deploy checks and pytest on PostgreSQL (what CI runs)
 	scripts/test.sh
+
+smoke: sync assets ## Start the production stack on loopback (deploy/), drive one application through nginx, stop it
+	deploy/smoke
+
+bench: sync ## Benchmarks on a synthetic TRE in PostgreSQL; writes docs/benchmarks.md (about 10 minutes)
+	$(PY) scripts/bench.py
 
 migrate: sync ## Apply migrations to the local database (SQLite in var/ unless DATABASE_URL is set)
 	$(PY) manage.py migrate --noinput

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
@@ -14,3 +15,7 @@ urlpatterns = [
     path("auth/token/", views.TokenLoginView.as_view(), name="token-login"),
     *router.urls,
 ]
+
+# The floor of the benchmarks (scripts/bench.py): off unless TRE_BENCHMARK_FLOOR is set.
+if settings.BENCHMARK_FLOOR_ENDPOINT:
+    urlpatterns.append(path("bench/floor/", views.BenchmarkFloorView.as_view(), name="bench-floor"))

@@ -33,6 +33,16 @@ class MeView(generics.RetrieveUpdateAPIView):
         )
 
 
+@extend_schema(exclude=True)
+class BenchmarkFloorView(APIView):
+    """The benchmarks' floor: authenticates (token: one query) and answers ``{}``. Everything
+    an API request costs before our own code, measured on the same server in the same run.
+    Routed only when ``TRE_BENCHMARK_FLOOR`` is set (scripts/bench.py)."""
+
+    def get(self, request):
+        return Response({})
+
+
 class TokenLoginView(APIView):
     """Exchange a login (username or email) and password for an API token."""
 

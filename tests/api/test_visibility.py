@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from access.models import User
 from tests.factories.workflow import World
 from workflow import services
-from workflow.models import Application, State, TrackKind
+from workflow.models import Application, ApplicationMember, Event, State, TrackKind
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +213,76 @@ def test_list_costs_the_same_number_of_queries_for_2_or_12_applications(world):
     with_twelve = {str(p): count_list_queries(p) for p in people}
     assert with_two == with_twelve
     assert Application.objects.count() == 12
+
+
+# Ceilings per endpoint (docs/benchmarks.md measures the same on 10,000 applications): the
+# token or session user, roles, the page and its prefetches. A new prefetch may raise them; a
+# query per row never fits under them once there are 1,000 rows.
+LIST_QUERY_CEILING = 8
+DETAIL_QUERY_CEILING = 10
+
+
+def count_queries(user: User, path: str) -> int:
+    client = APIClient()
+    client.force_authenticate(user=User.objects.get(pk=user.pk))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def add_copies(application: Application, copies: int) -> None:
+    """``copies`` more applications like ``application``, with the same principal
+    investigator, written in bulk (the route per copy would take minutes)."""
+    fields = {
+        f.attname: getattr(application, f.attname)
+        for f in Application._meta.concrete_fields
+        if f.attname not in ("id", "reference")
+    }
+    start = Application.objects.count()
+    created = Application.objects.bulk_create(
+        [Application(**fields, reference=f"COPY-{start + i}") for i in range(copies)]
+    )
+    pi = application.members.get(project_role="principal_investigator")
+    ApplicationMember.objects.bulk_create(
+        [
+            ApplicationMember(application=copy, user_id=pi.user_id, project_role=pi.project_role)
+            for copy in created
+        ]
+    )
+
+
+def add_events(application: Application, count: int) -> None:
+    now = timezone.now()  # Event.save() stamps the time; bulk_create does not call it
+    Event.objects.bulk_create(
+        [
+            Event(
+                application=application,
+                kind="edited",
+                actor_name="Test",
+                actor_role="researcher",
+                created_at=now,
+            )
+            for _ in range(count)
+        ]
+    )
+
+
+def test_list_and_detail_cost_the_same_queries_for_10_or_1000_rows(world):
+    """The list (a page of 50 of 10 or 1,000 applications) and the detail (an application
+    with 10 or 1,000 events) issue the same number of queries, under a ceiling."""
+    application = world.at(State.IN_REVIEW)
+    detail = f"{LIST}{application.pk}/"
+    people = [world.pi, world.ops]
+    add_copies(application, 9)
+    add_events(application, 10 - application.events.count())
+    small = {str(p): (count_queries(p, LIST), count_queries(p, detail)) for p in people}
+    add_copies(application, 990)
+    add_events(application, 990)
+    assert Application.objects.count() == 1000
+    assert application.events.count() == 1000
+    large = {str(p): (count_queries(p, LIST), count_queries(p, detail)) for p in people}
+    assert small == large
+    for listed_queries, detail_queries in large.values():
+        assert listed_queries <= LIST_QUERY_CEILING
+        assert detail_queries <= DETAIL_QUERY_CEILING

@@ -144,7 +144,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return self._detail(request, self.get_object().pk)
+        # get_object() already loaded the application with the detail's prefetches: serialize
+        # that one rather than loading it a second time (docs/benchmarks.md, detail).
+        application = self.get_object()
+        return Response(
+            s.ApplicationSerializer(application, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=s.ApplicationInputSerializer, responses={201: s.ApplicationSerializer})
     def create(self, request: Request) -> Response:

@@ -28,6 +28,7 @@ Python. Kinds (see docs/turnaround.md for the table):
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -116,45 +117,74 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     clock = SweepClock(now=now, today=timezone.localtime(now).date(), targets=targets())
     raised: dict[str, int] = {}
-    for kind in REMINDERS.values():
-        try:
-            raised[kind.kind] = _raise(kind, clock)
-        except Exception:
-            # One broken kind (a plugged-in source, say) must not stop the others; what it
-            # did raise stays raised, and the next sweep tries it again.
-            logger.exception("reminder kind %s failed", kind.kind)
-            raised[kind.kind] = 0
+    global _sweep_role_cache  # a memo for this sweep only, dropped below
+    _sweep_role_cache = {}
+    try:
+        _sweep_all(clock, raised)
+    finally:
+        _sweep_role_cache = None
     logger.info("reminder sweep at %s raised %s", now.isoformat(), raised)
     return raised
 
 
+def _sweep_all(clock: SweepClock, raised: dict[str, int]) -> None:
+    for kind in REMINDERS.values():
+        try:
+            raised[kind.kind] = _raise(kind, clock)
+        except Exception:
+            # One broken kind (a plugged-in source, say) must not stop the others; what its
+            # earlier batches raised stays raised, and the next sweep tries the rest again.
+            logger.exception("reminder kind %s failed", kind.kind)
+            raised[kind.kind] = 0
+
+
+# Items raised per transaction: one commit per batch rather than per item (a commit waits for
+# the disk; per item it was a third of a sweep's time, docs/benchmarks.md). A failure rolls
+# back only its batch, which the next sweep raises again (the keys make that safe).
+SWEEP_BATCH = 200
+
+
 def _raise(kind: ReminderKind, clock: SweepClock) -> int:
     count = 0
-    for due in kind.find(clock):
-        if not due.recipients:
-            continue
+    items = iter(kind.find(clock))
+    while batch := list(itertools.islice(items, SWEEP_BATCH)):
         with transaction.atomic():
-            before = timezone.now()
-            rows = notify(
-                recipients=due.recipients,
-                kind=kind.kind,
-                subject=kind.subject,
-                body=kind.body,
-                context=due.context,
-                url=due.url,
-                about=due.about,
-                # Unique per recipient in the outbox: the recipient is part of the key there.
-                dedupe_key=f"{kind.kind}:{due.about}:{due.visit}"[:200],
-            )
-        count += sum(1 for n in rows if n.created_at >= before)
+            count += sum(_raise_one(kind, due) for due in batch)
     return count
+
+
+def _raise_one(kind: ReminderKind, due: Due) -> int:
+    if not due.recipients:
+        return 0
+    before = timezone.now()
+    rows = notify(
+        recipients=due.recipients,
+        kind=kind.kind,
+        subject=kind.subject,
+        body=kind.body,
+        context=due.context,
+        url=due.url,
+        about=due.about,
+        # Unique per recipient in the outbox: the recipient is part of the key there.
+        dedupe_key=f"{kind.kind}:{due.about}:{due.visit}"[:200],
+    )
+    return sum(1 for n in rows if n.created_at >= before)
 
 
 # --- who holds a step ----------------------------------------------------------------------------
 
 
+# Within one sweep, who holds a role is read once, not once per item (docs/benchmarks.md).
+_sweep_role_cache: dict[Role, list[User]] | None = None
+
+
 def _active_with_role(role: Role) -> list[User]:
-    return list(User.objects.filter(role_assignments__role=role, is_active=True))
+    if _sweep_role_cache is not None and role in _sweep_role_cache:
+        return _sweep_role_cache[role]
+    people = list(User.objects.filter(role_assignments__role=role, is_active=True))
+    if _sweep_role_cache is not None:
+        _sweep_role_cache[role] = people
+    return people
 
 
 def _team(application: Application) -> list[User]:
