@@ -449,3 +449,63 @@ class TrackDecisionForm(forms.Form):
                 (Outcome.APPROVED_WITH_CONDITIONS, "Sign off with conditions"),
                 (Outcome.REJECTED, "Refuse"),
             ]
+
+
+# --- safeguards (the Five Safes the team declares) -------------------------------------------
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class SafeguardsForm(forms.Form):
+    """Ethics approval, intended outputs, TRE-only access and the disclosure-control rules.
+    The minimum cell count comes from the settings (``DISCLOSURE_MIN_CELL_COUNT``)."""
+
+    ethics_committee = _why(
+        forms.CharField(label="Research ethics committee", max_length=200, required=False),
+        "Projects using the DEA research gateway or asking for data that can identify a person "
+        "need a research ethics committee's approval before the panels see them.",
+    )
+    ethics_reference = forms.CharField(
+        label="Ethics approval reference", max_length=100, required=False
+    )
+    ethics_approved_on = forms.DateField(
+        label="Date of the ethics approval", required=False, widget=DATE
+    )
+    intended_outputs = _why(
+        forms.CharField(
+            label="What will the project take out of the TRE?",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text="For example aggregate tables, figures, model coefficients.",
+        ),
+        "Everything leaving the TRE is checked for disclosure: saying now what you expect to "
+        "take out lets the output checkers plan, and the panels judge the risk.",
+    )
+    access_inside_tre_only = _why(
+        forms.ChoiceField(
+            label="Will the team use the data only inside the TRE, with no download?",
+            choices=YES_NO,
+            required=False,
+            widget=forms.RadioSelect,
+        ),
+        "The data never leave the TRE: researchers work on them remotely, inside it.",
+    )
+    acknowledge_disclosure_rules = forms.BooleanField(required=False)
+
+    def __init__(self, *args, min_cell_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acknowledge_disclosure_rules"].label = (
+            f"The team will not take out any result with a cell count below {min_cell_count}, "
+            "nor any individual-level data"
+        )
+        self.fields["acknowledge_disclosure_rules"].why = (
+            "Small counts can identify people. This is the TRE's disclosure-control rule; "
+            "outputs that break it are refused."
+        )
+
+    def data_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["access_inside_tre_only"] = {"yes": True, "no": False}.get(
+            data["access_inside_tre_only"]
+        )
+        return data

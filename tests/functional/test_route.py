@@ -81,11 +81,21 @@ def test_route_from_idea_to_access(demo, visitor):
     rhian.click("Save")
     assert "admis_dt" in rhian.text()
 
-    # Safeguards (ethics, outputs, TRE-only access) have no page yet: recorded through the
-    # service until the safe-people pages land (issue 8, second pass).
-    services.safeguards_update(
-        application=Application.objects.get(pk=app_id), by=demo["rhian.researcher"], data=SAFEGUARDS
+    rhian.visit(overview)
+    rhian.link("Safeguards: ethics, setting and outputs")
+    rhian.fill("Research ethics committee", "Wales Research Ethics Committee 3")
+    rhian.fill("Ethics approval reference", "REC 26/WA/0042")
+    rhian.fill("Date of the ethics approval", "2026-06-01")
+    rhian.page.get_by_role(
+        "group", name="Will the team use the data only inside the TRE"
+    ).get_by_label("Yes").check()
+    rhian.fill(
+        "What will the project take out of the TRE?",
+        "Aggregate tables of admissions and stays for a planning report.",
     )
+    rhian.choose("The team will not take out any result with a cell count below", exact=False)
+    rhian.click("Save")
+    assert "Safeguards: saved" in rhian.banner()
 
     rhian.visit(overview)
     rhian.link("Check and submit")

@@ -192,6 +192,7 @@ def overview(request, pk: int):
         "unanswered": sum(1 for i in open_items if not i.response),
         "has_letter": application.events.filter(kind__in=DECISION_EVENTS).exists(),
         "is_analyst": application.analyst_id == user.pk,
+        "safeguards": getattr(application, "safeguards", None) if orgs is None else None,
     }
     return render(request, "workflow/application/overview.html", context)
 
