@@ -34,6 +34,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("My datasets", "catalogue:owner-datasets", (Permission.CATEGORY_MANAGE,)),
     NavEntry("Sign-off", "workflow:signoff-queue", (Permission.OWNER_TRACK_DECIDE,)),
     NavEntry("Operations", "workflow:ops-dashboard", (Permission.ANALYST_ASSIGN,)),
+    NavEntry("My accreditation", "accreditation", (Permission.ACCREDITATION_APPLY,)),
+    NavEntry("Accreditation", "accreditation-queue", (Permission.ACCREDITATION_DECIDE,)),
     NavEntry("Catalogue", "catalogue:dataset-list"),
     NavEntry("How to get access", "how-to-get-access"),
 ]

@@ -67,3 +67,64 @@ def test_safeguards_are_the_team_s_only(page_client, world):
     assert page_client(world.analyst).get(
         f"/applications/{submitted.pk}/sections/safeguards/"
     ).status_code in (403, 302)
+
+
+# --- accreditation -------------------------------------------------------------------------
+
+
+def test_my_accreditation_shows_each_kind_and_what_each_application_needs(page_client, world):
+    from access.models import Accreditation
+
+    Accreditation.objects.filter(person=world.colleague).delete()
+    world.draft()
+    body = _body(page_client(world.colleague).get("/accreditation/"))
+    assert "Safe researcher training" in body
+    assert "School attainment and later health" in body
+    assert "Missing" in body
+    assert "/accreditation/apply/?kind=safe_researcher" in body
+    assert page_client(world.analyst).get("/accreditation/").status_code == 403
+
+
+def test_apply_for_accreditation_without_javascript_then_the_officer_accredits(page_client, world):
+    from access.models import Accreditation
+
+    Accreditation.objects.filter(person=world.colleague).delete()
+    client = page_client(world.colleague)
+    response = client.post(
+        "/accreditation/apply/",
+        {
+            "kind": "safe_researcher",
+            "issuer": "ONS Safe Researcher Training",
+            "certificate_number": "SRT-1",
+            "issued_on": "2026-01-10",
+        },
+    )
+    assert response["Location"] == "/accreditation/"
+    award = Accreditation.objects.get(person=world.colleague)
+    assert award.state == "applied"
+    officer = page_client(world.officer)
+    assert "Colin Colleague" in _body(officer.get("/accreditation/decisions/"))
+    missing_reason = officer.post(f"/accreditation/decisions/{award.pk}/", {"decision": "refuse"})
+    assert missing_reason.status_code == 400
+    assert "<title>Error:" in _body(missing_reason)
+    done = officer.post(f"/accreditation/decisions/{award.pk}/", {"decision": "accredit"})
+    assert done["Location"] == "/accreditation/decisions/"
+    award.refresh_from_db()
+    assert award.state == "accredited"
+    assert page_client(world.pi).get("/accreditation/decisions/").status_code == 403
+
+
+def test_apply_errors_go_against_their_inputs(page_client, world):
+    response = page_client(world.colleague).post(
+        "/accreditation/apply/",
+        {
+            "kind": "dea_provisional",
+            "issuer": "",
+            "certificate_number": "",
+            "issued_on": "2026-01-10",
+        },
+    )
+    assert response.status_code == 400
+    body = _body(response)
+    assert 'href="#id_issuer"' in body
+    assert 'href="#id_supervisor_email"' in body
