@@ -31,7 +31,8 @@ def accreditation_needs(person, applications) -> list[dict]:
     """For each application: each requirement of the project and whether ``person`` meets it
     on the day access would start (or has an application for it in progress)."""
     from access.services import missing_requirements
-    from workflow.services.safes import access_start, requirements_of
+    from workflow.five_safes_checks import requirements_for
+    from workflow.services.safes import access_start
 
     waiting = set(
         Accreditation.objects.filter(person=person, state=AccreditationState.APPLIED).values_list(
@@ -41,7 +42,7 @@ def accreditation_needs(person, applications) -> list[dict]:
     rows = []
     for application in applications:
         day = access_start(application)
-        requirements = requirements_of(application)
+        requirements = requirements_for(application, list(application.requested_datasets.all()))
         missing = set(missing_requirements(person, requirements, day))
         needs = []
         for requirement in requirements:

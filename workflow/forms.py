@@ -509,3 +509,74 @@ class SafeguardsForm(forms.Form):
             data["access_inside_tre_only"]
         )
         return data
+
+
+# --- the Five Safes, conditions, the agreement ------------------------------------------------
+
+
+class SafeVerdictForm(forms.Form):
+    """A reviewer's verdict on one safe. Prefixed with the safe, so five sit on one page."""
+
+    verdict = forms.ChoiceField(
+        label="Verdict", choices=[], widget=forms.RadioSelect, required=False
+    )
+    rationale = forms.CharField(
+        label="Reasons", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    conditions = forms.CharField(
+        label="Conditions (met with conditions only)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line. Each becomes an obligation the team must meet.",
+    )
+    timing = forms.ChoiceField(
+        label="When must they be met?",
+        choices=[],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    due_date = forms.DateField(label="Due date (optional)", required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        from workflow.models import ConditionTiming, Safe, Verdict
+
+        super().__init__(*args, **kwargs)
+        self.fields["verdict"].choices = Verdict.choices
+        self.fields["timing"].choices = ConditionTiming.choices
+        self.fields["timing"].initial = ConditionTiming.BEFORE_ACCESS
+        # Five forms share the page: each label names its safe.
+        if self.prefix in Safe.values:
+            safe = Safe(self.prefix).label.lower()
+            self.fields["verdict"].label = f"Your verdict on {safe}"
+            self.fields["rationale"].label = f"Reasons for the verdict on {safe}"
+            self.fields["conditions"].label = f"Conditions on {safe} (met with conditions only)"
+
+    def conditions_for_service(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"text": text, "timing": data["timing"] or None, "due_date": data["due_date"]}
+            for text in lines(data["conditions"])
+        ]
+
+
+class EvidenceForm(forms.Form):
+    evidence = forms.CharField(
+        label="How is it met?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Staff read it before they verify the condition.",
+    )
+
+    def __init__(self, *args, condition, **kwargs):
+        super().__init__(*args, prefix=f"evidence-{condition.pk}", **kwargs)
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(
+        label="Note (optional if the team gave evidence)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args, condition, **kwargs):
+        super().__init__(*args, prefix=f"verify-{condition.pk}", **kwargs)

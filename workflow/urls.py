@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import application, researcher, reviews, staff
+from .views import application, researcher, reviews, safes, staff
 
 app_name = "workflow"
 
@@ -40,6 +40,22 @@ urlpatterns = [
         name="request-changes",
     ),
     path("applications/<int:pk>/steps/<slug:name>/", application.step, name="step"),
+    # The Five Safes, conditions, the agreement, granting access
+    path("applications/<int:pk>/five-safes/", safes.five_safes, name="five-safes"),
+    path(
+        "applications/<int:pk>/five-safes/<slug:safe>/",
+        safes.verdict,
+        name="five-safes-verdict",
+    ),
+    path("applications/<int:pk>/conditions/", safes.conditions, name="conditions"),
+    path(
+        "applications/<int:pk>/conditions/<int:condition_id>/<slug:action>/",
+        safes.condition_act,
+        name="condition-act",
+    ),
+    path("applications/<int:pk>/agreement/", safes.agreement, name="agreement"),
+    path("agreements/", safes.agreements_to_sign, name="agreements-to-sign"),
+    path("applications/<int:pk>/grant-access/", safes.grant_access, name="grant-access"),
     # Analysts
     path("scoping/", staff.scoping_list, name="scoping-queue"),
     path("scoping/<int:pk>/", staff.scoping_workspace, name="scoping"),

@@ -128,3 +128,135 @@ def test_apply_errors_go_against_their_inputs(page_client, world):
     body = _body(response)
     assert 'href="#id_issuer"' in body
     assert 'href="#id_supervisor_email"' in body
+
+
+# --- the agreement ---------------------------------------------------------------------------
+
+
+def _approved_unsigned(world):
+    """An approved application nobody has signed for yet."""
+    from access.models import AgreementSignature
+
+    application = world.at("approved")
+    AgreementSignature.objects.filter(application=application).delete()
+    return application
+
+
+def test_each_member_and_the_signatory_sign_on_the_agreement_page(page_client, world):
+    application = _approved_unsigned(world)
+    url = f"/applications/{application.pk}/agreement/"
+    overview = _body(page_client(world.pi).get(f"/applications/{application.pk}/"))
+    assert "Read and sign the agreement" in overview
+    member = page_client(world.pi)
+    assert "I accept the agreement" in _body(member.get(url))
+    assert member.post(url, {"capacity": "member"})["Location"] == url
+    assert "I accept the agreement" not in _body(member.get(url))
+    signatory = page_client(world.signatory)
+    listing = _body(signatory.get("/agreements/"))
+    assert application.title in listing
+    assert "Agreements to sign" in listing
+    assert "Sign for Swansea University" in _body(signatory.get(url))
+    signatory.post(url, {"capacity": "organisation_signatory"})
+    assert "Signed by Sian Signatory" in _body(member.get(url)) or "Sian Signatory" in _body(
+        member.get(url)
+    )
+    # Nobody signs in a capacity they do not hold: the 403 page.
+    assert page_client(world.outsider).get(url).status_code == 404
+    assert member.post(url, {"capacity": "organisation_signatory"}).status_code == 403
+    assert page_client(world.outsider).get("/agreements/").status_code == 403
+
+
+# --- the Five Safes, conditions, granting access ----------------------------------------------
+
+
+def test_five_safes_view_shows_checks_beside_verdicts_and_reviewers_record_one(page_client, world):
+    application = world.at("internal_review")
+    url = f"/applications/{application.pk}/five-safes/"
+    reviewer = page_client(world.reviewer)
+    body = _body(reviewer.get(url))
+    for label in ("Safe people", "Safe projects", "Safe settings", "Safe data", "Safe outputs"):
+        assert label in body
+    assert "Record the verdict" in body
+    team_view = _body(page_client(world.pi).get(url))
+    assert "Safe outputs" in team_view
+    assert "Record the verdict" not in team_view
+    missing = reviewer.post(f"{url}data/", {"data-verdict": "met", "data-rationale": ""})
+    assert missing.status_code == 400
+    assert 'href="#id_data-rationale"' in _body(missing)
+    done = reviewer.post(
+        f"{url}projects/",
+        {
+            "projects-verdict": "met_with_conditions",
+            "projects-rationale": "Sound, with a report.",
+            "projects-conditions": "Send the protocol before access",
+            "projects-timing": "before_access",
+        },
+    )
+    assert done.status_code == 302
+    assert "Sound, with a report." in _body(reviewer.get(url))
+    assert page_client(world.outsider).get(url).status_code == 404
+    assert (
+        page_client(world.pi)
+        .post(f"{url}data/", {"data-verdict": "met", "data-rationale": "Mine"})
+        .status_code
+        == 403
+    )
+
+
+def test_conditions_take_evidence_from_the_team_and_verification_from_staff(page_client, world):
+    from workflow import services
+    from workflow.models import Condition
+
+    application = world.at("internal_review")
+    services.safe_verdict_record(
+        application=application,
+        by=world.reviewer,
+        safe="outputs",
+        verdict="met_with_conditions",
+        rationale="Fine.",
+        conditions=[{"text": "Name an output checker"}],
+    )
+    condition = Condition.objects.get(application=application)
+    base = f"/applications/{application.pk}/conditions/"
+    team = page_client(world.pi)
+    assert "Name an output checker" in _body(team.get(base))
+    empty = team.post(f"{base}{condition.pk}/evidence/", {f"evidence-{condition.pk}-evidence": ""})
+    assert empty.status_code == 400
+    ok = team.post(
+        f"{base}{condition.pk}/evidence/", {f"evidence-{condition.pk}-evidence": "Ann Smith."}
+    )
+    assert ok.status_code == 302
+    assert team.post(f"{base}{condition.pk}/verify/", {}).status_code == 403
+    page_client(world.reviewer).post(f"{base}{condition.pk}/verify/", {})
+    condition.refresh_from_db()
+    assert condition.state == "met"
+
+
+def test_grant_access_page_shows_the_gate_and_the_refusal(page_client, world):
+    application = _approved_unsigned(world)
+    url = f"/applications/{application.pk}/grant-access/"
+    ops = page_client(world.ops)
+    body = _body(ops.get(url))
+    assert "must be put right first" in body
+    assert "Not yet signed" in body or "agreement" in body
+    refused = ops.post(url)
+    assert refused.status_code == 400
+    assert "<title>Error:" in _body(refused)
+    assert page_client(world.pi).get(url).status_code == 403
+    world.sign_agreement(application)
+    assert "Everything is in place" in _body(ops.get(url))
+    assert ops.post(url).status_code == 302
+    application.refresh_from_db()
+    assert application.state == "active"
+
+
+def test_application_page_shows_the_forecast_and_who_needs_accreditation(page_client, world):
+    from access.models import Accreditation
+
+    Accreditation.objects.filter(person=world.colleague).delete()
+    application = world.at("scoping")
+    body = _body(page_client(world.colleague).get(f"/applications/{application.pk}/"))
+    assert "When access is likely" in body
+    assert "Access expected" in body
+    assert "Apply for accreditation" in body
+    assert "Needs" in body
