@@ -47,6 +47,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("My datasets", "catalogue:owner-datasets", (Permission.CATEGORY_MANAGE,)),
     NavEntry("Sign-off", "workflow:signoff-queue", (Permission.OWNER_TRACK_DECIDE,)),
     NavEntry("Operations", "workflow:ops-dashboard", (Permission.ANALYST_ASSIGN,)),
+    NavEntry("Turnaround", "workflow:turnaround", (Permission.METRICS_VIEW,), queue=False),
     NavEntry("My accreditation", "accreditation", (Permission.ACCREDITATION_APPLY,), queue=False),
     NavEntry("Accreditation", "accreditation-queue", (Permission.ACCREDITATION_DECIDE,)),
     NavEntry(

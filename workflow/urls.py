@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import application, researcher, reviews, safes, staff
+from .views import application, ops, researcher, reviews, safes, staff
 
 app_name = "workflow"
 
@@ -70,4 +70,7 @@ urlpatterns = [
     # Operations
     path("ops/", staff.ops_dashboard, name="ops-dashboard"),
     path("ops/applications/<int:pk>/analyst/", staff.assign_analyst, name="assign-analyst"),
+    path("ops/targets/", ops.target_list, name="stage-targets"),
+    path("ops/targets/<str:stage>/", ops.target_edit, name="stage-target"),
+    path("ops/turnaround/", ops.turnaround, name="turnaround"),
 ]

@@ -260,3 +260,61 @@ def test_application_page_shows_the_forecast_and_who_needs_accreditation(page_cl
     assert "Access expected" in body
     assert "Apply for accreditation" in body
     assert "Needs" in body
+
+
+# --- operations: stage targets and turnaround -------------------------------------------------
+
+
+def test_stage_targets_are_edited_by_ops_with_errors_against_inputs(page_client, world):
+    from workflow.models import StageTarget
+
+    ops = page_client(world.ops)
+    listing = _body(ops.get("/ops/targets/"))
+    assert "Scoping (analyst)" in listing
+    bad = ops.post("/ops/targets/scoping/", {"days": "0", "unit": "working", "due_soon_days": "3"})
+    assert bad.status_code == 400
+    assert 'href="#id_days"' in _body(bad)
+    ok = ops.post(
+        "/ops/targets/scoping/",
+        {"days": "15", "unit": "working", "due_soon_days": "3", "escalate_after_days": ""},
+    )
+    assert ok["Location"] == "/ops/targets/"
+    row = StageTarget.objects.get(stage="scoping")
+    assert (row.days, row.escalate_after_days, row.updated_by) == (15, None, world.ops)
+    assert ops.get("/ops/targets/nonsense/").status_code == 404
+    assert page_client(world.reviewer).get("/ops/targets/").status_code == 403
+
+
+def test_turnaround_dashboard_draws_accessible_charts_and_filters(page_client, world):
+    world.at("active")
+    world.at("scoping")
+    ops = page_client(world.ops)
+    body = _body(ops.get("/ops/turnaround/"))
+    for title in (
+        "Days from request to access",
+        "Request to access, by month of access",
+        "Time in each stage against its target",
+        "Panel response against 19 days",
+        "Work in progress by stage",
+    ):
+        assert title in body
+    assert body.count('role="img"') == 5
+    assert "<desc " in body
+    assert "the figures as a table" in body
+    assert "style=" not in body
+    assert "/api/v1/metrics/turnaround.csv" in body
+    filtered = _body(ops.get("/ops/turnaround/?route=dea&dataset=education&start=2020-01-01"))
+    assert "route=dea" in filtered and "dataset=education" in filtered
+    bad = ops.get("/ops/turnaround/?start=2026-02-01&end=2026-01-01")
+    assert bad.status_code == 400
+    assert 'href="#id_end"' in _body(bad)
+    assert page_client(world.pi).get("/ops/turnaround/").status_code == 403
+
+
+def test_request_to_access_journeys_match_the_summary(world):
+    from workflow.services import metrics
+
+    world.at("active")
+    journeys = metrics.request_to_access_journeys(metrics.MetricsFilter())
+    summary = metrics.turnaround_summary(metrics.MetricsFilter())
+    assert len(journeys) == summary["request_to_access"]["count"] == 1
