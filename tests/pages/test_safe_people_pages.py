@@ -318,3 +318,24 @@ def test_request_to_access_journeys_match_the_summary(world):
     journeys = metrics.request_to_access_journeys(metrics.MetricsFilter())
     summary = metrics.turnaround_summary(metrics.MetricsFilter())
     assert len(journeys) == summary["request_to_access"]["count"] == 1
+
+
+# --- how to get access -------------------------------------------------------------------------
+
+
+def test_typical_days_fall_back_to_the_defaults_without_history(db):
+    from workflow.stage_guide import DEFAULT_TYPICAL, typical_days
+
+    assert typical_days() == DEFAULT_TYPICAL
+
+
+def test_typical_days_come_from_the_live_medians_with_enough_history(world, settings):
+    from workflow.stage_guide import DEFAULT_TYPICAL, typical_days
+
+    settings.TURNAROUND_FORECAST_MIN_HISTORY = 1
+    world.at("active")
+    typical = typical_days()
+    # Everything happened today: each stage took under a day, shown as the minimum of one.
+    assert typical["scoping"] == (1, "working days")
+    assert typical["panels"] == (1, "days")
+    assert typical != DEFAULT_TYPICAL
