@@ -304,7 +304,8 @@ def test_turnaround_dashboard_draws_accessible_charts_and_filters(page_client, w
     assert "style=" not in body
     assert "/api/v1/metrics/turnaround.csv" in body
     filtered = _body(ops.get("/ops/turnaround/?route=dea&dataset=education&start=2020-01-01"))
-    assert "route=dea" in filtered and "dataset=education" in filtered
+    assert "route=dea" in filtered
+    assert "dataset=education" in filtered
     bad = ops.get("/ops/turnaround/?start=2026-02-01&end=2026-01-01")
     assert bad.status_code == 400
     assert 'href="#id_end"' in _body(bad)
