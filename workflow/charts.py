@@ -11,9 +11,10 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-WIDTH = 640
-LABEL_WIDTH = 220
-BAR_AREA = 330
+LABEL_WIDTH = 250
+BAR_AREA = 300
+# Room after the longest bar for its value ("7 applications").
+WIDTH = LABEL_WIDTH + BAR_AREA + 120
 ROW = 30
 BAR = 18
 TOP = 10

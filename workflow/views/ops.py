@@ -145,7 +145,9 @@ def turnaround(request):
                     [t for t in summary["tracks"] if t["kind"] == TrackKind.OWNER_SIGNOFF],
                     STAGE_LABELS,
                 ),
-                charts.panel_response(summary["panel_response"], STAGE_LABELS),
+                charts.panel_response(
+                    summary["panel_response"], {"igrp": "IGRP", "dea_panel": "DEA panel"}
+                ),
                 charts.work_in_progress(wip["by_stage"], STAGE_LABELS),
             ],
             "wip": wip,
