@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import application, ops, researcher, reviews, safes, staff
+from .views import application, ops, public_benefit, researcher, reviews, safes, staff
 
 app_name = "workflow"
 
@@ -54,6 +54,16 @@ urlpatterns = [
         name="condition-act",
     ),
     path("applications/<int:pk>/agreement/", safes.agreement, name="agreement"),
+    path(
+        "applications/<int:pk>/public-benefit/",
+        public_benefit.public_benefit,
+        name="public-benefit",
+    ),
+    path(
+        "applications/<int:pk>/public-benefit/score/",
+        public_benefit.public_benefit_score,
+        name="public-benefit-score",
+    ),
     path("agreements/", safes.agreements_to_sign, name="agreements-to-sign"),
     path("applications/<int:pk>/grant-access/", safes.grant_access, name="grant-access"),
     # Analysts

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from workflow.models import Condition
 
-from .builders import plasc_application, to_internal_review
+from .builders import plasc_application, to_in_review, to_internal_review
 
 
 def test_five_safes_verdict_conditions_and_the_ops_dashboard(demo, visitor):
@@ -46,6 +46,23 @@ def test_five_safes_verdict_conditions_and_the_ops_dashboard(demo, visitor):
     assert "verified as met" in gwen.banner()
     condition.refresh_from_db()
     assert condition.state == "met"
+
+    # Public benefit: the team answers the framework; a panel member scores it on their own.
+    draft = plasc_application(demo, title="Public benefit in the browser")
+    writer = visitor()
+    writer.login("rhian.researcher")
+    writer.visit(f"/applications/{draft.pk}/public-benefit/")
+    writer.page.get_by_role("group", name="PU-1:").get_by_label("Met", exact=True).check()
+    writer.click("Save the assessment")
+    assert "Public-benefit assessment: saved" in writer.banner()
+    reviewing = to_in_review(plasc_application(demo, title="Scored in the browser"), demo)
+    david = visitor()
+    david.login("david.panel")
+    david.visit(f"/applications/{reviewing.pk}/public-benefit/score/")
+    david.page.get_by_role("group", name="1.1:").get_by_label("4", exact=True).check()
+    david.click("Record my scores")
+    assert "Your scores are recorded" in david.banner()
+    assert "Everyone's scores" in david.text()
 
     # Ops: a stage target, then the dashboard (on the demo's year and a half of history, so
     # every chart has data for axe to check); no page asks for the GOV.UK fonts.

@@ -340,3 +340,50 @@ def test_typical_days_come_from_the_live_medians_with_enough_history(world, sett
     assert typical["scoping"] == (1, "working days")
     assert typical["panels"] == (1, "days")
     assert typical != DEFAULT_TYPICAL
+
+
+# --- public benefit ----------------------------------------------------------------------------
+
+
+def test_team_answers_the_public_benefit_framework_without_javascript(page_client, world):
+    application = world.draft()
+    url = f"/applications/{application.pk}/public-benefit/"
+    team = page_client(world.pi)
+    page = _body(team.get(url))
+    assert "PU-1" in page
+    assert "Advisory" in page
+    bad = team.post(url, {"score_1_1": "na", "na_1_1": ""})
+    assert bad.status_code == 400
+    assert 'href="#id_na_1_1"' in _body(bad)
+    ok = team.post(
+        url,
+        {
+            "rating_PU-1": "met",
+            "narrative_PU-1": "Patients benefit.",
+            "score_1_1": "4",
+            "benefits": ["BI-1"],
+        },
+    )
+    assert ok["Location"] == url
+    application.refresh_from_db()
+    assessment = application.public_benefit_assessment
+    assert assessment.tests["PU-1"]["rating"] == "met"
+    assert assessment.scale["1.1"]["score"] == 4
+    assert "4.0 out of 5" in _body(team.get(url)) or "4 out of 5" in _body(team.get(url))
+    assert page_client(world.outsider).get(url).status_code == 404
+
+
+def test_panel_members_score_on_their_own_then_see_the_others(page_client, world):
+    application = world.at("in_review")
+    url = f"/applications/{application.pk}/public-benefit/score/"
+    lay = page_client(world.lay)
+    assert "Everyone's scores" not in _body(lay.get(url))
+    none = lay.post(url, {})
+    assert none.status_code == 400
+    assert lay.post(url, {"score_1_1": "5", "score_1_2": "1"}).status_code == 302
+    expert = page_client(world.expert)
+    expert.post(url, {"score_1_1": "1"})
+    body = _body(lay.get(url))
+    assert "Everyone's scores" in body
+    assert "Yes" in body
+    assert page_client(world.pi).get(url).status_code == 403
