@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.utils import timezone
 
 from workflow.models import Application, State
@@ -18,6 +19,9 @@ def _application_id(page) -> int:
     return int(re.search(r"/applications/(\d+)/", page.url).group(1))
 
 
+# Nine people, some forty pages each checked with axe and photographed: about two minutes alone,
+# more on a busy CI machine, so beyond the suite's default two-minute limit.
+@pytest.mark.timeout(360)
 def test_route_from_idea_to_access(demo, visitor):
     # --- the researcher writes and submits the application, section by section -------------
     rhian = visitor()

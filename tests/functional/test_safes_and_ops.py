@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from workflow.models import Condition
@@ -13,6 +14,9 @@ from workflow.models import Condition
 from .builders import plasc_application, to_in_review, to_internal_review
 
 
+# Six people and the demo's history (about 15 seconds to build): beyond the default limit on a
+# busy machine.
+@pytest.mark.timeout(300)
 def test_five_safes_verdict_conditions_and_the_ops_dashboard(demo, visitor):
     application = to_internal_review(plasc_application(demo, title="Five Safes in the browser"))
     base = f"/applications/{application.pk}"
