@@ -7,6 +7,7 @@ permissions, or to everyone when it names none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -22,6 +23,18 @@ class NavEntry:
     permissions: tuple[Permission, ...] = ()
     # Shown only to people who are signed in.
     signed_in: bool = False
+    # Shown when this says so (for what is not a permission: a signatory membership).
+    show: Callable[[object], bool] | None = None
+    # A queue of work the home page may send the person to (not a page about themself).
+    queue: bool = True
+
+
+def _is_signatory(user) -> bool:
+    from access.models import OrganisationMembership
+
+    return OrganisationMembership.objects.filter(
+        user=user, capacity=OrganisationMembership.Capacity.SIGNATORY
+    ).exists()
 
 
 NAVIGATION: list[NavEntry] = [
@@ -34,6 +47,12 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("My datasets", "catalogue:owner-datasets", (Permission.CATEGORY_MANAGE,)),
     NavEntry("Sign-off", "workflow:signoff-queue", (Permission.OWNER_TRACK_DECIDE,)),
     NavEntry("Operations", "workflow:ops-dashboard", (Permission.ANALYST_ASSIGN,)),
+    NavEntry("Turnaround", "workflow:turnaround", (Permission.METRICS_VIEW,), queue=False),
+    NavEntry("My accreditation", "accreditation", (Permission.ACCREDITATION_APPLY,), queue=False),
+    NavEntry("Accreditation", "accreditation-queue", (Permission.ACCREDITATION_DECIDE,)),
+    NavEntry(
+        "Agreements to sign", "workflow:agreements-to-sign", signed_in=True, show=_is_signatory
+    ),
     NavEntry("Catalogue", "catalogue:dataset-list"),
     NavEntry("How to get access", "how-to-get-access"),
     NavEntry("Data-use register", "workflow:register"),
@@ -48,6 +67,8 @@ def entries_for(user, path: str) -> list[dict]:
         if entry.signed_in and not signed_in:
             continue
         if entry.permissions and not any(has_permission(user, p) for p in entry.permissions):
+            continue
+        if entry.show is not None and not entry.show(user):
             continue
         href = reverse(entry.url_name)
         items.append({"text": entry.label, "href": href, "active": path.startswith(href)})

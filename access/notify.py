@@ -60,7 +60,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{{ reference }}: you need {{ requirement_label|lower }}",
         "You are named on application {{ reference }}, which needs every member to hold "
         "{{ requirement_label|lower }}. You do not hold it yet. Start now ({{ start_label }}: "
-        "apply with your certificate at /api/v1/accreditations/), so it is in place by the time "
+        "apply with your certificate on your accreditation page, /accreditation/), so it is in "
+        "place by the time "
         "the project is approved.",
     ),
     "agreement.requested": (
@@ -135,7 +136,10 @@ def accreditation_changed(accreditation, kind: str, *, by=None, **extra) -> None
         kind,
         recipients=recipients,
         context={"accreditation": accreditation, **extra},
-        url=f"/api/v1/accreditations/{accreditation.pk}/",
+        # Officers decide on their queue's page; the researcher reads their own page.
+        url=f"/accreditation/decisions/{accreditation.pk}/"
+        if kind == "accreditation.applied"
+        else "/accreditation/",
         about=f"accreditation:{accreditation.pk}",
         exclude=by.pk if by is not None else None,
         dedupe_key=extra.get("dedupe_key"),
@@ -151,6 +155,6 @@ def grant_changed(grant, kind: str) -> None:
         kind,
         recipients=recipients,
         context={"grant": grant},
-        url=f"/api/v1/access-grants/{grant.pk}/",
+        url=f"/applications/{grant.application_id}/",
         about=f"application:{grant.application_id}",
     )

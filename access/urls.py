@@ -5,7 +5,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from access import views
+from access import safe_people_views, views
 
 api_v1 = [
     path("", include("access.api.urls")),
@@ -20,6 +20,18 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("how-to-get-access/", views.how_to_get_access, name="how-to-get-access"),
+    path("accreditation/", safe_people_views.my_accreditation, name="accreditation"),
+    path(
+        "accreditation/apply/",
+        safe_people_views.accreditation_apply_page,
+        name="accreditation-apply",
+    ),
+    path("accreditation/decisions/", safe_people_views.officer_queue, name="accreditation-queue"),
+    path(
+        "accreditation/decisions/<int:pk>/",
+        safe_people_views.officer_decide,
+        name="accreditation-decide",
+    ),
     path("", include("catalogue.urls")),
     path("", include("workflow.urls")),
     path("notifications/", include("notifications.urls")),

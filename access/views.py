@@ -49,7 +49,11 @@ def work_for(user) -> list[dict]:
     return [
         {"text": entry.label, "href": reverse(entry.url_name)}
         for entry in NAVIGATION
-        if entry.permissions and any(has_permission(user, p) for p in entry.permissions)
+        if entry.queue
+        and (
+            (entry.permissions and any(has_permission(user, p) for p in entry.permissions))
+            or (entry.show is not None and entry.show(user))
+        )
     ]
 
 

@@ -28,3 +28,6 @@ for file in govuk-frontend.min.css govuk-frontend.min.js; do
     cp "node_modules/govuk-frontend/dist/govuk/$file" "node_modules/govuk-frontend/dist/govuk/$file.map" "$vendor/"
 done
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
+# We do not use the GOV.UK typeface (GDS Transport is licensed for GOV.UK only): drop its
+# @font-face rules, whose /assets/fonts/ URLs would otherwise 404 on every page.
+sed -E -i 's/@font-face\{[^}]*\}//g' "$vendor/govuk-frontend.min.css"

@@ -21,7 +21,7 @@ def accreditations_expiring(first: datetime.date, last: datetime.date) -> Iterab
             recipients=[award.person],
             about=f"accreditation:{award.pk}",
             due_on=award.expires_on,
-            url=f"/api/v1/accreditations/{award.pk}/",
+            url="/accreditation/",
             label=f"Your {award.get_kind_display().lower()}",
         )
 
@@ -34,7 +34,7 @@ def access_grants_ending(first: datetime.date, last: datetime.date) -> Iterable:
             recipients=[grant.person],
             about=f"grant:{grant.pk}",
             due_on=grant.end_on,
-            url=f"/api/v1/access-grants/{grant.pk}/",
+            url=f"/applications/{grant.application_id}/",
             label=f"Your access for {grant.application.reference}",
         )
 
@@ -53,7 +53,7 @@ def conditions_due(first: datetime.date, last: datetime.date) -> Iterable:
             recipients=people,
             about=f"condition:{condition.pk}",
             due_on=condition.due_date,
-            url=f"/api/v1/applications/{application.pk}/conditions/{condition.pk}/",
+            url=f"/applications/{application.pk}/conditions/#condition-{condition.pk}",
             label=f"A condition on {application.reference}",
         )
 

@@ -449,3 +449,327 @@ class TrackDecisionForm(forms.Form):
                 (Outcome.APPROVED_WITH_CONDITIONS, "Sign off with conditions"),
                 (Outcome.REJECTED, "Refuse"),
             ]
+
+
+# --- safeguards (the Five Safes the team declares) -------------------------------------------
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class SafeguardsForm(forms.Form):
+    """Ethics approval, intended outputs, TRE-only access and the disclosure-control rules.
+    The minimum cell count comes from the settings (``DISCLOSURE_MIN_CELL_COUNT``)."""
+
+    ethics_committee = _why(
+        forms.CharField(label="Research ethics committee", max_length=200, required=False),
+        "Projects using the DEA research gateway or asking for data that can identify a person "
+        "need a research ethics committee's approval before the panels see them.",
+    )
+    ethics_reference = forms.CharField(
+        label="Ethics approval reference", max_length=100, required=False
+    )
+    ethics_approved_on = forms.DateField(
+        label="Date of the ethics approval", required=False, widget=DATE
+    )
+    intended_outputs = _why(
+        forms.CharField(
+            label="What will the project take out of the TRE?",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text="For example aggregate tables, figures, model coefficients.",
+        ),
+        "Everything leaving the TRE is checked for disclosure: saying now what you expect to "
+        "take out lets the output checkers plan, and the panels judge the risk.",
+    )
+    access_inside_tre_only = _why(
+        forms.ChoiceField(
+            label="Will the team use the data only inside the TRE, with no download?",
+            choices=YES_NO,
+            required=False,
+            widget=forms.RadioSelect,
+        ),
+        "The data never leave the TRE: researchers work on them remotely, inside it.",
+    )
+    acknowledge_disclosure_rules = forms.BooleanField(required=False)
+
+    def __init__(self, *args, min_cell_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acknowledge_disclosure_rules"].label = (
+            f"The team will not take out any result with a cell count below {min_cell_count}, "
+            "nor any individual-level data"
+        )
+        self.fields["acknowledge_disclosure_rules"].why = (
+            "Small counts can identify people. This is the TRE's disclosure-control rule; "
+            "outputs that break it are refused."
+        )
+
+    def data_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["access_inside_tre_only"] = {"yes": True, "no": False}.get(
+            data["access_inside_tre_only"]
+        )
+        return data
+
+
+# --- the Five Safes, conditions, the agreement ------------------------------------------------
+
+
+class SafeVerdictForm(forms.Form):
+    """A reviewer's verdict on one safe. Prefixed with the safe, so five sit on one page."""
+
+    verdict = forms.ChoiceField(
+        label="Verdict", choices=[], widget=forms.RadioSelect, required=False
+    )
+    rationale = forms.CharField(
+        label="Reasons", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    conditions = forms.CharField(
+        label="Conditions (met with conditions only)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line. Each becomes an obligation the team must meet.",
+    )
+    timing = forms.ChoiceField(
+        label="When must they be met?",
+        choices=[],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    due_date = forms.DateField(label="Due date (optional)", required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        from workflow.models import ConditionTiming, Safe, Verdict
+
+        super().__init__(*args, **kwargs)
+        self.fields["verdict"].choices = Verdict.choices
+        self.fields["timing"].choices = ConditionTiming.choices
+        self.fields["timing"].initial = ConditionTiming.BEFORE_ACCESS
+        # Five forms share the page: each label names its safe.
+        if self.prefix in Safe.values:
+            safe = Safe(self.prefix).label.lower()
+            self.fields["verdict"].label = f"Your verdict on {safe}"
+            self.fields["rationale"].label = f"Reasons for the verdict on {safe}"
+            self.fields["conditions"].label = f"Conditions on {safe} (met with conditions only)"
+
+    def conditions_for_service(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"text": text, "timing": data["timing"] or None, "due_date": data["due_date"]}
+            for text in lines(data["conditions"])
+        ]
+
+
+class EvidenceForm(forms.Form):
+    evidence = forms.CharField(
+        label="How is it met?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Staff read it before they verify the condition.",
+    )
+
+    def __init__(self, *args, condition, **kwargs):
+        super().__init__(*args, prefix=f"evidence-{condition.pk}", **kwargs)
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(
+        label="Note (optional if the team gave evidence)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args, condition, **kwargs):
+        super().__init__(*args, prefix=f"verify-{condition.pk}", **kwargs)
+
+
+# --- operations: stage targets and the turnaround filters -------------------------------------
+
+
+class StageTargetForm(forms.Form):
+    days = forms.IntegerField(label="Target", min_value=1, max_value=365)
+    unit = forms.ChoiceField(label="Counted in", choices=[], widget=forms.RadioSelect)
+    due_soon_days = forms.IntegerField(
+        label="Remind the holder this many days before it is due", min_value=0, max_value=365
+    )
+    escalate_after_days = forms.IntegerField(
+        label="Tell ops once it is overdue by this many days (optional)",
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text="Leave empty never to escalate.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from workflow.models import DayUnit
+
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = DayUnit.choices
+
+
+class TurnaroundFilterForm(forms.Form):
+    """The dashboard's filters, read from the query string (a GET form)."""
+
+    start = forms.DateField(label="From", required=False, widget=DATE)
+    end = forms.DateField(label="To", required=False, widget=DATE)
+    route = forms.ChoiceField(
+        label="Route",
+        required=False,
+        choices=[
+            ("", "All routes"),
+            ("standard", "Standard"),
+            ("dea", "Digital Economy Act (DEA panel)"),
+        ],
+    )
+    dataset = forms.ChoiceField(label="Dataset", required=False, choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [
+            ("", "All datasets"),
+            *Dataset.objects.order_by("title").values_list("slug", "title"),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The period must end after it starts.")
+        return data
+
+
+# --- public benefit (advisory) ----------------------------------------------------------------
+
+FACTOR_RATING_LABELS = [
+    ("met", "Met"),
+    ("partly", "Partly met"),
+    ("not_met", "Not met"),
+    ("n_a", "Not applicable"),
+]
+SCORE_CHOICES = [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("na", "N/A")]
+
+
+def _key(question_id: str) -> str:
+    """A form field name for a framework id ("1.1" → "1_1"): dots do not belong in ids."""
+    return question_id.replace(".", "_")
+
+
+class PublicBenefitAnswersForm(forms.Form):
+    """The team's answers: each factor of the three tests rated with a narrative, the 18-question
+    scale (1 to 5, or not applicable with a reason) and the benefit dimensions. The wording of
+    every question is the framework's (``workflow.public_benefit``)."""
+
+    def __init__(self, *args, **kwargs):
+        from workflow import public_benefit as pb
+
+        super().__init__(*args, **kwargs)
+        self.factor_rows = []
+        for test in pb.TESTS.values():
+            rows = []
+            for factor in test["factors"]:
+                fid = factor["id"]
+                self.fields[f"rating_{fid}"] = forms.ChoiceField(
+                    label=f"{fid}: {factor['factor']}",
+                    choices=FACTOR_RATING_LABELS,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    help_text=factor["questions"],
+                )
+                self.fields[f"narrative_{fid}"] = forms.CharField(
+                    label=f"{fid}: how the project meets it",
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                rows.append((self[f"rating_{fid}"], self[f"narrative_{fid}"]))
+            self.factor_rows.append({"label": test["label"], "intro": test["intro"], "rows": rows})
+        self.scale_rows = []
+        for q in pb.SCALE:
+            key = _key(q["id"])
+            self.fields[f"score_{key}"] = forms.ChoiceField(
+                label=f"{q['id']}: {q['question']}",
+                choices=SCORE_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+                help_text=f"1: {q['left']}. 5: {q['right']}.",
+            )
+            self.fields[f"na_{key}"] = forms.CharField(
+                label=f"{q['id']}: why it does not apply (if N/A)", required=False
+            )
+            self.scale_rows.append((self[f"score_{key}"], self[f"na_{key}"]))
+        self.fields["benefits"] = forms.MultipleChoiceField(
+            label="Who benefits, and how?",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            choices=[(b["id"], f"{b['group']}: {b['dimension']}") for b in pb.BENEFITS],
+        )
+
+    @staticmethod
+    def initial_from(assessment) -> dict:
+        if assessment is None:
+            return {}
+        initial: dict = {"benefits": list(assessment.benefits)}
+        for fid, answer in assessment.tests.items():
+            initial[f"rating_{fid}"] = answer.get("rating")
+            initial[f"narrative_{fid}"] = answer.get("narrative", "")
+        for qid, answer in assessment.scale.items():
+            score = answer.get("score")
+            initial[f"score_{_key(qid)}"] = "na" if score is None else str(score)
+            initial[f"na_{_key(qid)}"] = answer.get("na_reason", "")
+        return initial
+
+    def data_for_service(self) -> tuple[dict, dict[str, str]]:
+        """What was answered, in the service's shape, and which field each error path names."""
+        from workflow import public_benefit as pb
+
+        data = self.cleaned_data
+        tests, scale, field_map = {}, {}, {}
+        for fid in sorted(pb.FACTOR_IDS):
+            if data.get(f"rating_{fid}"):
+                tests[fid] = {
+                    "rating": data[f"rating_{fid}"],
+                    "narrative": data.get(f"narrative_{fid}", ""),
+                }
+            field_map[f"tests.{fid}.rating"] = f"rating_{fid}"
+        for qid in pb.SCALE_IDS:
+            key = _key(qid)
+            score = data.get(f"score_{key}")
+            if score:
+                scale[qid] = {
+                    "score": None if score == "na" else int(score),
+                    "na_reason": data.get(f"na_{key}", ""),
+                }
+            field_map[f"scale.{qid}.score"] = f"score_{key}"
+            field_map[f"scale.{qid}.na_reason"] = f"na_{key}"
+        return {"tests": tests, "scale": scale, "benefits": data["benefits"]}, field_map
+
+
+class PublicBenefitScoreForm(forms.Form):
+    """A panel member's own scores of the 18 questions."""
+
+    comment = forms.CharField(
+        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from workflow import public_benefit as pb
+
+        super().__init__(*args, **kwargs)
+        self.scale_fields = []
+        for q in pb.SCALE:
+            key = _key(q["id"])
+            self.fields[f"score_{key}"] = forms.ChoiceField(
+                label=f"{q['id']}: {q['question']}",
+                choices=SCORE_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+                help_text=f"1: {q['left']}. 5: {q['right']}.",
+            )
+            self.scale_fields.append(self[f"score_{key}"])
+
+    def scores(self) -> dict:
+        from workflow import public_benefit as pb
+
+        out = {}
+        for qid in pb.SCALE_IDS:
+            value = self.cleaned_data.get(f"score_{_key(qid)}")
+            if value and value != "na":
+                out[qid] = int(value)
+        return out

@@ -272,3 +272,19 @@ def available_transitions(user, application: Application) -> list[dict]:
                 }
             )
     return available
+
+
+def applications_to_sign(user) -> QuerySet[Application]:
+    """Applications whose lead organisation ``user`` signs for (an ``OrganisationMembership``
+    with capacity signatory): they must reach the agreement without otherwise seeing the
+    application. Never drafts."""
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    organisations = OrganisationMembership.objects.filter(
+        user=user, capacity=OrganisationMembership.Capacity.SIGNATORY
+    ).values("organisation_id")
+    return (
+        Application.objects.exclude(state="draft")
+        .filter(lead_organisation_id__in=organisations)
+        .select_related("lead_organisation")
+    )

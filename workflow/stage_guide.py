@@ -1,8 +1,9 @@
 """The stages of the route in plain words, for the "how to get access" page.
 
-``typical_days()`` is the one place the typical time of each stage comes from. Today it gives
-the defaults from the sources (SAIL's published figures and this service's targets); when
-turnaround metrics exist it reads the live medians instead, and nothing else changes.
+``typical_days()`` is the one place the typical time of each stage comes from: the live medians
+of the turnaround metrics (``workflow.services.metrics``) where enough past applications went
+through the stage, else the defaults from the sources (SAIL's published figures and this
+service's targets).
 """
 
 from __future__ import annotations
@@ -70,7 +71,36 @@ DEFAULT_TYPICAL = {
 }
 
 
+# Where each stage's live figure comes from: (stages or tracks, key, working days?).
+LIVE_SOURCE = {
+    "scoping": ("stages", "scoping", True),
+    "internal_review": ("stages", "internal_review", True),
+    "panels": ("tracks", "igrp", False),
+    "owner_signoff": ("tracks", "owner_signoff", True),
+    "grant": ("stages", "approved", True),
+}
+
+
 def typical_days() -> dict[str, tuple[int, str]]:
-    """Typical time of each stage: (number, unit). The defaults for now; the live medians of
-    the turnaround metrics later (the one function to change)."""
-    return dict(DEFAULT_TYPICAL)
+    """Typical time of each stage: (number, unit). The median of the completed visits in the
+    turnaround metrics, in the unit of the stage's default, when at least
+    ``TURNAROUND_FORECAST_MIN_HISTORY`` visits completed (as the forecast does); the default
+    otherwise."""
+    from django.conf import settings
+
+    from workflow.services import metrics
+
+    summary = metrics.turnaround_summary(metrics.MetricsFilter())
+    rows = {
+        "stages": {s["stage"]: s for s in summary["stages"]},
+        "tracks": {t["kind"]: t for t in summary["tracks"]},
+    }
+    typical = dict(DEFAULT_TYPICAL)
+    for key, (group, name, working) in LIVE_SOURCE.items():
+        row = rows[group].get(name)
+        if not row or row["count"] < settings.TURNAROUND_FORECAST_MIN_HISTORY:
+            continue
+        value = row["median_working_days"] if working else row["median_days"]
+        if value is not None:
+            typical[key] = (max(1, round(value)), "working days" if working else "days")
+    return typical

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import application, register, researcher, reviews, staff
+from .views import application, ops, public_benefit, register, researcher, reviews, safes, staff
 
 app_name = "workflow"
 
@@ -44,6 +44,32 @@ urlpatterns = [
     # The public data-use register
     path("register/", register.register_list, name="register"),
     path("register/<str:reference>/", register.register_entry, name="register-entry"),
+    # The Five Safes, conditions, the agreement, granting access
+    path("applications/<int:pk>/five-safes/", safes.five_safes, name="five-safes"),
+    path(
+        "applications/<int:pk>/five-safes/<slug:safe>/",
+        safes.verdict,
+        name="five-safes-verdict",
+    ),
+    path("applications/<int:pk>/conditions/", safes.conditions, name="conditions"),
+    path(
+        "applications/<int:pk>/conditions/<int:condition_id>/<slug:action>/",
+        safes.condition_act,
+        name="condition-act",
+    ),
+    path("applications/<int:pk>/agreement/", safes.agreement, name="agreement"),
+    path(
+        "applications/<int:pk>/public-benefit/",
+        public_benefit.public_benefit,
+        name="public-benefit",
+    ),
+    path(
+        "applications/<int:pk>/public-benefit/score/",
+        public_benefit.public_benefit_score,
+        name="public-benefit-score",
+    ),
+    path("agreements/", safes.agreements_to_sign, name="agreements-to-sign"),
+    path("applications/<int:pk>/grant-access/", safes.grant_access, name="grant-access"),
     # Analysts
     path("scoping/", staff.scoping_list, name="scoping-queue"),
     path("scoping/<int:pk>/", staff.scoping_workspace, name="scoping"),
@@ -58,4 +84,7 @@ urlpatterns = [
     # Operations
     path("ops/", staff.ops_dashboard, name="ops-dashboard"),
     path("ops/applications/<int:pk>/analyst/", staff.assign_analyst, name="assign-analyst"),
+    path("ops/targets/", ops.target_list, name="stage-targets"),
+    path("ops/targets/<str:stage>/", ops.target_edit, name="stage-target"),
+    path("ops/turnaround/", ops.turnaround, name="turnaround"),
 ]

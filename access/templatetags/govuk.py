@@ -28,6 +28,22 @@ STATE_COLOURS = {
     "decided": "green",
     "approved_with_conditions": "green",
     "revise_and_resubmit": "orange",
+    # accreditation, conditions, the Five Safes checks and verdicts
+    "applied": "blue",
+    "accredited": "green",
+    "refused": "red",
+    "expired": "grey",
+    "revoked": "red",
+    "pass": "green",
+    "warn": "yellow",
+    "fail": "red",
+    "pending": "blue",
+    "met": "green",
+    "met_with_conditions": "yellow",
+    "not_met": "red",
+    "verified": "green",
+    "evidence_given": "light-blue",
+    "withdrawn_condition": "grey",
 }
 
 

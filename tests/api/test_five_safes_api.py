@@ -453,7 +453,7 @@ def test_an_untrained_member_is_told_on_submission_once(world):
     (subject,) = needed(world.outsider)
     assert subject == f"{application.reference}: you need safe researcher training"
     note = Notification.objects.get(recipient=world.outsider, kind="accreditation.needed")
-    assert note.url == "/api/v1/accreditations/"
+    assert note.url == "/accreditation/"
     assert "Safe researcher training" in note.body
     assert needed(world.pi) == []  # already trained
     # Resubmitting tells nobody twice; a member added meanwhile is told.

@@ -74,8 +74,12 @@ def test_home_lists_the_work_of_a_person_with_several_roles(page_client, world):
     body = page_client(owner).get("/").content.decode()
     assert "My datasets" in body
     assert "Sign-off" in body
-    nobody = make_user(Role.ACCREDITATION_OFFICER)
+    nobody = make_user()
     assert "nothing for you to do here yet" in page_client(nobody).get("/").content.decode()
+    officer = make_user(Role.ACCREDITATION_OFFICER)
+    assert page_client(officer).get("/")["Location"] == "/accreditation/decisions/"
+    assert page_client(world.signatory).get("/")["Location"] == "/agreements/"
+    assert page_client(world.pi).get("/")["Location"] == "/applications/"
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def test_accreditation_apply_tells_the_officers_not_the_applicant(researcher, of
     note = Notification.objects.get(kind="accreditation.applied")
     assert note.recipient == officer
     assert "Rhian Researcher" in note.subject
-    assert note.url == f"/api/v1/accreditations/{accreditation.pk}/"
+    assert note.url == f"/accreditation/decisions/{accreditation.pk}/"
     assert accreditation.events.get().transition == "apply"
 
 

@@ -60,7 +60,7 @@ def test_stage_due_soon_goes_to_the_analyst_from_five_working_days_before(world,
     assert scoping.reference in notification.subject
     assert "30 March" in notification.subject
     assert "Monday 30 March 2026" in notification.body
-    assert notification.url == f"/api/v1/applications/{scoping.pk}/"
+    assert notification.url == f"/applications/{scoping.pk}/"
 
 
 def test_stage_due_today_and_overdue_go_to_the_analyst_once(world, scoping):
@@ -179,7 +179,7 @@ def test_track_due_soon_today_and_overdue_go_to_those_who_decide(world, in_revie
         services.vote_cast(track=igrp, by=world.expert, choice=Outcome.APPROVED)
     sweep(D(2026, 3, 22))  # both overdue
     assert {n.recipient for n in rows("track.overdue")} == {world.owner, world.panel, world.lay}
-    assert rows("track.overdue", world.panel).first().url.startswith("/api/v1/review-tracks/")
+    assert rows("track.overdue", world.panel).first().url.startswith("/reviews/tracks/")
 
 
 def test_a_decided_track_is_not_reminded(world, in_review):

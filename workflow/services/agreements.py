@@ -159,7 +159,7 @@ def request_signatures(application: Application) -> None:
         "organisation": org.name if org else "the lead organisation",
         "version": current.version,
     }
-    url = f"/api/v1/applications/{application.pk}/agreement/"
+    url = f"/applications/{application.pk}/agreement/"
     about = f"application:{application.pk}"
     access_notify.send(
         "agreement.requested",

@@ -54,6 +54,7 @@ from .turnaround import (
     STAGE_FOR_STATE,
     TRE_CLOCK_STATES,
     Sql,
+    _as_date,
     apps_sql,
     as_float,
     clock_of,
@@ -537,5 +538,35 @@ def _oldest(ctes: tuple[str, list], now: datetime.datetime) -> list[dict[str, An
             "holder": holder_label(r["state"], r["analyst"]),
             "alert": float(r["days_open"] or 0) >= settings.TURNAROUND_OPEN_ALERT_DAYS,
         }
+        for r in run(sql, params)
+    ]
+
+
+def request_to_access_journeys(
+    f: MetricsFilter, *, now: datetime.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The values behind ``request_to_access``: for each application that got access in the
+    period, the local day of first access and the days from first submission to it, oldest
+    first. The ops dashboard draws the distribution and the monthly trend from them. One
+    query (plus the calendar check)."""
+    now = now or timezone.now()
+    ensure_calendar()
+    apps = apps_sql(filtered_applications(route=f.route, dataset=f.dataset))
+    ctes = compose(visits_ctes(apps, now), ",", _targets_cte(targets()), ",", _journeys_cte())
+    q = Sql()
+    access_day = q.local_date("j.access_at")
+    sql, params = compose(
+        "WITH",
+        ctes,
+        "SELECT",
+        access_day,
+        "AS access_on,",
+        q.days_between("j.requested_at", "j.access_at"),
+        "AS days FROM journeys j WHERE j.access_at IS NOT NULL AND j.requested_at IS NOT NULL AND",
+        _in_period("j.access_at", f),
+        "ORDER BY j.access_at",
+    )
+    return [
+        {"access_on": _as_date(r["access_on"]), "days": as_float(r["days"])}
         for r in run(sql, params)
     ]

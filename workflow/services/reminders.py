@@ -310,7 +310,7 @@ def _stage_due(
         recipients=recipients,
         about=f"application:{app.pk}",
         visit=f"{state}@{app.entered_event}",
-        url=f"/api/v1/applications/{app.pk}/",
+        url=f"/applications/{app.pk}/",
         context={
             "app": app,
             "step": STEP_WORDS[state],
@@ -395,7 +395,9 @@ def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) ->
         recipients=recipients,
         about=f"application:{track.application_id}",
         visit=f"track:{track.pk}",
-        url=f"/api/v1/review-tracks/{track.pk}/",
+        url=f"/owner/sign-off/{track.pk}/"
+        if track.kind == "owner_signoff"
+        else f"/reviews/tracks/{track.pk}/",
         context={
             "app": track.application,
             "track": track,
@@ -501,7 +503,7 @@ def open_too_long(clock: SweepClock) -> Iterable[Due]:
             recipients=_ops(app),
             about=f"application:{app.pk}",
             visit=f"submitted@{app.submitted_event}",
-            url=f"/api/v1/applications/{app.pk}/",
+            url=f"/applications/{app.pk}/",
             context={
                 "app": app,
                 "since": local_date(app.first_submitted_at),

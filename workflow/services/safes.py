@@ -353,7 +353,7 @@ def tell_members_what_they_need(application: Application) -> int:
                     "requirement_label": Requirement(requirement).label,
                     "start_label": start_label,
                 },
-                url="/api/v1/accreditations/",
+                url="/accreditation/",
                 about=f"application:{application.pk}",
                 dedupe_key=f"accreditation-needed:{application.pk}:{person.pk}:{requirement}",
             )

@@ -36,6 +36,7 @@ from .common import (
     require_full_view,
     task_list,
 )
+from .safes import overview_context
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ def step_url(application, name: str) -> str:
         return reverse("workflow:submit", args=[application.pk])
     if name == "request_changes":
         return reverse("workflow:request-changes", args=[application.pk])
+    if name == "grant_access":  # the gate is shown before the button
+        return reverse("workflow:grant-access", args=[application.pk])
     return reverse("workflow:step", args=[application.pk, name.replace("_", "-")])
 
 
@@ -194,6 +197,8 @@ def overview(request, pk: int):
         "has_letter": application.events.filter(kind__in=DECISION_EVENTS).exists(),
         "is_analyst": application.analyst_id == user.pk,
         "may_add_outputs": may_add_outputs(user, application),
+        "safeguards": getattr(application, "safeguards", None) if orgs is None else None,
+        **overview_context(user, application, full_view=orgs is None),
     }
     return render(request, "workflow/application/overview.html", context)
 

@@ -43,6 +43,28 @@ class SectionSpec:
     hint: str
 
 
+# The safeguards section is not one of the feedback sections (workflow.models.Section): it has
+# its own record (ApplicationSafeguards), judged by these Five Safes checks.
+SAFEGUARDS = "safeguards"
+SAFEGUARD_CHECKS = (
+    "projects.ethics",
+    "settings.tre_only",
+    "outputs.declared",
+    "outputs.disclosure_rules",
+)
+
+
+def safeguard_problems(application: Application) -> list:
+    """The safeguard checks that do not pass yet (fail or pending), from the one registry."""
+    from workflow.safes import run_checks
+
+    return [
+        r
+        for r in run_checks(application)
+        if r.code in SAFEGUARD_CHECKS and r.result in ("fail", "pending")
+    ]
+
+
 # The task list: the application's sections in order. Their keys are the sections feedback
 # points refer to (workflow.models.Section).
 SECTIONS: list[SectionSpec] = [
@@ -63,6 +85,12 @@ SECTIONS: list[SectionSpec] = [
     ),
     SectionSpec(Section.TEAM, "Team", ("members",), ""),
     SectionSpec(Section.DATA, "Datasets and variables", ("datasets",), ""),
+    SectionSpec(
+        SAFEGUARDS,
+        "Safeguards: ethics, setting and outputs",
+        ("safeguards",),
+        "What the Five Safes checks read",
+    ),
 ]
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 FIELD_SECTION = {field: s.key for s in SECTIONS for field in s.fields}
@@ -83,8 +111,12 @@ def task_list(application: Application, errors: dict[str, list[str]], open_items
     asked = {item.section for item in open_items if not item.response}
     tasks = []
     for spec in SECTIONS:
-        problems = [p for p in errors if section_of(p) == spec.key]
-        filled = any(_filled(application, f) for f in spec.fields)
+        if spec.key == SAFEGUARDS:
+            problems = safeguard_problems(application)
+            filled = hasattr(application, "safeguards")
+        else:
+            problems = [p for p in errors if section_of(p) == spec.key]
+            filled = any(_filled(application, f) for f in spec.fields)
         if spec.key in asked:
             status = "Needs changes"
         elif not problems:

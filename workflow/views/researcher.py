@@ -4,6 +4,7 @@ submitting, and answering feedback point by point."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,22 +24,26 @@ from workflow.forms import (
     DatasetRequestForm,
     FeedbackAnswerForm,
     NewApplicationForm,
+    SafeguardsForm,
     TeamMemberForm,
 )
 from workflow.models import FeedbackItem, ProjectRole, Section, State
 from workflow.rules import is_member
 from workflow.selectors import applications_of_member, with_stage_age
+from workflow.services import safes as five_safes
 from workflow.services.applications import EDITABLE_STATES
 from workflow.services.content import submission_errors
 from workflow.services.preapproval import match_application
 
 from .common import (
+    SAFEGUARDS,
     SECTION_BY_KEY,
     done,
     get_application,
     next_step,
     open_feedback_items,
     require_full_view,
+    safeguard_problems,
     section_of,
     section_url,
     task_list,
@@ -122,6 +127,8 @@ def section(request, pk: int, key: str):
         return team(request, pk)
     if key == Section.DATA:
         return datasets(request, pk)
+    if key == SAFEGUARDS:
+        return safeguards(request, pk)
     form_class = SECTION_FORMS.get(key)
     if form_class is None:
         raise Http404("No such section")
@@ -151,6 +158,54 @@ def section(request, pk: int, key: str):
             "form": form,
             "feedback": _feedback_for(application, key),
             "maxwords": LAY_SUMMARY_WORDS,
+        },
+        form,
+    )
+
+
+def safeguards(request, pk: int):
+    """Ethics approval, TRE-only access, intended outputs and the disclosure-control rules:
+    what the Five Safes checks read and the application itself does not hold."""
+    application = _editable(request, pk)
+    current = five_safes.safeguards_of(application)
+    minimum = settings.DISCLOSURE_MIN_CELL_COUNT
+    acknowledged = (
+        current.disclosure_rules_acknowledged_at is not None
+        and current.disclosure_min_cell_count == minimum
+    )
+    initial = {
+        "ethics_committee": current.ethics_committee,
+        "ethics_reference": current.ethics_reference,
+        "ethics_approved_on": current.ethics_approved_on,
+        "intended_outputs": current.intended_outputs,
+        "access_inside_tre_only": {True: "yes", False: "no"}.get(current.access_inside_tre_only),
+        "acknowledge_disclosure_rules": acknowledged,
+    }
+    form = SafeguardsForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        min_cell_count=minimum,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            five_safes.safeguards_update(
+                application=application, by=request.user, data=form.data_for_service()
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "Safeguards: saved.")
+            return done(request, _overview(application))
+    return _render(
+        request,
+        "workflow/researcher/safeguards.html",
+        {
+            "title": "Safeguards",
+            "application": application,
+            "section": SECTION_BY_KEY[SAFEGUARDS],
+            "form": form,
+            "problems": safeguard_problems(application),
+            "min_cell_count": minimum,
         },
         form,
     )
@@ -421,6 +476,7 @@ def submit(request, pk: int):
                 "dataset__provider"
             ).prefetch_related("variables__variable"),
             "editable": application.state in EDITABLE_STATES,
+            "safeguards": five_safes.safeguards_of(application),
         },
         extra_errors=errors,
     )
