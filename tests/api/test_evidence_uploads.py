@@ -61,7 +61,6 @@ def test_the_team_uploads_a_letter_and_members_download_it(world, client_for, me
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in download["Content-Security-Policy"]
-    download.file_to_stream.close()  # close() would also end the test's DB connection
 
     event = Event.objects.filter(application=application).order_by("-id").first()
     assert event.payload["file"]["sha256"] == letter["sha256"]
@@ -129,4 +128,4 @@ def test_downloads_are_refused_to_those_who_may_not_see_the_application(
     assert api_client.get(url(draft)).status_code == 401
     colleague = client_for(world.colleague).get(url(draft))
     assert colleague.status_code == 200
-    colleague.file_to_stream.close()
+    assert b"".join(colleague.streaming_content) == PDF  # read to the end: closes the file
