@@ -285,6 +285,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "access.api.schema_hooks.blank_formats_in_responses",
+    ],
     # Choice sets used by several fields get one stable name each.
     "ENUM_NAME_OVERRIDES": {
         "SensitivityEnum": "catalogue.models.Sensitivity",

@@ -38,7 +38,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    affiliation = OrganisationSerializer(read_only=True)
+    affiliation = OrganisationSerializer(read_only=True, allow_null=True)
     roles = serializers.SerializerMethodField()
     memberships = MembershipSerializer(many=True, read_only=True)
 
