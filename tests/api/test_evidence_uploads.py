@@ -129,3 +129,42 @@ def test_downloads_are_refused_to_those_who_may_not_see_the_application(
     colleague = client_for(world.colleague).get(url(draft))
     assert colleague.status_code == 200
     assert b"".join(colleague.streaming_content) == PDF  # read to the end: closes the file
+
+
+def test_the_page_form_uploads_and_refusals_come_back_as_a_banner(world, client, media):
+    from django.template.loader import render_to_string
+
+    from workflow.services.safes import safeguards_of
+
+    application = world.draft()
+    client.force_login(world.pi)
+    page = f"/applications/{application.pk}/"
+    ok = client.post(
+        f"/applications/{application.pk}/ethics-letter/",
+        {"file": SimpleUploadedFile("letter.pdf", PDF)},
+        HTTP_REFERER="http://testserver" + page,
+    )
+    assert ok.status_code == 302
+    assert ok["Location"].endswith(page)
+    assert len(list((media / "evidence" / "ethics").iterdir())) == 1
+    bad = client.post(
+        f"/applications/{application.pk}/ethics-letter/",
+        {"file": SimpleUploadedFile("letter.pdf", HTML)},
+        HTTP_REFERER="http://testserver" + page,
+    )
+    assert bad.status_code == 302
+    assert "PDF, PNG or JPEG" in client.get(page).content.decode()
+    html = render_to_string(
+        "workflow/_ethics_letter.html",
+        {"application": application, "safeguards": safeguards_of(application)},
+    )
+    assert 'enctype="multipart/form-data"' in html
+    assert "letter.pdf" in html
+    client.force_login(world.outsider)
+    assert (
+        client.post(
+            f"/applications/{application.pk}/ethics-letter/",
+            {"file": SimpleUploadedFile("letter.pdf", PDF)},
+        ).status_code
+        == 404
+    )
