@@ -57,6 +57,8 @@ def tokens(django_db_setup, django_db_blocker):
     the time), and flushed at the end like a TransactionTestCase does. Each test's own writes
     are rolled back with its transaction."""
     with django_db_blocker.unblock():
+        # An interrupted run leaves its committed TRE behind: start from an empty database.
+        call_command("flush", interactive=False, verbosity=0)
         world = World()
         world.at(State.IN_REVIEW)  # something to read, vote on and act on
         people = {
