@@ -7,6 +7,7 @@ and beat on kombu's filesystem transport, console email. Production is selected 
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "csp",
+    "axes",
     "access",
     "catalogue",
     "workflow",
@@ -89,6 +92,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Domain errors a page view did not handle itself become the 403 page or a banner.
     "access.middleware.DomainErrorMiddleware",
+    # A lost database connection becomes a clean 503 (API error shape or the 503 page).
+    "access.security.DatabaseUnavailableMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "access.urls"
@@ -138,7 +146,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "access.User"
-AUTHENTICATION_BACKENDS = ["access.backends.EmailOrUsernameBackend"]
+# django-axes first: it refuses a locked-out login before our backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "access.backends.EmailOrUsernameBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -200,6 +212,50 @@ if PRODUCTION:
 # endpoint against (scripts/bench.py). Never on in a deployment.
 BENCHMARK_FLOOR_ENDPOINT = env.bool("TRE_BENCHMARK_FLOOR", default=False)
 
+# Content Security Policy (django-csp): everything from our own origin, nothing inline. The
+# pages keep their JavaScript and CSS in static files (the agreed rule for every template);
+# htmx is told not to inject its indicator <style> (base.html's htmx-config). The API docs page
+# loads Swagger UI from its CDN and relaxes the policy for that one view (access/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SWAGGER_UI_CDN = "https://cdn.jsdelivr.net"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is locked out for AXES_COOLOFF_TIME, on the sign-in page and on the API
+# token login alike (both go through django.contrib.auth.authenticate with the request). Per
+# pair rather than per username, so nobody can lock a colleague out from elsewhere; the DRF
+# "login" throttle (below) also caps attempts per address.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "access.security.lockout_response"
+AXES_VERBOSE = False
+# Behind the reverse proxy the client address is in X-Forwarded-For (deploy/ sets it).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1 if PRODUCTION else 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# --- Evidence uploads (ethics letters, accreditation certificates) ---------------------------
+# Stored under MEDIA_ROOT, which is outside the web root: nothing serves it but the views that
+# check who may see the file (workflow/evidence.py). Types are sniffed from the content.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+EVIDENCE_CONTENT_TYPES = ["application/pdf", "image/png", "image/jpeg"]
+FILE_UPLOAD_PERMISSIONS = 0o640
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
 # --- REST framework and OpenAPI -------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first so an anonymous API call gets 401 with a WWW-Authenticate challenge;
@@ -233,6 +289,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "access.api.schema_hooks.blank_formats_in_responses",
+    ],
     # Choice sets used by several fields get one stable name each.
     "ENUM_NAME_OVERRIDES": {
         "SensitivityEnum": "catalogue.models.Sensitivity",

@@ -42,6 +42,9 @@ DJANGO_ENV=production \
     EMAIL_URL=smtp://127.0.0.1:25 \
     "$bin/python" manage.py check --deploy --fail-level WARNING
 
+step "security: bandit (medium and above) and pip-audit on the locked dependencies"
+scripts/security.sh
+
 step "Chromium for the browser tests (tests/functional/)"
 # Debian's Chromium, driven by Playwright: browsers are never downloaded by Playwright itself.
 if ! command -v chromium >/dev/null 2>&1; then

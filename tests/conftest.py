@@ -28,3 +28,10 @@ pytest_plugins = ["tests.catalogue_fixtures"]
 def _fast_password_hashing(settings):
     """Hashing a password properly takes ~0.2 s on purpose; factories make many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_login_lockout(settings):
+    """django-axes needs the request at every ``authenticate``; the test client's ``login()``
+    has none. Off by default; tests/unit/test_login_throttling.py switches it on."""
+    settings.AXES_ENABLED = False

@@ -25,6 +25,7 @@ urlpatterns = [
         name="dataset-remove",
     ),
     path("applications/<int:pk>/submit/", researcher.submit, name="submit"),
+    path("applications/<int:pk>/ethics-letter/", researcher.ethics_letter, name="ethics-letter"),
     path("applications/<int:pk>/feedback/", researcher.feedback, name="feedback"),
     path(
         "applications/<int:pk>/feedback/<int:item_id>/", researcher.answer, name="feedback-answer"

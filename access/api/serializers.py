@@ -38,7 +38,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    affiliation = OrganisationSerializer(read_only=True)
+    affiliation = OrganisationSerializer(read_only=True, allow_null=True)
     roles = serializers.SerializerMethodField()
     memberships = MembershipSerializer(many=True, read_only=True)
 
@@ -56,8 +56,13 @@ class TokenLoginSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs: dict) -> dict:
+        request = self.context.get("request")
+        # django-axes marks a locked-out login on the Django request (its middleware then
+        # answers 429), so hand it the HttpRequest under DRF's wrapper.
         user = authenticate(
-            self.context.get("request"), username=attrs["login"], password=attrs["password"]
+            getattr(request, "_request", request),
+            username=attrs["login"],
+            password=attrs["password"],
         )
         if user is None:
             raise serializers.ValidationError(

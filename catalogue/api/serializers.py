@@ -89,6 +89,11 @@ class DatasetOutput(serializers.ModelSerializer):
     metadata_completeness = serializers.SerializerMethodField(
         help_text="Share (0–100) of the descriptive metadata filled in"
     )
+    # Empty when there is no sample: a plain string, since "" is not a valid `format: uri`
+    # (schemathesis found the answer did not match the schema).
+    synthetic_sample_url = serializers.CharField(
+        read_only=True, help_text="Link to a synthetic sample of the data, or empty"
+    )
     variables = DataDictionaryEntryOutput(many=True, read_only=True)
     has_pre_approved_category = serializers.BooleanField(read_only=True)
     pre_approved_categories = CategorySummaryOutput(

@@ -4,13 +4,17 @@ service or selector, and answers."""
 
 from __future__ import annotations
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.evidence import evidence_response
 from access.exceptions import NotAllowed
 from access.models import Role
 from workflow import public_benefit as framework
@@ -79,6 +83,39 @@ class SafeguardsView(APIView):
         serializer.is_valid(raise_exception=True)
         safeguards = services.safeguards_update(
             application=application, by=request.user, data=serializer.validated_data
+        )
+        return Response(s.SafeguardsSerializer(safeguards).data)
+
+
+class EthicsLetterView(APIView):
+    """The ethics approval letter: uploaded by the team (multipart, field ``file``), downloaded
+    by whoever may see the whole application (404 to anyone else)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="applications_ethics_letter",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        application = visible_application(request, pk)
+        safeguards = safeguards_of(application)
+        return evidence_response(
+            safeguards.ethics_letter,
+            name=safeguards.ethics_letter_name,
+            content_type=safeguards.ethics_letter_type,
+        )
+
+    @extend_schema(
+        operation_id="applications_ethics_letter_upload",
+        request={"multipart/form-data": s.EvidenceUploadSerializer},
+        responses=s.SafeguardsSerializer,
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        """Attach or replace the letter: PDF, PNG or JPEG, within the size limit."""
+        application = visible_application(request, pk)
+        safeguards = services.safeguards_ethics_letter_attach(
+            application=application, by=request.user, upload=request.FILES.get("file")
         )
         return Response(s.SafeguardsSerializer(safeguards).data)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access.api.safe_people_serializers import AgreementTextSerializer
@@ -110,9 +111,22 @@ class FiveSafesSerializer(serializers.Serializer):
     last_run = FiveSafesRunSerializer(allow_null=True)
 
 
+class EvidenceFileSerializer(serializers.Serializer):
+    """An uploaded evidence file (download it from its own URL)."""
+
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, PNG or JPEG, within the size limit")
+
+
 class SafeguardsSerializer(serializers.ModelSerializer):
     disclosure_rules_acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
     disclosure_min_cell_count_now = serializers.SerializerMethodField()
+    ethics_letter = serializers.SerializerMethodField()
 
     class Meta:
         model = ApplicationSafeguards
@@ -120,6 +134,7 @@ class SafeguardsSerializer(serializers.ModelSerializer):
             "ethics_reference",
             "ethics_committee",
             "ethics_approved_on",
+            "ethics_letter",
             "access_inside_tre_only",
             "intended_outputs",
             "disclosure_rules_acknowledged_at",
@@ -129,6 +144,16 @@ class SafeguardsSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(EvidenceFileSerializer(allow_null=True))
+    def get_ethics_letter(self, safeguards) -> dict | None:
+        if not safeguards.ethics_letter:
+            return None
+        return {
+            "name": safeguards.ethics_letter_name,
+            "content_type": safeguards.ethics_letter_type,
+            "sha256": safeguards.ethics_letter_sha256,
+        }
 
     def get_disclosure_min_cell_count_now(self, safeguards) -> int:
         from django.conf import settings

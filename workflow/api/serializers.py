@@ -7,6 +7,7 @@ from access.api.serializers import OrganisationSerializer, UserSummarySerializer
 from access.models import Organisation, User
 from catalogue.models import Dataset, Purpose, Variable
 from workflow.models import (
+    FEEDBACK_STAGE_CHOICES,
     Application,
     ApplicationMember,
     ApplicationVersion,
@@ -75,9 +76,11 @@ class ScopingSerializer(serializers.ModelSerializer):
 
 class ReviewTrackSerializer(serializers.ModelSerializer):
     application = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    organisation = OrganisationSerializer(read_only=True)
-    panel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    decided_by = UserSummarySerializer(read_only=True)
+    # Null where the track has none (a panel track has no organisation, an owner track no
+    # panel, an open track no decider): found by schemathesis.
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    panel = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    decided_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = ReviewTrack
@@ -103,8 +106,13 @@ class ReviewTrackSerializer(serializers.ModelSerializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
-    lead_organisation = OrganisationSerializer(read_only=True)
-    analyst = UserSummarySerializer(read_only=True)
+    lead_organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    analyst = UserSummarySerializer(read_only=True, allow_null=True)
+    # Blank until the team says (schemathesis: "" was not in the documented enum).
+    purpose = serializers.ChoiceField(choices=Purpose.choices, allow_blank=True, read_only=True)
+    changes_requested_from = serializers.ChoiceField(
+        choices=FEEDBACK_STAGE_CHOICES, allow_blank=True, read_only=True
+    )
     members = MemberSerializer(many=True, read_only=True)
     datasets = serializers.SerializerMethodField()
     tracks = serializers.SerializerMethodField()
@@ -161,7 +169,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ApplicationListSerializer(serializers.ModelSerializer):
-    analyst = UserSummarySerializer(read_only=True)
+    analyst = UserSummarySerializer(read_only=True, allow_null=True)
+    purpose = serializers.ChoiceField(choices=Purpose.choices, allow_blank=True, read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     principal_investigator = serializers.SerializerMethodField()
 
@@ -242,7 +251,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class FeedbackItemSerializer(serializers.ModelSerializer):
-    responded_by = UserSummarySerializer(read_only=True)
+    responded_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = FeedbackItem

@@ -20,6 +20,11 @@ safes_urls = [
     ),
     path(f"{APP}/safeguards/", safes.SafeguardsView.as_view(), name="application-safeguards"),
     path(
+        f"{APP}/safeguards/ethics-letter/",
+        safes.EthicsLetterView.as_view(),
+        name="application-ethics-letter",
+    ),
+    path(
         f"{APP}/public-benefit/",
         safes.PublicBenefitView.as_view(),
         name="application-public-benefit",

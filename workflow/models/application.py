@@ -744,6 +744,14 @@ class Event(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # Tamper evidence (workflow/audit.py): the SHA-256 of this event's content and of
+    # ``prev_hash``, the hash of the application's previous event ("" for its first).
+    # The database default keeps a hand-written INSERT possible (the trigger allows INSERT); its
+    # empty hashes then break the chain, which is the point.
+    prev_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
     objects = EventQuerySet.as_manager()
 

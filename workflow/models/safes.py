@@ -54,6 +54,12 @@ class ApplicationSafeguards(models.Model):
     ethics_reference = models.CharField(max_length=100, blank=True)
     ethics_committee = models.CharField(max_length=200, blank=True)
     ethics_approved_on = models.DateField(null=True, blank=True)
+    # The approval letter (access/evidence.py): stored outside the web root under a random
+    # name; served only to those who may see the whole application.
+    ethics_letter = models.FileField(upload_to="evidence/ethics", max_length=200, blank=True)
+    ethics_letter_name = models.CharField(max_length=150, blank=True)
+    ethics_letter_type = models.CharField(max_length=40, blank=True)
+    ethics_letter_sha256 = models.CharField(max_length=64, blank=True)
     # Safe settings: the data are used only inside the TRE (remote access, no download).
     access_inside_tre_only = models.BooleanField(
         null=True, help_text="Confirmed by the team: no download, access only inside the TRE"

@@ -23,7 +23,12 @@ from .conditions import condition_give_evidence, condition_update, condition_ver
 from .panels import conflict_declare, panel_track_close, tally, vote_cast, vote_change
 from .public_benefit import public_benefit_score, public_benefit_update
 from .reviews import combine_outcomes, review_track_decide
-from .safes import five_safes_overview, safe_verdict_record, safeguards_update
+from .safes import (
+    five_safes_overview,
+    safe_verdict_record,
+    safeguards_ethics_letter_attach,
+    safeguards_update,
+)
 
 __all__ = [
     "agreement_status",
@@ -54,6 +59,7 @@ __all__ = [
     "public_benefit_update",
     "review_track_decide",
     "safe_verdict_record",
+    "safeguards_ethics_letter_attach",
     "safeguards_update",
     "scoping_update",
     "tally",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
 from access.exceptions import ConcurrentChange, InvalidTransition, NotAllowed, ValidationFailed
+from workflow.audit import content_of, digest
 from workflow.models import ActorRole, Application, Event, ReviewTrack, State
 from workflow.rules import is_member
 
@@ -65,7 +66,27 @@ def record_event(
     payload: dict | None = None,
     track: ReviewTrack | None = None,
 ) -> Event:
-    return Event.objects.create(
+    """Append one event to the application's log, chained to the one before it.
+
+    The single writer of ``workflow.Event``. Each event's ``hash`` covers its content and the
+    ``prev_hash`` of the application's previous event (workflow/audit.py), so the chain is
+    per application and must be extended by one writer at a time: two writers that both read
+    the same last event would fork it. Every service already holds the application's row lock
+    (``lock_application``) when it gets here; the lock is taken again below so that a future
+    caller that forgot cannot fork a chain (re-locking a row this transaction holds is free on
+    PostgreSQL; SQLite's IMMEDIATE transactions serialise every writer anyway). Events of one
+    application are therefore inserted in ``id`` order, which is the chain order.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change it records")
+    Application.objects.select_for_update().filter(pk=application.pk).values_list("pk").get()
+    previous = (
+        Event.objects.filter(application_id=application.pk)
+        .order_by("-id")
+        .values_list("hash", flat=True)
+        .first()
+    )
+    event = Event(
         application=application,
         track=track,
         kind=kind,
@@ -80,6 +101,10 @@ def record_event(
         version=application.current_version or None,
         created_at=timezone.now(),
     )
+    event.prev_hash = previous or ""
+    event.hash = digest(content_of(event), event.prev_hash)
+    event.save(force_insert=True)
+    return event
 
 
 def check_allowed(application: Application, name: str, by) -> None:

@@ -95,7 +95,7 @@ def route_history(route: str, *, exclude: int | None = None) -> dict[tuple[str, 
     sql, params = compose(
         "WITH",
         ctes,
-        ", src AS (SELECT 'stage' AS measure, state AS grp, calendar_days AS v FROM visits"
+        ", src AS (SELECT 'stage' AS measure, state AS grp, calendar_days AS v FROM visits"  # nosec B608
         f" WHERE left_at IS NOT NULL AND next_state <> 'withdrawn' AND state IN ({states})"
         " UNION ALL SELECT 'track', kind, calendar_days FROM track_visits"
         " WHERE decided_at IS NOT NULL)",

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from access import notify as access_notify
+from access.evidence import display_name, sha256_of, stored_name, validate_evidence
 from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from access.models import (
     START_KIND,
@@ -123,6 +125,54 @@ def safeguards_update(
 
 
 # --- the checks, the verdicts, the gates ----------------------------------------------------
+
+
+@transaction.atomic
+def safeguards_ethics_letter_attach(
+    *, application: Application, by: User, upload: UploadedFile | None
+) -> ApplicationSafeguards:
+    """The team attaches (or replaces) the ethics approval letter while it may edit.
+
+    Before: ``upload`` is whatever the client sent. After: a PDF, PNG or JPEG within the size
+    limit is stored under a random name outside the web root, its SHA-256 is on the safeguards
+    and in the event (so the audit chain vouches for the file), and the letter it replaces is
+    deleted from storage once the change has committed.
+    """
+    application = lock_application(application)
+    if not has_permission(by, Permission.APPLICATION_EDIT, application):
+        raise NotAllowed("Only the team attaches its ethics approval letter.")
+    if application.state not in EDITABLE:
+        raise InvalidTransition(
+            "The letter can be attached while the application is a draft or changes are requested.",
+            current_state=application.state,
+        )
+    content_type = validate_evidence(upload, field="file")
+    assert upload is not None  # noqa: S101 - validate_evidence refused None
+    safeguards, _ = ApplicationSafeguards.objects.get_or_create(application=application)
+    replaced = safeguards.ethics_letter.name
+    checksum = sha256_of(upload)
+    safeguards.ethics_letter.save(stored_name(content_type), upload, save=False)
+    # Everything that can refuse has run; if the transaction still fails the stored file is an
+    # orphan under a random name that nothing links to or serves (harmless, and rare).
+    storage = safeguards.ethics_letter.storage
+    safeguards.ethics_letter_name = display_name(upload)
+    safeguards.ethics_letter_type = content_type
+    safeguards.ethics_letter_sha256 = checksum
+    safeguards.updated_by = by
+    safeguards.save()
+    if replaced:
+        transaction.on_commit(lambda: storage.delete(replaced))
+    record_event(
+        application=application,
+        kind=EventKind.SAFEGUARDS_UPDATED,
+        by=by,
+        role=ActorRole.MEMBER,
+        payload={
+            "fields": ["ethics_letter"],
+            "file": {"name": safeguards.ethics_letter_name, "sha256": checksum},
+        },
+    )
+    return safeguards
 
 
 def five_safes_overview(application: Application, *, today: datetime.date | None = None) -> dict:

@@ -404,7 +404,7 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
     now_param = q.moment(now)
     order = "ORDER BY e.created_at, e.id"
     return compose(
-        "changes AS (SELECT e.id AS event_id, e.application_id AS application_id,"
+        "changes AS (SELECT e.id AS event_id, e.application_id AS application_id,"  # nosec B608
         " e.to_state AS state, e.from_state AS from_state, e.created_at AS entered_at,"
         f" LEAD(e.created_at) OVER (PARTITION BY e.application_id {order}) AS left_at,"
         f" LEAD(e.to_state) OVER (PARTITION BY e.application_id {order}) AS next_state,"
@@ -461,8 +461,8 @@ def application_clocks(
     ensure_calendar()
     current = targets()
     ctes, params = visits_ctes(("%s", [application.pk]), now)
-    visits = run(f"WITH {ctes} SELECT * FROM visits ORDER BY entered_at, event_id", params)
-    tracks = run(f"WITH {ctes} SELECT * FROM track_visits ORDER BY opened_at, track_id", params)
+    visits = run(f"WITH {ctes} SELECT * FROM visits ORDER BY entered_at, event_id", params)  # nosec B608
+    tracks = run(f"WITH {ctes} SELECT * FROM track_visits ORDER BY opened_at, track_id", params)  # nosec B608
     out_visits = []
     totals = {
         "tre": {"calendar_days": 0.0, "working_days": 0},

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
+from access.middleware import back_url
 from access.policy import Permission, has_permission
 from access.web import ErrorItem, apply_domain_errors, error_items
 from catalogue.models import Dataset
@@ -202,6 +203,7 @@ def safeguards(request, pk: int):
         {
             "title": "Safeguards",
             "application": application,
+            "safeguards": current,
             "section": SECTION_BY_KEY[SAFEGUARDS],
             "form": form,
             "problems": safeguard_problems(application),
@@ -542,3 +544,17 @@ def answer(request, pk: int, item_id: int):
                 return feedback(request, pk)
             return done(request, reverse("workflow:feedback", args=[pk]) + f"#item-{item.pk}")
     return feedback(request, pk, bound_form=form)
+
+
+@login_required
+@require_POST
+def ethics_letter(request, pk: int):
+    """Attach the ethics approval letter from a page (the form is the partial
+    workflow/_ethics_letter.html). Refusals come back as a banner on the page it came from."""
+    application = get_application(request, pk)
+    request.back_to = _overview(application)
+    services.safeguards_ethics_letter_attach(
+        application=application, by=request.user, upload=request.FILES.get("file")
+    )
+    messages.success(request, "Ethics approval letter attached.")
+    return done(request, back_url(request))

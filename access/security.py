@@ -1,0 +1,78 @@
+"""Responses for the two ways a request is refused before any view runs.
+
+- ``lockout_response``: django-axes calls it (``AXES_LOCKOUT_CALLABLE``) once a login has failed
+  too often from one address for one username: 429 in the API's error shape under ``/api/``,
+  the sign-in page's lockout message elsewhere.
+- ``DatabaseUnavailableMiddleware``: PostgreSQL is down or restarting. The request's
+  transaction is rolled back by PostgreSQL itself (nothing half-written); the caller gets a
+  clean 503 with ``Retry-After`` rather than a 500 and a traceback, and the next request after
+  the database is back reconnects by itself (``CONN_HEALTH_CHECKS``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    detail = (
+        f"Too many failed sign-in attempts. Try again in {minutes} minutes, "
+        "or ask the service desk to unlock your account."
+    )
+    if _is_api(request):
+        response = JsonResponse({"code": "locked_out", "detail": detail, "fields": {}}, status=429)
+    else:
+        response = TemplateResponse(
+            request,
+            "access/locked_out.html",
+            {"title": "Sign-in locked", "detail": detail},
+            status=429,
+        ).render()
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Map a lost database connection to 503 (API error shape or the 503 page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning(
+            "Database unavailable for %s %s: %s", request.method, request.path, exception
+        )
+        # Drop the broken connection now so the next request opens a fresh one.
+        for connection in connections.all(initialized_only=True):
+            if not connection.is_usable():
+                connection.close()
+        detail = "The service is briefly unavailable. Nothing was changed; try again shortly."
+        if _is_api(request):
+            response = JsonResponse({"code": "unavailable", "detail": detail, "fields": {}})
+            response.status_code = 503
+        else:
+            # Rendered without the request: the page must not need the database (no user, no
+            # unread count from the context processors).
+            response = HttpResponse(render_to_string("503.html", {"detail": detail}), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

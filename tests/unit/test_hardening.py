@@ -1,0 +1,104 @@
+"""Hardening: the content security policy, login throttling (django-axes) on the web and the API
+token login, and a lost database answered with a clean 503."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def lockout(settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    cache.clear()  # the DRF login throttle counts per address in the cache
+    yield
+    cache.clear()
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/login/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self';" in policy or policy.endswith("script-src 'self'")
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_api_docs_alone_may_load_swagger_ui_from_its_cdn(client, settings):
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert settings.SWAGGER_UI_CDN in docs["Content-Security-Policy"]
+    assert "unsafe-inline" not in docs["Content-Security-Policy"]
+    assert b"<script>" not in docs.content  # the split view: no inline script
+    assert settings.SWAGGER_UI_CDN not in client.get("/login/")["Content-Security-Policy"]
+
+
+def test_web_login_is_locked_after_repeated_failures(client, lockout):
+    make_user("researcher", username="ada")
+    for _ in range(3):
+        failed = client.post("/login/", {"username": "ada", "password": "wrong"})
+        assert failed.status_code in {400, 429}
+    locked = client.post("/login/", {"username": "ada", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert b"Too many failed sign-in attempts" in locked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_api_token_login_is_locked_after_repeated_failures(api_client, lockout):
+    make_user("researcher", username="ada")
+    for _ in range(3):
+        api_client.post("/api/v1/auth/token/", {"login": "ada", "password": "wrong"})
+    locked = api_client.post("/api/v1/auth/token/", {"login": "ada", "password": PASSWORD})
+    assert locked.status_code == 429
+    body = locked.json()
+    assert body["code"] == "locked_out"
+    assert set(body) == {"code", "detail", "fields"}
+    assert int(locked["Retry-After"]) > 0
+
+
+def test_a_successful_login_resets_the_failure_count(api_client, lockout):
+    make_user("researcher", username="ada")
+    for _ in range(2):
+        api_client.post("/api/v1/auth/token/", {"login": "ada", "password": "wrong"})
+    ok = api_client.post("/api/v1/auth/token/", {"login": "ada", "password": PASSWORD})
+    assert ok.status_code == 200
+    for _ in range(2):
+        api_client.post("/api/v1/auth/token/", {"login": "ada", "password": "wrong"})
+    assert (
+        api_client.post("/api/v1/auth/token/", {"login": "ada", "password": PASSWORD}).status_code
+        == 200
+    )
+
+
+def _database_down(*args, **kwargs):
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+def test_api_answers_503_in_the_error_shape_when_the_database_is_down(client_for):
+    api = client_for(make_user("researcher"))
+    with mock.patch.object(CursorWrapper, "execute", _database_down):
+        response = api.get("/api/v1/applications/")
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable"
+    assert response["Retry-After"] == "30"
+    assert api.get("/api/v1/applications/").status_code == 200  # back by itself
+
+
+def test_pages_answer_the_503_page_when_the_database_is_down(client):
+    with mock.patch.object(CursorWrapper, "execute", _database_down):
+        response = client.get("/catalogue/")
+    assert response.status_code == 503
+    assert b"briefly unavailable" in response.content

@@ -1,0 +1,96 @@
+"""Tamper evidence for the event log: a hash chain per application.
+
+Every ``workflow.Event`` carries ``hash``, the SHA-256 of a canonical JSON of its content and of
+``prev_hash``, the hash of the previous event of the same application (``""`` for the first).
+Changing, inserting or deleting a row anywhere in a chain breaks the link after it, which
+``manage.py verify_audit`` finds and names. The append-only trigger stops UPDATE and DELETE
+through the application's own connection; the chain is what catches someone who went around it
+(the table owner disabling the trigger, a restored backup that was edited, a hand-made INSERT).
+
+The canonical form is fixed: changing it would break every existing chain, so a new field is
+added to the digest only with a migration that re-chains (see migration 0008).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The fields that make up an event's content, in the order they are written to the digest.
+DIGEST_FIELDS = (
+    "application_id",
+    "track_id",
+    "kind",
+    "actor_id",
+    "actor_name",
+    "actor_role",
+    "transition",
+    "from_state",
+    "to_state",
+    "reason",
+    "payload",
+    "version",
+    "created_at",
+)
+
+
+def _timestamp(value: datetime.datetime) -> str:
+    # Stored in UTC with microseconds on both PostgreSQL and SQLite: the same text whichever
+    # database the row is read back from.
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(content: Mapping[str, Any], prev_hash: str) -> str:
+    """The text that is hashed: sorted keys, no whitespace, UTF-8 kept as is.
+
+    ``payload`` goes through JSON once so that what is hashed is what ``jsonb`` gives back
+    (key order is not kept by PostgreSQL; sorting the keys makes it irrelevant).
+    """
+    document = {name: content[name] for name in DIGEST_FIELDS}
+    document["created_at"] = _timestamp(content["created_at"])
+    document["payload"] = json.loads(json.dumps(content["payload"] or {}))
+    document["prev_hash"] = prev_hash
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(content: Mapping[str, Any], prev_hash: str) -> str:
+    return hashlib.sha256(canonical(content, prev_hash).encode()).hexdigest()
+
+
+def content_of(event: Any) -> dict[str, Any]:
+    """The digest fields of an ``Event`` instance (or a historical model's instance)."""
+    return {name: getattr(event, name) for name in DIGEST_FIELDS}
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    application_id: int
+    event_id: int
+    field: str  # "hash" (the row's content changed) or "prev_hash" (a row was removed/inserted)
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return (
+            f"application {self.application_id}: event {self.event_id} has a broken "
+            f"{self.field}: expected {self.expected or '(empty)'}, found {self.found or '(empty)'}"
+        )
+
+
+def verify_chain(events: Iterable[Any]) -> BrokenLink | None:
+    """The first broken link of one application's events (in ``id`` order), or ``None``."""
+    previous = ""
+    for event in events:
+        if event.prev_hash != previous:
+            return BrokenLink(
+                event.application_id, event.pk, "prev_hash", previous, event.prev_hash
+            )
+        expected = digest(content_of(event), previous)
+        if event.hash != expected:
+            return BrokenLink(event.application_id, event.pk, "hash", expected, event.hash)
+        previous = event.hash
+    return None
