@@ -150,6 +150,21 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/applications/{id}/agreement/": spec(SEES_A | {"owner", "signatory"}),
     "/api/v1/review-tracks/{id}/": spec(SEES_A),
     "/api/v1/review-tracks/{id}/votes/": spec(SEES_A),
+    # The public data-use register; A is still in review, so it has no entry yet (404 for all).
+    "/api/v1/register/": PUBLIC,
+    "/api/v1/register.csv": PUBLIC,
+    "/api/v1/register/{reference}/": dict.fromkeys(ROLES, 404),
+    # Decision records are for reviewers, panel members (any panel) and ops.
+    "/api/v1/decision-records/": spec(
+        frozenset({"reviewer", "panel", "panel_off", "conflicted", "ops"}), hidden=403
+    ),
+    "/api/v1/applications/{id}/outputs/": WITH_OWNER_PART,
+    # The RO-Crate export: reviewers and ops; others who see A are refused (403), the rest
+    # do not find it (404).
+    "/api/v1/applications/{id}/ro-crate/": {
+        **spec(frozenset({"reviewer", "ops"})),
+        **dict.fromkeys((SEES_A | SEES_A_IN_PART) - {"reviewer", "ops"}, 403),
+    },
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -170,6 +185,7 @@ WRITES = {
     ),
     r"^/api/v1/(datasets|variables|pre-approved-categories)": "test_catalogue_api.py",
     r"^/api/v1/(stage-targets)": "test_stage_targets.py",
+    r"^/api/v1/applications/\{id\}/outputs/$": "test_register_api.py",
     r"^/api/v1/(notifications|me)": "test_notifications_api.py",
     r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py",
 }
@@ -256,6 +272,7 @@ def people(settings, tmp_path):
         "/api/v1/notifications/{id}/": {"id": world.pi.notifications.order_by("id").first().pk},
         "/api/v1/accreditations/{id}/": {"id": world.pi.accreditations.first().pk},
         "/api/v1/access-grants/{id}/": {"id": 999_999},
+        "/api/v1/register/{reference}/": {"reference": application.reference},
     }
     return application, cast, params, special
 

@@ -332,3 +332,10 @@ def test_register_nothing_private_on_any_public_response(world):
     page = anonymous.get(f"/register/{approved.reference}/").content.decode()
     assert "Priya Investigator" in page
     assert "@" not in anonymous.get(f"{REGISTER}{approved.reference}/").content.decode()
+
+
+def test_ro_crate_export_of_an_application_the_reviewer_cannot_see_is_404(world, client_for):
+    draft = world.draft()  # never submitted: not in any reviewer's view
+    response = client_for(world.reviewer).get(f"/api/v1/applications/{draft.pk}/ro-crate/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")

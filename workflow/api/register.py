@@ -11,7 +11,6 @@ import csv
 import io
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,7 +29,7 @@ from access.models import Organisation
 from access.policy import Permission, has_permission
 from catalogue.models import Dataset, Purpose
 from workflow import selectors_register as selectors
-from workflow.models import Application, OutputKind, ProjectOutput, RegisterEntry, RegisterStatus
+from workflow.models import OutputKind, ProjectOutput, RegisterEntry, RegisterStatus
 from workflow.services import register as register_services
 
 from .safes import visible_application
@@ -412,9 +411,11 @@ class ROCrateView(APIView):
         credentials, the datasets, the agreement, every review action and decision (staff)."""
         from workflow.rocrate_export import application_crate_zip
 
+        # Visibility first (404 for an application the caller may not see, so the answer
+        # reveals nothing), then the export permission (403).
+        application = visible_application(request, pk, full=False)
         if not has_permission(request.user, Permission.APPLICATION_EXPORT):
             raise NotAllowed("Only reviewers and ops export applications.")
-        application = get_object_or_404(Application, pk=pk)
         response = HttpResponse(application_crate_zip(application), content_type="application/zip")
         name = (application.reference or f"application-{application.pk}").replace("/", "-")
         response["Content-Disposition"] = f'attachment; filename="{name}-ro-crate.zip"'
