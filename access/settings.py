@@ -179,7 +179,11 @@ STORAGES = {
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        ),
+        # Static files are public and nginx (an unprivileged user) serves them: readable by
+        # all, unlike evidence uploads (FILE_UPLOAD_PERMISSIONS below), which nobody but the
+        # app may read.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 MEDIA_ROOT = Path(env.str("TRE_MEDIA_ROOT", default=str(VAR_DIR / "media")))

@@ -102,3 +102,27 @@ def test_pages_answer_the_503_page_when_the_database_is_down(client):
         response = client.get("/catalogue/")
     assert response.status_code == 503
     assert b"briefly unavailable" in response.content
+
+
+def test_collected_static_files_are_readable_by_the_web_server_but_uploads_are_not(
+    settings, tmp_path
+):
+    import stat
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage, storages
+
+    static = storages.create_storage(
+        {
+            **settings.STORAGES["staticfiles"],
+            "OPTIONS": {
+                **settings.STORAGES["staticfiles"].get("OPTIONS", {}),
+                "location": tmp_path / "s",
+            },
+        }
+    )
+    name = static.save("site/site.css", ContentFile(b"body{}"))
+    assert stat.S_IMODE((tmp_path / "s" / name).stat().st_mode) == 0o644
+    uploads = FileSystemStorage(location=tmp_path / "m")
+    upload = uploads.save("letter.pdf", ContentFile(b"%PDF-1.4"))
+    assert stat.S_IMODE((tmp_path / "m" / upload).stat().st_mode) == 0o640
