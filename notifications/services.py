@@ -33,11 +33,13 @@ Settings read here (all optional, with defaults): ``NOTIFICATIONS_EMAIL_MAX_ATTE
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import random
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -84,15 +86,90 @@ class DeliveryOutcome(enum.StrEnum):
 # --- Raising notifications ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(template_source: str):
+    # Our own template strings (reminder kinds, transition messages): a few dozen, each
+    # compiled once per process rather than once per recipient. Compiled templates are
+    # immutable and safe to render from several threads.
+    return Engine.get_default().from_string(template_source)
+
+
 def _render(template_source: str | None, template_name: str | None, context: Mapping) -> str:
-    engine = Engine.get_default()
     template = (
-        engine.get_template(template_name)
+        Engine.get_default().get_template(template_name)
         if template_name
-        else engine.from_string(template_source or "")
+        else _compiled(template_source or "")
     )
     # Plain text: no HTML escaping (an apostrophe in a title must not become &#x27;).
     return template.render(Context(dict(context), autoescape=False)).strip()
+
+
+def _check(kind: str, url: str, body: str | None, template_name: str | None) -> None:
+    if not KIND_PATTERN.match(kind) or len(kind) > 64:
+        raise ValidationFailed(
+            "Invalid notification kind.", fields={"kind": ["Use a dotted code."]}
+        )
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValidationFailed(
+            "A notification links to a page of this site.",
+            fields={"url": ["Give a path starting with a single '/'."]},
+        )
+    if (body is None) == (template_name is None):
+        raise ValidationFailed(
+            "Give the body as a template string or a template name, not both.",
+            fields={"body": ["Give exactly one of body or template_name."]},
+        )
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification to raise for each of its recipients (the arguments of ``notify``)."""
+
+    recipients: Sequence[User]
+    kind: str
+    subject: str
+    url: str
+    body: str | None = None
+    template_name: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    about: str = ""
+    dedupe_key: str | None = None
+
+    def unique_recipients(self) -> dict[int, User]:
+        unique: dict[int, User] = {}
+        for recipient in self.recipients:
+            unique.setdefault(recipient.pk, recipient)
+        return unique
+
+    def row(self, recipient: User, mode: str, now: datetime) -> Notification:
+        """The unsaved notification for one recipient whose email preference is ``mode``."""
+        if not recipient.is_active or not recipient.email or mode == EmailMode.OFF:
+            status = EmailStatus.NOT_WANTED
+        elif mode == EmailMode.DAILY_DIGEST:
+            status = EmailStatus.SKIPPED_DIGEST
+        else:
+            status = EmailStatus.PENDING
+        per_recipient = {**self.context, "recipient": recipient}
+        return Notification(
+            recipient=recipient,
+            kind=self.kind,
+            subject=_render(self.subject, None, per_recipient)[:200],
+            body=_render(self.body, self.template_name, per_recipient),
+            url=self.url,
+            about=self.about,
+            dedupe_key=self.dedupe_key,
+            email_status=status,
+            next_attempt_at=now if status == EmailStatus.PENDING else None,
+            # Assume the on-commit publish works; if it does not, the sweep waits out its
+            # grace period from this moment and then publishes.
+            dispatched_at=now if status == EmailStatus.PENDING else None,
+        )
+
+
+def _email_modes(user_ids: Iterable[int]) -> dict[int, str]:
+    return dict(
+        Preference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "email_mode")
+    )
 
 
 def notify(
@@ -123,56 +200,27 @@ def notify(
 
     Returns the notifications for the recipients: new ones and, for a dedupe key, existing ones.
     """
-    if not KIND_PATTERN.match(kind) or len(kind) > 64:
-        raise ValidationFailed(
-            "Invalid notification kind.", fields={"kind": ["Use a dotted code."]}
-        )
-    if not url.startswith("/") or url.startswith("//"):
-        raise ValidationFailed(
-            "A notification links to a page of this site.",
-            fields={"url": ["Give a path starting with a single '/'."]},
-        )
-    if (body is None) == (template_name is None):
-        raise ValidationFailed(
-            "Give the body as a template string or a template name, not both.",
-            fields={"body": ["Give exactly one of body or template_name."]},
-        )
-
-    unique: dict[int, User] = {}
-    for recipient in recipients:
-        unique.setdefault(recipient.pk, recipient)
+    _check(kind, url, body, template_name)
+    message = Message(
+        recipients=list(recipients),
+        kind=kind,
+        subject=subject,
+        url=url,
+        body=body,
+        template_name=template_name,
+        context=dict(context or {}),
+        about=about,
+        dedupe_key=dedupe_key,
+    )
+    unique = message.unique_recipients()
     if not unique:
         return []
-
-    modes = dict(Preference.objects.filter(user_id__in=unique).values_list("user_id", "email_mode"))
+    modes = _email_modes(unique)
     now = timezone.now()
-    base_context = dict(context or {})
-    rows = []
-    for user_id, recipient in unique.items():
-        mode = modes.get(user_id, EmailMode.IMMEDIATE)
-        if not recipient.is_active or not recipient.email or mode == EmailMode.OFF:
-            status = EmailStatus.NOT_WANTED
-        elif mode == EmailMode.DAILY_DIGEST:
-            status = EmailStatus.SKIPPED_DIGEST
-        else:
-            status = EmailStatus.PENDING
-        per_recipient = {**base_context, "recipient": recipient}
-        rows.append(
-            Notification(
-                recipient=recipient,
-                kind=kind,
-                subject=_render(subject, None, per_recipient)[:200],
-                body=_render(body, template_name, per_recipient),
-                url=url,
-                about=about,
-                dedupe_key=dedupe_key,
-                email_status=status,
-                next_attempt_at=now if status == EmailStatus.PENDING else None,
-                # Assume the on-commit publish works; if it does not, the sweep waits out its
-                # grace period from this moment and then publishes.
-                dispatched_at=now if status == EmailStatus.PENDING else None,
-            )
-        )
+    rows = [
+        message.row(recipient, modes.get(user_id, EmailMode.IMMEDIATE), now)
+        for user_id, recipient in unique.items()
+    ]
 
     if dedupe_key is None:
         created = Notification.objects.bulk_create(rows)
@@ -201,6 +249,60 @@ def notify(
     return result
 
 
+def notify_many(messages: Iterable[Message]) -> int:
+    """Raise many deduplicated notifications at once, inside the caller's transaction: what
+    ``notify`` does for each message, in a fixed number of queries for the lot (the reminder
+    sweep raises thousands).
+
+    Every message must have a ``dedupe_key``. A recipient who already has a notification with
+    the key is skipped before anything is rendered; the rest are inserted with one
+    ``INSERT ... ON CONFLICT DO NOTHING`` (a concurrent sweep raising the same key inserts
+    nothing twice). After commit the new rows that want an immediate email are handed to the
+    worker in one task, which publishes their deliveries (``deliver_notifications``); a broker
+    that is down leaves them ``pending`` for the redispatch sweep, as with ``notify``.
+
+    Returns how many rows were new.
+    """
+    messages = list(messages)
+    for message in messages:
+        _check(message.kind, message.url, message.body, message.template_name)
+        if not message.dedupe_key:
+            raise ValueError("notify_many raises deduplicated notifications: give dedupe_key")
+    recipients = [(m, m.unique_recipients()) for m in messages]
+    people = {pk for _, unique in recipients for pk in unique}
+    if not people:
+        return 0
+    keys = {m.dedupe_key for m in messages}
+    already = set(
+        Notification.objects.filter(dedupe_key__in=keys, recipient_id__in=people).values_list(
+            "recipient_id", "dedupe_key"
+        )
+    )
+    modes = _email_modes(people)
+    now = timezone.now()
+    rows = [
+        message.row(recipient, modes.get(user_id, EmailMode.IMMEDIATE), now)
+        for message, unique in recipients
+        for user_id, recipient in unique.items()
+        if (user_id, message.dedupe_key) not in already
+    ]
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    wanted = {(n.recipient_id, n.dedupe_key) for n in rows}
+    new = [
+        (pk, status)
+        for pk, recipient_id, key, status in Notification.objects.filter(
+            dedupe_key__in={key for _, key in wanted}, recipient_id__in={r for r, _ in wanted}
+        ).values_list("pk", "recipient_id", "dedupe_key", "email_status")
+        if (recipient_id, key) in wanted
+    ]
+    to_dispatch = sorted(pk for pk, status in new if status == EmailStatus.PENDING)
+    if to_dispatch:
+        transaction.on_commit(lambda: _publish_many(to_dispatch), robust=True)
+    return len(new)
+
+
 def _publish(notification_ids: list[int]) -> int:
     """Publish delivery tasks; stop at the first broker error. Returns how many were published.
 
@@ -226,6 +328,25 @@ def _publish(notification_ids: list[int]) -> int:
             break
         published += 1
     return published
+
+
+def _publish_many(notification_ids: list[int]) -> int:
+    """Hand many deliveries to the worker in one task, which publishes one delivery task per
+    row there (one broker round trip here instead of one per row). Never raises."""
+    from .tasks import deliver_notifications
+
+    try:
+        deliver_notifications.apply_async(
+            (notification_ids,), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except Exception:
+        logger.warning(
+            "Could not publish delivery of %s notifications; the sweep will retry",
+            len(notification_ids),
+            exc_info=True,
+        )
+        return 0
+    return len(notification_ids)
 
 
 # --- In-app inbox ---------------------------------------------------------------------------

@@ -38,6 +38,13 @@ def deliver_notification(self, notification_id: int) -> str:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Publish one delivery per row (``notify_many`` hands over a batch in one message).
+    Re-run after a lost worker, it publishes them again; delivery makes that harmless."""
+    return services._publish(list(notification_ids))
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def redispatch_pending_notifications() -> int:
     """Beat, every minute: publish due emails the broker never got or a dead worker dropped."""
     return services.redispatch_pending()

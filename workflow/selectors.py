@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
-from access.models import OrganisationMembership, Role
+from access.models import OrganisationMembership, Role, User
 from access.policy import Permission, has_permission
 
 from .models import (
@@ -12,6 +20,7 @@ from .models import (
     ApplicationMember,
     Event,
     EventKind,
+    ProjectRole,
     RequestedDataset,
     ReviewTrack,
     State,
@@ -70,6 +79,40 @@ def application_list(user) -> QuerySet[Application]:
         .prefetch_related(
             Prefetch("members", queryset=ApplicationMember.objects.select_related("user")),
         )
+    )
+
+
+# The columns the API's list shows (``ApplicationListSerializer``); the long texts are left out.
+LIST_COLUMNS = (
+    "id",
+    "reference",
+    "title",
+    "state",
+    "route",
+    "purpose",
+    "current_version",
+    "submitted_at",
+    "updated_at",
+    "analyst_id",
+)
+
+
+def application_list_rows(user) -> QuerySet[Application]:
+    """The API's application list in one query, as rows (dicts, not model instances: a page
+    of 50 models was most of the list's time): the visible applications' listed columns, the
+    analyst's name (``analyst_name``), and the principal investigator (one per application,
+    a constraint) as ``pi_id`` and ``pi_name``. Filters, search and ordering apply as to any
+    queryset."""
+    # Subqueries rather than a join: the page's COUNT(*) leaves them out (a join it would keep).
+    pi = ApplicationMember.objects.filter(
+        application=OuterRef("pk"), project_role=ProjectRole.PRINCIPAL_INVESTIGATOR
+    )
+    analyst = User.objects.filter(pk=OuterRef("analyst_id")).values("full_name")
+    return applications_visible_to(user).values(
+        *LIST_COLUMNS,
+        analyst_name=Subquery(analyst),
+        pi_id=Subquery(pi.values("user_id")[:1]),
+        pi_name=Subquery(pi.values("user__full_name")[:1]),
     )
 
 

@@ -286,3 +286,30 @@ def test_list_and_detail_cost_the_same_queries_for_10_or_1000_rows(world):
     for listed_queries, detail_queries in large.values():
         assert listed_queries <= LIST_QUERY_CEILING
         assert detail_queries <= DETAIL_QUERY_CEILING
+
+
+def test_list_rows_say_what_the_detail_says(world, client_for):
+    """The list reads rows, not models, and writes them itself: every field it shows must be
+    what the detail shows, timestamps included (in British Summer Time as in winter)."""
+    import datetime
+
+    import time_machine
+
+    summer = datetime.datetime(2026, 7, 14, 13, 5, 7, 123456, tzinfo=datetime.UTC)
+    with time_machine.travel(summer, tick=False):
+        in_summer = world.at(State.INTERNAL_REVIEW)
+    applications = [world.at(State.DRAFT), world.at(State.SCOPING), in_summer]
+    client = client_for(world.ops)
+    rows = {r["id"]: r for r in client.get(LIST, {"page_size": 200}).json()["results"]}
+    assert set(rows) == {a.pk for a in applications}
+    for application in applications:
+        row = rows[application.pk]
+        detail = client.get(f"{LIST}{application.pk}/").json()
+        shared = set(row) - {"principal_investigator"}
+        assert {k: row[k] for k in shared} == {k: detail[k] for k in shared}
+        (pi,) = [m for m in detail["members"] if m["project_role"] == "principal_investigator"]
+        assert row["principal_investigator"] == pi["user"]
+    assert rows[in_summer.pk]["updated_at"].endswith("+01:00")
+    assert rows[applications[0].pk]["submitted_at"] is None
+    assert rows[applications[0].pk]["analyst"] is None
+    assert rows[applications[1].pk]["analyst"]["full_name"] == world.analyst.full_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -394,3 +395,85 @@ def test_delivery_task_meeting_live_claim_looks_again_after_it_goes_stale(settin
     ):
         deliver_notification.apply(args=(notification.pk,), throw=True)
     assert retry.call_args.kwargs == {"countdown": 601}
+
+
+def many(recipients_by_key: dict[str, list], **overrides) -> list[services.Message]:
+    return [
+        services.Message(
+            recipients=people,
+            kind="stage.overdue",
+            subject="{{ reference }} is overdue",
+            body="Dear {{ recipient.full_name }}, {{ reference }} is overdue.",
+            context={"reference": key},
+            url="/applications/42/",
+            about="application:42",
+            dedupe_key=f"stage.overdue:{key}",
+            **overrides,
+        )
+        for key, people in recipients_by_key.items()
+    ]
+
+
+def test_notify_many_raises_each_once_and_emails_after_commit_in_one_publish(
+    django_capture_on_commit_callbacks, mailoutbox, django_assert_max_num_queries
+):
+    analyst, reviewer, quiet = make_user("analyst"), make_user("reviewer"), make_user("ops")
+    services.preference_set(user=quiet, email_mode=EmailMode.OFF)
+    messages = many({"APP-1": [analyst, reviewer, analyst], "APP-2": [reviewer, quiet]})
+    published = []
+    original = services._publish
+    with (
+        mock.patch.object(
+            services, "_publish", side_effect=lambda ids: published.append(ids) or original(ids)
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        with django_assert_max_num_queries(4):  # existing keys, preferences, insert, new ids
+            assert services.notify_many(messages) == 4
+        assert mailoutbox == []  # nothing leaves before the sweep's batch commits
+
+    # Three emails (the person who turned email off gets the in-app row only), published to
+    # the worker in one message that fans out there.
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [analyst.email, reviewer.email, reviewer.email]
+    )
+    assert len(published) == 1
+    assert len(published[0]) == 3
+    body = Notification.objects.get(recipient=analyst).body
+    assert body == f"Dear {analyst.full_name}, APP-1 is overdue."
+    # Raised again (the sweep twice): nothing new, nothing rendered or sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.notify_many(many({"APP-1": [analyst], "APP-2": [quiet]})) == 0
+    assert Notification.objects.count() == 4
+    assert len(mailoutbox) == 3
+
+
+def test_notify_many_needs_dedupe_keys_and_valid_messages():
+    analyst = make_user("analyst")
+    (message,) = many({"APP-1": [analyst]})
+    with pytest.raises(ValueError, match="dedupe_key"):
+        services.notify_many([dataclasses.replace(message, dedupe_key=None)])
+    with pytest.raises(ValidationFailed):
+        services.notify_many([dataclasses.replace(message, kind="Bad kind")])
+    with pytest.raises(ValidationFailed):
+        services.notify_many([dataclasses.replace(message, url="https://elsewhere.example/")])
+    assert Notification.objects.count() == 0
+
+
+def test_notify_many_broker_down_leaves_rows_for_the_redispatch_sweep(
+    django_capture_on_commit_callbacks, mailoutbox, caplog
+):
+    from notifications.tasks import deliver_notifications
+
+    analyst = make_user("analyst")
+    with (
+        mock.patch.object(deliver_notifications, "apply_async", side_effect=BrokerError("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.notify_many(many({"APP-1": [analyst]})) == 1
+    assert "sweep will retry" in caplog.text
+    assert mailoutbox == []
+    later = timezone.now() + timedelta(minutes=3)
+    assert services.redispatch_pending(now=later) == 1
+    assert [m.to for m in mailoutbox] == [[analyst.email]]

@@ -336,3 +336,30 @@ def test_the_sweep_is_on_the_beat_schedule_in_utc():
     entry = settings.CELERY_BEAT_SCHEDULE["workflow-send-reminders"]
     assert entry["task"] == "workflow.tasks.send_reminders"
     assert settings.CELERY_TIMEZONE == "UTC"
+
+
+def test_the_sweeps_queries_follow_its_batches_not_the_items_due(world):
+    """At national scale the sweep must cost what is due, not what is open: items are
+    selected through the open visits' index and raised a batch at a time, so 2 or 6 overdue
+    applications (each reminding its analyst and escalating to ops) take the same queries,
+    and applications that are not due add none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_on(day: datetime.date) -> tuple[int, dict[str, int]]:
+        Notification.objects.all().delete()
+        with travel(day), CaptureQueriesContext(connection) as queries:
+            raised = reminders_sweep()
+        return len(queries), raised
+
+    due = [history(world, [("submit", 0)]) for _ in range(2)]
+    # Submitted three weeks later: open, but not due on 15 April.
+    history(world, [("submit", 0)], start=T0 + datetime.timedelta(days=21))
+    few, raised_few = queries_on(D(2026, 4, 15))
+    assert raised_few["stage.overdue"] == 2
+    assert raised_few["stage.escalated"] == 2
+    due += [history(world, [("submit", 0)]) for _ in range(4)]
+    many_, raised_many = queries_on(D(2026, 4, 15))
+    assert raised_many["stage.overdue"] == 6
+    assert raised_many["stage.escalated"] == 6
+    assert many_ == few

@@ -16,7 +16,8 @@ from workflow import services
 from workflow.models import Application, FeedbackItem, State
 from workflow.selectors import (
     application_detail_queryset,
-    application_list,
+    application_list_rows,
+    applications_visible_to,
     available_transitions,
     owner_only_organisations,
     timeline_for,
@@ -114,7 +115,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         if self.action == "list":
-            return application_list(self.request.user)
+            return application_list_rows(self.request.user)
+        if self.action in TRANSITIONS:
+            # A transition only needs to know the caller may see the application (404 if
+            # not): the service locks and reads it again, and the answer loads the detail
+            # after the change. Loading the detail's prefetches first was wasted work.
+            return applications_visible_to(self.request.user)
         return application_detail_queryset(self.request.user)
 
     def get_serializer_class(self):

@@ -1,9 +1,10 @@
 """Turnaround: the targets ops set per stage and per panel, and the working-day calendar.
 
-Nothing here stores when something happened to an application: stage clocks are derived from
-the event log (``Event``) and the review tracks' own rows. These two tables hold configuration
-(``StageTarget``) and a reference calendar (``CalendarDay``) that lets the database count
-working days when it aggregates (see ``workflow.services.turnaround``).
+Stage clocks come from the event log (``Event``) and the review tracks' own rows. ``StageTarget``
+holds configuration, ``CalendarDay`` a reference calendar that lets the database count working
+days when it aggregates, and ``StageVisit`` the event log's state changes paired into visits
+(written by the event writer in the same transaction, and rebuildable from the log at any
+time: see ``workflow.services.turnaround``).
 """
 
 from __future__ import annotations
@@ -102,4 +103,63 @@ class CalendarDay(models.Model):
         return f"{self.date} ({'working' if self.is_working_day else 'not working'})"
 
 
-__all__ = ["CalendarDay", "DayUnit", "StageTarget", "TargetStage"]
+class StageVisit(models.Model):
+    """One visit of one state by one application: from the event that entered the state to the
+    next event that changed it (``left_at`` empty while the application is still there).
+
+    A projection of the event log, not a second source of truth: ``record_event`` writes it in
+    the transaction of the event (closing the open visit and opening the next), and
+    ``turnaround.rebuild_stage_visits`` derives it again from the log (the migration that added
+    it, the benchmark's loader, and a test that checks the two agree). It exists so that the
+    reminder sweep finds the visits due in a window with an index range, and the ops metrics
+    read one row per visit instead of ordering every event of every application.
+    """
+
+    event = models.OneToOneField(
+        "workflow.Event", on_delete=models.PROTECT, primary_key=True, related_name="stage_visit"
+    )
+    application = models.ForeignKey(
+        "workflow.Application", on_delete=models.CASCADE, related_name="stage_visits"
+    )
+    state = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=30, blank=True)
+    visit = models.PositiveIntegerField(help_text="1 for the application's first visit of state")
+    entered_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    next_state = models.CharField(max_length=30, blank=True)
+    # The local (UK) dates of entering and leaving: what working days are counted between, kept
+    # so that aggregates join the calendar on a column instead of converting every timestamp.
+    entered_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "workflow_stage_visit"
+        ordering = ["entered_at", "event"]
+        indexes = [
+            models.Index(fields=["application", "entered_at"], name="workflow_visit_app_idx"),
+            # The sweep: open visits of a state that began in a date window.
+            models.Index(
+                fields=["state", "entered_at"],
+                condition=Q(left_at__isnull=True),
+                name="workflow_visit_open_idx",
+            ),
+            # Open a year: first submissions (the first visit of scoping) by date.
+            models.Index(
+                fields=["entered_at"],
+                condition=Q(state="scoping", visit=1),
+                name="workflow_visit_submitted_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(left_at__isnull=True),
+                name="workflow_visit_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} in {self.state} from {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+__all__ = ["CalendarDay", "DayUnit", "StageTarget", "StageVisit", "TargetStage"]

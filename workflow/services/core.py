@@ -18,6 +18,8 @@ from workflow.audit import content_of, digest
 from workflow.models import ActorRole, Application, Event, ReviewTrack, State
 from workflow.rules import is_member
 
+from .turnaround import advance_stage_visit
+
 
 def transition_meta(model: type, name: str) -> dict[str, Any]:
     """The ``custom`` a transition declares (event, notify, permission, may)."""
@@ -104,6 +106,8 @@ def record_event(
     event.prev_hash = previous or ""
     event.hash = digest(content_of(event), event.prev_hash)
     event.save(force_insert=True)
+    if to_state:
+        advance_stage_visit(event)
     return event
 
 

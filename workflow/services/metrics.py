@@ -48,6 +48,7 @@ from workflow.models import (
 )
 
 from .turnaround import (
+    ALL_APPLICATIONS,
     APPLICANT_CLOCK_STATES,
     OPEN_STATES,
     PANEL_KINDS,
@@ -179,12 +180,14 @@ def _in(values: Sequence[str]) -> str:
 
 
 def _journeys_cte() -> str:
-    """Per application: first submission (entering scoping the first time) and first access."""
+    """Per application that got access: first submission (entering scoping the first time) and
+    first access (entering active the first time). Both are first visits, so no aggregate over
+    every visit is needed."""
     return (
-        "journeys AS (SELECT application_id,"
-        " MIN(CASE WHEN state = 'scoping' THEN entered_at END) AS requested_at,"
-        " MIN(CASE WHEN state = 'active' THEN entered_at END) AS access_at"
-        " FROM visits GROUP BY application_id)"
+        "journeys AS (SELECT x.application_id, s.entered_at AS requested_at,"
+        " x.entered_at AS access_at FROM visits x LEFT JOIN visits s"
+        " ON s.application_id = x.application_id AND s.state = 'scoping' AND s.visit = 1"
+        " WHERE x.state = 'active' AND x.visit = 1)"
     )
 
 
@@ -196,7 +199,7 @@ def turnaround_summary(f: MetricsFilter, *, now: datetime.datetime | None = None
     now = now or timezone.now()
     ensure_calendar()
     current = targets()
-    apps = apps_sql(filtered_applications(route=f.route, dataset=f.dataset))
+    apps = _apps(f)
     ctes = compose(visits_ctes(apps, now), ",", _targets_cte(current), ",", _journeys_cte())
     durations = _durations(ctes, f)
     counts = _counts(ctes, f, now)
@@ -217,8 +220,15 @@ def turnaround_summary(f: MetricsFilter, *, now: datetime.datetime | None = None
         ),
         "target_breaches": _breaches(counts),
         "work_in_progress": _work_in_progress(f),
-        "oldest_open": _oldest(ctes, now),
+        "oldest_open": _oldest(apps, now),
     }
+
+
+def _apps(f: MetricsFilter) -> tuple[str, list]:
+    """The applications the filter selects, as SQL for ``visits_ctes``."""
+    if not f.route and not f.dataset:
+        return ALL_APPLICATIONS
+    return apps_sql(filtered_applications(route=f.route, dataset=f.dataset))
 
 
 def _durations(ctes: tuple[str, list], f: MetricsFilter) -> dict[tuple[str, str], dict]:
@@ -283,10 +293,11 @@ def _counts(ctes: tuple[str, list], f: MetricsFilter, now: datetime.datetime) ->
     stage_map = " ".join(
         f"WHEN '{state}' THEN '{stage}'" for state, stage in STAGE_FOR_STATE.items()
     )
+    # Inline, not a CTE: referenced twice, a CTE would be materialised (a copy of every visit).
+    staged = f"(SELECT v.*, CASE v.state {stage_map} END AS stage FROM visits v)"  # nosec B608
     sql, params = compose(
         "WITH",
         ctes,
-        f", staged AS (SELECT v.*, CASE v.state {stage_map} END AS stage FROM visits v)",  # nosec B608
         # Internal review: every visit that ended in a decision, and those that pushed back.
         "SELECT 'internal_review' AS measure, 'decided' AS grp, COUNT(*) AS n FROM visits v"
         " WHERE v.state = 'internal_review' AND v.next_state IN"
@@ -326,21 +337,20 @@ def _counts(ctes: tuple[str, list], f: MetricsFilter, now: datetime.datetime) ->
         " WHERE v.state IN ('approved', 'rejected') AND v.visit = 1 AND",
         entered_period,
         "UNION ALL SELECT 'first_time', 'approved', COUNT(*) FROM visits v"
-        " WHERE v.state = 'approved' AND v.visit = 1 AND NOT EXISTS (SELECT 1 FROM changes c"
+        " WHERE v.state = 'approved' AND v.visit = 1 AND NOT EXISTS (SELECT 1 FROM visits c"
         " WHERE c.application_id = v.application_id AND c.state = 'changes_requested'"
         " AND c.from_state IN ('internal_review', 'in_review')) AND",
         entered_period,
         # Breaches of the stage targets: visits that ended late in the period, and visits
         # open now and already late.
-        f"UNION ALL SELECT 'breach_completed', v.stage, SUM({breach}) FROM staged v"  # nosec B608
+        f"UNION ALL SELECT 'breach_completed', v.stage, SUM({breach}) FROM {staged} v"  # nosec B608
         " JOIN targets tg ON tg.stage = v.stage WHERE v.left_at IS NOT NULL"
         " AND v.next_state <> 'withdrawn' AND",
         left_period,
         "GROUP BY v.stage",
-        f"UNION ALL SELECT 'breach_open', v.stage, SUM({breach}) FROM staged v"  # nosec B608
-        " JOIN targets tg ON tg.stage = v.stage JOIN workflow_application a"
-        " ON a.id = v.application_id AND a.state = v.state WHERE v.left_at IS NULL"
-        " GROUP BY v.stage",
+        f"UNION ALL SELECT 'breach_open', v.stage, SUM({breach}) FROM {staged} v"  # nosec B608
+        # An open visit is always of the application's current state (StageVisit).
+        " JOIN targets tg ON tg.stage = v.stage WHERE v.left_at IS NULL GROUP BY v.stage",
         "UNION ALL SELECT 'breach_completed', t.kind, COUNT(*) FROM track_visits t"
         " WHERE t.decided_at IS NOT NULL AND t.ended_on > t.due_date AND",
         decided_period,
@@ -509,21 +519,25 @@ def _work_in_progress(f: MetricsFilter) -> dict[str, Any]:
     }
 
 
-def _oldest(ctes: tuple[str, list], now: datetime.datetime) -> list[dict[str, Any]]:
+def _oldest(apps: tuple[str, list], now: datetime.datetime) -> list[dict[str, Any]]:
     """The applications open longest since they were first submitted, with the current
-    stage's age (one query, the database orders and limits)."""
+    stage's age (one query: the first submissions' index in date order, stopping at the
+    limit, so its cost does not grow with the number of applications)."""
     q = Sql()
     sql, params = compose(
-        "WITH",
-        ctes,
-        "SELECT a.id, a.reference, a.title, a.state, j.requested_at, v.entered_at AS since,",
-        q.days_between("j.requested_at", "%s"),
-        "AS days_open, v.calendar_days AS days_in_state, u.full_name AS analyst"
-        " FROM workflow_application a JOIN journeys j ON j.application_id = a.id"
-        " JOIN visits v ON v.application_id = a.id AND v.left_at IS NULL"
+        "SELECT a.id, a.reference, a.title, a.state, f.entered_at AS requested_at,"
+        " v.entered_at AS since,",
+        (q.days_between("f.entered_at", "%s"), [q.moment(now)]),
+        "AS days_open,",
+        (q.days_between("v.entered_at", "%s"), [q.moment(now)]),
+        "AS days_in_state, u.full_name AS analyst"
+        " FROM workflow_stage_visit f JOIN workflow_application a ON a.id = f.application_id"
+        " JOIN workflow_stage_visit v ON v.application_id = a.id AND v.left_at IS NULL"
         " LEFT JOIN access_user u ON u.id = a.analyst_id"
-        f" WHERE a.state IN {_in(OPEN_STATES)} ORDER BY j.requested_at, a.id LIMIT %s",
-        ("", [q.moment(now), OLDEST_LIMIT]),
+        f" WHERE f.state = 'scoping' AND f.visit = 1 AND a.state IN {_in(OPEN_STATES)}",  # nosec B608
+        *([] if apps is ALL_APPLICATIONS else ["AND a.id IN (", apps, ")"]),
+        "ORDER BY f.entered_at, a.id LIMIT %s",
+        ("", [OLDEST_LIMIT]),
     )
     return [
         {
@@ -551,8 +565,7 @@ def request_to_access_journeys(
     query (plus the calendar check)."""
     now = now or timezone.now()
     ensure_calendar()
-    apps = apps_sql(filtered_applications(route=f.route, dataset=f.dataset))
-    ctes = compose(visits_ctes(apps, now), ",", _targets_cte(targets()), ",", _journeys_cte())
+    ctes = compose(visits_ctes(_apps(f), now), ",", _targets_cte(targets()), ",", _journeys_cte())
     q = Sql()
     access_day = q.local_date("j.access_at")
     sql, params = compose(

@@ -2,14 +2,14 @@
 
 Each reminder kind is a function registered with ``@reminder(kind, subject=..., body=...)``
 that yields the items due now (``Due``: who, about what, which stage visit, a link, a
-context). ``reminders_sweep`` runs every kind and raises each item through
-``notifications.services.notify`` with ``dedupe_key = "<kind>:<about>:<visit>"``; the outbox
+context). ``reminders_sweep`` runs every kind and raises its items in batches through
+``notifications.services.notify_many`` with ``dedupe_key = "<kind>:<about>:<visit>"``; the outbox
 keeps that key unique per recipient, so a sweep that runs twice (or two beats by mistake)
 raises nothing twice, and an item is reminded once per stage visit: a stage entered again
 after a request for changes is a new visit with its own reminders.
 
-Selection happens in the database with indexed filters (the state, the tracks' partial
-due-date index, the event index on application and time): due dates are turned into a window
+Selection happens in the database with indexed filters (the open stage visits' partial index
+on state and entry time, the tracks' partial due-date index): due dates are turned into a window
 of start dates (``turnaround.latest_start_for``), never computed for every application in
 Python. Kinds (see docs/turnaround.md for the table):
 
@@ -36,16 +36,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from access.models import OrganisationMembership, Role, User
-from notifications.services import notify
+from notifications.services import Message, notify_many
 from workflow.models import (
     Application,
     ApplicationMember,
-    Event,
-    EventKind,
     PanelMembership,
     ReviewTrack,
     State,
@@ -149,15 +147,12 @@ def _raise(kind: ReminderKind, clock: SweepClock) -> int:
     items = iter(kind.find(clock))
     while batch := list(itertools.islice(items, SWEEP_BATCH)):
         with transaction.atomic():
-            count += sum(_raise_one(kind, due) for due in batch)
+            count += notify_many(_message(kind, due) for due in batch if due.recipients)
     return count
 
 
-def _raise_one(kind: ReminderKind, due: Due) -> int:
-    if not due.recipients:
-        return 0
-    before = timezone.now()
-    rows = notify(
+def _message(kind: ReminderKind, due: Due) -> Message:
+    return Message(
         recipients=due.recipients,
         kind=kind.kind,
         subject=kind.subject,
@@ -168,7 +163,6 @@ def _raise_one(kind: ReminderKind, due: Due) -> int:
         # Unique per recipient in the outbox: the recipient is part of the key there.
         dedupe_key=f"{kind.kind}:{due.about}:{due.visit}"[:200],
     )
-    return sum(1 for n in rows if n.created_at >= before)
 
 
 # --- who holds a step ----------------------------------------------------------------------------
@@ -187,11 +181,15 @@ def _active_with_role(role: Role) -> list[User]:
     return people
 
 
+# The research team with their users: prefetched by the sweep's queries (one query per batch,
+# not one per item).
+_TEAM = ApplicationMember.objects.select_related("user")
+
+
 def _team(application: Application) -> list[User]:
-    return [
-        m.user
-        for m in ApplicationMember.objects.filter(application=application).select_related("user")
-    ]
+    if "members" in getattr(application, "_prefetched_objects_cache", {}):
+        return [m.user for m in application.members.all()]
+    return [m.user for m in _TEAM.filter(application=application)]
 
 
 def _staff(application: Application, people: Iterable[User]) -> list[User]:
@@ -264,23 +262,24 @@ def current_visits(
 ) -> QuerySet[Application]:
     """Applications in ``state`` whose current visit began (local date) after
     ``entered_after`` and on or before ``entered_by``, with ``entered_at`` and
-    ``entered_event`` (the visit's key) annotated. The state index selects; the event index
-    on (application, created_at) finds each visit's start."""
-    entering = Event.objects.filter(application=OuterRef("pk"), to_state=state).order_by(
-        "-created_at", "-id"
-    )
+    ``entered_event`` (the visit's key) annotated. The open visits' partial index on (state,
+    entered_at) selects the window, so the cost follows the items due, not the applications
+    open."""
+    visit = FilteredRelation("stage_visits", condition=Q(stage_visits__left_at__isnull=True))
     qs = (
-        Application.objects.filter(state=state)
-        .annotate(
-            entered_at=Subquery(entering.values("created_at")[:1]),
-            entered_event=Subquery(entering.values("id")[:1]),
+        Application.objects.annotate(visit=visit)
+        .filter(
+            state=state,
+            visit__state=state,
+            visit__entered_at__lt=_start_of(entered_by + ONE_DAY),
         )
-        .filter(entered_at__lt=_start_of(entered_by + ONE_DAY))
+        .annotate(entered_at=F("visit__entered_at"), entered_event=F("visit__event_id"))
         .select_related("analyst")
+        .prefetch_related(Prefetch("members", queryset=_TEAM))
         .order_by("id")
     )
     if entered_after is not None:
-        qs = qs.filter(entered_at__gte=_start_of(entered_after + ONE_DAY))
+        qs = qs.filter(visit__entered_at__gte=_start_of(entered_after + ONE_DAY))
     return qs
 
 
@@ -382,6 +381,7 @@ def open_tracks_due(
         due_date__lte=by,
         application__state=State.IN_REVIEW,
     ).select_related("application", "organisation")
+    qs = qs.prefetch_related(Prefetch("application__members", queryset=_TEAM))
     if after is not None:
         qs = qs.filter(due_date__gt=after)
     if kinds is not None:
@@ -485,17 +485,16 @@ def track_escalated(clock: SweepClock) -> Iterable[Due]:
 )
 def open_too_long(clock: SweepClock) -> Iterable[Due]:
     limit = clock.now - datetime.timedelta(days=settings.TURNAROUND_OPEN_ALERT_DAYS)
-    # The first submission: the SUBMITTED event (indexed on application and time).
-    submitted = Event.objects.filter(application=OuterRef("pk"), kind=EventKind.SUBMITTED).order_by(
-        "created_at", "id"
+    # The first submission is the application's first visit of scoping (its SUBMITTED event);
+    # the visits' partial index on first submissions selects those older than the limit.
+    first = FilteredRelation(
+        "stage_visits",
+        condition=Q(stage_visits__state=State.SCOPING, stage_visits__visit=1),
     )
     apps = (
-        Application.objects.filter(state__in=OPEN_STATES)
-        .annotate(
-            submitted_event=Subquery(submitted.values("id")[:1]),
-            first_submitted_at=Subquery(submitted.values("created_at")[:1]),
-        )
-        .filter(first_submitted_at__lte=limit)
+        Application.objects.annotate(first=first)
+        .filter(state__in=OPEN_STATES, first__entered_at__lte=limit)
+        .annotate(submitted_event=F("first__event_id"), first_submitted_at=F("first__entered_at"))
         .order_by("id")
     )
     for app in apps:

@@ -1,13 +1,16 @@
 """Stage clocks and targets.
 
-Time is never stored as a new mutable timestamp: a **stage visit** is derived from the event log.
-Every event that changes the state (``to_state`` set) starts a visit of that state; the next
-such event of the same application ends it (``LEAD`` over the application's events, computed by
-the database). A **track visit** is a review track's own row, from ``opened_at`` to
-``decided_at``. Each visit is measured in calendar days (exact, fractional) and in working days
-(England and Wales: weekends and bank holidays from the ``holidays`` package excluded), and
-counts on the TRE's clock (scoping, internal review, in review, approved) or on the applicant's
-(changes requested).
+A **stage visit** comes from the event log: every event that changes the state (``to_state``
+set) starts a visit of that state; the next such event of the same application ends it. The
+event writer keeps them in ``StageVisit`` as it appends (``advance_stage_visit``), and
+``rebuild_stage_visits`` derives the table again from the log (``LEAD`` over each
+application's events, in the database).
+
+A **track visit** is a review track's own row, from ``opened_at`` to ``decided_at``. Each visit
+is measured in calendar days (exact, fractional) and in working days (England and Wales:
+weekends and bank holidays from the ``holidays`` package excluded), and counts on the TRE's
+clock (scoping, internal review, in review, approved) or on the applicant's (changes
+requested).
 
 Working days between two moments are the working days *after* the first local date up to and
 including the second: the same day is 0, Friday to Monday is 1. A target of N working days is
@@ -42,6 +45,7 @@ from workflow.models import (
     DayUnit,
     ReviewTrack,
     StageTarget,
+    StageVisit,
     State,
     TargetStage,
     TrackKind,
@@ -359,6 +363,11 @@ class Sql:
         self.vendor = connection.vendor
         self.ops = connection.ops
 
+    @property
+    def not_materialized(self) -> str:
+        # Both databases take the hint (SQLite from 3.35); kept to PostgreSQL, where it matters.
+        return "NOT MATERIALIZED" if self.vendor == "postgresql" else ""
+
     def local_date(self, expr: str, params: Sequence[Any] = ()) -> tuple[str, tuple]:
         """The local (UK) date of a UTC timestamp expression."""
         return self.ops.datetime_cast_date_sql(expr, tuple(params), settings.TIME_ZONE)
@@ -388,13 +397,13 @@ def compose(*parts: tuple[str, Sequence[Any]] | str) -> tuple[str, list[Any]]:
 
 
 def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tuple[str, list]:
-    """``changes``, ``visits`` and ``track_visits`` CTEs (without ``WITH``) for the
-    applications whose ids ``apps`` selects.
+    """``visits`` and ``track_visits`` CTEs (without ``WITH``) for the applications whose ids
+    ``apps`` selects.
 
-    visits: event_id (the event that entered the state: the visit's key), application_id,
-    state, visit (1 for the first visit of that state), entered_at, left_at (NULL while open),
-    next_state, calendar_days (exact, up to ``now`` while open), working_days, date_days
-    (whole local dates between), entered_on.
+    visits (from ``StageVisit``, one row per visit): event_id (the event that entered the
+    state: the visit's key), application_id, state, from_state, visit (1 for the first visit
+    of that state), entered_at, left_at (NULL while open), next_state, calendar_days (exact, up
+    to ``now`` while open), working_days, date_days (whole local dates between), entered_on.
 
     track_visits: track_id, application_id, kind, organisation_id, round, superseded,
     track_state, outcome, opened_at, decided_at, due_date, calendar_days, working_days,
@@ -402,24 +411,19 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
     """
     q = Sql()
     now_param = q.moment(now)
-    order = "ORDER BY e.created_at, e.id"
     return compose(
-        "changes AS (SELECT e.id AS event_id, e.application_id AS application_id,"  # nosec B608
-        " e.to_state AS state, e.from_state AS from_state, e.created_at AS entered_at,"
-        f" LEAD(e.created_at) OVER (PARTITION BY e.application_id {order}) AS left_at,"
-        f" LEAD(e.to_state) OVER (PARTITION BY e.application_id {order}) AS next_state,"
-        f" ROW_NUMBER() OVER (PARTITION BY e.application_id, e.to_state {order}) AS visit"
-        " FROM workflow_event e WHERE e.to_state <> '' AND e.application_id IN (",
-        apps,
-        ")), visits AS (SELECT c.event_id, c.application_id, c.state, c.visit, c.entered_at,"
-        " c.left_at, c.next_state,",
+        # Not materialised: each query that reads visits several times gets the table itself
+        # with its own filters pushed down (the stage visit index, the few rows an arm needs)
+        # instead of one copy of every visit written out and scanned again.
+        f"visits AS {q.not_materialized} (SELECT c.event_id, c.application_id, c.state,"
+        " c.from_state, c.visit, c.entered_at, c.left_at, c.next_state,",
         (q.days_between("c.entered_at", "COALESCE(c.left_at, %s)"), [now_param]),
         "AS calendar_days, de.workday_index - ds.workday_index AS working_days,"
-        " de.day_index - ds.day_index AS date_days, ds.date AS entered_on"
-        " FROM changes c LEFT JOIN workflow_calendar_day ds ON ds.date =",
-        q.local_date("c.entered_at"),
-        "LEFT JOIN workflow_calendar_day de ON de.date =",
-        q.local_date("COALESCE(c.left_at, %s)", [now_param]),
+        " de.day_index - ds.day_index AS date_days, c.entered_on"
+        " FROM workflow_stage_visit c LEFT JOIN workflow_calendar_day ds ON ds.date = c.entered_on"
+        " LEFT JOIN workflow_calendar_day de ON de.date = COALESCE(c.left_on, %s)",
+        ("", [q.day(timezone.localtime(now).date())]),
+        *([] if apps is ALL_APPLICATIONS else ["WHERE c.application_id IN (", apps, ")"]),
         "), track_visits AS (SELECT t.id AS track_id, t.application_id, t.kind,"
         " t.organisation_id, t.round, t.superseded, t.state AS track_state, t.outcome,"
         " t.opened_at, t.decided_at, t.due_date,",
@@ -430,9 +434,95 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
         q.local_date("t.opened_at"),
         "LEFT JOIN workflow_calendar_day de ON de.date =",
         q.local_date("COALESCE(t.decided_at, %s)", [now_param]),
-        "WHERE t.application_id IN (",
-        apps,
-        "))",
+        *([] if apps is ALL_APPLICATIONS else ["WHERE t.application_id IN (", apps, ")"]),
+        ")",
+    )
+
+
+# ``apps`` for ``visits_ctes`` when no filter narrows the applications: no ``IN`` at all (on
+# a national scale the ``IN`` over every application costs more than the rest of the CTE).
+ALL_APPLICATIONS: tuple[str, list] = ("SELECT id FROM workflow_application", [])
+
+
+# --- stage visits: the event log's state changes, paired ---------------------------------------
+
+# Every event that changes the state (``to_state`` set) starts a visit of that state; the next
+# such event of the same application ends it. ROW_NUMBER and LEAD run in both databases.
+_DERIVED_VISITS = (
+    "SELECT e.id AS event_id, e.application_id AS application_id, e.to_state AS state,"
+    " e.from_state AS from_state,"
+    " ROW_NUMBER() OVER (PARTITION BY e.application_id, e.to_state"
+    " ORDER BY e.created_at, e.id) AS visit,"
+    " e.created_at AS entered_at,"
+    " LEAD(e.created_at) OVER (PARTITION BY e.application_id ORDER BY e.created_at, e.id)"
+    " AS left_at,"
+    " COALESCE(LEAD(e.to_state) OVER (PARTITION BY e.application_id"
+    " ORDER BY e.created_at, e.id), '') AS next_state"
+    " FROM workflow_event e WHERE e.to_state <> ''"
+)
+_VISIT_COLUMNS = (
+    "event_id, application_id, state, from_state, visit, entered_at, left_at, next_state,"
+    " entered_on, left_on"
+)
+
+
+def _derived_visits_sql() -> tuple[str, list]:
+    """The derived visits with their local dates (the dates in the database's own terms)."""
+    q = Sql()
+    return compose(
+        "SELECT d.*,",
+        q.local_date("d.entered_at"),
+        "AS entered_on, CASE WHEN d.left_at IS NULL THEN NULL ELSE",
+        q.local_date("d.left_at"),
+        f"END AS left_on FROM ({_DERIVED_VISITS}) d",  # nosec B608
+    )
+
+
+def derived_stage_visits() -> list[tuple]:
+    """The stage visits as the event log says they are (for checking the table), in the
+    table's column order, sorted by event id."""
+    with connection.cursor() as cursor:
+        derived, params = _derived_visits_sql()
+        cursor.execute(
+            f"SELECT {_VISIT_COLUMNS} FROM ({derived}) v ORDER BY event_id",  # nosec B608
+            params,
+        )
+        return cursor.fetchall()
+
+
+@transaction.atomic
+def rebuild_stage_visits() -> int:
+    """Derive every ``StageVisit`` again from the event log (after loading events by other
+    means than ``record_event``: a bulk import, the benchmark's SQL). Returns the row count."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM workflow_stage_visit")
+        derived, params = _derived_visits_sql()
+        cursor.execute(
+            f"INSERT INTO workflow_stage_visit ({_VISIT_COLUMNS})"  # nosec B608
+            f" SELECT {_VISIT_COLUMNS} FROM ({derived}) v",
+            params,
+        )
+        return cursor.rowcount
+
+
+def advance_stage_visit(event) -> None:
+    """Close the application's open visit and open one of ``event.to_state``: called by the
+    event writer, in the event's transaction, for every event that changes the state."""
+    on = local_date(event.created_at)
+    StageVisit.objects.filter(application_id=event.application_id, left_at__isnull=True).update(
+        left_at=event.created_at, left_on=on, next_state=event.to_state
+    )
+    earlier = StageVisit.objects.filter(
+        application_id=event.application_id, state=event.to_state
+    ).count()
+    StageVisit.objects.create(
+        event=event,
+        application_id=event.application_id,
+        state=event.to_state,
+        from_state=event.from_state,
+        visit=earlier + 1,
+        entered_at=event.created_at,
+        entered_on=on,
     )
 
 
