@@ -37,7 +37,7 @@ test: sync assets ## Lint, checks, schema, deploy checks and pytest on PostgreSQ
 smoke: sync assets ## Start the production stack on loopback (deploy/), drive one application through nginx, stop it
 	deploy/smoke
 
-bench: sync ## Benchmarks on a synthetic TRE in PostgreSQL; writes docs/benchmarks.md (about 10 minutes)
+bench: sync ## Benchmarks on a synthetic TRE in PostgreSQL; writes docs/benchmarks.md (about 5 minutes)
 	$(PY) scripts/bench.py
 
 migrate: sync ## Apply migrations to the local database (SQLite in var/ unless DATABASE_URL is set)

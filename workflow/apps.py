@@ -13,6 +13,7 @@ class WorkflowConfig(AppConfig):
         expiry_sources.register()
 
         post_migrate.connect(_seed_default_targets, sender=self)
+        post_migrate.connect(_fill_calendar, sender=self)
 
 
 def _seed_default_targets(sender, using="default", **kwargs) -> None:
@@ -21,3 +22,14 @@ def _seed_default_targets(sender, using="default", **kwargs) -> None:
     from .services.turnaround import seed_default_targets
 
     seed_default_targets(using=using)
+
+
+def _fill_calendar(sender, using="default", plan=None, **kwargs) -> None:
+    # After migrations were applied (a deploy), fill the working-day calendar the metrics count
+    # with, so that the first dashboard request does not pay for it (docs/benchmarks.md). Not
+    # after a flush (no plan): the metrics fill it themselves when they need it.
+    if not plan or using != "default":
+        return
+    from .services.turnaround import ensure_calendar
+
+    ensure_calendar()

@@ -309,8 +309,10 @@ def test_digest_failure_is_retried_at_next_run_not_resent(settings, mailoutbox):
     settings.EMAIL_BACKEND = "tests.support.email.FlakyBackend"
     FlakyBackend.failures = 1
     user = make_user()
-    NotificationFactory(recipient=user, email_status=EmailStatus.SKIPPED_DIGEST)
     now = timezone.now().replace(hour=8)
+    # Raised before the digest opens that day, whatever the time the test runs at.
+    with time_machine.travel(now - timedelta(hours=2), tick=False):
+        NotificationFactory(recipient=user, email_status=EmailStatus.SKIPPED_DIGEST)
     with time_machine.travel(now, tick=False):
         assert services.send_digests() == 0
         assert DigestRun.objects.get().email_status == EmailStatus.PENDING
