@@ -104,23 +104,6 @@ def _render(template_source: str | None, template_name: str | None, context: Map
     return template.render(Context(dict(context), autoescape=False)).strip()
 
 
-def _check(kind: str, url: str, body: str | None, template_name: str | None) -> None:
-    if not KIND_PATTERN.match(kind) or len(kind) > 64:
-        raise ValidationFailed(
-            "Invalid notification kind.", fields={"kind": ["Use a dotted code."]}
-        )
-    if not url.startswith("/") or url.startswith("//"):
-        raise ValidationFailed(
-            "A notification links to a page of this site.",
-            fields={"url": ["Give a path starting with a single '/'."]},
-        )
-    if (body is None) == (template_name is None):
-        raise ValidationFailed(
-            "Give the body as a template string or a template name, not both.",
-            fields={"body": ["Give exactly one of body or template_name."]},
-        )
-
-
 @dataclass(frozen=True)
 class Message:
     """One notification to raise for each of its recipients (the arguments of ``notify``)."""
@@ -134,6 +117,22 @@ class Message:
     context: Mapping[str, Any] = field(default_factory=dict)
     about: str = ""
     dedupe_key: str | None = None
+
+    def validate(self) -> None:
+        if not KIND_PATTERN.match(self.kind) or len(self.kind) > 64:
+            raise ValidationFailed(
+                "Invalid notification kind.", fields={"kind": ["Use a dotted code."]}
+            )
+        if not self.url.startswith("/") or self.url.startswith("//"):
+            raise ValidationFailed(
+                "A notification links to a page of this site.",
+                fields={"url": ["Give a path starting with a single '/'."]},
+            )
+        if (self.body is None) == (self.template_name is None):
+            raise ValidationFailed(
+                "Give the body as a template string or a template name, not both.",
+                fields={"body": ["Give exactly one of body or template_name."]},
+            )
 
     def unique_recipients(self) -> dict[int, User]:
         unique: dict[int, User] = {}
@@ -200,7 +199,6 @@ def notify(
 
     Returns the notifications for the recipients: new ones and, for a dedupe key, existing ones.
     """
-    _check(kind, url, body, template_name)
     message = Message(
         recipients=list(recipients),
         kind=kind,
@@ -212,6 +210,7 @@ def notify(
         about=about,
         dedupe_key=dedupe_key,
     )
+    message.validate()
     unique = message.unique_recipients()
     if not unique:
         return []
@@ -265,7 +264,7 @@ def notify_many(messages: Iterable[Message]) -> int:
     """
     messages = list(messages)
     for message in messages:
-        _check(message.kind, message.url, message.body, message.template_name)
+        message.validate()
         if not message.dedupe_key:
             raise ValueError("notify_many raises deduplicated notifications: give dedupe_key")
     recipients = [(m, m.unique_recipients()) for m in messages]

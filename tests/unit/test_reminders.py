@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
 from tests.factories import make_user
@@ -343,8 +345,6 @@ def test_the_sweeps_queries_follow_its_batches_not_the_items_due(world):
     selected through the open visits' index and raised a batch at a time, so 2 or 6 overdue
     applications (each reminding its analyst and escalating to ops) take the same queries,
     and applications that are not due add none."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     def queries_on(day: datetime.date) -> tuple[int, dict[str, int]]:
         Notification.objects.all().delete()

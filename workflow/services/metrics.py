@@ -62,6 +62,7 @@ from .turnaround import (
     compose,
     ensure_calendar,
     holder_label,
+    only_applications,
     run,
     target_for_track,
     targets,
@@ -535,7 +536,7 @@ def _oldest(apps: tuple[str, list], now: datetime.datetime) -> list[dict[str, An
         " JOIN workflow_stage_visit v ON v.application_id = a.id AND v.left_at IS NULL"
         " LEFT JOIN access_user u ON u.id = a.analyst_id"
         f" WHERE f.state = 'scoping' AND f.visit = 1 AND a.state IN {_in(OPEN_STATES)}",  # nosec B608
-        *([] if apps is ALL_APPLICATIONS else ["AND a.id IN (", apps, ")"]),
+        *only_applications("AND a.id", apps),
         "ORDER BY f.entered_at, a.id LIMIT %s",
         ("", [OLDEST_LIMIT]),
     )

@@ -423,7 +423,7 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
         " FROM workflow_stage_visit c LEFT JOIN workflow_calendar_day ds ON ds.date = c.entered_on"
         " LEFT JOIN workflow_calendar_day de ON de.date = COALESCE(c.left_on, %s)",
         ("", [q.day(timezone.localtime(now).date())]),
-        *([] if apps is ALL_APPLICATIONS else ["WHERE c.application_id IN (", apps, ")"]),
+        *only_applications("WHERE c.application_id", apps),
         "), track_visits AS (SELECT t.id AS track_id, t.application_id, t.kind,"
         " t.organisation_id, t.round, t.superseded, t.state AS track_state, t.outcome,"
         " t.opened_at, t.decided_at, t.due_date,",
@@ -434,7 +434,7 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
         q.local_date("t.opened_at"),
         "LEFT JOIN workflow_calendar_day de ON de.date =",
         q.local_date("COALESCE(t.decided_at, %s)", [now_param]),
-        *([] if apps is ALL_APPLICATIONS else ["WHERE t.application_id IN (", apps, ")"]),
+        *only_applications("WHERE t.application_id", apps),
         ")",
     )
 
@@ -442,6 +442,12 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
 # ``apps`` for ``visits_ctes`` when no filter narrows the applications: no ``IN`` at all (on
 # a national scale the ``IN`` over every application costs more than the rest of the CTE).
 ALL_APPLICATIONS: tuple[str, list] = ("SELECT id FROM workflow_application", [])
+
+
+def only_applications(column: str, apps: tuple[str, Sequence[Any]]) -> list:
+    """``<column> IN (<apps>)`` as fragments for ``compose`` (``column`` with its keyword:
+    "WHERE c.application_id"), or nothing for every application."""
+    return [] if apps is ALL_APPLICATIONS else [f"{column} IN (", apps, ")"]
 
 
 # --- stage visits: the event log's state changes, paired ---------------------------------------
