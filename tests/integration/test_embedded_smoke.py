@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import uuid
 from urllib.parse import quote
@@ -148,3 +149,52 @@ def test_redis_broker_and_postgresql_round_trip(tmp_path, background):
     result = send_heartbeat(env, queue=queue)
     assert result["ok"] is True
     assert result["database"] == "postgresql"
+
+
+# Reads every application's clocks and the ops summary through the API, as ops, and prints
+# what a client would check.
+READ_CLOCKS = """
+import json
+import django
+django.setup()
+from rest_framework.test import APIClient
+from access.models import User
+from workflow.models import Application
+client = APIClient()
+client.force_authenticate(User.objects.get(username="owain.ops"))
+statuses, visits = {}, []
+for pk in Application.objects.values_list("pk", flat=True):
+    response = client.get(f"/api/v1/applications/{pk}/clocks/")
+    statuses[pk] = response.status_code
+    if response.status_code == 200:
+        visits += response.json()["visits"]
+summary = client.get("/api/v1/metrics/turnaround/")
+print(json.dumps({
+    "statuses": sorted(set(statuses.values())),
+    "applications": len(statuses),
+    "entered": [v["entered_at"] for v in visits],
+    "summary": summary.status_code,
+    "oldest": [o["submitted_at"] for o in summary.json().get("oldest_open", [])],
+}))
+"""
+
+
+def test_clocks_and_metrics_on_the_embedded_default(tmp_path):
+    """The zero-setup run is SQLite, where a raw query returns timestamps without their time
+    zone: the clocks of every demo application and the ops summary still answer, with the
+    offsets every other answer carries."""
+    env = clean_env(tmp_path / "var")
+    for command in (["migrate", "--noinput"], ["load_demo"], ["demo_history"]):
+        done = run([PYTHON, "manage.py", *command], env, timeout=240)
+        assert done.returncode == 0, done.stdout + done.stderr
+    read = run([PYTHON, "-c", READ_CLOCKS], env, timeout=120)
+    assert read.returncode == 0, read.stdout + read.stderr
+    result = json.loads(read.stdout.strip().splitlines()[-1])
+    assert result["applications"] >= 20
+    assert result["statuses"] == [200]
+    assert result["summary"] == 200
+    assert result["entered"]
+    assert result["oldest"]
+    # ISO 8601 with an offset (Z or +01:00), as the PostgreSQL answers are.
+    offset = r"(Z|[+-]\d\d:\d\d)$"
+    assert all(re.search(offset, moment) for moment in result["entered"] + result["oldest"])

@@ -539,10 +539,22 @@ def apps_sql(queryset) -> tuple[str, list]:
 
 
 def run(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows of a raw query as dicts. Timestamps come back aware in both databases: SQLite
+    stores them as UTC without an offset, and a raw cursor (unlike the ORM) returns them
+    naive, which every caller would otherwise have to know."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite" and settings.USE_TZ:
+        rows = [tuple(_aware(value) for value in row) for row in rows]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        return value.replace(tzinfo=datetime.UTC)
+    return value
 
 
 # --- the clocks of one application -------------------------------------------------------------
