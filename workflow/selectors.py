@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import (
     Count,
     Exists,
+    F,
+    FilteredRelation,
     OuterRef,
     Prefetch,
     Q,
@@ -12,6 +14,8 @@ from django.db.models import (
     Subquery,
 )
 
+from access.api.representation import ORGANISATION_FIELDS
+from access.compiled import CompiledValues
 from access.models import OrganisationMembership, Role, User
 from access.policy import Permission, has_permission
 
@@ -22,6 +26,7 @@ from .models import (
     EventKind,
     ProjectRole,
     RequestedDataset,
+    RequestedVariable,
     ReviewTrack,
     State,
     TrackKind,
@@ -97,22 +102,23 @@ LIST_COLUMNS = (
 )
 
 
-def application_list_rows(user) -> QuerySet[Application]:
-    """The API's application list in one query, as rows (dicts, not model instances: a page
-    of 50 models was most of the list's time): the visible applications' listed columns, the
-    analyst's name (``analyst_name``), and the principal investigator (one per application,
-    a constraint) as ``pi_id`` and ``pi_name``. Filters, search and ordering apply as to any
-    queryset."""
-    # Subqueries rather than a join: the page's COUNT(*) leaves them out (a join it would keep).
-    pi = ApplicationMember.objects.filter(
-        application=OuterRef("pk"), project_role=ProjectRole.PRINCIPAL_INVESTIGATOR
-    )
-    analyst = User.objects.filter(pk=OuterRef("analyst_id")).values("full_name")
-    return applications_visible_to(user).values(
+def application_list_rows(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """The API's application list as rows (dicts, not model instances: a page of 50 models was
+    most of the list's time): the listed columns of ``applications`` (visible to the caller,
+    filtered, ordered: see ``applications_visible_to``), the analyst's name (``analyst_name``),
+    and the principal investigator (one per application, a constraint) as ``pi_id`` and
+    ``pi_name``. The pagination counts ``applications`` itself, without these joins."""
+    # Joins, not subqueries per row: the analyst on the foreign key, the principal investigator
+    # on the member row the partial unique index allows one of (so no row is repeated).
+    return applications.annotate(
+        pi=FilteredRelation(
+            "members", condition=Q(members__project_role=ProjectRole.PRINCIPAL_INVESTIGATOR)
+        )
+    ).values(
         *LIST_COLUMNS,
-        analyst_name=Subquery(analyst),
-        pi_id=Subquery(pi.values("user_id")[:1]),
-        pi_name=Subquery(pi.values("user__full_name")[:1]),
+        analyst_name=F("analyst__full_name"),
+        pi_id=F("pi__user_id"),
+        pi_name=F("pi__user__full_name"),
     )
 
 
@@ -128,10 +134,93 @@ def application_detail_queryset(user) -> QuerySet[Application]:
                 ).prefetch_related("variables__variable"),
             ),
             Prefetch(
-                "tracks", queryset=ReviewTrack.objects.select_related("organisation", "decided_by")
+                "tracks",
+                queryset=ReviewTrack.objects.select_related("organisation", "panel", "decided_by"),
             ),
         )
     )
+
+
+def application_answer_queryset(user) -> QuerySet[Application]:
+    """The API's application detail: the applications ``user`` may see, with the analyst and
+    the lead organisation joined. Its members, datasets and tracks come from
+    ``application_detail_parts``."""
+    return applications_visible_to(user).select_related("analyst", "lead_organisation")
+
+
+# The detail's parts, compiled once per process (access.compiled): the same four small queries
+# for every application, which Django otherwise compiles afresh on every request.
+_MEMBERS = CompiledValues(
+    lambda application_id: ApplicationMember.objects.filter(application_id=application_id).values(
+        "project_role", "user_id", "user__full_name"
+    ),
+    "application_id",
+)
+_DATASETS = CompiledValues(
+    lambda application_id: RequestedDataset.objects.filter(application_id=application_id).values(
+        "id",
+        "legal_gateway",
+        "justification",
+        "dataset__slug",
+        "dataset__title",
+        "dataset__provider_id",
+        "dataset__provider__name",
+    ),
+    "application_id",
+)
+_VARIABLES = CompiledValues(
+    lambda application_id: (
+        RequestedVariable.objects.filter(requested_dataset__application_id=application_id)
+        .order_by("requested_dataset_id", "id")
+        .values(
+            "requested_dataset_id", "justification", "variable__name", "variable__is_identifying"
+        )
+    ),
+    "application_id",
+)
+_TRACKS = CompiledValues(
+    lambda application_id: ReviewTrack.objects.filter(
+        application_id=application_id, superseded=False
+    ).values(
+        "id",
+        "kind",
+        "state",
+        "automatic",
+        "round",
+        "superseded",
+        "version",
+        "opened_at",
+        "due_date",
+        "outcome",
+        "rationale",
+        "conditions",
+        "decided_at",
+        "organisation_id",
+        *(f"organisation__{name}" for name in ORGANISATION_FIELDS),
+        "panel__slug",
+        "decided_by_id",
+        "decided_by__full_name",
+    ),
+    "application_id",
+)
+
+
+def application_detail_parts(application_id: int) -> dict[str, list[dict]]:
+    """An application's members, requested datasets (each with its ``variables``) and current
+    (not superseded) review tracks, as rows in the order the detail shows them: three queries,
+    four when datasets are requested, whatever their number."""
+    datasets = _DATASETS(application_id=application_id)
+    if datasets:
+        by_dataset: dict[int, list[dict]] = {d["id"]: [] for d in datasets}
+        for variable in _VARIABLES(application_id=application_id):
+            by_dataset[variable["requested_dataset_id"]].append(variable)
+        for dataset in datasets:
+            dataset["variables"] = by_dataset[dataset["id"]]
+    return {
+        "members": _MEMBERS(application_id=application_id),
+        "datasets": datasets,
+        "tracks": _TRACKS(application_id=application_id),
+    }
 
 
 def owner_only_organisations(user, application: Application) -> set[int] | None:
@@ -275,7 +364,6 @@ def signoff_tracks_for(user) -> QuerySet[ReviewTrack]:
 def analyst_load() -> list:
     """Every active analyst with ``open_scopings``, the open scoping work they hold (for ops),
     in two queries whatever the numbers."""
-    from access.models import User
 
     counts = dict(
         Application.objects.filter(OPEN_SCOPING, analyst__isnull=False)

@@ -3,22 +3,14 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from rest_framework import serializers
 
+from access.api.representation import ORGANISATION_FIELDS
 from access.models import Organisation, OrganisationMembership, User
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "kind",
-            "ror_id",
-            "sector",
-            "has_health_service_functions",
-            "website",
-        ]
+        fields = list(ORGANISATION_FIELDS)  # also written directly (representation.py)
 
 
 class UserSummarySerializer(serializers.ModelSerializer):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -192,6 +195,42 @@ def test_list_and_detail_agree_for_everyone(world, client_for):
             assert detail_status(client, application) == want, (str(person), application.state)
     # The test means something: different people see different things.
     assert len({frozenset(listed(client_for(p))) for p in people}) >= 5
+
+
+def test_detail_written_directly_says_what_drf_says(world, client_for):
+    """The detail is written directly from rows (``ApplicationSerializer.to_representation``):
+    for every viewer, it must equal DRF's field-by-field representation of the same model,
+    with datasets, variables, decided and open tracks, and an owner's filtered view."""
+    from workflow.api.serializers import ApplicationSerializer
+    from workflow.selectors import application_detail_queryset, owner_only_organisations
+
+    world.add_health_provider()
+    both = world.at(State.IN_REVIEW, datasets=world.both_datasets())
+    world.decide(
+        both.tracks.get(organisation=world.provider),
+        "approved_with_conditions",
+        conditions=["Cite"],
+    )
+    applications = [world.at(State.DRAFT), world.at(State.ACTIVE), both]
+    compared = 0
+    for person in (world.pi, world.analyst, world.owner, world.owner2, world.ops):
+        client = client_for(person)
+        for application in applications:
+            response = client.get(f"{LIST}{application.pk}/")
+            if response.status_code == 404:
+                continue
+            model = application_detail_queryset(person).get(pk=application.pk)
+            context = {"owner_orgs": owner_only_organisations(person, model)}
+            expected = ApplicationSerializer(model, context=context).fields_representation(model)
+            # Through JSON, as the client receives both.
+            assert response.json() == json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+            compared += 1
+    assert compared >= 9
+    # The comparison covers what matters: variables, a decided track, an owner's filtered view.
+    full = client_for(world.ops).get(f"{LIST}{both.pk}/").json()
+    assert [len(d["variables"]) for d in full["datasets"]] == [2, 2]
+    assert any(t["decided_by"] and t["conditions"] == ["Cite"] for t in full["tracks"])
+    assert len(client_for(world.owner).get(f"{LIST}{both.pk}/").json()["tracks"]) == 1
 
 
 def count_list_queries(user: User) -> int:

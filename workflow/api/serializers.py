@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from access.api import representation as represent
 from access.api.serializers import OrganisationSerializer, UserSummarySerializer
 from access.models import Organisation, User
 from catalogue.models import Dataset, Purpose, Variable
@@ -26,6 +28,7 @@ from workflow.models import (
     Section,
     State,
 )
+from workflow.selectors import application_detail_parts
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -152,21 +155,122 @@ class ApplicationSerializer(serializers.ModelSerializer):
     def _owner_orgs(self, application):
         return self.context.get("owner_orgs")
 
-    @extend_schema_field(RequestedDatasetSerializer(many=True))
-    def get_datasets(self, application: Application):
+    def _datasets(self, application: Application) -> list:
         items = list(application.requested_datasets.all())
         orgs = self._owner_orgs(application)
         if orgs is not None:
             items = [rd for rd in items if rd.dataset.provider_id in orgs]
-        return RequestedDatasetSerializer(items, many=True).data
+        return items
 
-    @extend_schema_field(ReviewTrackSerializer(many=True))
-    def get_tracks(self, application: Application):
+    def _tracks(self, application: Application) -> list:
         items = [t for t in application.tracks.all() if not t.superseded]
         orgs = self._owner_orgs(application)
         if orgs is not None:
             items = [t for t in items if t.organisation_id in orgs]
-        return ReviewTrackSerializer(items, many=True).data
+        return items
+
+    @extend_schema_field(RequestedDatasetSerializer(many=True))
+    def get_datasets(self, application: Application):
+        return RequestedDatasetSerializer(self._datasets(application), many=True).data
+
+    @extend_schema_field(ReviewTrackSerializer(many=True))
+    def get_tracks(self, application: Application):
+        return ReviewTrackSerializer(self._tracks(application), many=True).data
+
+    def to_representation(self, application: Application) -> dict:
+        """The fields above, written directly (``access.api.representation``) from the
+        application (with ``selectors.application_answer_queryset``'s joins) and its parts
+        read as rows (``selectors.application_detail_parts``): what DRF's field-by-field
+        representation gives (``fields_representation``; a test compares the two), in a
+        fraction of the time (docs/benchmarks.md, section 1)."""
+        when = represent.datetime_writer()
+        parts = application_detail_parts(application.pk)
+        datasets, tracks = parts["datasets"], parts["tracks"]
+        orgs = self._owner_orgs(application)
+        if orgs is not None:
+            datasets = [d for d in datasets if d["dataset__provider_id"] in orgs]
+            tracks = [t for t in tracks if t["organisation_id"] in orgs]
+        return {
+            "id": application.pk,
+            "reference": application.reference,
+            "title": application.title,
+            "lay_summary": application.lay_summary,
+            "research_question": application.research_question,
+            "public_benefit": application.public_benefit,
+            "purpose": application.purpose,
+            "route": application.route,
+            "start_date": represent.date(application.start_date),
+            "end_date": represent.date(application.end_date),
+            "funder": application.funder,
+            "lead_organisation": represent.organisation(application.lead_organisation),
+            "state": application.state,
+            "state_label": STATE_LABELS.get(application.state, application.state),
+            "changes_requested_from": application.changes_requested_from,
+            "analyst": represent.person(application.analyst),
+            "current_version": application.current_version,
+            "members": [
+                {
+                    "user": {"id": m["user_id"], "full_name": m["user__full_name"]},
+                    "project_role": m["project_role"],
+                }
+                for m in parts["members"]
+            ],
+            "datasets": [
+                {
+                    "dataset": d["dataset__slug"],
+                    "title": d["dataset__title"],
+                    "provider": d["dataset__provider__name"],
+                    "legal_gateway": d["legal_gateway"],
+                    "justification": d["justification"],
+                    "variables": [
+                        {
+                            "variable": v["variable__name"],
+                            "identifying": v["variable__is_identifying"],
+                            "justification": v["justification"],
+                        }
+                        for v in d["variables"]
+                    ],
+                }
+                for d in datasets
+            ],
+            "tracks": [
+                {
+                    "id": t["id"],
+                    "application": application.reference,
+                    "kind": t["kind"],
+                    "organisation": represent.organisation_row(t, "organisation__")
+                    if t["organisation_id"]
+                    else None,
+                    "panel": t["panel__slug"],
+                    "state": t["state"],
+                    "automatic": t["automatic"],
+                    "round": t["round"],
+                    "superseded": t["superseded"],
+                    "version": t["version"],
+                    "opened_at": when(t["opened_at"]),
+                    "due_date": represent.date(t["due_date"]),
+                    "outcome": t["outcome"],
+                    "rationale": t["rationale"],
+                    "conditions": t["conditions"],
+                    "decided_at": when(t["decided_at"]),
+                    "decided_by": {
+                        "id": t["decided_by_id"],
+                        "full_name": t["decided_by__full_name"],
+                    }
+                    if t["decided_by_id"]
+                    else None,
+                }
+                for t in tracks
+            ],
+            "created_at": when(application.created_at),
+            "updated_at": when(application.updated_at),
+            "submitted_at": when(application.submitted_at),
+            "decided_at": when(application.decided_at),
+        }
+
+    def fields_representation(self, application: Application) -> dict:
+        """DRF's own field-by-field representation of the same fields (the tests' reference)."""
+        return super().to_representation(application)
 
 
 class ApplicationListSerializer(serializers.ModelSerializer):
@@ -196,11 +300,15 @@ class ApplicationListSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @cached_property
+    def _when(self):
+        return represent.datetime_writer()  # once per page: the serializer is the page's child
+
     def to_representation(self, row: dict) -> dict:
         # A page of 50 rows is the API's busiest answer: the row's columns are copied as they
-        # are rather than looked up field by field (docs/benchmarks.md, list). Timestamps go
-        # through the declared field, so they are written as everywhere else in the API.
-        when = self.fields["updated_at"]
+        # are rather than looked up field by field (docs/benchmarks.md, list), timestamps as
+        # DRF writes them (access.api.representation).
+        when = self._when
         return {
             "id": row["id"],
             "reference": row["reference"],
@@ -216,10 +324,8 @@ class ApplicationListSerializer(serializers.ModelSerializer):
             if row["pi_id"]
             else None,
             "current_version": row["current_version"],
-            "submitted_at": when.to_representation(row["submitted_at"])
-            if row["submitted_at"]
-            else None,
-            "updated_at": when.to_representation(row["updated_at"]),
+            "submitted_at": when(row["submitted_at"]),
+            "updated_at": when(row["updated_at"]),
         }
 
 

@@ -15,7 +15,7 @@ from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from workflow import services
 from workflow.models import Application, FeedbackItem, State
 from workflow.selectors import (
-    application_detail_queryset,
+    application_answer_queryset,
     application_list_rows,
     applications_visible_to,
     available_transitions,
@@ -114,14 +114,21 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["created_at", "updated_at", "submitted_at", "reference"]
 
     def get_queryset(self):
-        if self.action == "list":
-            return application_list_rows(self.request.user)
-        if self.action in TRANSITIONS:
-            # A transition only needs to know the caller may see the application (404 if
-            # not): the service locks and reads it again, and the answer loads the detail
-            # after the change. Loading the detail's prefetches first was wasted work.
+        if self.action in TRANSITIONS or self.action == "list":
+            # The list is filtered and counted as applications, and read as rows
+            # (``page_rows``). A transition only needs to know the caller may see the
+            # application (404 if not): the service locks and reads it again, and the answer
+            # loads the detail after the change.
             return applications_visible_to(self.request.user)
-        return application_detail_queryset(self.request.user)
+        return application_answer_queryset(self.request.user)
+
+    def page_rows(self, applications):
+        """How the pagination reads a page of the list (``access.api.pagination``)."""
+        return application_list_rows(applications)
+
+    def filter_queryset(self, queryset):
+        # Filters, search and ordering are the list's: one application is found by its id.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -140,7 +147,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return obj
 
     def _detail(self, request: Request, pk: int, status_code: int = 200) -> Response:
-        application = get_object_or_404(application_detail_queryset(request.user), pk=pk)
+        application = get_object_or_404(application_answer_queryset(request.user), pk=pk)
         context = {
             "request": request,
             "owner_orgs": owner_only_organisations(request.user, application),
@@ -150,8 +157,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        # get_object() already loaded the application with the detail's prefetches: serialize
-        # that one rather than loading it a second time (docs/benchmarks.md, detail).
+        # get_object() already loaded the application: serialize that one rather than loading
+        # it a second time (docs/benchmarks.md, detail).
         application = self.get_object()
         return Response(
             s.ApplicationSerializer(application, context=self.get_serializer_context()).data

@@ -1,0 +1,121 @@
+"""Pages read with their total in one query; tokens read with their roles in one query."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from access.compiled import CompiledValues
+from access.models import Role, RoleAssignment
+from tests.factories.workflow import World
+from workflow.models import Application, ApplicationMember, State
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/applications/"
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def test_pages_carry_the_total_and_links_and_past_the_end_is_404(world, client_for):
+    for _ in range(3):
+        world.at(State.SCOPING)
+    world.at(State.DRAFT)
+    client = client_for(world.ops)
+    first = client.get(LIST, {"page_size": 2}).json()
+    assert first["count"] == 4
+    assert len(first["results"]) == 2
+    assert first["previous"] is None
+    assert "page=2" in first["next"]
+    second = client.get(LIST, {"page_size": 2, "page": 2}).json()
+    assert second["count"] == 4
+    assert second["next"] is None
+    assert {r["id"] for r in first["results"]}.isdisjoint({r["id"] for r in second["results"]})
+    # Filtered: the total is the filtered total.
+    scoping = client.get(LIST, {"page_size": 2, "state": "scoping", "page": 2}).json()
+    assert scoping["count"] == 3
+    assert len(scoping["results"]) == 1
+    last = client.get(LIST, {"page_size": 3, "page": "last"}).json()
+    assert last["count"] == 4
+    assert len(last["results"]) == 1
+    for page in ("3", "0", "x", "-1"):
+        response = client.get(LIST, {"page_size": 2, "page": page})
+        assert response.status_code == 404, page
+        assert "Invalid page" in response.json()["detail"]
+    # Nothing to show is an empty first page, not an error.
+    empty = client_for(world.outsider).get(LIST).json()
+    assert empty == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_a_page_and_its_total_are_one_query(world):
+    for _ in range(3):
+        world.at(State.SCOPING)
+    client = token_client(world.ops)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(LIST, {"page_size": 2}).json()
+    assert body["count"] == 3
+    # The token with its roles, then the page with its total.
+    assert len(queries) == 2, [q["sql"][:120] for q in queries]
+
+
+def test_token_reads_roles_and_a_role_removed_counts_from_the_next_request(world):
+    application = world.at(State.SCOPING)
+    client = token_client(world.ops)
+    assert client.get(f"{LIST}{application.pk}/").status_code == 200
+    RoleAssignment.objects.filter(user=world.ops, role=Role.OPS).delete()
+    assert client.get(f"{LIST}{application.pk}/").status_code == 404
+    world.ops.is_active = False
+    world.ops.save()
+    response = client.get(LIST)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert bad.get(LIST).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)  # the second thread has its own connection
+def test_compiled_values_match_the_queryset_in_any_thread(world):
+    applications = [world.at(State.SCOPING), world.at(State.DRAFT)]
+
+    def members(application_id):
+        return ApplicationMember.objects.filter(application_id=application_id).values(
+            "project_role", "user__full_name"
+        )
+
+    compiled = CompiledValues(members, "application_id")
+    for application in applications:
+        assert compiled(application_id=application.pk) == list(members(application.pk))
+    assert compiled(application_id=10**9) == []
+    seen = []
+
+    def in_thread():
+        seen.append(compiled(application_id=applications[0].pk))
+        connection.close()
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert seen == [list(members(applications[0].pk))]
+    with pytest.raises(TypeError):
+        compiled(pk=1)
+    # An argument that is not a parameter of the SQL would be frozen at its first value.
+    frozen = CompiledValues(
+        lambda application_id: Application.objects.values("id"), "application_id"
+    )
+    with pytest.raises(ValueError, match="parameter"):
+        frozen(application_id=1)
