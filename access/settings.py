@@ -139,6 +139,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Server-side parameters, so that psycopg can prepare a statement the connection has run
+    # a few times: PostgreSQL then skips parsing and planning it again. Planning was most of
+    # the database's time for the API's small queries (docs/scaling.md). Behind PgBouncer in
+    # transaction mode, give it max_prepared_statements (1.21+) or set the threshold empty.
+    prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
+        prepare_threshold=int(prepare_threshold) if prepare_threshold else None,
+    )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
         "DATABASE_TEST_NAME", default=f"test_{DATABASES['default']['NAME']}"
     )
