@@ -166,32 +166,39 @@ def notify_chair_ready(*, application: Application, track: ReviewTrack) -> None:
 
 
 def recipients_for(kind: str, app: Application) -> list[User]:
-    members = _members(app)
-    analyst = [app.analyst] if app.analyst_id else []
+    # Each list is read only when the kind needs it: a transition pays for its own audience.
+    def members() -> list[User]:
+        return _members(app)
+
+    def analyst() -> list[User]:
+        return [app.analyst] if app.analyst_id else []
+
     if kind == "application.submitted":
-        return members + (analyst or _with_role(Role.OPS))
+        return members() + (analyst() or _with_role(Role.OPS))
     if kind == "application.analyst_assigned":
-        return analyst or _with_role(Role.OPS)
+        return analyst() or _with_role(Role.OPS)
     if kind in {"application.changes_requested", "application.access_granted"}:
-        return members
+        return members()
     if kind == "application.resubmitted":
         if app.state == State.SCOPING:
-            return analyst
+            return analyst()
         if app.state == State.INTERNAL_REVIEW:
             return _with_role(Role.REVIEWER)
         return _track_deciders(app)
     if kind == "application.scoping_completed":
-        return members + _with_role(Role.REVIEWER)
+        return members() + _with_role(Role.REVIEWER)
     if kind == "application.referred":
-        return members + _track_deciders(app)
+        return members() + _track_deciders(app)
     if kind in {"application.approved", "application.rejected"}:
         return (
-            members + analyst + _with_role(Role.OPS if kind.endswith("approved") else Role.REVIEWER)
+            members()
+            + analyst()
+            + _with_role(Role.OPS if kind.endswith("approved") else Role.REVIEWER)
         )
     if kind in {"application.suspended", "application.reinstated", "application.closed"}:
-        return members
+        return members()
     if kind == "application.withdrawn":
-        return analyst + (_with_role(Role.REVIEWER) if app.state != State.DRAFT else [])
+        return analyst() + (_with_role(Role.REVIEWER) if app.state != State.DRAFT else [])
     if kind == "track.decided":
         return _with_role(Role.REVIEWER)
     raise KeyError(f"No recipients defined for notification kind {kind!r}")
