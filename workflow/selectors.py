@@ -141,15 +141,15 @@ def application_detail_queryset(user) -> QuerySet[Application]:
     )
 
 
-def application_answer_queryset(user) -> QuerySet[Application]:
-    """The API's application detail: the applications ``user`` may see, with the analyst and
-    the lead organisation joined. Its members, datasets and tracks come from
-    ``application_detail_parts``."""
-    return applications_visible_to(user).select_related("analyst", "lead_organisation")
-
-
 # The detail's parts, compiled once per process (access.compiled): the same four small queries
 # for every application, which Django otherwise compiles afresh on every request.
+_HEAD = CompiledValues(
+    lambda application_id: Application.objects.filter(pk=application_id).values(
+        "analyst__full_name",
+        *(f"lead_organisation__{name}" for name in ORGANISATION_FIELDS),
+    ),
+    "application_id",
+)
 _MEMBERS = CompiledValues(
     lambda application_id: ApplicationMember.objects.filter(application_id=application_id).values(
         "project_role", "user_id", "user__full_name"
@@ -205,10 +205,12 @@ _TRACKS = CompiledValues(
 )
 
 
-def application_detail_parts(application_id: int) -> dict[str, list[dict]]:
-    """An application's members, requested datasets (each with its ``variables``) and current
-    (not superseded) review tracks, as rows in the order the detail shows them: three queries,
-    four when datasets are requested, whatever their number."""
+def application_detail_parts(application_id: int) -> dict:
+    """What the API's detail shows beyond the application's own columns, as rows: the
+    analyst's name and the lead organisation (``head``), the members, the requested datasets
+    (each with its ``variables``) and the current (not superseded) review tracks, in the order
+    the detail shows them. Four queries, five when datasets are requested, whatever their
+    number; each compiled once per process."""
     datasets = _DATASETS(application_id=application_id)
     if datasets:
         by_dataset: dict[int, list[dict]] = {d["id"]: [] for d in datasets}
@@ -216,7 +218,9 @@ def application_detail_parts(application_id: int) -> dict[str, list[dict]]:
             by_dataset[variable["requested_dataset_id"]].append(variable)
         for dataset in datasets:
             dataset["variables"] = by_dataset[dataset["id"]]
+    (head,) = _HEAD(application_id=application_id) or [{}]
     return {
+        "head": head,
         "members": _MEMBERS(application_id=application_id),
         "datasets": datasets,
         "tracks": _TRACKS(application_id=application_id),

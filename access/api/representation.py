@@ -35,11 +35,6 @@ def date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def person(user) -> dict | None:
-    """``UserSummarySerializer``: how a person appears on other people's screens."""
-    return {"id": user.pk, "full_name": user.full_name} if user is not None else None
-
-
 ORGANISATION_FIELDS = (
     "id",
     "name",
@@ -50,13 +45,6 @@ ORGANISATION_FIELDS = (
     "has_health_service_functions",
     "website",
 )
-
-
-def organisation(org) -> dict | None:
-    """``OrganisationSerializer``, from a model instance."""
-    if org is None:
-        return None
-    return {name: getattr(org, name) for name in ORGANISATION_FIELDS}
 
 
 def organisation_row(row: dict, prefix: str) -> dict:

@@ -179,12 +179,13 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     def to_representation(self, application: Application) -> dict:
         """The fields above, written directly (``access.api.representation``) from the
-        application (with ``selectors.application_answer_queryset``'s joins) and its parts
-        read as rows (``selectors.application_detail_parts``): what DRF's field-by-field
-        representation gives (``fields_representation``; a test compares the two), in a
-        fraction of the time (docs/benchmarks.md, section 1)."""
+        application's own columns and its parts read as rows
+        (``selectors.application_detail_parts``): what DRF's field-by-field representation
+        gives (``fields_representation``; a test compares the two), in a fraction of the time
+        (docs/benchmarks.md, section 1)."""
         when = represent.datetime_writer()
         parts = application_detail_parts(application.pk)
+        head = parts["head"]
         datasets, tracks = parts["datasets"], parts["tracks"]
         orgs = self._owner_orgs(application)
         if orgs is not None:
@@ -202,11 +203,15 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "start_date": represent.date(application.start_date),
             "end_date": represent.date(application.end_date),
             "funder": application.funder,
-            "lead_organisation": represent.organisation(application.lead_organisation),
+            "lead_organisation": represent.organisation_row(head, "lead_organisation__")
+            if application.lead_organisation_id
+            else None,
             "state": application.state,
             "state_label": STATE_LABELS.get(application.state, application.state),
             "changes_requested_from": application.changes_requested_from,
-            "analyst": represent.person(application.analyst),
+            "analyst": {"id": application.analyst_id, "full_name": head["analyst__full_name"]}
+            if application.analyst_id
+            else None,
             "current_version": application.current_version,
             "members": [
                 {

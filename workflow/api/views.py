@@ -15,7 +15,6 @@ from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from workflow import services
 from workflow.models import Application, FeedbackItem, State
 from workflow.selectors import (
-    application_answer_queryset,
     application_list_rows,
     applications_visible_to,
     available_transitions,
@@ -114,13 +113,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["created_at", "updated_at", "submitted_at", "reference"]
 
     def get_queryset(self):
-        if self.action in TRANSITIONS or self.action == "list":
-            # The list is filtered and counted as applications, and read as rows
-            # (``page_rows``). A transition only needs to know the caller may see the
-            # application (404 if not): the service locks and reads it again, and the answer
-            # loads the detail after the change.
-            return applications_visible_to(self.request.user)
-        return application_answer_queryset(self.request.user)
+        # The list is filtered and counted as applications, and read as rows
+        # (``page_rows``); the detail reads its parts as rows too
+        # (``ApplicationSerializer.to_representation``). A transition only needs to know the
+        # caller may see the application (404 if not): the service locks and reads it again.
+        return applications_visible_to(self.request.user)
 
     def page_rows(self, applications):
         """How the pagination reads a page of the list (``access.api.pagination``)."""
@@ -147,7 +144,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return obj
 
     def _detail(self, request: Request, pk: int, status_code: int = 200) -> Response:
-        application = get_object_or_404(application_answer_queryset(request.user), pk=pk)
+        application = get_object_or_404(applications_visible_to(request.user), pk=pk)
         context = {
             "request": request,
             "owner_orgs": owner_only_organisations(request.user, application),
