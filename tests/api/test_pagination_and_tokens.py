@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -119,3 +120,24 @@ def test_compiled_values_match_the_queryset_in_any_thread(world):
     )
     with pytest.raises(ValueError, match="parameter"):
         frozen(application_id=1)
+
+
+def test_application_search_is_answered_from_the_trigram_indexes(world, client_for):
+    """``?search=`` (DRF's icontains on reference and title) can use the pg_trgm indexes of
+    migration 0013: their expressions match the SQL Django writes (with sequential scans off,
+    the planner must find them or fail over to a scan that says so)."""
+    application = world.at(State.SCOPING)
+    found = client_for(world.ops).get(LIST, {"search": application.reference[-6:]}).json()
+    assert [r["id"] for r in found["results"]] == [application.pk]
+    term = "attainment"
+    # As the page's count asks it (no order: the page itself may walk the newest-first index).
+    queryset = (
+        Application.objects.filter(Q(reference__icontains=term) | Q(title__icontains=term))
+        .order_by()
+        .values("pk")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = queryset.explain()
+    assert "workflow_app_reference_trgm" in plan
+    assert "workflow_app_title_trgm" in plan
