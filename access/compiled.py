@@ -3,7 +3,8 @@
 Turning a queryset into SQL (resolving lookups, joins, ordering, the columns of each model) is
 most of what a small query costs Django: on the application detail, five times the database's
 own time (docs/benchmarks.md, section 1). A query whose shape never changes, only its
-arguments, can be compiled once per database connection and then run with new arguments, its
+arguments, can be compiled once per thread (each thread has its own database connection, and a
+gunicorn sync worker or a Celery process has one thread) and then run with new arguments, its
 rows still converted by Django's compiler (so SQLite's timestamps and JSON come back as they
 would from the queryset).
 

@@ -141,7 +141,7 @@ def application_detail_queryset(user) -> QuerySet[Application]:
     )
 
 
-# The detail's parts, compiled once per process (access.compiled): the same four small queries
+# The detail's parts, compiled once per thread (access.compiled): the same four small queries
 # for every application, which Django otherwise compiles afresh on every request.
 _HEAD = CompiledValues(
     lambda application_id: Application.objects.filter(pk=application_id).values(
@@ -210,7 +210,7 @@ def application_detail_parts(application_id: int) -> dict:
     analyst's name and the lead organisation (``head``), the members, the requested datasets
     (each with its ``variables``) and the current (not superseded) review tracks, in the order
     the detail shows them. Four queries, five when datasets are requested, whatever their
-    number; each compiled once per process."""
+    number; each compiled once per thread."""
     datasets = _DATASETS(application_id=application_id)
     if datasets:
         by_dataset: dict[int, list[dict]] = {d["id"]: [] for d in datasets}
