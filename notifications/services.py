@@ -244,7 +244,7 @@ def notify(
 
     to_dispatch = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
     if to_dispatch:
-        transaction.on_commit(lambda: _publish(to_dispatch), robust=True)
+        transaction.on_commit(lambda: publish_deliveries(to_dispatch), robust=True)
     return result
 
 
@@ -302,50 +302,44 @@ def notify_many(messages: Iterable[Message]) -> int:
     return len(new)
 
 
-def _publish(notification_ids: list[int]) -> int:
-    """Publish delivery tasks; stop at the first broker error. Returns how many were published.
+def _publish_each(task, calls: list[tuple]) -> int:
+    """Publish ``task`` once per argument tuple in ``calls``, in order; stop at the first
+    broker error. Returns how many were published.
 
     Never raises: the caller's change is already committed, and the rows are the outbox, so a
     row we could not publish is picked up by the sweep.
     """
-    from .tasks import deliver_notification  # the task module imports this one
-
-    published = 0
-    for notification_id in notification_ids:
+    for published, args in enumerate(calls):
         try:
-            deliver_notification.apply_async(
-                (notification_id,), retry=True, retry_policy=PUBLISH_RETRY_POLICY
-            )
+            task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
         except Exception:
             # Broad on purpose: kombu, redis-py and socket errors all mean "broker not
             # reachable now", and no publish failure may reach the caller.
             logger.warning(
-                "Could not publish delivery of notifications %s; the sweep will retry",
-                notification_ids[published:],
+                "Could not publish %s for %s; the sweep will retry",
+                task.name,
+                calls[published:],
                 exc_info=True,
             )
-            break
-        published += 1
-    return published
+            return published
+    return len(calls)
+
+
+def publish_deliveries(notification_ids: list[int]) -> int:
+    """Publish one delivery task per notification. Returns how many were published."""
+    from .tasks import deliver_notification  # the task module imports this one
+
+    return _publish_each(deliver_notification, [(pk,) for pk in notification_ids])
 
 
 def _publish_many(notification_ids: list[int]) -> int:
     """Hand many deliveries to the worker in one task, which publishes one delivery task per
-    row there (one broker round trip here instead of one per row). Never raises."""
+    row there (``publish_deliveries``): one broker round trip here instead of one per row."""
     from .tasks import deliver_notifications
 
-    try:
-        deliver_notifications.apply_async(
-            (notification_ids,), retry=True, retry_policy=PUBLISH_RETRY_POLICY
-        )
-    except Exception:
-        logger.warning(
-            "Could not publish delivery of %s notifications; the sweep will retry",
-            len(notification_ids),
-            exc_info=True,
-        )
-        return 0
-    return len(notification_ids)
+    return (
+        len(notification_ids) if _publish_each(deliver_notifications, [(notification_ids,)]) else 0
+    )
 
 
 # --- In-app inbox ---------------------------------------------------------------------------
@@ -403,7 +397,7 @@ def notifications_requeue_failed(*, notification_ids: Iterable[int], by: User) -
         claimed_at=None,
     )
     if ids:
-        transaction.on_commit(lambda: _publish(ids), robust=True)
+        transaction.on_commit(lambda: publish_deliveries(ids), robust=True)
     return len(ids)
 
 
@@ -579,7 +573,7 @@ def redispatch_pending(*, now: datetime | None = None, limit: int = 500) -> int:
     )
     if not ids:
         return 0
-    published = _publish(ids)
+    published = publish_deliveries(ids)
     if published:
         Notification.objects.filter(pk__in=ids[:published]).update(dispatched_at=now)
     if published < len(ids):

@@ -41,7 +41,7 @@ def deliver_notification(self, notification_id: int) -> str:
 def deliver_notifications(notification_ids: list[int]) -> int:
     """Publish one delivery per row (``notify_many`` hands over a batch in one message).
     Re-run after a lost worker, it publishes them again; delivery makes that harmless."""
-    return services._publish(list(notification_ids))
+    return services.publish_deliveries(list(notification_ids))
 
 
 @shared_task(acks_late=True, ignore_result=True)

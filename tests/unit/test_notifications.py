@@ -423,10 +423,12 @@ def test_notify_many_raises_each_once_and_emails_after_commit_in_one_publish(
     services.preference_set(user=quiet, email_mode=EmailMode.OFF)
     messages = many({"APP-1": [analyst, reviewer, analyst], "APP-2": [reviewer, quiet]})
     published = []
-    original = services._publish
+    original = services.publish_deliveries
     with (
         mock.patch.object(
-            services, "_publish", side_effect=lambda ids: published.append(ids) or original(ids)
+            services,
+            "publish_deliveries",
+            side_effect=lambda ids: published.append(ids) or original(ids),
         ),
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
