@@ -35,6 +35,12 @@ def date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def person(pk: int | None, full_name: str | None) -> dict | None:
+    """``UserSummarySerializer`` (how a person appears on other people's screens), from a
+    row's id and name; ``None`` when there is no one."""
+    return {"id": pk, "full_name": full_name} if pk else None
+
+
 ORGANISATION_FIELDS = (
     "id",
     "name",

@@ -209,13 +209,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "state": application.state,
             "state_label": STATE_LABELS.get(application.state, application.state),
             "changes_requested_from": application.changes_requested_from,
-            "analyst": {"id": application.analyst_id, "full_name": head["analyst__full_name"]}
-            if application.analyst_id
-            else None,
+            "analyst": represent.person(application.analyst_id, head.get("analyst__full_name")),
             "current_version": application.current_version,
             "members": [
                 {
-                    "user": {"id": m["user_id"], "full_name": m["user__full_name"]},
+                    "user": represent.person(m["user_id"], m["user__full_name"]),
                     "project_role": m["project_role"],
                 }
                 for m in parts["members"]
@@ -258,12 +256,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
                     "rationale": t["rationale"],
                     "conditions": t["conditions"],
                     "decided_at": when(t["decided_at"]),
-                    "decided_by": {
-                        "id": t["decided_by_id"],
-                        "full_name": t["decided_by__full_name"],
-                    }
-                    if t["decided_by_id"]
-                    else None,
+                    "decided_by": represent.person(t["decided_by_id"], t["decided_by__full_name"]),
                 }
                 for t in tracks
             ],
@@ -322,12 +315,8 @@ class ApplicationListSerializer(serializers.ModelSerializer):
             "state_label": STATE_LABELS.get(row["state"], row["state"]),
             "route": row["route"],
             "purpose": row["purpose"],
-            "analyst": {"id": row["analyst_id"], "full_name": row["analyst_name"]}
-            if row["analyst_id"]
-            else None,
-            "principal_investigator": {"id": row["pi_id"], "full_name": row["pi_name"]}
-            if row["pi_id"]
-            else None,
+            "analyst": represent.person(row["analyst_id"], row["analyst_name"]),
+            "principal_investigator": represent.person(row["pi_id"], row["pi_name"]),
             "current_version": row["current_version"],
             "submitted_at": when(row["submitted_at"]),
             "updated_at": when(row["updated_at"]),
