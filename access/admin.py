@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 
-from .models import Organisation, OrganisationMembership, RoleAssignment, User
+from access.models import Organisation, OrganisationMembership, RoleAssignment, User
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -54,4 +54,5 @@ class OrganisationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
-from . import admin_safe_people  # noqa: E402, F401  (accreditation, agreements, access grants)
+# The safe-people topic's admin pages register themselves on import.
+from access.safe_people import admin as safe_people_admin  # noqa: E402, F401

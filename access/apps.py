@@ -7,4 +7,6 @@ class AccessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers object rules with access.policy)
+        # Who may take each accreditation decision, and who is told of what: registered on
+        # import with core.transitions and notifications.notices.
+        from access.safe_people import notices, policies  # noqa: F401

@@ -171,5 +171,6 @@ class OrganisationMembership(models.Model):
         return f"{self.user} — {self.get_capacity_display()} of {self.organisation}"
 
 
-# Safe people (accreditation, agreements, access grants) live in their own module.
-from .safe_people import *  # noqa: E402, F403
+# Safe people (accreditation, agreements, access grants) are their own topic
+# (access/safe_people/); their models are this app's, so they are imported here.
+from access.safe_people.models import *  # noqa: E402, F403

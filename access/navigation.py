@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from access.models import OrganisationMembership
 from access.policy import Permission, has_permission
 
 
@@ -30,7 +31,6 @@ class NavEntry:
 
 
 def _is_signatory(user) -> bool:
-    from access.models import OrganisationMembership
 
     return OrganisationMembership.objects.filter(
         user=user, capacity=OrganisationMembership.Capacity.SIGNATORY

@@ -1,26 +1,25 @@
-"""Who may do what: one place answers.
+"""What each global role may do: the permissions, and which roles carry them.
 
-``has_permission(user, perm, obj=None)`` is the only question views and services ask. It first
-checks that one of the user's global roles carries the permission (deny by default), then, when
-an object is given, the object rule registered for that permission by the app that owns the
-object (``catalogue/rules.py``, ``workflow/rules.py``). Object rules read our own relations
-(organisation membership, named analysts, panel membership, project membership), never
-permission rows.
+``has_permission(user, perm)`` answers one question: does one of the user's global roles carry
+``perm`` (deny by default)? What a person may do *to a particular object* also depends on their
+relation to it (a member of the project, its analyst, a seat on the panel, an owner of the
+data) and on the object's state; each topic answers that in its ``policies.py``
+(``can_<action>(user, obj)`` and ``check_<action>(user, obj)``), which starts from this
+question. Relations are read from our own tables, never from permission rows.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from typing import Any
 
-from .models import Role
+from access.models import Role
 
 
 class Permission(enum.StrEnum):
     CATALOGUE_MANAGE = "catalogue.manage"
     CATEGORY_MANAGE = "catalogue.category.manage"
-    # Applications (object rules in workflow/rules.py)
+    # Applications (workflow/route/policies.py and the other topics' policies)
     APPLICATION_CREATE = "application.create"
     APPLICATION_VIEW = "application.view"
     APPLICATION_EDIT = "application.edit"
@@ -37,7 +36,7 @@ class Permission(enum.StrEnum):
     ANALYST_ASSIGN = "application.analyst.assign"
     ACCESS_MANAGE = "application.access.manage"
     VIEW_ALL_APPLICATIONS = "application.view_all"
-    # Safe people and the Five Safes (object rules in access/rules.py and workflow/rules_safes.py)
+    # Safe people and the Five Safes (access/safe_people/policies.py, workflow/safes/policies.py)
     ACCREDITATION_APPLY = "accreditation.apply"
     ACCREDITATION_DECIDE = "accreditation.decide"
     ACCREDITATION_VIEW_ALL = "accreditation.view_all"
@@ -47,10 +46,10 @@ class Permission(enum.StrEnum):
     PUBLIC_BENEFIT_SCORE = "application.public_benefit.score"
     CONDITION_EVIDENCE = "condition.evidence"
     CONDITION_VERIFY = "condition.verify"
-    # Turnaround (workflow/services/metrics.py, workflow/services/turnaround.py)
+    # Turnaround (workflow/turnaround/policies.py)
     METRICS_VIEW = "metrics.view"
     TARGETS_MANAGE = "metrics.targets.manage"
-    # Transparency (workflow/services/register.py, workflow/rocrate_export.py)
+    # Transparency (workflow/transparency/policies.py)
     DECISION_RECORDS_VIEW = "decision_record.view"
     APPLICATION_EXPORT = "application.export"
 
@@ -187,21 +186,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
 }
 
-ObjectRule = Callable[[Any, Any], bool]
-_OBJECT_RULES: dict[Permission, ObjectRule] = {}
-
-
-def object_rule(perm: Permission) -> Callable[[ObjectRule], ObjectRule]:
-    """Register the object-level rule for ``perm`` (one per permission)."""
-
-    def register(func: ObjectRule) -> ObjectRule:
-        if perm in _OBJECT_RULES and _OBJECT_RULES[perm] is not func:
-            raise RuntimeError(f"An object rule for {perm} is already registered")
-        _OBJECT_RULES[perm] = func
-        return func
-
-    return register
-
 
 def permissions_for(user: Any) -> frozenset[Permission]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -212,17 +196,7 @@ def permissions_for(user: Any) -> frozenset[Permission]:
     return frozenset(granted)
 
 
-def has_permission(user: Any, perm: Permission, obj: Any = None) -> bool:
-    """May ``user`` exercise ``perm`` (on ``obj``, when given)? Deny by default."""
-    if perm not in permissions_for(user):
-        return False
-    if obj is None:
-        return True
-    rule = _OBJECT_RULES.get(perm)
-    # Deny by default: a permission asked about an object needs a rule that says yes.
-    return rule is not None and bool(rule(user, obj))
-
-
-def role_descriptions() -> dict[str, list[str]]:
-    """Each role with the human description of what it may do (for docs and the admin)."""
-    return {role.label: sorted(DESCRIPTIONS[p] for p in ROLE_PERMISSIONS[role]) for role in Role}
+def has_permission(user: Any, perm: Permission) -> bool:
+    """Does one of ``user``'s global roles carry ``perm``? Deny by default (signed out,
+    inactive, or no role that carries it)."""
+    return perm in permissions_for(user)

@@ -1,33 +1,58 @@
-"""Reads that decide who sees which accreditation and access grant."""
+"""Reads about people: who holds a role, who acts for an organisation in a capacity."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from collections.abc import Iterable
 
-from access.models import AccessGrant, AccessGrantEvent, Accreditation, AccreditationEvent
-from access.policy import Permission, has_permission
+from django.db.models import QuerySet
 
-
-def accreditations_visible_to(user) -> QuerySet[Accreditation]:
-    """Officers and ops see every accreditation; anyone else their own and those they
-    supervise."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Accreditation.objects.none()
-    qs = Accreditation.objects.select_related(
-        "person", "supervisor", "decided_by"
-    ).prefetch_related(Prefetch("events", queryset=AccreditationEvent.objects.order_by("id")))
-    if has_permission(user, Permission.ACCREDITATION_VIEW_ALL):
-        return qs
-    return qs.filter(Q(person=user) | Q(supervisor=user))
+from access.models import OrganisationMembership, Role, User
 
 
-def access_grants_visible_to(user) -> QuerySet[AccessGrant]:
-    """Ops see every grant; anyone else their own."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return AccessGrant.objects.none()
-    qs = AccessGrant.objects.select_related("application", "person", "granted_by").prefetch_related(
-        Prefetch("events", queryset=AccessGrantEvent.objects.order_by("id"))
+def users_with_role(role: Role | str) -> QuerySet[User]:
+    """The active people holding global ``role``."""
+    return User.objects.filter(role_assignments__role=role, is_active=True).order_by("pk")
+
+
+def organisation_people(
+    organisation_ids: Iterable[int], capacity: OrganisationMembership.Capacity | str
+) -> list[User]:
+    """The active people acting for any of ``organisation_ids`` in ``capacity`` (data owners,
+    signatories), each once."""
+    ids = list(organisation_ids)
+    if not ids:
+        return []
+    memberships = (
+        OrganisationMembership.objects.filter(
+            organisation_id__in=ids, capacity=capacity, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user_id")
     )
-    if has_permission(user, Permission.ACCESS_GRANTS_VIEW_ALL):
-        return qs
-    return qs.filter(person=user)
+    return list({m.user_id: m.user for m in memberships}.values())
+
+
+def organisations_of(user: User, capacity: OrganisationMembership.Capacity | str) -> set[int]:
+    """The organisations ``user`` acts for in ``capacity`` (read once per user object)."""
+    cache = user.__dict__.setdefault("_organisations_by_capacity", {})
+    if capacity not in cache:
+        cache[capacity] = set(
+            OrganisationMembership.objects.filter(user=user, capacity=capacity).values_list(
+                "organisation_id", flat=True
+            )
+        )
+    return cache[capacity]
+
+
+class RoleDirectory:
+    """Who holds each role, read once and kept for the life of this object (a reminder sweep,
+    one request): an item due does not cost a query per role."""
+
+    def __init__(self) -> None:
+        self._people: dict[str, list[User]] = {}
+
+    def __call__(self, role: Role | str) -> list[User]:
+        key = str(role)
+        if key not in self._people:
+            self._people[key] = list(users_with_role(key))
+        return self._people[key]

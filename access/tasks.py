@@ -8,6 +8,8 @@ from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 
+from access.safe_people.services import access_grants_end_due, accreditation_expire_due
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,14 +32,10 @@ def expire_accreditations() -> dict:
     """Nightly: expire awards past their last day (suspending the access that relied on them).
     Reminders before expiry come from the reminder sweep (workflow.expiry_sources).
     Idempotent: a second run changes nothing."""
-    from access.services import accreditation_expire_due
-
     return {"expired": len(accreditation_expire_due())}
 
 
 @shared_task(acks_late=True)
 def end_access_grants() -> dict:
     """Nightly: end the access grants whose project has ended. Idempotent."""
-    from access.services import access_grants_end_due
-
     return {"ended": len(access_grants_end_due())}

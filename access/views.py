@@ -1,5 +1,6 @@
-"""Pages of the service as a whole: sign in and out, the home page that sends each person to
-their work, and how to get access."""
+"""Pages of the service as a whole: sign in and out, and the home page that sends each person
+to their work. (How to get access, with the typical time of each stage, is the turnaround
+topic's: ``workflow/turnaround/views.py``.)"""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from django.urls import reverse
 
 from access.navigation import NAVIGATION
 from access.policy import has_permission
-from access.web import error_items
-from workflow.stage_guide import STAGES, typical_days
+from core.web import error_items
 
 
 class SignInForm(AuthenticationForm):
@@ -66,17 +66,3 @@ def home(request):
             return redirect(work[0]["href"])
         return render(request, "access/home.html", {"title": "Your work", "work": work})
     return render(request, "access/home.html", {"title": "Get access to data in the TRE"})
-
-
-def how_to_get_access(request):
-    typical = typical_days()
-    stages = [
-        {
-            "stage": s,
-            "typical": f"{typical[s.key][0]} {typical[s.key][1]}" if s.key in typical else "",
-        }
-        for s in STAGES
-    ]
-    return render(
-        request, "access/how_to_get_access.html", {"title": "How to get access", "stages": stages}
-    )

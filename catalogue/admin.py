@@ -19,10 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from access.exceptions import DomainError
-
-from . import services
-from .models import (
+from catalogue import services
+from catalogue.models import (
     Dataset,
     OutputsAllowed,
     PreApprovedCategory,
@@ -31,6 +29,7 @@ from .models import (
     Sensitivity,
     Variable,
 )
+from core.errors import DomainError
 
 
 def _add_problems(form: forms.BaseForm, problems: dict[str, list[str]]) -> None:

@@ -11,7 +11,8 @@ import datetime
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import Dataset, PreApprovedCategory, PreApprovedCategoryVersion, Variable
+from access.models import OrganisationMembership
+from catalogue.models import Dataset, PreApprovedCategory, PreApprovedCategoryVersion, Variable
 
 
 def _offered_categories(day: datetime.date) -> QuerySet[PreApprovedCategory]:
@@ -93,8 +94,6 @@ def datasets_search(queryset: QuerySet[Dataset], text: str) -> QuerySet[Dataset]
 
 def owner_organisation_ids(user) -> set[int]:
     """Organisations ``user`` acts for as a data owner."""
-    from access.models import OrganisationMembership
-
     return set(
         OrganisationMembership.objects.filter(
             user_id=user.pk, capacity=OrganisationMembership.Capacity.DATA_OWNER

@@ -22,11 +22,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from access.models import Organisation, OrganisationMembership, Role, User
-from access.policy import Permission, has_permission
-
-from .models import (
+from catalogue.models import (
     Dataset,
     OutputsAllowed,
     PreApprovedCategory,
@@ -35,6 +32,8 @@ from .models import (
     Sensitivity,
     Variable,
 )
+from catalogue.policies import check_manage_catalogue, check_manage_categories
+from core.errors import InvalidTransition, ValidationFailed
 
 # Coverage years outside this range are typing mistakes, not history.
 EARLIEST_COVERAGE_YEAR = 1900
@@ -90,11 +89,6 @@ DATASET_FIELDS = (
     "holder_has_health_service_functions",
     "synthetic_sample_url",
 )
-
-
-def _require_catalogue_manage(by: User) -> None:
-    if not has_permission(by, Permission.CATALOGUE_MANAGE):
-        raise NotAllowed("Only operations staff may change datasets and their variables.")
 
 
 def _validate_dataset(dataset: Dataset, errors: _Errors) -> None:
@@ -187,7 +181,7 @@ def dataset_create(
     Before: ``by`` may manage the catalogue. After: the dataset exists with no variables.
     ``holder_has_health_service_functions`` defaults to the provider's own flag.
     """
-    _require_catalogue_manage(by)
+    check_manage_catalogue(by)
     if holder_has_health_service_functions is None:
         holder_has_health_service_functions = provider.has_health_service_functions
     dataset = Dataset(
@@ -236,7 +230,7 @@ def dataset_update(*, dataset: Dataset, by: User, **changes: Any) -> Dataset:
     Before: ``by`` may manage the catalogue. After: only the named fields changed, and the
     dataset as a whole still satisfies every rule (checked on the merged result).
     """
-    _require_catalogue_manage(by)
+    check_manage_catalogue(by)
     _reject_unknown(changes, DATASET_FIELDS)
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     for name, value in changes.items():
@@ -311,7 +305,7 @@ def variable_create(
     is_sensitive_category: bool = False,
 ) -> Variable:
     """Add a variable to a dataset's data dictionary. Before: ``by`` may manage the catalogue."""
-    _require_catalogue_manage(by)
+    check_manage_catalogue(by)
     variable = Variable(
         dataset=dataset,
         name=name,
@@ -336,7 +330,7 @@ def variable_update(*, variable: Variable, by: User, **changes: Any) -> Variable
     marked identifying: that would put an identifying variable inside a pre-approved category
     without its data owner deciding so. The owner must revise or retire the category first.
     """
-    _require_catalogue_manage(by)
+    check_manage_catalogue(by)
     _reject_unknown(changes, VARIABLE_FIELDS)
     variable = Variable.objects.select_for_update().get(pk=variable.pk)
     for name, value in changes.items():
@@ -363,14 +357,6 @@ TERM_FIELDS = (
     "valid_from",
     "valid_until",
 )
-
-
-def _require_category_manage(by: User, dataset: Dataset) -> None:
-    if not has_permission(by, Permission.CATEGORY_MANAGE, dataset):
-        raise NotAllowed(
-            "Only a data owner of "
-            f"{dataset.provider.name} may manage the pre-approved categories of this dataset."
-        )
 
 
 def _validated_terms(*, dataset: Dataset, terms: Mapping[str, Any]) -> dict[str, Any]:
@@ -501,7 +487,7 @@ def category_create(
     Before: ``by`` is a data owner of the dataset's provider; the terms are valid.
     After: the category exists, ``current_version`` is version 1.
     """
-    _require_category_manage(by, dataset)
+    check_manage_categories(by, dataset)
     terms = _validated_terms(
         dataset=dataset,
         terms={
@@ -545,7 +531,7 @@ def category_revise(
         .select_related("dataset__provider", "current_version")
         .get(pk=category.pk)
     )
-    _require_category_manage(by, category.dataset)
+    check_manage_categories(by, category.dataset)
     if category.is_retired:
         raise InvalidTransition(
             "This category is retired and cannot be revised; create a new category instead.",
@@ -576,7 +562,7 @@ def category_retire(*, category: PreApprovedCategory, by: User, reason: str) -> 
         .select_related("dataset__provider")
         .get(pk=category.pk)
     )
-    _require_category_manage(by, category.dataset)
+    check_manage_categories(by, category.dataset)
     if category.is_retired:
         raise InvalidTransition("This category is already retired.", state="retired")
     reason = (reason or "").strip()

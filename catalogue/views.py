@@ -10,12 +10,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from access.exceptions import ValidationFailed
-from access.policy import Permission, has_permission
-from access.web import apply_domain_errors, error_items
 from catalogue import selectors, services
 from catalogue.forms import CategoryForm, DatasetSearchForm, RetireForm
 from catalogue.models import Dataset, PreApprovedCategory
+from catalogue.policies import can_manage_categories
+from core.errors import ValidationFailed
+from core.web import apply_domain_errors, error_items
 
 # --- public ----------------------------------------------------------------------------------
 
@@ -74,7 +74,7 @@ def dataset_detail(request, slug: str):
 
 
 def _require_owner(request) -> None:
-    if not has_permission(request.user, Permission.CATEGORY_MANAGE):
+    if not can_manage_categories(request.user):
         raise PermissionDenied("Only data owners manage pre-approved categories.")
 
 

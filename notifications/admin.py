@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from . import services
-from .models import DigestRun, EmailStatus, Notification, NotificationPreference
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+from core.admin import ReadOnlyAdmin
+from notifications import services
+from notifications.models import DigestRun, EmailStatus, Notification, NotificationPreference
 
 
 @admin.register(Notification)
@@ -38,6 +28,14 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
     actions = ["requeue_failed"]
+
+    # Requeueing is a change: the action needs the change permission, while every field of
+    # the row stays read-only (the delivery state machine owns them).
+    def has_change_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
 
     @admin.action(description="Requeue failed emails", permissions=["change"])
     def requeue_failed(self, request, queryset):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from access.models import User
-
-from .models import EmailMode, Notification
-from .models import NotificationPreference as Preference
+from notifications.models import EmailMode, Notification
+from notifications.models import NotificationPreference as Preference
 
 
 def notifications_visible_to(user: User, *, unread: bool | None = None) -> QuerySet[Notification]:

@@ -50,11 +50,10 @@ from django.db.models import F, Max, Q
 from django.template import Context, Engine
 from django.utils import timezone
 
-from access.exceptions import NotAllowed, ValidationFailed
 from access.models import User
-
-from .models import DigestRun, EmailDelivery, EmailMode, EmailStatus, Notification
-from .models import NotificationPreference as Preference
+from core.errors import NotAllowed, ValidationFailed
+from notifications.models import DigestRun, EmailDelivery, EmailMode, EmailStatus, Notification
+from notifications.models import NotificationPreference as Preference
 
 logger = logging.getLogger(__name__)
 
@@ -327,7 +326,7 @@ def _publish_each(task, calls: list[tuple]) -> int:
 
 def publish_deliveries(notification_ids: list[int]) -> int:
     """Publish one delivery task per notification. Returns how many were published."""
-    from .tasks import deliver_notification  # the task module imports this one
+    from notifications.tasks import deliver_notification
 
     return _publish_each(deliver_notification, [(pk,) for pk in notification_ids])
 
@@ -335,7 +334,7 @@ def publish_deliveries(notification_ids: list[int]) -> int:
 def _publish_many(notification_ids: list[int]) -> int:
     """Hand many deliveries to the worker in one task, which publishes one delivery task per
     row there (``publish_deliveries``): one broker round trip here instead of one per row."""
-    from .tasks import deliver_notifications
+    from notifications.tasks import deliver_notifications
 
     return (
         len(notification_ids) if _publish_each(deliver_notifications, [(notification_ids,)]) else 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from notifications import services
 
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 

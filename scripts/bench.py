@@ -98,7 +98,7 @@ def production_env(var_dir: str, **extra: str) -> dict[str, str]:
 
 def setup_django() -> None:
     os.environ.update(child_env())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "access.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -231,7 +231,7 @@ def load(applications: int, events_each: int, *, due: int = 0, pi: str = "") -> 
         [events_each],
     )
     # The visits the event writer would have kept, derived from the events just written.
-    from workflow.services.turnaround import rebuild_stage_visits
+    from workflow.turnaround.visits import rebuild_stage_visits
 
     rebuild_stage_visits()
     # What autovacuum does soon after a bulk insert (it is triggered by 1,000 inserted rows):
@@ -569,7 +569,7 @@ def run_child(what: str) -> dict:
     out = subprocess.run(  # noqa: S603
         [PY, "-c", SWEEP_CHILD, what],
         cwd=ROOT,
-        env=child_env(DJANGO_SETTINGS_MODULE="access.settings"),
+        env=child_env(DJANGO_SETTINGS_MODULE="config.settings"),
         capture_output=True,
         text=True,
         check=False,

@@ -24,6 +24,9 @@ step "ruff check"
 step "ruff format --check"
 "$bin/ruff" format --check .
 
+step "the architecture: import contracts (import-linter, [tool.importlinter] in pyproject.toml)"
+"$bin/lint-imports"
+
 step "migrations are up to date"
 "$bin/python" manage.py makemigrations --check --dry-run
 step "OpenAPI schema validates without warnings"

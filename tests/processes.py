@@ -36,7 +36,7 @@ def clean_env(var_dir: Path, **overrides: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
-        "DJANGO_SETTINGS_MODULE": "access.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "TRE_VAR_DIR": str(var_dir),
     }
     env.update(overrides)

@@ -1,5 +1,15 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+
+REGISTERS = (
+    "workflow.route.policies",
+    "workflow.route.notices",
+    "workflow.reviews.policies",
+    "workflow.reviews.notices",
+    "workflow.safes.notices",
+)
 
 
 class WorkflowConfig(AppConfig):
@@ -8,9 +18,14 @@ class WorkflowConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import expiry_sources, rules, rules_safes  # noqa: F401  (register object rules with access.policy)
+        from core.templatetags.govuk import register_state_labels
+        from workflow.models import Outcome, State, TrackState
 
-        expiry_sources.register()
+        # Each topic registers, on import, who may take its transitions (core.transitions) and
+        # who is told of what (notifications.notices).
+        for module in REGISTERS:
+            import_module(module)
+        register_state_labels(State, Outcome, TrackState)
 
         post_migrate.connect(_seed_default_targets, sender=self)
         post_migrate.connect(_fill_calendar, sender=self)
@@ -19,7 +34,7 @@ class WorkflowConfig(AppConfig):
 def _seed_default_targets(sender, using="default", **kwargs) -> None:
     # Migration 0003 seeds the default stage targets; this puts back any that are missing
     # after a flush (test databases), without touching targets ops have set.
-    from .services.turnaround import seed_default_targets
+    from workflow.turnaround.targets import seed_default_targets
 
     seed_default_targets(using=using)
 
@@ -30,6 +45,6 @@ def _fill_calendar(sender, using="default", plan=None, **kwargs) -> None:
     # after a flush (no plan): the metrics fill it themselves when they need it.
     if not plan or using != "default":
         return
-    from .services.turnaround import ensure_calendar
+    from workflow.turnaround.calendar import ensure_calendar
 
     ensure_calendar()

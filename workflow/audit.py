@@ -1,4 +1,9 @@
-"""Tamper evidence for the event log: a hash chain per application.
+"""The audit trail: ``Event``, one row per thing that happened to an application, and its
+tamper evidence, a hash chain per application.
+
+Events are written only by ``workflow.events.record_event``, in the transaction of the change.
+They are immutable in code (``core.immutable``) and, on PostgreSQL, by a trigger that refuses
+UPDATE and DELETE. Turnaround, the timeline and the register are derived from them.
 
 Every ``workflow.Event`` carries ``hash``, the SHA-256 of a canonical JSON of its content and of
 ``prev_hash``, the hash of the previous event of the same application (``""`` for the first).
@@ -19,6 +24,56 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from core.immutable import ImmutableModel
+from workflow.reviews.models import ReviewTrack
+from workflow.route.models import ActorRole, Application, EventKind
+
+
+class Event(ImmutableModel):
+    """The audit trail: one row per thing that happened to an application.
+
+    Written in the same transaction as the change it records. Immutable in code (save refuses
+    an update, delete refuses) and, on PostgreSQL, by a trigger that refuses UPDATE and DELETE.
+    Turnaround, the timeline and the register are derived from it.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    track = models.ForeignKey(
+        ReviewTrack, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=200)
+    actor_role = models.CharField(max_length=20, choices=ActorRole.choices)
+    transition = models.CharField(max_length=40, blank=True)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    # Tamper evidence (below): the SHA-256 of this event's content and of
+    # ``prev_hash``, the hash of the application's previous event ("" for its first).
+    # The database default keeps a hand-written INSERT possible (the trigger allows INSERT); its
+    # empty hashes then break the chain, which is the point.
+    prev_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["application", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()} by {self.actor_name}"
+
 
 # The fields that make up an event's content, in the order they are written to the digest.
 DIGEST_FIELDS = (

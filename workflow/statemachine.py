@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django_fsm import RETURN_VALUE
 
-from access.policy import DESCRIPTIONS, Permission
+from core.transitions import Step, policy_for
+from workflow.models import Application, ReviewTrack, State, TrackState
+from workflow.route.selectors import HOLDER_WORDS
 
-from .models import STATE_OWNER, Application, ReviewTrack, State, TrackState
+
+def _who(model: type, step: Step) -> str:
+    """Who may take it, in the words of its policy's docstring (workflow/*/policies.py)."""
+    if step.system:
+        return "the system (the combined outcome of the review tracks)"
+    policy = policy_for(model, step.name)
+    if policy is None:
+        return "nobody (no policy registered)"
+    doc = (policy.__doc__ or policy.__name__).strip().splitlines()[0]
+    return f"{doc.rstrip('.')} (`{policy.__module__}.{policy.__name__}`)"
 
 
-def _who(permission) -> str:
-    if permission is None:
-        return "system (combined outcome of the review tracks)"
-    if isinstance(permission, dict):
-        return "; ".join(
-            f"in {State(state).label.lower()}: {DESCRIPTIONS[p].lower()}"
-            for state, p in permission.items()
-        )
-    if isinstance(permission, tuple):
-        return " or ".join(DESCRIPTIONS[p].lower() for p in permission)
-    return DESCRIPTIONS[Permission(permission)].lower()
+def _role(step: Step) -> str:
+    if isinstance(step.role, Mapping):
+        return "; ".join(f"in {State(s).label.lower()}: {r}" for s, r in step.role.items())
+    if callable(step.role):
+        return "by the kind of track: " + (step.role.__doc__ or "see the model").strip()
+    return str(step.role)
 
 
 def transitions(model: type) -> list[dict]:
@@ -35,9 +43,10 @@ def transitions(model: type) -> list[dict]:
                     "name": t.name,
                     "source": t.source,
                     "target": target,
-                    "event": t.custom["event"],
-                    "notify": t.custom["notify"],
-                    "who": _who(t.custom["permission"]),
+                    "event": t.custom["step"].event,
+                    "notify": t.custom["step"].notify,
+                    "who": _who(model, t.custom["step"]),
+                    "role": _role(t.custom["step"]),
                 }
             )
     return rows
@@ -62,22 +71,25 @@ def render() -> str:
     lines += ["```", "", "## States and who holds the next step", ""]
     lines += ["| state | meaning | next step held by |", "|---|---|---|"]
     for state in State:
-        lines.append(f"| `{state.value}` | {state.label} | {STATE_OWNER[state]} |")
+        lines.append(f"| `{state.value}` | {state.label} | {HOLDER_WORDS[state]} |")
     lines += ["", "## Transitions", ""]
     lines += [
-        "| transition | from | to | who may take it | event | notification |",
-        "|---|---|---|---|---|---|",
+        "| transition | from | to | who may take it | recorded as | event | notice |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in app_rows:
         lines.append(
             f"| `{row['name']}` | `{row['source']}` | `{row['target']}` | {row['who']} "
-            f"| `{row['event']}` | `{row['notify']}` |"
+            f"| {row['role']} | `{row['event']}` | `{row['notify']}` |"
         )
     lines += ["", "## Review track", "", "```mermaid", "stateDiagram-v2", "    [*] --> open"]
     for row in track_rows:
         lines.append(f"    {row['source']} --> {row['target']}: {row['name']}")
     lines += [f"    {TrackState.DECIDED} --> [*]", "```", ""]
     for row in track_rows:
-        lines.append(f"- `{row['name']}`: {row['who']}; event `{row['event']}`.")
+        lines.append(
+            f"- `{row['name']}`: {row['who']}; recorded as {row['role']}; event "
+            f"`{row['event']}`; notice `{row['notify']}`."
+        )
     lines.append("")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from workflow.services import reminders
+from workflow.turnaround import reminders
 
 
 @shared_task(acks_late=True, ignore_result=True)

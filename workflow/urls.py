@@ -1,6 +1,11 @@
 from django.urls import path
 
-from .views import application, ops, public_benefit, register, researcher, reviews, safes, staff
+from workflow.reviews import views as reviews
+from workflow.route.views import application, researcher, staff
+from workflow.safes.views import five_safes as safes
+from workflow.safes.views import public_benefit
+from workflow.transparency import views as register
+from workflow.turnaround import views as ops
 
 app_name = "workflow"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from rest_framework import serializers
 
-from access.api.representation import ORGANISATION_FIELDS
 from access.models import Organisation, OrganisationMembership, User
+from core.api.representation import ORGANISATION_FIELDS
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import safe_people, views
+from access.api import views
+from access.safe_people import api as safe_people
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")

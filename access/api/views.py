@@ -8,14 +8,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from access.models import Organisation
-
-from .serializers import (
+from access.api.serializers import (
     MeSerializer,
     OrganisationSerializer,
     TokenLoginSerializer,
     TokenSerializer,
 )
+from access.models import Organisation
 
 
 class MeView(generics.RetrieveUpdateAPIView):

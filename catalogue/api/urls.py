@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from catalogue.api import views
 
 router = SimpleRouter()
 router.register("datasets", views.DatasetViewSet, basename="dataset")

@@ -17,10 +17,9 @@ from rest_framework.response import Response
 
 from access.policy import Permission
 from catalogue import selectors, services
-
-from .filters import CategoryFilter, DatasetFilter, VariableFilter
-from .permissions import read_only_or
-from .serializers import (
+from catalogue.api.filters import CategoryFilter, DatasetFilter, VariableFilter
+from catalogue.api.permissions import read_only_or
+from catalogue.api.serializers import (
     CategoryCreateInput,
     CategoryOutput,
     CategoryRetireInput,

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from notifications.api import views
 
 router = SimpleRouter()
 router.register("notifications", views.NotificationViewSet, basename="notification")

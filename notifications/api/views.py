@@ -8,8 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications import selectors, services
-
-from .serializers import (
+from notifications.api.serializers import (
     MarkedReadSerializer,
     NotificationPreferenceSerializer,
     NotificationSerializer,

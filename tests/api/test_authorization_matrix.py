@@ -29,9 +29,9 @@ from access.models import Role
 from tests.factories import make_user
 from tests.factories.catalogue import make_category
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import State, TrackKind
-from workflow.services.safes import safeguards_of
+from workflow.reviews import services as reviews_services
+from workflow.safes.services import safeguards_of
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def people(settings, tmp_path):
     world.add_health_provider()
     application = world.at(State.IN_REVIEW)
     igrp = application.tracks.get(kind=TrackKind.IGRP)
-    services.conflict_declare(track=igrp, by=world.lay, reason="I supervise the PI.")
+    reviews_services.conflict_declare(track=igrp, by=world.lay, reason="I supervise the PI.")
     # A letter on file, so the download is tried for real (who gets it, who gets 404).
     safeguards = safeguards_of(application)
     safeguards.ethics_letter.save("letter.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"), save=False)

@@ -134,7 +134,7 @@ def test_downloads_are_refused_to_those_who_may_not_see_the_application(
 def test_the_page_form_uploads_and_refusals_come_back_as_a_banner(world, client, media):
     from django.template.loader import render_to_string
 
-    from workflow.services.safes import safeguards_of
+    from workflow.safes.services import safeguards_of
 
     application = world.draft()
     client.force_login(world.pi)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Application, State, TrackKind
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def url(application: Application, path: str = "") -> str:
 def answer_all(world: World, application: Application) -> None:
     request = application.feedback_requests.get(resolved_at__isnull=True)
     for item in request.items.all():
-        services.feedback_item_respond(item=item, by=world.pi, response="Done.")
+        reviews_services.feedback_item_respond(item=item, by=world.pi, response="Done.")
 
 
 def test_resubmit_refused_until_every_point_is_answered(world, client_for):
@@ -85,14 +86,14 @@ def test_resubmit_returns_to_the_stage_that_asked(world, client_for, stage, aske
 def test_feedback_rounds_are_counted_across_stages(world, client_for):
     application = world.at(State.CHANGES_REQUESTED)  # round 1, from scoping
     answer_all(world, application)
-    services.application_resubmit(application=application, by=world.pi)
-    services.scoping_update(
+    route_services.application_resubmit(application=application, by=world.pi)
+    route_services.scoping_update(
         application=application,
         by=world.analyst,
         data={"feasible": True, "scoped_variables": [world.year, world.grade]},
     )
-    services.application_complete_scoping(application=application, by=world.analyst)
-    services.application_request_changes(
+    route_services.application_complete_scoping(application=application, by=world.analyst)
+    route_services.application_request_changes(
         application=application, by=world.reviewer, items=THREE_POINTS
     )
     feedback = client_for(world.pi).get(url(application, "feedback/")).json()
@@ -108,7 +109,7 @@ def test_feedback_rounds_are_counted_across_stages(world, client_for):
 def test_answers_are_refused_once_resubmitted(world, client_for):
     application = world.at(State.CHANGES_REQUESTED)
     answer_all(world, application)
-    services.application_resubmit(application=application, by=world.pi)
+    route_services.application_resubmit(application=application, by=world.pi)
     item = application.feedback_requests.get().items.get()
     response = client_for(world.pi).post(
         url(application, f"feedback/{item.pk}/respond/"), {"response": "Again"}, format="json"
@@ -148,7 +149,7 @@ def test_diff_between_versions_shows_what_changed(world, client_for):
     )
     assert edited.status_code == 200
     answer_all(world, application)
-    services.application_resubmit(application=application, by=world.pi)
+    route_services.application_resubmit(application=application, by=world.pi)
 
     diff = client_for(world.analyst).get(url(application, "diff/"), {"from": 1, "to": 2}).json()
     changes = {c["path"]: c for c in diff["changes"]}
@@ -199,24 +200,24 @@ def test_unknown_version_is_404(world, client_for):
 def test_decisions_record_the_version_they_were_made_on(world):
     application = world.at(State.CHANGES_REQUESTED)
     answer_all(world, application)
-    services.application_resubmit(application=application, by=world.pi)  # version 2
-    services.scoping_update(
+    route_services.application_resubmit(application=application, by=world.pi)  # version 2
+    route_services.scoping_update(
         application=application,
         by=world.analyst,
         data={"feasible": True, "scoped_variables": [world.year, world.grade]},
     )
-    services.application_complete_scoping(application=application, by=world.analyst)
-    services.application_refer_to_panels(application=application, by=world.reviewer)
+    route_services.application_complete_scoping(application=application, by=world.analyst)
+    route_services.application_refer_to_panels(application=application, by=world.reviewer)
     igrp = application.tracks.get(kind=TrackKind.IGRP)
     owner = application.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
     assert igrp.version == owner.version == 2
-    services.review_track_decide(track=owner, by=world.owner, outcome="approved")
+    reviews_services.review_track_decide(track=owner, by=world.owner, outcome="approved")
     world.decide(igrp, "revise_and_resubmit", "Clarify linkage.")
     decided = application.events.get(kind="track_decided", track=owner)
     assert decided.payload["version"] == decided.version == 2
 
     answer_all(world, application)
-    services.application_resubmit(application=application, by=world.pi)  # version 3
+    route_services.application_resubmit(application=application, by=world.pi)  # version 3
     current = application.tracks.filter(superseded=False)
     assert {(t.kind, t.version) for t in current} == {
         (TrackKind.IGRP, 3),

@@ -9,7 +9,6 @@ from notifications.models import Notification
 from tests.factories import make_user
 from tests.factories.access import accredit
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import (
     Application,
     Condition,
@@ -20,7 +19,9 @@ from workflow.models import (
     State,
     TrackKind,
 )
-from workflow.public_benefit import SCALE_IDS
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
+from workflow.safes.public_benefit_framework import SCALE_IDS
 
 pytestmark = pytest.mark.django_db
 
@@ -457,20 +458,20 @@ def test_an_untrained_member_is_told_on_submission_once(world):
     assert "Safe researcher training" in note.body
     assert needed(world.pi) == []  # already trained
     # Resubmitting tells nobody twice; a member added meanwhile is told.
-    services.application_update(
+    route_services.application_update(
         application=application,
         by=world.pi,
         data={"members": [*team, {"user": world.colleague, "project_role": "researcher"}]},
     )
     newcomer = make_user("researcher", full_name="New Person")
-    services.application_update(
+    route_services.application_update(
         application=application,
         by=world.pi,
         data={"members": [*team, {"user": newcomer, "project_role": "researcher"}]},
     )
     for item in application.feedback_requests.get().items.all():
-        services.feedback_item_respond(item=item, by=world.pi, response="Done.")
-    services.application_resubmit(application=application, by=world.pi)
+        reviews_services.feedback_item_respond(item=item, by=world.pi, response="Done.")
+    route_services.application_resubmit(application=application, by=world.pi)
     assert len(needed(world.outsider)) == 1
     assert len(needed(newcomer)) == 1
 

@@ -9,9 +9,9 @@ import pytest
 
 from tests.factories.turnaround import T0, history, travel
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Outcome, TrackKind
-from workflow.services.turnaround import add_workdays
+from workflow.route import services as route_services
+from workflow.turnaround.calendar import add_workdays
 
 pytestmark = pytest.mark.django_db
 
@@ -130,12 +130,12 @@ def test_forecast_is_recomputed_on_each_event(client_for, world):
     client = client_for(world.pi)
     before = forecast(client, app, D(2026, 3, 10))["predicted_access_date"]
     with travel(D(2026, 3, 10)):
-        services.scoping_update(
+        route_services.scoping_update(
             application=app,
             by=app.analyst,
             data={"feasible": True, "scoped_variables": [world.year, world.grade]},
         )
-        services.application_complete_scoping(application=app, by=app.analyst)
+        route_services.application_complete_scoping(application=app, by=app.analyst)
     after = forecast(client, app, D(2026, 3, 10))
     assert after["steps"][0]["stage"] == "internal_review"
     assert after["predicted_access_date"] < before

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from access.compiled import CompiledValues
 from access.models import Role, RoleAssignment
+from core.compiled import CompiledValues
 from tests.factories.workflow import World
 from workflow.models import Application, ApplicationMember, State
 

@@ -7,10 +7,10 @@ import pytest
 
 from access.models import Role
 from catalogue.services import category_retire, category_revise
+from core.errors import InvalidTransition
 from tests.factories import make_user
 from tests.factories.catalogue import make_category
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import (
     Application,
     ConflictOfInterest,
@@ -21,6 +21,7 @@ from workflow.models import (
     TrackKind,
     Vote,
 )
+from workflow.reviews import services as reviews_services
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_referral_without_a_configured_panel_is_refused(world, client_for):
 def test_member_sees_others_votes_only_after_voting_and_then_the_divergence(world, client_for):
     app = world.at(State.IN_REVIEW, **dea_content(world))
     dea = app.tracks.get(kind=TrackKind.DEA_PANEL)
-    services.vote_cast(track=dea, by=world.lay, choice="rejected", rationale="Too broad.")
+    reviews_services.vote_cast(track=dea, by=world.lay, choice="rejected", rationale="Too broad.")
     expert = client_for(world.expert)
     before = expert.get(f"{TRACKS}{dea.pk}/votes/").json()
     assert before["my_vote"] is None
@@ -144,7 +145,10 @@ def test_voting_twice_is_409_but_changing_the_vote_works_until_close(world, clie
     )
     # Once decided, the track leaves the panel members' view: the change is refused.
     too_late = lay.put(f"{TRACKS}{igrp.pk}/votes/", {"choice": "approved"}, format="json")
-    assert too_late.status_code == 404
+    # The panel keeps sight of what it decided: a late change is "already decided", not "no
+    # such track".
+    assert too_late.status_code == 409
+    assert too_late.json()["detail"] == "This track is already decided."
     assert Vote.objects.get(track=igrp, member=world.lay).choice == "revise_and_resubmit"
 
 
@@ -163,7 +167,7 @@ def test_panel_member_who_left_no_longer_votes(world, client_for):
     app = world.at(State.IN_REVIEW)
     igrp = app.tracks.get(kind=TrackKind.IGRP)
     membership = world.igrp.memberships.get(user=world.expert)
-    services.panels.panel_membership_end(membership=membership, by=world.ops)
+    reviews_services.panel_membership_end(membership=membership, by=world.ops)
     response = post(client_for(world.expert), f"{TRACKS}{igrp.pk}/votes/", {"choice": "approved"})
     assert response.status_code == 404
 
@@ -172,13 +176,15 @@ def test_vote_on_a_closed_track_is_refused(world, client_for):
     app = world.at(State.IN_REVIEW)
     igrp = app.tracks.get(kind=TrackKind.IGRP)
     world.decide(igrp, "approved")
-    # Panel members see applications only while their track is open: a late vote finds nothing.
+    # The panel keeps sight of the track it decided, so a late vote is told it is too late (409),
+    # not that the track does not exist.
     late = world.expert  # the IGRP's quorum of one was met by another member
     response = post(client_for(late), f"{TRACKS}{igrp.pk}/votes/", {"choice": "approved"})
-    assert response.status_code == 404
-    # The service itself refuses it as a state error (409 for whoever can still see it).
-    with pytest.raises(services.panels.InvalidTransition):
-        services.vote_cast(track=igrp, by=late, choice="approved")
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_state"
+    assert client_for(late).get(f"{TRACKS}{igrp.pk}/").json()["outcome"] == "approved"
+    with pytest.raises(InvalidTransition):
+        reviews_services.vote_cast(track=igrp, by=late, choice="approved")
     assert not Vote.objects.filter(track=igrp, member=late).exists()
 
 
@@ -188,7 +194,7 @@ def test_vote_on_a_closed_track_is_refused(world, client_for):
 def test_conflicted_member_cannot_vote_and_does_not_count_to_the_quorum(world, client_for):
     app = world.at(State.IN_REVIEW, **dea_content(world))
     dea = app.tracks.get(kind=TrackKind.DEA_PANEL)
-    services.vote_cast(track=dea, by=world.expert, choice="approved")
+    reviews_services.vote_cast(track=dea, by=world.expert, choice="approved")
     declared = post(
         client_for(world.expert),
         f"{TRACKS}{dea.pk}/conflict/",
@@ -196,9 +202,9 @@ def test_conflicted_member_cannot_vote_and_does_not_count_to_the_quorum(world, c
     )
     assert declared.status_code == 201
     assert ConflictOfInterest.objects.filter(application=app, user=world.expert).exists()
-    services.vote_cast(track=dea, by=world.lay, choice="approved")
-    services.vote_cast(track=dea, by=world.panel, choice="approved")
-    tally = services.tally(dea)
+    reviews_services.vote_cast(track=dea, by=world.lay, choice="approved")
+    reviews_services.vote_cast(track=dea, by=world.panel, choice="approved")
+    tally = reviews_services.tally(dea)
     assert tally.votes_cast == 2  # the conflicted member's vote no longer counts
     assert not tally.can_close
     refused = post(client_for(world.expert), f"{TRACKS}{dea.pk}/votes/", {"choice": "approved"})
@@ -228,11 +234,11 @@ def test_dea_vote_without_an_independent_member_cannot_close(world, client_for):
     app = world.at(State.IN_REVIEW, **dea_content(world))
     dea = app.tracks.get(kind=TrackKind.DEA_PANEL)
     for member in (world.panel, world.expert, third):  # three votes, none independent
-        services.vote_cast(track=dea, by=member, choice="approved")
+        reviews_services.vote_cast(track=dea, by=member, choice="approved")
     response = post(client_for(world.panel), f"{TRACKS}{dea.pk}/close/", {"outcome": "approved"})
     assert response.status_code == 409
     assert "independent" in response.json()["detail"]
-    services.vote_cast(track=dea, by=world.lay, choice="approved")  # the lay member votes
+    reviews_services.vote_cast(track=dea, by=world.lay, choice="approved")  # the lay member votes
     closed = post(client_for(world.panel), f"{TRACKS}{dea.pk}/close/", {"outcome": "approved"})
     assert closed.status_code == 200, closed.json()
     assert closed.json()["state"] == "decided"
@@ -243,10 +249,10 @@ def test_chair_closing_without_quorum_is_409_and_only_the_chair_closes(world, cl
     world.igrp.save()
     app = world.at(State.IN_REVIEW)
     igrp = app.tracks.get(kind=TrackKind.IGRP)
-    services.vote_cast(track=igrp, by=world.lay, choice="approved")
+    reviews_services.vote_cast(track=igrp, by=world.lay, choice="approved")
     early = post(client_for(world.panel), f"{TRACKS}{igrp.pk}/close/", {"outcome": "approved"})
     assert early.status_code == 409
-    services.vote_cast(track=igrp, by=world.expert, choice="approved")
+    reviews_services.vote_cast(track=igrp, by=world.expert, choice="approved")
     not_chair = post(client_for(world.lay), f"{TRACKS}{igrp.pk}/close/", {"outcome": "approved"})
     assert not_chair.status_code == 403
     assert reload(app).tracks.get(pk=igrp.pk).state == "open"
@@ -257,9 +263,9 @@ def test_majority_rule_records_the_panels_outcome_not_the_chairs(world, client_f
     world.igrp.save()
     app = world.at(State.IN_REVIEW)
     igrp = app.tracks.get(kind=TrackKind.IGRP)
-    services.vote_cast(track=igrp, by=world.lay, choice="rejected", rationale="Risky.")
-    services.vote_cast(track=igrp, by=world.expert, choice="rejected", rationale="Risky.")
-    services.vote_cast(track=igrp, by=world.panel, choice="approved")
+    reviews_services.vote_cast(track=igrp, by=world.lay, choice="rejected", rationale="Risky.")
+    reviews_services.vote_cast(track=igrp, by=world.expert, choice="rejected", rationale="Risky.")
+    reviews_services.vote_cast(track=igrp, by=world.panel, choice="approved")
     chair = client_for(world.panel)
     wrong = post(chair, f"{TRACKS}{igrp.pk}/close/", {"outcome": "approved"})
     assert wrong.status_code == 400
@@ -277,9 +283,9 @@ def test_unanimous_rule_cannot_close_while_members_disagree(world):
     world.igrp.save()
     app = world.at(State.IN_REVIEW)
     igrp = app.tracks.get(kind=TrackKind.IGRP)
-    services.vote_cast(track=igrp, by=world.lay, choice="approved")
-    services.vote_cast(track=igrp, by=world.expert, choice="rejected", rationale="No.")
-    assert "unanimity" in " ".join(services.tally(igrp).blockers)
+    reviews_services.vote_cast(track=igrp, by=world.lay, choice="approved")
+    reviews_services.vote_cast(track=igrp, by=world.expert, choice="rejected", rationale="No.")
+    assert "unanimity" in " ".join(reviews_services.tally(igrp).blockers)
 
 
 def test_chair_rule_lets_the_chair_decide_once_quorum_is_reached(world, client_for):
@@ -287,7 +293,7 @@ def test_chair_rule_lets_the_chair_decide_once_quorum_is_reached(world, client_f
     world.igrp.save()
     app = world.at(State.IN_REVIEW)
     igrp = app.tracks.get(kind=TrackKind.IGRP)
-    services.vote_cast(track=igrp, by=world.lay, choice="rejected", rationale="Unsure.")
+    reviews_services.vote_cast(track=igrp, by=world.lay, choice="rejected", rationale="Unsure.")
     closed = post(
         client_for(world.panel),
         f"{TRACKS}{igrp.pk}/close/",

@@ -14,9 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories.access import make_user
-from workflow import services
 from workflow.models import Outcome, RegisterEntry, State
-from workflow.services.register import project_output_add
+from workflow.route import services as route_services
+from workflow.safes import services as safes_services
+from workflow.transparency.services import project_output_add
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +247,7 @@ def _private_world(world):
     from tests.factories.access import accredit
 
     accredit(declined_pi)
-    declined = services.application_create(
+    declined = route_services.application_create(
         by=declined_pi,
         data=world.content(
             title=PRIVATE["declined_title"],
@@ -255,18 +256,18 @@ def _private_world(world):
             members=[{"user": declined_pi, "project_role": "principal_investigator"}],
         ),
     )
-    services.safeguards_update(application=declined, by=declined_pi, data=world.SAFEGUARDS)
-    services.application_submit(application=declined, by=declined_pi)
+    safes_services.safeguards_update(application=declined, by=declined_pi, data=world.SAFEGUARDS)
+    route_services.application_submit(application=declined, by=declined_pi)
     from tests.factories.workflow import _reload, _requested_variables
 
     analyst = _reload(declined).analyst
-    services.scoping_update(
+    route_services.scoping_update(
         application=declined,
         by=analyst,
         data={"feasible": True, "scoped_variables": _requested_variables(declined)},
     )
-    services.application_complete_scoping(application=declined, by=analyst)
-    services.application_refer_to_panels(application=declined, by=world.reviewer)
+    route_services.application_complete_scoping(application=declined, by=analyst)
+    route_services.application_refer_to_panels(application=declined, by=world.reviewer)
     ConflictOfInterest.objects.create(
         application=declined, user=world.expert, reason=PRIVATE["conflict_reason"]
     )
@@ -280,15 +281,15 @@ def _private_world(world):
     assert _reload(declined).state == State.REJECTED
     # An internal-review rejection with a private reason.
     rejected = world.draft(title="Rejected early")
-    services.application_submit(application=rejected, by=world.pi)
+    route_services.application_submit(application=rejected, by=world.pi)
     analyst = _reload(rejected).analyst
-    services.scoping_update(
+    route_services.scoping_update(
         application=rejected,
         by=analyst,
         data={"feasible": True, "scoped_variables": _requested_variables(rejected)},
     )
-    services.application_complete_scoping(application=rejected, by=analyst)
-    services.application_reject(
+    route_services.application_complete_scoping(application=rejected, by=analyst)
+    route_services.application_reject(
         application=rejected, by=world.reviewer, reason=PRIVATE["reject_reason"]
     )
     # An approved, active project whose PI has a private email; one track asked for revision

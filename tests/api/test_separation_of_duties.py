@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Application, Event, State, TrackKind
+from workflow.route import services as route_services
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +54,14 @@ def test_reviewer_on_the_team_cannot_decide_internal_review(world, client_for, p
 
 def test_submit_never_assigns_an_analyst_on_the_team(world):
     application = world.draft(members=team(world, world.analyst))
-    services.application_submit(application=application, by=world.pi)
+    route_services.application_submit(application=application, by=world.pi)
     application.refresh_from_db()
     assert application.analyst == world.analyst2
 
 
 def test_submit_leaves_analyst_unassigned_when_every_named_analyst_is_on_the_team(world):
     application = world.draft(members=team(world, world.analyst, world.analyst2))
-    services.application_submit(application=application, by=world.pi)
+    route_services.application_submit(application=application, by=world.pi)
     application.refresh_from_db()
     assert application.analyst is None
     assigned = application.events.get(kind="analyst_assigned")
@@ -70,7 +70,7 @@ def test_submit_leaves_analyst_unassigned_when_every_named_analyst_is_on_the_tea
 
 def test_ops_cannot_assign_an_analyst_on_the_team(world, client_for):
     application = world.draft(members=team(world, world.analyst))
-    services.application_submit(application=application, by=world.pi)
+    route_services.application_submit(application=application, by=world.pi)
     response = post(
         client_for(world.ops),
         f"/api/v1/applications/{application.pk}/assign-analyst/",
@@ -87,7 +87,7 @@ def test_analyst_who_joins_the_team_cannot_complete_scoping(world, client_for):
     # become a member anyway (ops reassigning a member is refused too), policy still blocks them.
     application = world.at(State.SCOPING)
     application.members.create(user=world.analyst, project_role="researcher")
-    services.scoping_update(
+    route_services.scoping_update(
         application=application,
         by=world.analyst,
         data={"feasible": True, "scoped_variables": [world.year, world.grade]},

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories.workflow import World
 from workflow.models import StageTarget
-from workflow.services.turnaround import DEFAULT_TARGETS, seed_default_targets, targets
+from workflow.turnaround.targets import DEFAULT_TARGETS, seed_default_targets, targets
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories.turnaround import T0, history, travel
 from tests.factories.workflow import World
 from workflow.models import Outcome, TrackKind
-from workflow.services import metrics
-from workflow.services.turnaround import compose, run
+from workflow.reviews import services as reviews_services
+from workflow.turnaround import metrics
+from workflow.turnaround.sql import compose, run
 
 pytestmark = pytest.mark.django_db
 
@@ -277,15 +278,13 @@ def test_summary_with_nothing_yet(client_for, world):
 
 def test_a_pre_approved_sign_off_counts_as_a_hit(world, client_for):
     """An owner track decided by the system (a pre-approved category covered it) is a hit."""
+    from workflow.events import record_event
     from workflow.models import ActorRole, EventKind
-    from workflow.services.core import record_event
 
     app = history(world, [("submit", 0), ("complete_scoping", 1), ("refer", 1)])
     track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
     with travel(D(2026, 3, 5)):
-        from workflow import services
-
-        services.review_track_decide(track=track, by=world.owner, outcome=Outcome.APPROVED)
+        reviews_services.review_track_decide(track=track, by=world.owner, outcome=Outcome.APPROVED)
         record_event(
             application=app,
             track=track,

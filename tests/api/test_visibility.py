@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from access.models import User
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Application, ApplicationMember, Event, State, TrackKind
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,9 @@ def test_analyst_sees_assigned_applications_until_reassigned(world, client_for):
     assert listed(other) == set()
     assert detail_status(other, scoped) == 404
 
-    services.application_assign_analyst(application=scoped, by=world.ops, analyst=world.analyst2)
+    route_services.application_assign_analyst(
+        application=scoped, by=world.ops, analyst=world.analyst2
+    )
     assert listed(analyst) == set()
     assert detail_status(analyst, scoped) == 404
     assert listed(other) == {scoped.pk}
@@ -80,7 +83,7 @@ def test_reviewer_sees_applications_only_once_they_reach_internal_review(world, 
 
 def test_reviewer_keeps_seeing_an_application_sent_back_from_internal_review(world, client_for):
     application = world.at(State.INTERNAL_REVIEW)
-    services.application_request_changes(
+    route_services.application_request_changes(
         application=application,
         by=world.reviewer,
         items=[{"section": "public_benefit", "text": "Who benefits?"}],
@@ -88,19 +91,22 @@ def test_reviewer_keeps_seeing_an_application_sent_back_from_internal_review(wor
     assert listed(client_for(world.reviewer)) == {application.pk}
 
 
-def test_panel_member_sees_only_applications_with_an_open_panel_track(world, client_for):
+def test_panel_member_sees_the_applications_their_panel_reviews_or_reviewed(world, client_for):
     before = world.at(State.INTERNAL_REVIEW)
     open_track = world.at(State.IN_REVIEW)
     decided = world.at(State.APPROVED)
     panel = client_for(world.panel)
-    assert listed(panel) == {open_track.pk}
+    assert listed(panel) == {open_track.pk, decided.pk}
     assert detail_status(panel, before) == 404
-    assert detail_status(panel, decided) == 404
+    assert detail_status(panel, decided) == 200
 
-    # Once the panel has decided, the owner's sign-off alone does not keep it visible to them.
+    # Once the panel has decided, it keeps sight of what it decided (read-only).
     igrp = open_track.tracks.get(kind=TrackKind.IGRP)
     world.decide(igrp, "approved")
-    assert listed(panel) == set()
+    assert listed(panel) == {open_track.pk, decided.pk}
+    # A member who has left the panel does not.
+    world.panel.panel_memberships.update(left_on=timezone.localdate())
+    assert listed(client_for(world.panel)) == set()
 
 
 def test_data_owner_sees_submitted_applications_requesting_their_data(world, client_for):
@@ -110,7 +116,7 @@ def test_data_owner_sees_submitted_applications_requesting_their_data(world, cli
     elsewhere = world.draft(
         datasets=[d for d in world.both_datasets() if d["dataset"] == world.dataset2]
     )
-    services.application_submit(application=elsewhere, by=world.pi)
+    route_services.application_submit(application=elsewhere, by=world.pi)
     owner = client_for(world.owner)
     assert listed(owner) == {theirs.pk}
     assert detail_status(owner, draft) == 404
@@ -156,8 +162,8 @@ def test_data_owner_timeline_hides_other_owners_tracks(world, two_providers, cli
     application = two_providers
     mine = application.tracks.get(organisation=world.provider)
     theirs = application.tracks.get(organisation=world.provider2)
-    services.review_track_decide(track=mine, by=world.owner, outcome="approved")
-    services.review_track_decide(track=theirs, by=world.owner2, outcome="approved")
+    reviews_services.review_track_decide(track=mine, by=world.owner, outcome="approved")
+    reviews_services.review_track_decide(track=theirs, by=world.owner2, outcome="approved")
     seen = client_for(world.owner).get(f"{LIST}{application.pk}/timeline/").json()
     assert mine.pk in {e["track"] for e in seen}
     assert theirs.pk not in {e["track"] for e in seen}
@@ -201,8 +207,8 @@ def test_detail_written_directly_says_what_drf_says(world, client_for):
     """The detail is written directly from rows (``ApplicationSerializer.to_representation``):
     for every viewer, it must equal DRF's field-by-field representation of the same model,
     with datasets, variables, decided and open tracks, and an owner's filtered view."""
-    from workflow.api.serializers import ApplicationSerializer
-    from workflow.selectors import application_detail_queryset, owner_only_organisations
+    from workflow.route.selectors import application_detail_queryset, view_of
+    from workflow.route.serializers import ApplicationSerializer
 
     world.add_health_provider()
     both = world.at(State.IN_REVIEW, datasets=world.both_datasets())
@@ -219,8 +225,8 @@ def test_detail_written_directly_says_what_drf_says(world, client_for):
             response = client.get(f"{LIST}{application.pk}/")
             if response.status_code == 404:
                 continue
-            model = application_detail_queryset(person).get(pk=application.pk)
-            context = {"owner_orgs": owner_only_organisations(person, model)}
+            model = application_detail_queryset().get(pk=application.pk)
+            context = {"view": view_of(person, model)}
             expected = ApplicationSerializer(model, context=context).fields_representation(model)
             # Through JSON, as the client receives both.
             assert response.json() == json.loads(json.dumps(expected, cls=DjangoJSONEncoder))

@@ -1,5 +1,5 @@
-from .access import OrganisationFactory, UserFactory, make_user
-from .catalogue import DatasetFactory, VariableFactory, make_category
+from tests.factories.access import OrganisationFactory, UserFactory, make_user
+from tests.factories.catalogue import DatasetFactory, VariableFactory, make_category
 
 __all__ = [
     "DatasetFactory",

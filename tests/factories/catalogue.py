@@ -14,8 +14,7 @@ from catalogue.models import (
     Variable,
 )
 from catalogue.services import category_create
-
-from .access import OrganisationFactory
+from tests.factories.access import OrganisationFactory
 
 
 class DatasetFactory(factory.django.DjangoModelFactory):

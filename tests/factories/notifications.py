@@ -3,8 +3,7 @@ from __future__ import annotations
 import factory
 
 from notifications.models import EmailStatus, Notification
-
-from .access import UserFactory
+from tests.factories.access import UserFactory
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

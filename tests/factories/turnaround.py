@@ -7,11 +7,10 @@ from collections.abc import Sequence
 
 import time_machine
 
+from tests.factories.access import accredit
+from tests.factories.workflow import World
 from workflow.management.history import Cast, Step, journey
 from workflow.models import Application, LegalGateway
-
-from .access import accredit
-from .workflow import World
 
 DAY = datetime.timedelta(days=1)
 

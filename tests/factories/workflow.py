@@ -6,7 +6,14 @@ import datetime
 
 from access.models import Organisation, Role
 from catalogue.models import Dataset, Variable
-from workflow import services
+from tests.factories.access import (
+    OrganisationFactory,
+    accredit,
+    make_signatory,
+    make_user,
+    publish_agreement,
+)
+from tests.factories.catalogue import DatasetFactory, VariableFactory
 from workflow.management.history import decide_as_panel
 from workflow.models import (
     Application,
@@ -18,9 +25,9 @@ from workflow.models import (
     ReviewTrack,
     State,
 )
-
-from .access import OrganisationFactory, accredit, make_signatory, make_user, publish_agreement
-from .catalogue import DatasetFactory, VariableFactory
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
+from workflow.safes import services as safes_services
 
 
 class World:
@@ -159,7 +166,7 @@ class World:
         members the panel needs vote ``outcome`` and the chair closes."""
         rationale = rationale or ("" if outcome == Outcome.APPROVED else "Reasons given.")
         if track.kind == "owner_signoff":
-            return services.review_track_decide(
+            return reviews_services.review_track_decide(
                 track=track,
                 by=self.owner_of(track.organisation_id),
                 outcome=outcome,
@@ -180,16 +187,20 @@ class World:
     }
 
     def draft(self, *, safeguards: bool = True, **overrides) -> Application:
-        application = services.application_create(by=self.pi, data=self.content(**overrides))
+        application = route_services.application_create(by=self.pi, data=self.content(**overrides))
         if safeguards:
-            services.safeguards_update(application=application, by=self.pi, data=self.SAFEGUARDS)
+            safes_services.safeguards_update(
+                application=application, by=self.pi, data=self.SAFEGUARDS
+            )
         return application
 
     def sign_agreement(self, app: Application) -> None:
         """Every member and the university's signatory accept the current agreement."""
         for member in app.members.select_related("user"):
-            services.application_agreement_sign(application=app, by=member.user, capacity="member")
-        services.application_agreement_sign(
+            safes_services.application_agreement_sign(
+                application=app, by=member.user, capacity="member"
+            )
+        safes_services.application_agreement_sign(
             application=app, by=self.signatory, capacity="organisation_signatory"
         )
 
@@ -202,33 +213,35 @@ class World:
         app = self.draft(**overrides)
         if state == State.DRAFT:
             return app
-        services.application_submit(application=app, by=self.pi)
+        route_services.application_submit(application=app, by=self.pi)
         # Submission spreads the work: with other scopings open the backup analyst may get it.
         analyst = _reload(app).analyst
         if state == State.SCOPING:
             return _reload(app)
         if state == State.WITHDRAWN:
-            services.application_withdraw(application=app, by=self.pi, reason="Changed plans")
+            route_services.application_withdraw(application=app, by=self.pi, reason="Changed plans")
             return _reload(app)
         if state == State.CHANGES_REQUESTED:
-            services.application_request_changes(
+            route_services.application_request_changes(
                 application=app,
                 by=analyst,
                 items=[{"section": "data", "text": "Fewer variables"}],
             )
             return _reload(app)
-        services.scoping_update(
+        route_services.scoping_update(
             application=app,
             by=analyst,
             data={"feasible": True, "scoped_variables": _requested_variables(app)},
         )
-        services.application_complete_scoping(application=app, by=analyst)
+        route_services.application_complete_scoping(application=app, by=analyst)
         if state == State.INTERNAL_REVIEW:
             return _reload(app)
         if state == State.REJECTED:
-            services.application_reject(application=app, by=self.reviewer, reason="No benefit")
+            route_services.application_reject(
+                application=app, by=self.reviewer, reason="No benefit"
+            )
             return _reload(app)
-        services.application_refer_to_panels(application=app, by=self.reviewer)
+        route_services.application_refer_to_panels(application=app, by=self.reviewer)
         if state == State.IN_REVIEW:
             return _reload(app)
         for track in _reload(app).tracks.filter(superseded=False, state="open"):
@@ -237,14 +250,14 @@ class World:
             self.sign_agreement(app)
         if state == State.APPROVED:
             return _reload(app)
-        services.application_grant_access(application=app, by=self.ops)
+        route_services.application_grant_access(application=app, by=self.ops)
         if state == State.ACTIVE:
             return _reload(app)
         if state == State.SUSPENDED:
-            services.application_suspend(application=app, by=self.ops, reason="Breach")
+            route_services.application_suspend(application=app, by=self.ops, reason="Breach")
             return _reload(app)
         if state == State.CLOSED:
-            services.application_close(application=app, by=self.ops)
+            route_services.application_close(application=app, by=self.ops)
             return _reload(app)
         raise ValueError(state)
 

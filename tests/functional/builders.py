@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime
 
 from catalogue.models import Dataset, Variable
-from workflow import services
 from workflow.models import Application, RequestedVariable, State
+from workflow.route import services as route_services
+from workflow.safes import services as safes_services
 
 
 def plasc_application(users, *, gateway: str = "public_task", title: str) -> Application:
     """Rhian's project on school census data: non-identifying variables, for public policy,
     so it falls within Welsh Government's pre-approved category. Its safeguards are recorded
     (ethics approval, declared outputs, TRE-only access), as the Five Safes gates need."""
-    application = services.application_create(
+    application = route_services.application_create(
         by=users["rhian.researcher"],
         data={
             "title": title,
@@ -35,7 +36,7 @@ def plasc_application(users, *, gateway: str = "public_task", title: str) -> App
             ],
         },
     )
-    services.safeguards_update(
+    safes_services.safeguards_update(
         application=application,
         by=users["rhian.researcher"],
         data={
@@ -52,10 +53,10 @@ def plasc_application(users, *, gateway: str = "public_task", title: str) -> App
 
 def to_internal_review(application: Application) -> Application:
     pi = application.members.get(project_role="principal_investigator").user
-    services.application_submit(application=application, by=pi)
+    route_services.application_submit(application=application, by=pi)
     application.refresh_from_db()
     requested = RequestedVariable.objects.filter(requested_dataset__application=application)
-    services.scoping_update(
+    route_services.scoping_update(
         application=application,
         by=application.analyst,
         data={
@@ -65,7 +66,7 @@ def to_internal_review(application: Application) -> Application:
             ),
         },
     )
-    services.application_complete_scoping(application=application, by=application.analyst)
+    route_services.application_complete_scoping(application=application, by=application.analyst)
     application.refresh_from_db()
     assert application.state == State.INTERNAL_REVIEW
     return application
@@ -73,6 +74,6 @@ def to_internal_review(application: Application) -> Application:
 
 def to_in_review(application: Application, users) -> Application:
     to_internal_review(application)
-    services.application_refer_to_panels(application=application, by=users["gwen.reviewer"])
+    route_services.application_refer_to_panels(application=application, by=users["gwen.reviewer"])
     application.refresh_from_db()
     return application

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from access.management.demo_data import DEMO_PASSWORD
+from workflow.management.demo_data import DEMO_PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls (setting
 # up data) are still synchronous and safe here.

@@ -3,9 +3,8 @@ and pages a person may not see."""
 
 from __future__ import annotations
 
+from tests.functional.builders import plasc_application, to_in_review
 from workflow.models import Application, State, Vote
-
-from .builders import plasc_application, to_in_review
 
 
 def test_errors_in_summary_without_javascript(demo, visitor):

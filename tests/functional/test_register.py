@@ -3,10 +3,9 @@ outputs are not linked before the project has access."""
 
 from __future__ import annotations
 
+from tests.functional.builders import plasc_application, to_in_review
 from workflow.management.history import decide_as_panel
 from workflow.models import Outcome, State
-
-from .builders import plasc_application, to_in_review
 
 
 def test_register_public_filters_entry_and_outputs(demo, visitor):

@@ -4,9 +4,8 @@ nothing; the letter cites the category), in the browser."""
 from __future__ import annotations
 
 from catalogue.models import PreApprovedCategory
+from tests.functional.builders import plasc_application, to_in_review, to_internal_review
 from workflow.models import Application, State, TrackKind
-
-from .builders import plasc_application, to_in_review, to_internal_review
 
 
 def _vote(visitor, username: str, title: str, *, close: bool = False, panel: str = ""):

@@ -9,9 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from tests.functional.builders import plasc_application, to_in_review, to_internal_review
 from workflow.models import Condition
-
-from .builders import plasc_application, to_in_review, to_internal_review
 
 
 # Six people and the demo's history (about 15 seconds to build): beyond the default limit on a

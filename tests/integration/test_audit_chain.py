@@ -11,8 +11,8 @@ from django.db import connection
 
 from tests.factories.workflow import World
 from workflow.audit import content_of, digest, verify_chain
+from workflow.events import record_event
 from workflow.models import Application, State
-from workflow.services.core import record_event
 
 pytestmark = pytest.mark.django_db
 

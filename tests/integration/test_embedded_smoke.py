@@ -39,7 +39,7 @@ SEND_HEARTBEAT = """
 import json, sys
 import django
 django.setup()
-from access.celery import app
+from config.celery import app
 result = app.send_task("access.tasks.heartbeat", queue=sys.argv[1])
 print(json.dumps(result.get(timeout=float(sys.argv[2]))))
 """
@@ -127,7 +127,7 @@ def test_redis_broker_and_postgresql_round_trip(tmp_path, background):
         [
             CELERY,
             "-A",
-            "access",
+            "config",
             "worker",
             "--loglevel",
             "INFO",

@@ -9,8 +9,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Application, Event, State, TrackKind
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +144,7 @@ class Recorder:
 def answer(world, application):
     request = application.feedback_requests.get(resolved_at__isnull=True)
     for item in request.items.all():
-        services.feedback_item_respond(item=item, by=world.colleague, response="Done.")
+        reviews_services.feedback_item_respond(item=item, by=world.colleague, response="Done.")
 
 
 def test_each_state_change_writes_exactly_one_event_with_who_and_how(world):
@@ -152,37 +153,39 @@ def test_each_state_change_writes_exactly_one_event_with_who_and_how(world):
     item = [{"section": "data", "text": "Fewer variables."}]
     rec.step(
         "submit",
-        lambda: services.application_submit(application=app, by=world.pi),
+        lambda: route_services.application_submit(application=app, by=world.pi),
         by=world.pi,
         role="member",
     )
     rec.step(
         "request_changes",
-        lambda: services.application_request_changes(application=app, by=world.analyst, items=item),
+        lambda: route_services.application_request_changes(
+            application=app, by=world.analyst, items=item
+        ),
         by=world.analyst,
         role="analyst",
     )
     answer(world, app)
     rec.step(
         "resubmit",
-        lambda: services.application_resubmit(application=app, by=world.colleague),
+        lambda: route_services.application_resubmit(application=app, by=world.colleague),
         by=world.colleague,
         role="member",
     )
-    services.scoping_update(
+    route_services.scoping_update(
         application=app,
         by=world.analyst,
         data={"feasible": True, "scoped_variables": [world.year, world.grade]},
     )
     rec.step(
         "complete_scoping",
-        lambda: services.application_complete_scoping(application=app, by=world.analyst),
+        lambda: route_services.application_complete_scoping(application=app, by=world.analyst),
         by=world.analyst,
         role="analyst",
     )
     rec.step(
         "request_changes",
-        lambda: services.application_request_changes(
+        lambda: route_services.application_request_changes(
             application=app, by=world.reviewer, items=item
         ),
         by=world.reviewer,
@@ -191,13 +194,13 @@ def test_each_state_change_writes_exactly_one_event_with_who_and_how(world):
     answer(world, app)
     rec.step(
         "resubmit",
-        lambda: services.application_resubmit(application=app, by=world.pi),
+        lambda: route_services.application_resubmit(application=app, by=world.pi),
         by=world.pi,
         role="member",
     )
     rec.step(
         "refer_to_panels",
-        lambda: services.application_refer_to_panels(application=app, by=world.reviewer),
+        lambda: route_services.application_refer_to_panels(application=app, by=world.reviewer),
         by=world.reviewer,
         role="reviewer",
     )
@@ -208,7 +211,9 @@ def test_each_state_change_writes_exactly_one_event_with_who_and_how(world):
     # The combined outcome is the system's, on behalf of whoever decided last.
     rec.step(
         "approve",
-        lambda: services.review_track_decide(track=owner_track, by=world.owner, outcome="approved"),
+        lambda: reviews_services.review_track_decide(
+            track=owner_track, by=world.owner, outcome="approved"
+        ),
         by=world.owner,
         role="system",
     )
@@ -219,7 +224,7 @@ def test_each_state_change_writes_exactly_one_event_with_who_and_how(world):
         ("reinstate", "ops"),
         ("close", "ops"),
     ):
-        call = getattr(services, f"application_{name}")
+        call = getattr(route_services, f"application_{name}")
         kwargs = {"reason": "Breach."} if name == "suspend" else {}
         rec.step(
             name,
@@ -240,7 +245,7 @@ def test_reject_and_withdraw_write_one_event_each(world):
     rejected = world.at(State.INTERNAL_REVIEW)
     event = Recorder(rejected).step(
         "reject",
-        lambda: services.application_reject(
+        lambda: route_services.application_reject(
             application=rejected, by=world.reviewer, reason="No benefit."
         ),
         by=world.reviewer,
@@ -250,7 +255,7 @@ def test_reject_and_withdraw_write_one_event_each(world):
     withdrawn = world.at(State.SCOPING)
     Recorder(withdrawn).step(
         "withdraw",
-        lambda: services.application_withdraw(application=withdrawn, by=world.colleague),
+        lambda: route_services.application_withdraw(application=withdrawn, by=world.colleague),
         by=world.colleague,
         role="member",
     )

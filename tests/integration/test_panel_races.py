@@ -7,8 +7,8 @@ from django.db import connection
 
 from tests.factories.workflow import World
 from tests.integration.test_races import ROUNDS, one_winner, race
-from workflow import services
 from workflow.models import Event, State, TrackKind, TrackState, Vote
+from workflow.reviews import services as reviews_services
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -28,9 +28,11 @@ def test_two_votes_and_the_chairs_close_at_once_keep_the_tally_consistent(world)
         app = world.at(State.IN_REVIEW)
         igrp = app.tracks.get(kind=TrackKind.IGRP)
         results = race(
-            lambda t=igrp: services.vote_cast(track=t, by=world.lay, choice="approved"),
-            lambda t=igrp: services.vote_cast(track=t, by=world.expert, choice="approved"),
-            lambda t=igrp: services.panel_track_close(track=t, by=world.panel, outcome="approved"),
+            lambda t=igrp: reviews_services.vote_cast(track=t, by=world.lay, choice="approved"),
+            lambda t=igrp: reviews_services.vote_cast(track=t, by=world.expert, choice="approved"),
+            lambda t=igrp: reviews_services.panel_track_close(
+                track=t, by=world.panel, outcome="approved"
+            ),
         )
         # Votes are never lost: the close either came after both, or was refused for want of
         # a quorum and left the track open.
@@ -54,11 +56,13 @@ def test_vote_change_and_close_at_once_exactly_one_wins(world):
     for _ in range(ROUNDS):
         app = world.at(State.IN_REVIEW)
         igrp = app.tracks.get(kind=TrackKind.IGRP)
-        services.vote_cast(track=igrp, by=world.lay, choice="approved")
-        vote = services.vote_cast(track=igrp, by=world.expert, choice="approved")
+        reviews_services.vote_cast(track=igrp, by=world.lay, choice="approved")
+        vote = reviews_services.vote_cast(track=igrp, by=world.expert, choice="approved")
         results = race(
-            lambda t=igrp: services.panel_track_close(track=t, by=world.panel, outcome="approved"),
-            lambda v=vote: services.vote_change(
+            lambda t=igrp: reviews_services.panel_track_close(
+                track=t, by=world.panel, outcome="approved"
+            ),
+            lambda v=vote: reviews_services.vote_change(
                 vote=v, by=world.expert, choice="rejected", rationale="On reflection, no."
             ),
         )

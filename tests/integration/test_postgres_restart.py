@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from access.management.demo_data import DEMO_PASSWORD
 from tests.processes import PYTHON, REPO, background_processes, clean_env, run, wait_until
 from tests.support.integration import free_port
+from workflow.management.demo_data import DEMO_PASSWORD
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
@@ -130,7 +130,7 @@ def test_postgres_restart_under_load_fails_cleanly_and_recovers(cluster, process
         "web",
         [
             GUNICORN,
-            "access.wsgi:application",
+            "config.wsgi:application",
             "-b",
             f"127.0.0.1:{port}",
             "-w",

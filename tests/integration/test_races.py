@@ -13,12 +13,13 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from access.exceptions import ConcurrentChange, InvalidTransition
 from access.models import Role
+from core.errors import ConcurrentChange, InvalidTransition
 from tests.factories import make_user
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Application, Event, State, TrackKind
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -82,10 +83,10 @@ def test_refer_and_reject_at_once_one_wins(world):
     for _ in range(ROUNDS):
         app = world.at(State.INTERNAL_REVIEW)
         results = race(
-            lambda app=app: services.application_refer_to_panels(
+            lambda app=app: route_services.application_refer_to_panels(
                 application=app, by=world.reviewer
             ),
-            lambda app=app: services.application_reject(
+            lambda app=app: route_services.application_reject(
                 application=app, by=second_reviewer, reason="Not in the public interest."
             ),
         )
@@ -103,8 +104,8 @@ def test_withdraw_and_reject_at_once_one_wins(world):
     for _ in range(ROUNDS):
         app = world.at(State.INTERNAL_REVIEW)
         results = race(
-            lambda app=app: services.application_withdraw(application=app, by=world.pi),
-            lambda app=app: services.application_reject(
+            lambda app=app: route_services.application_withdraw(application=app, by=world.pi),
+            lambda app=app: route_services.application_reject(
                 application=app, by=world.reviewer, reason="Not in the public interest."
             ),
         )
@@ -119,14 +120,14 @@ def test_withdraw_and_complete_scoping_at_once_serialise(world):
     # the result is one of the two serial orders, never a lost or doubled step.
     for _ in range(ROUNDS):
         app = world.at(State.SCOPING)
-        services.scoping_update(
+        route_services.scoping_update(
             application=app,
             by=world.analyst,
             data={"feasible": True, "scoped_variables": [world.year, world.grade]},
         )
         results = race(
-            lambda app=app: services.application_withdraw(application=app, by=world.pi),
-            lambda app=app: services.application_complete_scoping(
+            lambda app=app: route_services.application_withdraw(application=app, by=world.pi),
+            lambda app=app: route_services.application_complete_scoping(
                 application=app, by=world.analyst
             ),
         )
@@ -177,12 +178,12 @@ def test_last_two_tracks_decided_at_once_combine_exactly_once(world):
         app = world.at(State.IN_REVIEW)
         igrp = app.tracks.get(kind=TrackKind.IGRP)
         owner_track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
-        services.vote_cast(track=igrp, by=world.panel, choice="approved")
+        reviews_services.vote_cast(track=igrp, by=world.panel, choice="approved")
         results = race(
-            lambda igrp=igrp: services.panel_track_close(
+            lambda igrp=igrp: reviews_services.panel_track_close(
                 track=igrp, by=world.panel, outcome="approved"
             ),
-            lambda track=owner_track: services.review_track_decide(
+            lambda track=owner_track: reviews_services.review_track_decide(
                 track=track, by=world.owner, outcome="approved"
             ),
         )
@@ -200,8 +201,10 @@ def test_same_track_decided_twice_at_once_only_one_counts(world):
     app = world.at(State.IN_REVIEW)
     track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
     results = race(
-        lambda: services.review_track_decide(track=track, by=world.owner, outcome="approved"),
-        lambda: services.review_track_decide(
+        lambda: reviews_services.review_track_decide(
+            track=track, by=world.owner, outcome="approved"
+        ),
+        lambda: reviews_services.review_track_decide(
             track=track, by=second_owner, outcome="rejected", rationale="No."
         ),
     )

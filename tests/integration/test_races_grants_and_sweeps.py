@@ -19,10 +19,10 @@ from tests.factories import make_user
 from tests.factories.turnaround import history, travel
 from tests.factories.workflow import World
 from tests.integration.test_races import ROUNDS, one_winner, race
-from workflow import services
 from workflow.audit import verify_chain
 from workflow.models import Application, Event, EventKind, State
-from workflow.services.reminders import reminders_sweep
+from workflow.route import services as route_services
+from workflow.turnaround.reminders import reminders_sweep
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -40,8 +40,12 @@ def test_two_ops_granting_access_at_once_grant_it_once(world):
     for _ in range(ROUNDS):
         application = world.at(State.APPROVED)
         results = race(
-            lambda a=application: services.application_grant_access(application=a, by=world.ops),
-            lambda a=application: services.application_grant_access(application=a, by=second_ops),
+            lambda a=application: route_services.application_grant_access(
+                application=a, by=world.ops
+            ),
+            lambda a=application: route_services.application_grant_access(
+                application=a, by=second_ops
+            ),
         )
         one_winner(results)
         application = Application.objects.get(pk=application.pk)

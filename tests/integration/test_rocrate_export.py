@@ -17,7 +17,7 @@ from django.core.management import call_command
 from tests.factories.access import accredit
 from tests.support.rocrate import validate
 from workflow.models import State
-from workflow.rocrate_export import write_crate
+from workflow.transparency.rocrate import write_crate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 

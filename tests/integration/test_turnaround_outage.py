@@ -16,7 +16,7 @@ from notifications.models import EmailStatus, Notification
 from tests.factories.workflow import World
 from tests.support.integration import emails_in, wait_for
 from workflow.models import Event, State
-from workflow.services import reminders
+from workflow.turnaround import reminders
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

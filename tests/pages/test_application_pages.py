@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.models import Application, FeedbackItem, LegalGateway, State
+from workflow.route import services as route_services
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +16,9 @@ def _body(response) -> str:
 
 
 def test_my_applications_lists_only_the_team_s_own_with_what_to_do_next(page_client, world):
-    from workflow import services
 
     mine = world.draft()
-    services.application_create(by=world.outsider, data={"title": "Someone else's"})
+    route_services.application_create(by=world.outsider, data={"title": "Someone else's"})
     body = _body(page_client(world.pi).get("/applications/"))
     assert mine.reference in body
     assert body.count("Complete each section") == 1

@@ -6,7 +6,7 @@ import pytest
 
 from access.models import Role
 from tests.factories import make_user
-from workflow.stage_guide import DEFAULT_TYPICAL
+from workflow.turnaround.stage_guide import DEFAULT_TYPICAL
 
 pytestmark = pytest.mark.django_db
 

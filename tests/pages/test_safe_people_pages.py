@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.models import ApplicationSafeguards
+from workflow.safes import services as safes_services
 
 pytestmark = pytest.mark.django_db
 
@@ -204,11 +205,10 @@ def test_five_safes_view_shows_checks_beside_verdicts_and_reviewers_record_one(p
 
 
 def test_conditions_take_evidence_from_the_team_and_verification_from_staff(page_client, world):
-    from workflow import services
     from workflow.models import Condition
 
     application = world.at("internal_review")
-    services.safe_verdict_record(
+    safes_services.safe_verdict_record(
         application=application,
         by=world.reviewer,
         safe="outputs",
@@ -313,7 +313,7 @@ def test_turnaround_dashboard_draws_accessible_charts_and_filters(page_client, w
 
 
 def test_request_to_access_journeys_match_the_summary(world):
-    from workflow.services import metrics
+    from workflow.turnaround import metrics
 
     world.at("active")
     journeys = metrics.request_to_access_journeys(metrics.MetricsFilter())
@@ -325,13 +325,13 @@ def test_request_to_access_journeys_match_the_summary(world):
 
 
 def test_typical_days_fall_back_to_the_defaults_without_history(db):
-    from workflow.stage_guide import DEFAULT_TYPICAL, typical_days
+    from workflow.turnaround.stage_guide import DEFAULT_TYPICAL, typical_days
 
     assert typical_days() == DEFAULT_TYPICAL
 
 
 def test_typical_days_come_from_the_live_medians_with_enough_history(world, settings):
-    from workflow.stage_guide import DEFAULT_TYPICAL, typical_days
+    from workflow.turnaround.stage_guide import DEFAULT_TYPICAL, typical_days
 
     settings.TURNAROUND_FORECAST_MIN_HISTORY = 1
     world.at("active")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from access.celery import app
+from config.celery import app
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from access.celery import app
+from config.celery import app
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CELERY = BASE_DIR / ".venv" / "bin" / "celery"
@@ -120,7 +120,7 @@ class Workers:
         with log.open("wb") as out:
             process = subprocess.Popen(  # noqa: S603 (our own venv's celery)
                 [
-                    str(CELERY), "-A", "access", "worker", "-P", "solo", "--loglevel=INFO",
+                    str(CELERY), "-A", "config", "worker", "-P", "solo", "--loglevel=INFO",
                     "--without-gossip", "--without-mingle", "--without-heartbeat",
                     "-n", f"{name}@%h",
                 ],

@@ -7,7 +7,7 @@ worker comes back within seconds, not an hour) and a short stale-claim timeout.
 
 import os
 
-from access.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 EMAIL_BACKEND = "tests.support.email.SlowFileBackend"
 EMAIL_FILE_PATH = os.environ["TRE_TEST_EMAIL_DIR"]

@@ -8,14 +8,14 @@ import datetime
 import pytest
 import time_machine
 
-from access import services as access_services
 from access.models import AccessGrant, AccreditationState, GrantState, Requirement
+from access.safe_people import services as access_services
 from access.tasks import end_access_grants, expire_accreditations
 from notifications.models import Notification
 from tests.factories.access import accredit
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Application, LegalGateway, State
+from workflow.route import services as route_services
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_grants_end_after_the_project_end_date(world):
 def test_project_suspension_holds_every_grant_and_reinstatement_releases_the_accredited(world):
     application = live(world)
     with time_machine.travel(NOW, tick=False):
-        services.application_suspend(application=application, by=world.ops, reason="Audit.")
+        route_services.application_suspend(application=application, by=world.ops, reason="Audit.")
     assert {g.state for g in application.access_grants.all()} == {GrantState.SUSPENDED}
     # While the project is held, a lapse and a renewal do not bring access back on their own.
     award = world.colleague.accreditations.get()
@@ -184,7 +184,7 @@ def test_project_suspension_holds_every_grant_and_reinstatement_releases_the_acc
         access_services.accreditation_suspend(
             accreditation=award, by=world.officer, reason="Check again."
         )
-        services.application_reinstate(application=application, by=world.ops)
+        route_services.application_reinstate(application=application, by=world.ops)
     assert grant_of(application, world.pi).state == GrantState.ACTIVE
     assert grant_of(application, world.colleague).state == GrantState.SUSPENDED
 
@@ -192,7 +192,7 @@ def test_project_suspension_holds_every_grant_and_reinstatement_releases_the_acc
 def test_closing_the_project_ends_every_grant(world):
     application = live(world)
     with time_machine.travel(NOW, tick=False):
-        services.application_close(application=application, by=world.ops, reason="Finished.")
+        route_services.application_close(application=application, by=world.ops, reason="Finished.")
     assert {g.state for g in application.access_grants.all()} == {GrantState.ENDED}
     assert grant_of(application, world.pi).end_reason == "Finished."
 

@@ -10,8 +10,6 @@ import time_machine
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from access import services
-from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from access.models import (
     Accreditation,
     AccreditationEvent,
@@ -20,11 +18,13 @@ from access.models import (
     Role,
     default_expiry,
 )
+from access.safe_people import services
 from access.tasks import expire_accreditations
+from core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from notifications.models import Notification
 from tests.factories import OrganisationFactory, make_user
 from tests.factories.access import accredit
-from workflow.services.reminders import reminders_sweep
+from workflow.turnaround.reminders import reminders_sweep
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
 
-from access.api.errors import exception_handler
-from access.exceptions import ConcurrentChange, InvalidTransition, NotAllowed, ValidationFailed
+from core.api.errors import exception_handler
+from core.errors import ConcurrentChange, InvalidTransition, NotAllowed, ValidationFailed
 
 
 def handle(exc):

@@ -2,7 +2,6 @@ import datetime
 
 import pytest
 
-from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
 from access.models import Organisation, Role
 from catalogue import services
 from catalogue.models import (
@@ -14,6 +13,7 @@ from catalogue.models import (
     Sensitivity,
     Variable,
 )
+from core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tests.factories import DatasetFactory, OrganisationFactory, make_category, make_user
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ import itertools
 import pytest
 
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Application, Event, LegalGateway, Outcome, State, TrackKind
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
 
 APPROVED = Outcome.APPROVED
 CONDITIONS = Outcome.APPROVED_WITH_CONDITIONS
@@ -39,7 +40,7 @@ EVERY_COMBINATION = [
 
 @pytest.mark.parametrize(("outcomes", "combined"), BY_HAND)
 def test_combine_outcomes_hand_written_rows(outcomes, combined):
-    assert services.combine_outcomes(outcomes) == combined
+    assert reviews_services.combine_outcomes(outcomes) == combined
 
 
 def test_combine_outcomes_every_combination_of_one_to_three_tracks():
@@ -48,7 +49,7 @@ def test_combine_outcomes_every_combination_of_one_to_three_tracks():
     for combo in EVERY_COMBINATION:
         expected = next(o for o in WORST_FIRST if o in combo)
         for order in set(itertools.permutations(combo)):
-            got = services.combine_outcomes(iter(order))  # any iterable, any order
+            got = reviews_services.combine_outcomes(iter(order))  # any iterable, any order
             if got != expected:
                 wrong.append((order, got, expected))
     assert not wrong
@@ -56,7 +57,7 @@ def test_combine_outcomes_every_combination_of_one_to_three_tracks():
 
 def test_combine_outcomes_of_nothing_is_an_error():
     with pytest.raises(ValueError, match="No outcomes"):
-        services.combine_outcomes([])
+        reviews_services.combine_outcomes([])
 
 
 # --- through the services ------------------------------------------------------------------
@@ -137,8 +138,8 @@ def test_revision_reopens_only_the_tracks_that_asked(world):
     ]
 
     for item in request.items.all():
-        services.feedback_item_respond(item=item, by=world.pi, response="Clarified.")
-    services.application_resubmit(application=application, by=world.pi)
+        reviews_services.feedback_item_respond(item=item, by=world.pi, response="Clarified.")
+    route_services.application_resubmit(application=application, by=world.pi)
     application.refresh_from_db()
     assert application.state == State.IN_REVIEW
 

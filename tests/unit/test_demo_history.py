@@ -16,7 +16,7 @@ from access.models import User
 from notifications.models import EmailStatus, Notification
 from workflow.management.commands.demo_history import PLANS
 from workflow.models import Application, StageVisit, State, TrackState
-from workflow.services.turnaround import derived_stage_visits, rebuild_stage_visits
+from workflow.turnaround.visits import derived_stage_visits, rebuild_stage_visits
 
 pytestmark = pytest.mark.django_db
 

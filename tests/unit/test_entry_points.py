@@ -4,8 +4,8 @@ import importlib
 
 
 def test_wsgi_application_loads():
-    assert callable(importlib.import_module("access.wsgi").application)
+    assert callable(importlib.import_module("config.wsgi").application)
 
 
 def test_asgi_application_loads():
-    assert callable(importlib.import_module("access.asgi").application)
+    assert callable(importlib.import_module("config.asgi").application)

@@ -8,7 +8,7 @@ import time_machine
 from notifications.models import Notification
 from tests.factories.workflow import World
 from workflow.models import Condition, State
-from workflow.services.reminders import reminders_sweep
+from workflow.turnaround.reminders import reminders_sweep
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from access.exceptions import ValidationFailed
 from access.models import Organisation
 from catalogue.models import Sensitivity
+from core.errors import ValidationFailed
 from tests.factories import DatasetFactory, VariableFactory
 from tests.factories.access import accredit
 from tests.factories.workflow import World
-from workflow import safes, services
 from workflow.models import (
     Application,
     ApplicationSafeguards,
@@ -22,7 +21,10 @@ from workflow.models import (
     RequestedVariable,
     State,
 )
-from workflow.public_benefit import BENEFITS, FACTOR_IDS, RISKS, SCALE_IDS
+from workflow.route import services as route_services
+from workflow.safes import checks as safes
+from workflow.safes import services as safes_services
+from workflow.safes.public_benefit_framework import BENEFITS, FACTOR_IDS, RISKS, SCALE_IDS
 
 pytestmark = pytest.mark.django_db
 
@@ -238,7 +240,9 @@ def test_projects_public_benefit_assessment_warns_until_complete_and_never_fails
     check = result(application, "projects.public_benefit_assessment")
     assert check.result == "warn"
     assert "0 of 37 answers" in check.message
-    services.public_benefit_update(application=application, by=world.pi, data=complete_answers())
+    safes_services.public_benefit_update(
+        application=application, by=world.pi, data=complete_answers()
+    )
     assert result(application, "projects.public_benefit_assessment").result == "pass"
 
 
@@ -422,7 +426,7 @@ def test_refer_to_panels_is_refused_with_a_failing_projects_check(world):
     application = world.at(State.INTERNAL_REVIEW, datasets=dea(world))
     safeguards(application, ethics_reference="")
     with pytest.raises(ValidationFailed) as error:
-        services.application_refer_to_panels(application=application, by=world.reviewer)
+        route_services.application_refer_to_panels(application=application, by=world.reviewer)
     assert list(error.value.fields) == ["five_safes.projects.ethics"]
     assert (
         "Ethics approval recorded where the route needs it"
@@ -436,7 +440,7 @@ def test_refer_to_panels_is_refused_with_a_failing_data_check(world):
     application = world.at(State.INTERNAL_REVIEW)
     RequestedDataset.objects.filter(application=application).update(justification="")
     with pytest.raises(ValidationFailed) as error:
-        services.application_refer_to_panels(application=application, by=world.reviewer)
+        route_services.application_refer_to_panels(application=application, by=world.reviewer)
     assert "five_safes.data.variables_justified" in error.value.fields
 
 
@@ -444,7 +448,7 @@ def test_refer_to_panels_is_not_held_up_by_people_settings_or_outputs(world):
     # Accreditation runs in parallel: an untrained member does not stop the referral.
     application = world.at(State.INTERNAL_REVIEW, members=team_with(world, world.outsider))
     safeguards(application, access_inside_tre_only=None, intended_outputs="")
-    services.application_refer_to_panels(application=application, by=world.reviewer)
+    route_services.application_refer_to_panels(application=application, by=world.reviewer)
     application = Application.objects.get(pk=application.pk)
     assert application.state == State.IN_REVIEW
     # The checks as the panels received it are kept, failures in other safes included.
@@ -458,7 +462,7 @@ def test_refer_to_panels_is_not_held_up_by_people_settings_or_outputs(world):
 def test_grant_access_is_refused_for_an_unaccredited_member(world):
     application = world.at(State.APPROVED, members=team_with(world, world.outsider))
     with pytest.raises(ValidationFailed) as error:
-        services.application_grant_access(application=application, by=world.ops)
+        route_services.application_grant_access(application=application, by=world.ops)
     assert "Oscar Outsider" in error.value.fields["five_safes.people.accreditation_valid"][0]
     assert Application.objects.get(pk=application.pk).state == State.APPROVED
     assert not application.access_grants.exists()
@@ -468,13 +472,13 @@ def test_grant_access_is_refused_while_a_check_is_pending(world):
     accredit(world.outsider, state="applied")
     application = world.at(State.APPROVED, members=team_with(world, world.outsider))
     with pytest.raises(ValidationFailed) as error:
-        services.application_grant_access(application=application, by=world.ops)
+        route_services.application_grant_access(application=application, by=world.ops)
     assert list(error.value.fields) == ["five_safes.people.accreditation_valid"]
 
 
 def test_grant_access_is_refused_when_a_safe_is_judged_not_met(world):
     application = world.at(State.APPROVED)
-    services.safe_verdict_record(
+    safes_services.safe_verdict_record(
         application=application,
         by=world.reviewer,
         safe="settings",
@@ -482,7 +486,7 @@ def test_grant_access_is_refused_when_a_safe_is_judged_not_met(world):
         rationale="The university's assurance does not cover remote access.",
     )
     with pytest.raises(ValidationFailed) as error:
-        services.application_grant_access(application=application, by=world.ops)
+        route_services.application_grant_access(application=application, by=world.ops)
     assert "does not cover remote access" in error.value.fields["five_safes.verdicts.settings"][0]
 
 

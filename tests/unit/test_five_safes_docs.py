@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from workflow import public_benefit
-from workflow.safes import docs_tables
+from workflow.safes import public_benefit_framework as public_benefit
+from workflow.safes.checks import docs_tables
 
 
 def test_five_safes_docs_show_the_checks_and_machines_in_force():

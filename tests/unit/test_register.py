@@ -6,9 +6,8 @@ import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from access.exceptions import InvalidTransition, NotAllowed, ValidationFailed
+from core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from tests.factories.access import accredit
-from workflow import services
 from workflow.models import (
     DecisionRecord,
     Outcome,
@@ -16,7 +15,8 @@ from workflow.models import (
     RegisterStatus,
     State,
 )
-from workflow.services.register import project_output_add, register_record
+from workflow.route import services as route_services
+from workflow.transparency.services import project_output_add, register_record
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_register_entry_follows_access_and_closure(world):
     entry = RegisterEntry.objects.get(application=app)
     assert entry.status == RegisterStatus.ACTIVE
     assert entry.access_granted_on is not None
-    services.application_close(application=app, by=world.ops)
+    route_services.application_close(application=app, by=world.ops)
     entry.refresh_from_db()
     assert entry.status == RegisterStatus.CLOSED
     assert entry.closed_on is not None

@@ -14,12 +14,12 @@ from notifications.models import Notification
 from tests.factories import make_user
 from tests.factories.turnaround import T0, history, travel
 from tests.factories.workflow import World
-from workflow import services
 from workflow.models import Outcome, StageTarget, TrackKind
-from workflow.services import reminders
-from workflow.services.reminders import Expiring, reminders_sweep, set_expiry_source
-from workflow.services.turnaround import add_workdays
+from workflow.reviews import services as reviews_services
 from workflow.tasks import send_reminders
+from workflow.turnaround import reminders
+from workflow.turnaround.calendar import add_workdays
+from workflow.turnaround.reminders import Expiring, reminders_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,7 @@ def test_track_due_soon_today_and_overdue_go_to_those_who_decide(world, in_revie
     assert {n.recipient for n in rows("track.due_soon")} == {world.owner, *igrp_people}
     with travel(D(2026, 3, 20)):  # one member votes: they are not reminded any more
         igrp = in_review.tracks.get(kind=TrackKind.IGRP)
-        services.vote_cast(track=igrp, by=world.expert, choice=Outcome.APPROVED)
+        reviews_services.vote_cast(track=igrp, by=world.expert, choice=Outcome.APPROVED)
     sweep(D(2026, 3, 22))  # both overdue
     assert {n.recipient for n in rows("track.overdue")} == {world.owner, world.panel, world.lay}
     assert rows("track.overdue", world.panel).first().url.startswith("/reviews/tracks/")
@@ -187,7 +187,7 @@ def test_track_due_soon_today_and_overdue_go_to_those_who_decide(world, in_revie
 def test_a_decided_track_is_not_reminded(world, in_review):
     with travel(D(2026, 3, 10)):
         track = in_review.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
-        services.review_track_decide(track=track, by=world.owner, outcome=Outcome.APPROVED)
+        reviews_services.review_track_decide(track=track, by=world.owner, outcome=Outcome.APPROVED)
     sweep(D(2026, 3, 16))
     sweep(D(2026, 3, 17))
     assert not rows("track.due_today", world.owner).exists()
@@ -258,10 +258,10 @@ def expiring(world):
         calls.append((first, last))
         return [item] if first <= item.due_on <= last else []
 
-    previous = {kind: set_expiry_source(kind, source) for kind in reminders.EXPIRY_THRESHOLDS}
+    previous = dict(reminders.EXPIRY_SOURCES)
+    reminders.EXPIRY_SOURCES.update(dict.fromkeys(reminders.EXPIRY_THRESHOLDS, source))
     yield calls
-    for kind, old in previous.items():
-        set_expiry_source(kind, old)
+    reminders.EXPIRY_SOURCES.update(previous)
 
 
 @pytest.mark.parametrize(
@@ -296,23 +296,19 @@ def test_expiry_sources_are_asked_only_for_the_window_ahead(world, expiring):
     assert (D(2026, 5, 1), D(2026, 7, 30)) in expiring
 
 
-def test_a_failing_source_does_not_stop_the_other_kinds(world, scoping, caplog):
+def test_a_failing_source_does_not_stop_the_other_kinds(world, scoping, caplog, monkeypatch):
     def broken(first, last):
         raise RuntimeError("the accreditation table is locked")
 
-    previous = set_expiry_source("accreditation.expiring", broken)
-    try:
-        result = sweep(SCOPING_DUE)
-    finally:
-        set_expiry_source("accreditation.expiring", previous)
+    monkeypatch.setitem(reminders.EXPIRY_SOURCES, "accreditation.expiring", broken)
+    result = sweep(SCOPING_DUE)
     assert result["accreditation.expiring"] == 0
     assert result["stage.due_today"] == 1
     assert "accreditation.expiring failed" in caplog.text
 
 
-def test_unknown_expiry_kind_is_refused():
-    with pytest.raises(KeyError):
-        set_expiry_source("passport.expiring", lambda first, last: [])
+def test_every_expiry_kind_has_its_source():
+    assert set(reminders.EXPIRY_SOURCES) == set(reminders.EXPIRY_THRESHOLDS)
 
 
 def test_every_reminder_kind_is_registered_once():
@@ -335,7 +331,9 @@ def test_every_reminder_kind_is_registered_once():
 
 
 def test_the_sweep_is_on_the_beat_schedule_in_utc():
-    entry = settings.CELERY_BEAT_SCHEDULE["workflow-send-reminders"]
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["workflow-send-reminders"]
     assert entry["task"] == "workflow.tasks.send_reminders"
     assert settings.CELERY_TIMEZONE == "UTC"
 

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from workflow.models import CalendarDay, DayUnit
-from workflow.services.turnaround import (
+from workflow.turnaround.calendar import (
     CALENDAR_FIRST_DAY,
     add_days,
     add_workdays,

@@ -16,7 +16,6 @@ from typing import Any
 
 from access.models import User
 from catalogue.models import Variable
-from workflow import services
 from workflow.models import (
     Application,
     Outcome,
@@ -27,7 +26,11 @@ from workflow.models import (
     TrackKind,
     TrackState,
 )
-from workflow.services.turnaround import is_working_day
+from workflow.reviews import services as reviews_services
+from workflow.reviews.selectors import open_feedback_request
+from workflow.route import services as route_services
+from workflow.safes import services as safes_services
+from workflow.turnaround.calendar import is_working_day
 
 try:  # pragma: no cover - present wherever the dev dependencies are installed
     import time_machine
@@ -67,10 +70,10 @@ def decide_as_panel(
     ]
     chair = next(m.user for m in seats if m.is_chair)
     for seat in seats[: panel.quorum]:
-        services.vote_cast(
+        reviews_services.vote_cast(
             track=track, by=seat.user, choice=outcome, rationale=rationale, conditions=conditions
         )
-    return services.panel_track_close(
+    return reviews_services.panel_track_close(
         track=track, by=chair, outcome=outcome, rationale=rationale, conditions=conditions
     )
 
@@ -112,11 +115,11 @@ class Journey:
 
     def run(self, steps: Sequence[Step]) -> Application:
         with self.at(0):
-            self.application = services.application_create(
+            self.application = route_services.application_create(
                 by=self.cast.researcher, data=self.content
             )
             if self.cast.safeguards:
-                services.safeguards_update(
+                safes_services.safeguards_update(
                     application=self.application, by=self.cast.researcher, data=self.cast.safeguards
                 )
         for step in steps:
@@ -129,12 +132,12 @@ class Journey:
     # --- the steps -----------------------------------------------------------------------------
 
     def do_submit(self) -> None:
-        services.application_submit(application=self.app, by=self.cast.researcher)
+        route_services.application_submit(application=self.app, by=self.cast.researcher)
 
     def do_request_changes(self) -> None:
         app = self.app
         by = app.analyst if app.state == State.SCOPING else self.cast.reviewer
-        services.application_request_changes(
+        route_services.application_request_changes(
             application=app,
             by=by,
             items=[{"section": "data", "text": "Explain why each variable is needed."}],
@@ -142,17 +145,17 @@ class Journey:
 
     def do_resubmit(self) -> None:
         app = self.app
-        request = services.applications.open_feedback_request(app)
+        request = open_feedback_request(app)
         for item in request.items.all() if request else ():
-            services.feedback_item_respond(
+            reviews_services.feedback_item_respond(
                 item=item, by=self.cast.researcher, response="Explained for each variable."
             )
-        services.application_resubmit(application=self.app, by=self.cast.researcher)
+        route_services.application_resubmit(application=self.app, by=self.cast.researcher)
 
     def do_complete_scoping(self) -> None:
         app = self.app
         requested = RequestedVariable.objects.filter(requested_dataset__application=app)
-        services.scoping_update(
+        route_services.scoping_update(
             application=app,
             by=app.analyst,
             data={
@@ -162,13 +165,13 @@ class Journey:
                 ),
             },
         )
-        services.application_complete_scoping(application=self.app, by=app.analyst)
+        route_services.application_complete_scoping(application=self.app, by=app.analyst)
 
     def do_refer(self) -> None:
-        services.application_refer_to_panels(application=self.app, by=self.cast.reviewer)
+        route_services.application_refer_to_panels(application=self.app, by=self.cast.reviewer)
 
     def do_reject(self) -> None:
-        services.application_reject(
+        route_services.application_reject(
             application=self.app, by=self.cast.reviewer, reason="Not in the public interest."
         )
 
@@ -183,7 +186,7 @@ class Journey:
         if track.kind != TrackKind.OWNER_SIGNOFF:
             decide_as_panel(track, outcome, rationale, conditions)
             return
-        services.review_track_decide(
+        reviews_services.review_track_decide(
             track=track,
             by=self.cast.owner_of(track.organisation_id),
             outcome=outcome,
@@ -199,15 +202,17 @@ class Journey:
         app = self.app
         # The agreement first (members, then the lead organisation's signatory): a grant needs it.
         for member in app.members.select_related("user"):
-            services.application_agreement_sign(application=app, by=member.user, capacity="member")
+            safes_services.application_agreement_sign(
+                application=app, by=member.user, capacity="member"
+            )
         if self.cast.signatory is not None:
-            services.application_agreement_sign(
+            safes_services.application_agreement_sign(
                 application=app, by=self.cast.signatory, capacity="organisation_signatory"
             )
-        services.application_grant_access(application=self.app, by=self.cast.ops)
+        route_services.application_grant_access(application=self.app, by=self.cast.ops)
 
     def do_withdraw(self) -> None:
-        services.application_withdraw(application=self.app, by=self.cast.researcher)
+        route_services.application_withdraw(application=self.app, by=self.cast.researcher)
 
 
 def journey(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from workflow.models import Application
-from workflow.rocrate_export import write_crate
+from workflow.transparency.rocrate import write_crate
 
 
 class Command(BaseCommand):

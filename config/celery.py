@@ -1,0 +1,53 @@
+"""The Celery app, and the one beat schedule of every periodic task.
+
+Tasks are thin: they take ids, load objects and call a service. One beat runs this static UTC
+schedule; every sweep is idempotent (rows and unique keys decide what is sent), so a missed run
+catches up at the next, and a run twice (or two beats by mistake) sends nothing twice.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("tre")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # Proves the worker is alive and reaches the database (the smoke test round-trips it).
+    "heartbeat": {"task": "access.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Nightly, after midnight UTC: lapsed accreditation suspends access; ended projects end it.
+    "access-expire-accreditations": {
+        "task": "access.tasks.expire_accreditations",
+        "schedule": crontab(hour=0, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
+    "access-end-grants": {
+        "task": "access.tasks.end_access_grants",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    # The outbox: publish what a lost publish left pending, every minute; daily digests.
+    "notifications-redispatch-pending": {
+        "task": "notifications.tasks.redispatch_pending_notifications",
+        "schedule": crontab(minute="*"),
+        # A sweep older than its period is superseded by the next one.
+        "options": {"expires": 55},
+    },
+    "notifications-send-daily-digests": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    # Reminders and escalations: hourly, so one that falls due is raised within the hour and a
+    # beat that was down catches up at its next run (workflow/turnaround/reminders.py).
+    "workflow-send-reminders": {
+        "task": "workflow.tasks.send_reminders",
+        "schedule": crontab(minute=10),
+        "options": {"expires": 55 * 60},
+    },
+}
+app.conf.beat_schedule = BEAT_SCHEDULE

@@ -1,0 +1,419 @@
+"""One settings module, read from the environment.
+
+Development defaults need nothing installed: SQLite (WAL, foreign keys on), a real Celery worker
+and beat on kombu's filesystem transport, console email. Production is selected with
+``DJANGO_ENV=production`` and then refuses to start without a secret key and allowed hosts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+# Local state of the zero-setup run: the SQLite file, the filesystem broker, collected static.
+VAR_DIR = Path(env.str("TRE_VAR_DIR", default=str(BASE_DIR / "var")))
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured("DJANGO_ENV must be one of development, production, test")
+PRODUCTION = DJANGO_ENV == "production"
+
+DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
+
+if PRODUCTION:
+    # A missing secret in production is a deployment error: fail at start, loudly.
+    try:
+        SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+        ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(
+            f"Production settings need DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS: {exc}"
+        ) from exc
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name at least one host")
+    # The embedded defaults (SQLite, filesystem broker) are for one machine only: production
+    # names its PostgreSQL and Redis explicitly rather than silently writing to var/.
+    for required in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        if not env.str(required, default=""):
+            raise ImproperlyConfigured(f"Production settings need {required}")
+else:
+    SECRET_KEY = env.str(
+        "DJANGO_SECRET_KEY",
+        default="django-insecure-development-only-key-never-used-in-production-0123456789",
+    )
+    ALLOWED_HOSTS = env.list(
+        "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
+    )
+
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_htmx",
+    "csp",
+    "axes",
+    "core",
+    "access",
+    "catalogue",
+    "workflow",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Domain errors a page view did not handle itself become the 403 page or a banner.
+    "core.middleware.DomainErrorMiddleware",
+    # A lost database connection becomes a clean 503 (API error shape or the 503 page).
+    "core.security.DatabaseUnavailableMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "access.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# Default: SQLite in var/, with WAL and foreign keys on, so the zero-setup run needs nothing.
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tre.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            # WAL lets the web process, the worker and beat read while one writes; the busy
+            # timeout makes a writer wait for the lock instead of failing at once.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Server-side parameters, so that psycopg can prepare a statement the connection has run
+    # a few times: PostgreSQL then skips parsing and planning it again. Planning was most of
+    # the database's time for the API's small queries (docs/scaling.md). Behind PgBouncer in
+    # transaction mode, give it max_prepared_statements (1.21+) or set the threshold empty.
+    prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
+        prepare_threshold=int(prepare_threshold) if prepare_threshold else None,
+    )
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
+        "DATABASE_TEST_NAME", default=f"test_{DATABASES['default']['NAME']}"
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "access.User"
+# django-axes first: it refuses a locked-out login before our backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "access.backends.EmailOrUsernameBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True  # stored in UTC, shown in UK time
+
+STATIC_URL = "/static/"
+# The site's own CSS/JS (static/site/) and the npm assets scripts/assets.sh copies (static/vendor/).
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        ),
+        # Static files are public and nginx (an unprivileged user) serves them: readable by
+        # all, unlike evidence uploads (FILE_UPLOAD_PERMISSIONS below), which nobody but the
+        # app may read.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
+}
+MEDIA_ROOT = Path(env.str("TRE_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
+# --- Email ----------------------------------------------------------------------------------
+if PRODUCTION:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+else:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TRE access <access@tre.example>")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# A trivial authenticated endpoint, /api/v1/bench/floor/, that the benchmarks measure every
+# endpoint against (scripts/bench.py). Never on in a deployment.
+BENCHMARK_FLOOR_ENDPOINT = env.bool("TRE_BENCHMARK_FLOOR", default=False)
+
+# Content Security Policy (django-csp): everything from our own origin, nothing inline. The
+# pages keep their JavaScript and CSS in static files (the agreed rule for every template);
+# htmx is told not to inject its indicator <style> (base.html's htmx-config). The API docs page
+# loads Swagger UI from its CDN and relaxes the policy for that one view (access/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SWAGGER_UI_CDN = "https://cdn.jsdelivr.net"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is locked out for AXES_COOLOFF_TIME, on the sign-in page and on the API
+# token login alike (both go through django.contrib.auth.authenticate with the request). Per
+# pair rather than per username, so nobody can lock a colleague out from elsewhere; the DRF
+# "login" throttle (below) also caps attempts per address.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+AXES_VERBOSE = False
+# Behind the reverse proxy the client address is in X-Forwarded-For (deploy/ sets it).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1 if PRODUCTION else 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# --- Evidence uploads (ethics letters, accreditation certificates) ---------------------------
+# Stored under MEDIA_ROOT, which is outside the web root: nothing serves it but the views that
+# check who may see the file (workflow/evidence.py). Types are sniffed from the content.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+EVIDENCE_CONTENT_TYPES = ["application/pdf", "image/png", "image/jpeg"]
+FILE_UPLOAD_PERMISSIONS = 0o640
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
+# --- REST framework and OpenAPI -------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Token first so an anonymous API call gets 401 with a WWW-Authenticate challenge;
+    # the session still authenticates the web pages and the browsable API.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "access.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Deny by default: every view opts in to what anonymous users may read.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "core.api.filters.FilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TRE access-request API",
+    "DESCRIPTION": (
+        "Researchers request access to data held in a trusted research environment; analysts "
+        "scope, reviewers and panels decide, data owners sign off, ops grant access."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema_hooks.blank_formats_in_responses",
+    ],
+    # Choice sets used by several fields get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "SensitivityEnum": "catalogue.models.Sensitivity",
+        "PurposeEnum": "catalogue.models.Purpose",
+        "OutputsAllowedEnum": "catalogue.models.OutputsAllowed",
+        "ApplicationStateEnum": "workflow.models.State",
+        "TrackStateEnum": "workflow.models.TrackState",
+        "FeedbackStageEnum": "workflow.models.FEEDBACK_STAGE_CHOICES",
+        "OutcomeEnum": "workflow.models.Outcome",
+        "LetterOutcomeEnum": "workflow.route.serializers.LETTER_OUTCOMES",
+        "AccreditationKindEnum": "access.models.AccreditationKind",
+        "AccreditationStateEnum": "access.models.AccreditationState",
+        "SignatureCapacityEnum": "access.models.SignatureCapacity",
+        "GrantStateEnum": "access.models.GrantState",
+        "ConditionStateEnum": "workflow.models.ConditionState",
+        "OutputKindEnum": "workflow.models.OutputKind",
+        "RegisterStatusEnum": "workflow.models.RegisterStatus",
+    },
+}
+
+# --- Celery ---------------------------------------------------------------------------------
+# Development: kombu's filesystem transport, a real broker in a folder, so the same task code
+# runs as in production with nothing installed. Production: CELERY_BROKER_URL=redis://...
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
+BROKER_DIR = VAR_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport needs its folders to exist before the first message.
+    for folder in ("queue", "processed", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        # Fanout exchanges (worker control, mingle, gossip); kombu's default is ./control.
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = env.str(
+        "CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR / 'results'}"
+    )
+else:
+    # Redis re-delivers an unacknowledged task after the visibility timeout; keep it longer
+    # than the slowest task so acks_late does not cause a duplicate run.
+    # Time-outs so a Redis that stops answering (rather than refusing) cannot hang a request
+    # that publishes after commit; the outbox sweep publishes whatever was not sent.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The beat schedule is one table in config/celery.py.
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Domain settings ------------------------------------------------------------------------
+# Words, not statistics: a lay summary is published, so it is kept short (HDR UK register).
+LAY_SUMMARY_MAX_WORDS = 300
+# Stage and panel targets are set by ops (workflow.StageTarget; defaults in
+# workflow/services/turnaround.py). An application open this long is escalated to ops, and the
+# request-to-access median is shown against this target (SAIL: "roughly 3 months").
+TURNAROUND_OPEN_ALERT_DAYS = env.int("TURNAROUND_OPEN_ALERT_DAYS", default=365)
+TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS = env.int(
+    "TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS", default=90
+)
+# The forecast uses a stage's history once this many past visits exist on the route.
+TURNAROUND_FORECAST_MIN_HISTORY = env.int("TURNAROUND_FORECAST_MIN_HISTORY", default=3)
+
+# --- Safe people and the Five Safes (docs/five-safes.md) -------------------------------------
+# How long each kind of accreditation lasts by default, in years: SAIL renews safe-researcher
+# training every 2 years; UKSA accredits researchers fully for 5 years, provisionally for 3.
+ACCREDITATION_VALIDITY_YEARS = {
+    "safe_researcher": env.int("ACCREDITATION_SAFE_RESEARCHER_YEARS", default=2),
+    "dea_full": env.int("ACCREDITATION_DEA_FULL_YEARS", default=5),
+    "dea_provisional": env.int("ACCREDITATION_DEA_PROVISIONAL_YEARS", default=3),
+}
+# Safe outputs: the smallest cell count an output may show (SAIL-POL-024 v1.7: 10; it was 5).
+DISCLOSURE_MIN_CELL_COUNT = env.int("DISCLOSURE_MIN_CELL_COUNT", default=10)
+# The Five Safes checks: modules that register them (add a TRE's own module here) and codes to
+# switch off. See workflow/safes.py.
+FIVE_SAFES_CHECK_MODULES = ["workflow.safes.builtin_checks"]
+FIVE_SAFES_DISABLED_CHECKS: list[str] = env.list("FIVE_SAFES_DISABLED_CHECKS", default=[])
+# Public benefit (advisory): panel scores that differ by this much or more on a question are
+# shown as diverging; the band cut-offs of the mean score (004 framework, section 4.8 of seeds).
+PUBLIC_BENEFIT_DIVERGENCE = 2
+PUBLIC_BENEFIT_BANDS = {"likely": 4.0, "likely_higher_risk": 4.3, "some_issues": 2.5}
+
+# --- Transparency: the public data-use register (docs/register.md) ---------------------------
+# The processing environment every approved project uses, as the register states it (UKSA
+# register column "Processing Environment"; HDR UK DUR "access type" is always TRE here).
+TRE_PROCESSING_ENVIRONMENT = env.str(
+    "TRE_PROCESSING_ENVIRONMENT",
+    default="SAIL-style trusted research environment (remote desktop, no download)",
+)

@@ -1,0 +1,59 @@
+"""Root URLs: the pages of each app, the API under /api/v1/, its schema and docs, the admin."""
+
+from csp.decorators import csp_update
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from access import views
+from workflow.safes.views import accreditation as accreditation_views
+from workflow.turnaround import views as turnaround_views
+
+api_v1 = [
+    path("", include("access.api.urls")),
+    path("", include("catalogue.api.urls")),
+    path("", include("workflow.api_urls")),
+    path("", include("notifications.api.urls")),
+]
+
+urlpatterns = [
+    # The web pages
+    path("", views.home, name="home"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("how-to-get-access/", turnaround_views.how_to_get_access, name="how-to-get-access"),
+    path("accreditation/", accreditation_views.my_accreditation, name="accreditation"),
+    path(
+        "accreditation/apply/",
+        accreditation_views.accreditation_apply_page,
+        name="accreditation-apply",
+    ),
+    path("accreditation/decisions/", accreditation_views.officer_queue, name="accreditation-queue"),
+    path(
+        "accreditation/decisions/<int:pk>/",
+        accreditation_views.officer_decide,
+        name="accreditation-decide",
+    ),
+    path("", include("catalogue.urls")),
+    path("", include("workflow.urls")),
+    path("notifications/", include("notifications.urls")),
+    # The API and the admin
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's settings as a script file, not inline, so the page
+    # needs no 'unsafe-inline'; only this page may load Swagger UI from its CDN.
+    path(
+        "api/docs/",
+        csp_update(
+            {
+                "script-src": [settings.SWAGGER_UI_CDN],
+                "style-src": [settings.SWAGGER_UI_CDN],
+                "img-src": [settings.SWAGGER_UI_CDN],
+            }
+        )(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+]

@@ -1,0 +1,155 @@
+"""GOV.UK Design System markup for Django forms and the domain's states.
+
+Presentation only: which template renders a field, the options of a choice field with their
+hints, the colour of a state's tag. No rule of the domain lives here.
+"""
+
+from __future__ import annotations
+
+from django import forms, template
+
+register = template.Library()
+
+# Tag colours: text always names the state; colour only reinforces it.
+STATE_COLOURS = {
+    "draft": "grey",
+    "scoping": "blue",
+    "changes_requested": "orange",
+    "internal_review": "light-blue",
+    "in_review": "purple",
+    "approved": "green",
+    "active": "turquoise",
+    "rejected": "red",
+    "withdrawn": "grey",
+    "suspended": "yellow",
+    "closed": "grey",
+    # review tracks and outcomes
+    "open": "blue",
+    "decided": "green",
+    "approved_with_conditions": "green",
+    "revise_and_resubmit": "orange",
+    # accreditation, conditions, the Five Safes checks and verdicts
+    "applied": "blue",
+    "accredited": "green",
+    "refused": "red",
+    "expired": "grey",
+    "revoked": "red",
+    "pass": "green",
+    "warn": "yellow",
+    "fail": "red",
+    "pending": "blue",
+    "met": "green",
+    "met_with_conditions": "yellow",
+    "not_met": "red",
+    "verified": "green",
+    "evidence_given": "light-blue",
+    "withdrawn_condition": "grey",
+}
+
+
+def _template_for(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "components/fields/checkboxes.html"
+    if isinstance(widget, forms.RadioSelect):
+        return "components/fields/radios.html"
+    if isinstance(widget, forms.Select):
+        return "components/fields/select.html"
+    if isinstance(widget, forms.Textarea):
+        return "components/fields/textarea.html"
+    if isinstance(widget, forms.CheckboxInput):
+        return "components/fields/checkbox.html"
+    return "components/fields/input.html"
+
+
+def _options(bound: forms.BoundField) -> list[dict]:
+    """Each choice of a radio or checkbox field: value, label, checked, id and hint.
+
+    The first option's id is the field's own id, so the error summary's link lands on it.
+    Hints come from the form field's ``option_hints`` ({value: text}) when it has them.
+    """
+    hints = getattr(bound.field, "option_hints", {}) or {}
+    value = bound.value()
+    selected = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+    options = []
+    for index, (choice_value, label) in enumerate(bound.field.choices):
+        raw = getattr(choice_value, "value", choice_value)
+        if raw in ("", None):
+            continue
+        options.append(
+            {
+                "value": raw,
+                "label": label,
+                "checked": str(raw) in selected,
+                "id": bound.auto_id if not options else f"{bound.auto_id}-{index}",
+                "hint": hints.get(raw) or hints.get(str(raw), ""),
+            }
+        )
+    return options
+
+
+@register.inclusion_tag("components/fields/field.html")
+def govuk_field(
+    bound: forms.BoundField,
+    hint: str = "",
+    why: str = "",
+    label_class: str = "govuk-label--s",
+    heading: bool = False,
+    classes: str = "",
+    maxwords: int | None = None,
+    inline: bool = False,
+) -> dict:
+    """Render ``bound`` as the GOV.UK component for its widget.
+
+    ``why`` is the plain-words reason the question is asked (shown beside it); ``heading``
+    makes the label the page's h1 (one-question pages); ``maxwords`` adds the word count.
+    """
+    widget = bound.field.widget
+    return {
+        "field": bound,
+        "template": _template_for(widget),
+        "hint": hint or bound.help_text,
+        "why": why or getattr(bound.field, "why", ""),
+        "label_class": "govuk-label--l" if heading else label_class,
+        "legend_class": "govuk-fieldset__legend--l" if heading else "govuk-fieldset__legend--s",
+        "heading": heading,
+        "classes": classes,
+        "maxwords": maxwords,
+        "inline": inline,
+        "input_type": getattr(widget, "input_type", "text"),
+        "options": _options(bound) if hasattr(bound.field, "choices") else [],
+        "describedby": " ".join(
+            part
+            for part, present in (
+                (f"{bound.auto_id}-hint", bool(hint or bound.help_text)),
+                (f"{bound.auto_id}-error", bool(bound.errors)),
+            )
+            if present
+        ),
+    }
+
+
+# The words of every state and outcome a tag may show: each app registers its choices when it
+# is ready (core knows no app's vocabulary).
+STATE_LABELS: dict[str, str] = {}
+
+
+def register_state_labels(*choices: type) -> None:
+    for choice in choices:
+        for value, label in choice.choices:
+            STATE_LABELS.setdefault(value, label)
+
+
+@register.inclusion_tag("components/state_tag.html")
+def state_tag(state: str, label: str = "") -> dict:
+    """A tag for a state or outcome: the words carry the meaning, the colour repeats it."""
+    label = label or STATE_LABELS.get(state, "")
+    return {"colour": STATE_COLOURS.get(state, "grey"), "label": label or state}
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (for dicts keyed by a variable)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

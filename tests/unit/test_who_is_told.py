@@ -1,0 +1,323 @@
+"""Who is told of what: for every notice kind, exactly who gets it when a service ends, and
+that each of them gets it once.
+
+The notices are computed from the state *after* the change (``notifications.notices``): a
+referral tells the members of each opened panel and each owner whose sign-off is needed, with a
+link to their track; a resubmission into review tells the deciders of every reopened track. The
+actor is never told of what they did themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from access.models import Accreditation, Role
+from access.safe_people import services as safe_people
+from notifications.models import Notification
+from notifications.notices import KINDS
+from tests.factories import make_user
+from tests.factories.access import accredit
+from tests.factories.catalogue import DatasetFactory, VariableFactory
+from tests.factories.workflow import World
+from workflow.models import Application, LegalGateway, Outcome, State, TrackKind
+from workflow.reviews import services as reviews_services
+from workflow.route import services as route_services
+
+pytestmark = pytest.mark.django_db
+
+# Every kind the matrix below covers; a kind declared and not covered fails the last test.
+COVERED: set[str] = set()
+
+
+def told(action) -> dict[str, set[str]]:
+    """Run ``action`` and return who got which notice kind (full names), checking that nobody
+    got the same notice about the same thing twice."""
+    before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    action()
+    rows = list(
+        Notification.objects.filter(pk__gt=before).values_list(
+            "kind", "recipient__full_name", "about", "url"
+        )
+    )
+    repeated = [row for row, n in Counter(rows).items() if n > 1]
+    assert not repeated, f"told twice: {repeated}"
+    out: dict[str, set[str]] = {}
+    for kind, name, _about, _url in rows:
+        out.setdefault(kind, set()).add(name)
+    COVERED.update(out)
+    return out
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def names(*people) -> set[str]:
+    return {p.full_name for p in people}
+
+
+def reload(application: Application) -> Application:
+    return Application.objects.get(pk=application.pk)
+
+
+def test_submission_tells_the_team_and_the_analyst(world):
+    app = world.draft()
+    assert told(lambda: route_services.application_submit(application=app, by=world.pi)) == {
+        "application.submitted": names(world.colleague, world.analyst)
+    }
+
+
+def test_submission_without_an_analyst_asks_ops_to_assign_one(world):
+    lonely = DatasetFactory(slug="lonely", provider=world.provider)
+    VariableFactory(dataset=lonely, name="x")
+    app = world.draft(
+        datasets=[
+            {
+                "dataset": lonely,
+                "legal_gateway": LegalGateway.PUBLIC_TASK,
+                "justification": "Why",
+                "variables": [{"variable": "x"}],
+            }
+        ]
+    )
+    assert told(lambda: route_services.application_submit(application=app, by=world.pi)) == {
+        "application.submitted": names(world.colleague, world.ops),
+        "application.analyst_assigned": names(world.ops),
+    }
+
+
+def test_a_member_without_the_accreditation_a_project_needs_is_told_once(world):
+    newcomer = make_user(Role.RESEARCHER, full_name="Nia Newcomer")
+    app = world.draft(
+        members=[
+            {"user": world.pi, "project_role": "principal_investigator"},
+            {"user": newcomer, "project_role": "researcher"},
+        ]
+    )
+    result = told(lambda: route_services.application_submit(application=app, by=world.pi))
+    assert result["accreditation.needed"] == names(newcomer)
+    # Told once per person, requirement and application, however often it is resubmitted.
+    route_services.application_request_changes(
+        application=reload(app),
+        by=world.analyst,
+        items=[{"section": "data", "text": "Fewer variables"}],
+    )
+    for item in reload(app).feedback_requests.get().items.all():
+        reviews_services.feedback_item_respond(item=item, by=world.pi, response="Done.")
+    again = told(lambda: route_services.application_resubmit(application=reload(app), by=world.pi))
+    assert "accreditation.needed" not in again
+
+
+def test_changes_and_resubmission_at_scoping(world):
+    app = world.at(State.SCOPING)
+    analyst = app.analyst
+    assert told(
+        lambda: route_services.application_request_changes(
+            application=app, by=analyst, items=[{"section": "data", "text": "Fewer"}]
+        )
+    ) == {"application.changes_requested": names(world.pi, world.colleague)}
+    for item in reload(app).feedback_requests.get().items.all():
+        reviews_services.feedback_item_respond(item=item, by=world.pi, response="Done.")
+    assert told(
+        lambda: route_services.application_resubmit(application=reload(app), by=world.pi)
+    ) == {"application.resubmitted": names(world.colleague, analyst)}
+
+
+def test_completing_scoping_tells_the_team_and_the_reviewers(world):
+    app = world.at(State.SCOPING)
+    route_services.scoping_update(
+        application=app,
+        by=app.analyst,
+        data={"feasible": True, "scoped_variables": [world.year, world.grade]},
+    )
+    assert told(
+        lambda: route_services.application_complete_scoping(application=app, by=app.analyst)
+    ) == {"application.scoping_completed": names(world.pi, world.colleague, world.reviewer)}
+
+
+def test_referral_tells_every_decider_of_every_track_it_opened(world):
+    world.add_health_provider()
+    app = world.at(State.INTERNAL_REVIEW, datasets=world.both_datasets())
+    result = told(
+        lambda: route_services.application_refer_to_panels(application=app, by=world.reviewer)
+    )
+    assert result == {
+        "application.referred": names(world.pi, world.colleague),
+        "track.opened": names(world.panel, world.lay, world.expert, world.owner, world.owner2),
+    }
+    # Each decider is sent to their own track.
+    links = dict(
+        Notification.objects.filter(kind="track.opened").values_list("recipient__full_name", "url")
+    )
+    tracks = {
+        t.kind if t.organisation_id is None else t.organisation_id: t
+        for t in reload(app).tracks.all()
+    }
+    assert links[world.owner.full_name] == f"/owner/sign-off/{tracks[world.provider.pk].pk}/"
+    assert links[world.owner2.full_name] == f"/owner/sign-off/{tracks[world.provider2.pk].pk}/"
+    assert links[world.lay.full_name] == f"/reviews/tracks/{tracks[TrackKind.IGRP].pk}/"
+
+
+def test_decisions_on_tracks_and_the_combined_outcome(world):
+    app = world.at(State.IN_REVIEW)
+    owner_track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
+    igrp = app.tracks.get(kind=TrackKind.IGRP)
+    assert told(
+        lambda: reviews_services.review_track_decide(
+            track=owner_track, by=world.owner, outcome=Outcome.APPROVED
+        )
+    ) == {"track.decided": names(world.reviewer)}
+    # The IGRP's quorum is one: the first vote lets the chair close.
+    assert told(
+        lambda: reviews_services.vote_cast(track=igrp, by=world.lay, choice=Outcome.APPROVED)
+    ) == {"track.ready_to_close": names(world.panel)}
+    assert told(
+        lambda: reviews_services.panel_track_close(
+            track=igrp, by=world.panel, outcome=Outcome.APPROVED
+        )
+    ) == {
+        "track.decided": names(world.reviewer),
+        "application.approved": names(world.pi, world.colleague, app.analyst, world.ops),
+        "agreement.requested": names(world.pi, world.colleague, world.signatory),
+    }
+
+
+def test_a_revision_reopens_only_the_tracks_that_asked_and_tells_their_deciders(world):
+    app = world.at(State.IN_REVIEW)
+    owner_track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
+    world.decide(owner_track, Outcome.APPROVED)
+    igrp = app.tracks.get(kind=TrackKind.IGRP)
+    reviews_services.vote_cast(
+        track=igrp, by=world.lay, choice=Outcome.REVISE_AND_RESUBMIT, rationale="Clarify."
+    )
+    assert told(
+        lambda: reviews_services.panel_track_close(
+            track=igrp, by=world.panel, outcome=Outcome.REVISE_AND_RESUBMIT, rationale="Clarify."
+        )
+    ) == {
+        "track.decided": names(world.reviewer),
+        "application.changes_requested": names(world.pi, world.colleague),
+    }
+    for item in reload(app).feedback_requests.get(resolved_at__isnull=True).items.all():
+        reviews_services.feedback_item_respond(item=item, by=world.pi, response="Clarified.")
+    assert told(
+        lambda: route_services.application_resubmit(application=reload(app), by=world.pi)
+    ) == {
+        "application.resubmitted": names(world.colleague),
+        # Only the IGRP reopened: the owner's approval stands, so the owner is not asked again.
+        "track.reopened": names(world.panel, world.lay, world.expert),
+    }
+
+
+def test_rejection_at_internal_review(world):
+    app = world.at(State.INTERNAL_REVIEW)
+    assert told(
+        lambda: route_services.application_reject(
+            application=app, by=world.reviewer, reason="No benefit."
+        )
+    ) == {"application.rejected": names(world.pi, world.colleague, app.analyst)}
+
+
+def test_granting_suspending_reinstating_and_closing_access(world):
+    app = world.at(State.APPROVED)
+    assert told(lambda: route_services.application_grant_access(application=app, by=world.ops)) == {
+        "application.access_granted": names(world.pi, world.colleague)
+    }
+    # Each member hears of their own grant; ops (who acted) are not told of what they did.
+    assert told(
+        lambda: route_services.application_suspend(
+            application=reload(app), by=world.ops, reason="Breach."
+        )
+    ) == {
+        "application.suspended": names(world.pi, world.colleague),
+        "access_grant.suspended": names(world.pi, world.colleague),
+    }
+    assert told(
+        lambda: route_services.application_reinstate(application=reload(app), by=world.ops)
+    ) == {
+        "application.reinstated": names(world.pi, world.colleague),
+        "access_grant.reinstated": names(world.pi, world.colleague),
+    }
+    assert told(
+        lambda: route_services.application_close(application=reload(app), by=world.ops)
+    ) == {
+        "application.closed": names(world.pi, world.colleague),
+        "access_grant.ended": names(world.pi, world.colleague),
+    }
+
+
+def test_withdrawal_tells_those_who_held_it_and_a_draft_tells_nobody(world):
+    draft = world.draft()
+    assert told(lambda: route_services.application_withdraw(application=draft, by=world.pi)) == {}
+    app = world.at(State.SCOPING)
+    assert told(lambda: route_services.application_withdraw(application=app, by=world.pi)) == {
+        "application.withdrawn": names(app.analyst, world.reviewer)
+    }
+
+
+def test_reassigning_the_analyst_tells_the_new_and_the_previous(world):
+    app = world.at(State.SCOPING)
+    other = world.analyst2 if app.analyst == world.analyst else world.analyst
+    assert told(
+        lambda: route_services.application_assign_analyst(
+            application=app, by=world.ops, analyst=other
+        )
+    ) == {"application.analyst_assigned": names(other, app.analyst)}
+
+
+def test_accreditation_decisions_tell_the_officers_then_the_researcher(world):
+    newcomer = make_user(Role.RESEARCHER, full_name="Nia Newcomer")
+    applied: list[Accreditation] = []
+    assert told(
+        lambda: applied.append(
+            safe_people.accreditation_apply(
+                by=newcomer,
+                kind="safe_researcher",
+                issuer="ONS",
+                certificate_number="A1",
+                issued_on=timezone.localdate(),
+            )
+        )
+    ) == {"accreditation.applied": names(world.officer)}
+    award = applied[0]
+    assert told(
+        lambda: safe_people.accreditation_accredit(accreditation=award, by=world.officer)
+    ) == {"accreditation.accredited": names(newcomer)}
+    for name, kind in (
+        ("suspend", "suspended"),
+        ("reinstate", "reinstated"),
+        ("revoke", "revoked"),
+    ):
+        call = getattr(safe_people, f"accreditation_{name}")
+        assert told(
+            lambda call=call: call(accreditation=award, by=world.officer, reason="Because.")
+        ) == {f"accreditation.{kind}": names(newcomer)}
+    refused = accredit(newcomer, "dea_full", state="applied")
+    assert told(
+        lambda: safe_people.accreditation_refuse(
+            accreditation=refused, by=world.officer, reason="No certificate."
+        )
+    ) == {"accreditation.refused": names(newcomer)}
+    expiring = accredit(
+        newcomer,
+        "dea_full",
+        issued_on=datetime.date(2020, 1, 1),
+        expires_on=datetime.date(2026, 6, 30),
+    )
+    with time_machine.travel(datetime.datetime(2026, 7, 2, 2, 0, tzinfo=datetime.UTC)):
+        assert told(lambda: safe_people.accreditation_expire_due()) == {
+            "accreditation.expired": names(newcomer)
+        }
+    assert Accreditation.objects.get(pk=expiring.pk).state == "expired"
+
+
+def test_every_declared_notice_kind_is_covered_by_this_matrix():
+    # Runs last in this module (pytest keeps file order): every kind a service can raise has
+    # its exact audience pinned above.
+    assert set(KINDS) <= COVERED, sorted(set(KINDS) - COVERED)

@@ -1,0 +1,103 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from workflow.reviews import api as panels
+from workflow.route import api as views
+from workflow.safes import api as safes
+from workflow.transparency import api as register
+from workflow.turnaround import api as metrics
+
+router = SimpleRouter()
+router.register("applications", views.ApplicationViewSet, basename="application")
+router.register("review-tracks", panels.ReviewTrackViewSet, basename="review-track")
+router.register("panels", panels.PanelViewSet, basename="panel")
+router.register("stage-targets", metrics.StageTargetViewSet, basename="stage-target")
+
+# The Five Safes, safeguards, public benefit, conditions and the agreement of an application.
+APP = "applications/<int:pk>"
+safes_urls = [
+    path(f"{APP}/five-safes/", safes.FiveSafesView.as_view(), name="application-five-safes"),
+    path(
+        f"{APP}/five-safes/verdicts/",
+        safes.VerdictView.as_view(),
+        name="application-five-safes-verdicts",
+    ),
+    path(f"{APP}/safeguards/", safes.SafeguardsView.as_view(), name="application-safeguards"),
+    path(
+        f"{APP}/safeguards/ethics-letter/",
+        safes.EthicsLetterView.as_view(),
+        name="application-ethics-letter",
+    ),
+    path(
+        f"{APP}/public-benefit/",
+        safes.PublicBenefitView.as_view(),
+        name="application-public-benefit",
+    ),
+    path(
+        f"{APP}/public-benefit/scores/",
+        safes.PublicBenefitScoresView.as_view(),
+        name="application-public-benefit-scores",
+    ),
+    path(f"{APP}/conditions/", safes.ConditionListView.as_view(), name="application-conditions"),
+    path(
+        f"{APP}/conditions/<int:condition_id>/",
+        safes.ConditionView.as_view(),
+        name="application-condition",
+    ),
+    path(
+        f"{APP}/conditions/<int:condition_id>/evidence/",
+        safes.ConditionEvidenceView.as_view(),
+        name="application-condition-evidence",
+    ),
+    path(
+        f"{APP}/conditions/<int:condition_id>/verify/",
+        safes.ConditionVerifyView.as_view(),
+        name="application-condition-verify",
+    ),
+    path(f"{APP}/agreement/", safes.AgreementView.as_view(), name="application-agreement"),
+    path(
+        f"{APP}/agreement/sign/",
+        safes.AgreementSignView.as_view(),
+        name="application-agreement-sign",
+    ),
+]
+
+metrics_urls = [
+    path(
+        "applications/<int:pk>/forecast/",
+        metrics.ApplicationForecastView.as_view(),
+        name="application-forecast",
+    ),
+    path(
+        "applications/<int:pk>/clocks/",
+        metrics.ApplicationClocksView.as_view(),
+        name="application-clocks",
+    ),
+    path("metrics/turnaround/", metrics.TurnaroundMetricsView.as_view(), name="metrics-turnaround"),
+    path(
+        "metrics/turnaround.csv",
+        metrics.TurnaroundMetricsCSVView.as_view(),
+        {"format": "csv"},
+        name="metrics-turnaround-csv",
+    ),
+]
+
+# Transparency: the public register, decision records, outputs and the RO-Crate export.
+register_urls = [
+    path("register/", register.RegisterListView.as_view(), name="register-list"),
+    path("register.csv", register.RegisterCSVView.as_view(), name="register-csv"),
+    path(
+        "register/<str:reference>/",
+        register.RegisterEntryView.as_view(),
+        name="register-entry",
+    ),
+    path(
+        "decision-records/",
+        register.DecisionRecordListView.as_view(),
+        name="decision-record-list",
+    ),
+    path(f"{APP}/outputs/", register.OutputListView.as_view(), name="application-outputs"),
+    path(f"{APP}/ro-crate/", register.ROCrateView.as_view(), name="application-ro-crate"),
+]
+
+urlpatterns = [*metrics_urls, *router.urls, *safes_urls, *register_urls]

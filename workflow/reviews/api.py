@@ -1,0 +1,217 @@
+"""API for panels, their members, votes, conflicts and the chair's close."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access.api.serializers import UserSummarySerializer
+from access.models import User
+from core.api.serializers import StrictInputMixin
+from core.errors import NotAllowed
+from workflow.models import Outcome, Panel, PanelMembership, ReviewTrack, Vote
+from workflow.reviews import services as reviews_services
+from workflow.reviews.policies import can_see_panels, can_see_votes
+from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
+from workflow.reviews.services import tally
+from workflow.route.selectors import tracks_visible_to
+from workflow.route.serializers import ReviewTrackSerializer, TrackDecisionInputSerializer
+
+
+class PanelMembershipSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = PanelMembership
+        fields = ["id", "user", "is_independent", "is_chair", "joined_on", "left_on"]
+
+
+class PanelSerializer(serializers.ModelSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Panel
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "track_kind",
+            "description",
+            "quorum",
+            "decision_rule",
+            "min_independent_votes",
+            "is_active",
+            "members",
+        ]
+
+    @extend_schema_field(PanelMembershipSerializer(many=True))
+    def get_members(self, panel: Panel) -> list[dict]:
+        current = [m for m in panel.memberships.all() if m.left_on is None]
+        return PanelMembershipSerializer(current, many=True).data
+
+
+class MembershipInputSerializer(StrictInputMixin, serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    is_independent = serializers.BooleanField(default=False)
+    is_chair = serializers.BooleanField(default=False)
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    member = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Vote
+        fields = [
+            "id",
+            "member",
+            "choice",
+            "rationale",
+            "proposed_conditions",
+            "cast_at",
+            "changed_at",
+        ]
+
+
+class TallySerializer(serializers.Serializer):
+    counts = serializers.DictField(child=serializers.IntegerField())
+    votes_cast = serializers.IntegerField()
+    independent_votes = serializers.IntegerField()
+    quorum = serializers.IntegerField()
+    min_independent_votes = serializers.IntegerField()
+    rule = serializers.CharField()
+    leading = serializers.CharField(allow_null=True)
+    diverges = serializers.BooleanField()
+    can_close = serializers.BooleanField()
+    blockers = serializers.ListField(child=serializers.CharField())
+
+
+class TrackVotesSerializer(serializers.Serializer):
+    my_vote = VoteSerializer(allow_null=True)
+    conflicted = serializers.BooleanField()
+    votes = VoteSerializer(many=True, allow_null=True, help_text="Shown once you have voted")
+    tally = TallySerializer(allow_null=True, help_text="Shown once you have voted")
+
+
+class VoteInputSerializer(StrictInputMixin, serializers.Serializer):
+    choice = serializers.ChoiceField(choices=Outcome.choices)
+    rationale = serializers.CharField(allow_blank=True, required=False, default="")
+    conditions = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class ConflictInputSerializer(StrictInputMixin, serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Configured panels (staff may read; ops configure membership)."""
+
+    serializer_class = PanelSerializer
+    queryset = Panel.objects.prefetch_related("memberships__user").order_by("name")
+
+    def get_queryset(self):
+        return super().get_queryset() if can_see_panels(self.request.user) else Panel.objects.none()
+
+    @extend_schema(request=MembershipInputSerializer, responses={201: PanelMembershipSerializer})
+    @action(detail=True, methods=["post"])
+    def members(self, request: Request, pk=None) -> Response:
+        panel = self.get_object()
+        data = MembershipInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = reviews_services.panel_membership_add(
+            panel=panel, by=request.user, **data.validated_data
+        )
+        return Response(PanelMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=PanelMembershipSerializer)
+    @action(detail=True, methods=["post"], url_path=r"members/(?P<membership_id>\d+)/leave")
+    def leave(self, request: Request, pk=None, membership_id=None) -> Response:
+        panel = self.get_object()
+        membership = get_object_or_404(panel.memberships, pk=int(membership_id))
+        membership = reviews_services.panel_membership_end(membership=membership, by=request.user)
+        return Response(PanelMembershipSerializer(membership).data)
+
+
+class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
+    """The parallel reviews of applications in review: IGRP, DEA panel, owners' sign-off."""
+
+    queryset = ReviewTrack.objects.none()  # the real one comes from the selector
+    serializer_class = ReviewTrackSerializer
+    filterset_fields = ["kind", "state", "outcome", "application"]
+    ordering_fields = ["opened_at", "due_date"]
+
+    def get_queryset(self):
+        return tracks_visible_to(self.request.user).order_by("id")
+
+    @extend_schema(request=TrackDecisionInputSerializer, responses=ReviewTrackSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk=None) -> Response:
+        """A data owner signs off or refuses for their organisation."""
+        track = self.get_object()
+        serializer = TrackDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        track = reviews_services.review_track_decide(
+            track=track, by=request.user, **serializer.validated_data
+        )
+        return Response(ReviewTrackSerializer(track).data)
+
+    @extend_schema(request=TrackDecisionInputSerializer, responses=ReviewTrackSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk=None) -> Response:
+        """The chair closes a panel's vote with the panel's outcome and conditions."""
+        track = self.get_object()
+        serializer = TrackDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        track = reviews_services.panel_track_close(
+            track=track, by=request.user, **serializer.validated_data
+        )
+        return Response(ReviewTrackSerializer(track).data)
+
+    @extend_schema(methods=["GET"], responses=TrackVotesSerializer)
+    @extend_schema(methods=["POST"], request=VoteInputSerializer, responses={201: VoteSerializer})
+    @extend_schema(methods=["PUT"], request=VoteInputSerializer, responses={200: VoteSerializer})
+    @action(detail=True, methods=["get", "post", "put"])
+    def votes(self, request: Request, pk=None) -> Response:
+        """GET: your vote, and the others' with the tally once you have voted. POST: vote.
+        PUT: change your vote until the track closes."""
+        track = self.get_object()
+        if track.kind == "owner_signoff":
+            raise NotAllowed("Owners sign off; there is no vote on this track.")
+        if request.method == "GET":
+            mine = vote_of(request.user, track)
+            visible = can_see_votes(request.user, track)
+            votes = votes_on(track) if visible else None
+            current = tally(track) if visible else None
+            return Response(
+                {
+                    "my_vote": VoteSerializer(mine).data if mine else None,
+                    "conflicted": is_conflicted(request.user, track.application_id),
+                    "votes": VoteSerializer(votes, many=True).data if visible else None,
+                    "tally": TallySerializer(current).data if current else None,
+                }
+            )
+        data = VoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if request.method == "POST":
+            vote = reviews_services.vote_cast(track=track, by=request.user, **data.validated_data)
+            return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
+        vote = vote_of(request.user, track)
+        if vote is None:
+            raise NotAllowed("You have not voted on this track yet: POST your vote first.")
+        vote = reviews_services.vote_change(vote=vote, by=request.user, **data.validated_data)
+        return Response(VoteSerializer(vote).data)
+
+    @extend_schema(request=ConflictInputSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def conflict(self, request: Request, pk=None) -> Response:
+        """Declare a conflict of interest: you will neither vote nor count to the quorum."""
+        track = self.get_object()
+        data = ConflictInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reviews_services.conflict_declare(
+            track=track, by=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_201_CREATED)

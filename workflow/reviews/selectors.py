@@ -1,0 +1,149 @@
+"""Reads of the reviews: who sits on which panel, who can decide a track now, the votes, and
+the open round of feedback. (Which tracks each person sees, and their queues, are read with the
+rest of what they see: ``workflow.route.selectors``.)"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from access.models import OrganisationMembership, Role, User
+from access.selectors import RoleDirectory, organisation_people
+from workflow.models import (
+    Application,
+    ConflictOfInterest,
+    FeedbackItem,
+    FeedbackRequest,
+    LegalGateway,
+    Panel,
+    PanelMembership,
+    ReviewTrack,
+    TrackKind,
+    TrackState,
+    Vote,
+)
+
+# --- relations ------------------------------------------------------------------------------
+
+
+def current_panel_ids(user: User) -> set[int]:
+    """Panels ``user`` sits on now (read once per user object)."""
+    cache = user.__dict__.setdefault("_panel_seats", {})
+    if "member" not in cache:
+        seats = list(
+            PanelMembership.objects.filter(user=user, left_on__isnull=True).values_list(
+                "panel_id", "is_chair"
+            )
+        )
+        cache["member"] = {panel for panel, _ in seats}
+        cache["chair"] = {panel for panel, chair in seats if chair}
+    return cache["member"]
+
+
+def chaired_panel_ids(user: User) -> set[int]:
+    current_panel_ids(user)
+    return user.__dict__["_panel_seats"]["chair"]
+
+
+def is_conflicted(user: User, application: Application | int) -> bool:
+    application_id = application if isinstance(application, int) else application.pk
+    return ConflictOfInterest.objects.filter(application_id=application_id, user=user).exists()
+
+
+# --- who can decide a track now -------------------------------------------------------------
+
+
+def track_deciders(track: ReviewTrack) -> list[User]:
+    """Who can act on ``track`` now (nobody once it is decided).
+
+    A panel track: its panel's current members who have neither voted nor declared a conflict,
+    and the chair, who closes the vote. An owner's sign-off: the data owners of its
+    organisation. Never a member of the application's team.
+    """
+    if track.state != TrackState.OPEN or track.superseded:
+        return []
+    if track.kind == TrackKind.OWNER_SIGNOFF:
+        people = organisation_people(
+            [track.organisation_id], OrganisationMembership.Capacity.DATA_OWNER
+        )
+        return track.application.not_on_team(people)
+    done = set(Vote.objects.filter(track=track).values_list("member_id", flat=True)) | set(
+        ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    seats = PanelMembership.objects.filter(
+        panel_id=track.panel_id, left_on__isnull=True, user__is_active=True
+    ).select_related("user")
+    people = [m.user for m in seats if m.user_id not in done or m.is_chair]
+    return track.application.not_on_team(people)
+
+
+def open_track_deciders(application: Application) -> list[User]:
+    """Everyone who can decide one of the application's open tracks now."""
+    people: list[User] = []
+    for track in application.tracks.filter(superseded=False, state=TrackState.OPEN).order_by("id"):
+        track.application = application
+        people += track_deciders(track)
+    return application.not_on_team(people)
+
+
+def panel_chairs(track: ReviewTrack) -> list[User]:
+    seats = PanelMembership.objects.filter(
+        panel_id=track.panel_id, is_chair=True, left_on__isnull=True, user__is_active=True
+    ).select_related("user")
+    return track.application.not_on_team(m.user for m in seats)
+
+
+def reviewers_of(application: Application, directory: RoleDirectory | None = None) -> list[User]:
+    """Governance reviewers, minus the application's team."""
+    return application.not_on_team((directory or RoleDirectory())(Role.REVIEWER))
+
+
+# --- which tracks an application needs ---------------------------------------------------------
+
+
+def active_panel(kind: str) -> Panel | None:
+    return Panel.objects.filter(track_kind=kind, is_active=True).first()
+
+
+def required_tracks(application: Application) -> list[tuple[str, int | None]]:
+    """(kind, organisation id) of every track this application needs."""
+    requested = list(application.requested_datasets.select_related("dataset"))
+    needed: list[tuple[str, int | None]] = [(TrackKind.IGRP, None)]
+    if any(rd.legal_gateway == LegalGateway.DEA_RESEARCH for rd in requested):
+        needed.append((TrackKind.DEA_PANEL, None))
+    for org_id in sorted({rd.dataset.provider_id for rd in requested}):
+        needed.append((TrackKind.OWNER_SIGNOFF, org_id))
+    return needed
+
+
+def votes_on(track: ReviewTrack) -> QuerySet[Vote]:
+    return Vote.objects.filter(track=track).select_related("member").order_by("cast_at", "id")
+
+
+def vote_of(user: User, track: ReviewTrack) -> Vote | None:
+    return Vote.objects.filter(track=track, member=user).first()
+
+
+# --- consolidated feedback ------------------------------------------------------------------
+
+
+def open_feedback_request(application: Application) -> FeedbackRequest | None:
+    """The round of feedback the team is answering now, if any."""
+    return application.feedback_requests.filter(resolved_at__isnull=True).order_by("-round").first()
+
+
+def open_feedback_items(application: Application) -> list[FeedbackItem]:
+    request = (
+        application.feedback_requests.filter(resolved_at__isnull=True)
+        .prefetch_related("items")
+        .order_by("-round")
+        .first()
+    )
+    return list(request.items.all()) if request else []
+
+
+def feedback_rounds(application: Application) -> QuerySet[FeedbackRequest]:
+    return application.feedback_requests.select_related("requested_by").prefetch_related(
+        "items__responded_by"
+    )

@@ -1,0 +1,41 @@
+"""Write logic of the reviews: consolidated feedback, the parallel tracks, panel votes and the
+combined outcome. One module per part; this package is the topic's public service API."""
+
+from workflow.reviews.services.feedback import feedback_item_respond, open_feedback
+from workflow.reviews.services.panels import (
+    Tally,
+    conflict_declare,
+    panel_membership_add,
+    panel_membership_end,
+    panel_track_close,
+    tally,
+    vote_cast,
+    vote_change,
+)
+from workflow.reviews.services.tracks import (
+    combine_outcomes,
+    open_tracks,
+    panel_errors,
+    reopen_revised_tracks,
+    required_tracks,
+    review_track_decide,
+)
+
+__all__ = [
+    "Tally",
+    "combine_outcomes",
+    "conflict_declare",
+    "feedback_item_respond",
+    "open_feedback",
+    "open_tracks",
+    "panel_errors",
+    "panel_membership_add",
+    "panel_membership_end",
+    "panel_track_close",
+    "reopen_revised_tracks",
+    "required_tracks",
+    "review_track_decide",
+    "tally",
+    "vote_cast",
+    "vote_change",
+]

@@ -1,0 +1,301 @@
+"""Panel voting: members vote or declare a conflict; the chair closes when the rule allows.
+
+A member sees the others' votes only after voting (then also where they diverge). A member with
+a declared conflict cannot vote on any track of that application and does not count to the
+quorum. The DEA panel needs at least three votes, one from an independent member (enforced by
+the panel's configuration: a DEA panel's quorum is at least 3 and it needs an independent vote).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from access.models import Role, User
+from core.errors import ConcurrentChange, InvalidTransition, ValidationFailed
+from notifications.notices import raise_notice, service
+from workflow.events import record_event
+from workflow.models import (
+    ActorRole,
+    ConflictOfInterest,
+    DecisionRule,
+    EventKind,
+    Outcome,
+    PanelMembership,
+    ReviewTrack,
+    Vote,
+)
+from workflow.reviews.policies import (
+    check_change_vote,
+    check_close,
+    check_declare_conflict,
+    check_manage_panels,
+    check_vote,
+)
+from workflow.reviews.services.tracks import check_decision, decide_track, lock_track
+
+
+@dataclass
+class Tally:
+    """The state of a panel track's vote, as the chair and the members who voted see it."""
+
+    counts: dict[str, int]
+    votes_cast: int
+    independent_votes: int
+    conflicted: list[int]
+    quorum: int
+    min_independent_votes: int
+    rule: str
+    leading: str | None
+    diverges: bool
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def can_close(self) -> bool:
+        return not self.blockers
+
+
+def _members(track: ReviewTrack) -> dict[int, PanelMembership]:
+    return {
+        m.user_id: m
+        for m in PanelMembership.objects.filter(panel_id=track.panel_id, left_on__isnull=True)
+    }
+
+
+def tally(track: ReviewTrack) -> Tally:
+    """Count the eligible votes: current members, not conflicted on this application."""
+    members = _members(track)
+    conflicted = set(
+        ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    votes = [
+        v
+        for v in Vote.objects.filter(track=track)
+        if v.member_id in members and v.member_id not in conflicted
+    ]
+    counts = Counter(v.choice for v in votes)
+    independent = sum(1 for v in votes if members[v.member_id].is_independent)
+    panel = track.panel
+    ranked = counts.most_common()
+    leading = None
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        leading = ranked[0][0]
+    blockers = []
+    if len(votes) < panel.quorum:
+        blockers.append(f"{len(votes)} of the {panel.quorum} votes needed have been cast.")
+    if independent < panel.min_independent_votes:
+        blockers.append(
+            f"At least {panel.min_independent_votes} vote(s) must come from an independent member."
+        )
+    if panel.decision_rule == DecisionRule.UNANIMOUS and len(counts) > 1:
+        blockers.append("The rule is unanimity and the members disagree.")
+    if panel.decision_rule == DecisionRule.MAJORITY and votes and leading is None:
+        blockers.append("No outcome has a majority: the votes are tied.")
+    return Tally(
+        counts=dict(counts),
+        votes_cast=len(votes),
+        independent_votes=independent,
+        conflicted=sorted(conflicted & set(members)),
+        quorum=panel.quorum,
+        min_independent_votes=panel.min_independent_votes,
+        rule=panel.decision_rule,
+        leading=leading,
+        diverges=len(counts) > 1,
+        blockers=blockers,
+    )
+
+
+def _check_vote_input(choice: str, rationale: str, conditions: Sequence[str]) -> None:
+    errors: dict[str, list[str]] = {}
+    if choice not in Outcome.values:
+        errors["choice"] = ["Choose approve, approve with conditions, revise or reject."]
+    if choice != Outcome.APPROVED and not rationale.strip():
+        errors["rationale"] = ["Give your reasons (required for anything but approve)."]
+    if choice == Outcome.APPROVED_WITH_CONDITIONS and not [c for c in conditions if c.strip()]:
+        errors["conditions"] = ["Propose at least one condition."]
+    if errors:
+        raise ValidationFailed("The vote has invalid fields.", fields=errors)
+
+
+@service
+def vote_cast(
+    *,
+    track: ReviewTrack,
+    by: User,
+    choice: str,
+    rationale: str = "",
+    conditions: Sequence[str] = (),
+) -> Vote:
+    """A member's first vote on an open panel track (a second one is refused: change it)."""
+    application, track = lock_track(track)
+    check_vote(by, track)
+    if Vote.objects.filter(track=track, member=by).exists():
+        raise ConcurrentChange(
+            "You have already voted on this track; change your vote instead.",
+            current_state=track.state,
+        )
+    _check_vote_input(choice, rationale, conditions)
+    try:
+        with transaction.atomic():
+            vote = Vote.objects.create(
+                track=track,
+                member=by,
+                choice=choice,
+                rationale=rationale.strip(),
+                proposed_conditions=[c.strip() for c in conditions if c.strip()],
+            )
+    except IntegrityError as exc:  # pragma: no cover - the track lock serialises voters
+        raise ConcurrentChange("You have already voted on this track.") from exc
+    _record_vote(application, track, by, vote, EventKind.VOTE_CAST)
+    return vote
+
+
+@service
+def vote_change(
+    *, vote: Vote, by: User, choice: str, rationale: str = "", conditions: Sequence[str] = ()
+) -> Vote:
+    """Change one's own vote until the track closes."""
+    application, track = lock_track(vote.track)
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    vote.track = track
+    check_change_vote(by, vote)
+    _check_vote_input(choice, rationale, conditions)
+    vote.choice = choice
+    vote.rationale = rationale.strip()
+    vote.proposed_conditions = [c.strip() for c in conditions if c.strip()]
+    vote.save()
+    _record_vote(application, track, by, vote, EventKind.VOTE_CHANGED)
+    return vote
+
+
+def _record_vote(application, track, by, vote, kind) -> None:
+    record_event(
+        application=application,
+        track=track,
+        kind=kind,
+        by=by,
+        role=ActorRole.PANEL_MEMBER,
+        reason=vote.rationale,
+        payload={"track": track.pk, "choice": vote.choice},
+    )
+    if tally(track).can_close:
+        raise_notice("track.ready_to_close", track, actor=by, app=application, track=track)
+
+
+@service
+def conflict_declare(*, track: ReviewTrack, by: User, reason: str) -> ConflictOfInterest:
+    """A panel member declares a conflict on the application of ``track``; from then on they
+    neither vote on nor close any of its tracks, and any vote they cast stops counting."""
+    application, track = lock_track(track)
+    check_declare_conflict(by, track)
+    if not reason.strip():
+        raise ValidationFailed(
+            "Say what the conflict is.", fields={"reason": ["Describe the conflict of interest."]}
+        )
+    conflict, created = ConflictOfInterest.objects.get_or_create(
+        application=application, user=by, defaults={"reason": reason.strip()}
+    )
+    if not created:
+        raise ConcurrentChange("You have already declared a conflict on this application.")
+    record_event(
+        application=application,
+        track=track,
+        kind=EventKind.CONFLICT_DECLARED,
+        by=by,
+        role=ActorRole.PANEL_MEMBER,
+        reason=conflict.reason,
+        payload={"track": track.pk},
+    )
+    return conflict
+
+
+@service
+def panel_track_close(
+    *,
+    track: ReviewTrack,
+    by: User,
+    outcome: str,
+    rationale: str = "",
+    conditions: Sequence[str] = (),
+) -> ReviewTrack:
+    """The chair closes the vote with the panel's outcome and conditions, when the rule allows:
+    the quorum of eligible votes (and independent votes) is reached; under majority the outcome
+    is the one with most votes; under unanimity every vote agrees; under 'chair decides' any
+    outcome once the quorum is reached."""
+    application, track = lock_track(track)
+    check_close(by, track)
+    check_decision(track, outcome, rationale, conditions)
+    current = tally(track)
+    if current.blockers:
+        raise InvalidTransition(
+            "The vote cannot be closed yet: " + " ".join(current.blockers),
+            current_state=track.state,
+        )
+    if track.panel.decision_rule != DecisionRule.CHAIR and outcome != current.leading:
+        raise ValidationFailed(
+            "The outcome must be the panel's.",
+            fields={
+                "outcome": [
+                    f"The members voted {Outcome(current.leading).label.lower()}; "
+                    "the chair records the panel's outcome."
+                ]
+            },
+        )
+    decide_track(
+        application,
+        track,
+        by=by,
+        outcome=outcome,
+        rationale=rationale,
+        conditions=conditions,
+        extra={"tally": current.counts, "independent_votes": current.independent_votes},
+    )
+    return track
+
+
+# --- configuration (ops) ------------------------------------------------------------------
+
+
+@service
+def panel_membership_add(
+    *, panel, by: User, user: User, is_independent: bool = False, is_chair: bool = False
+) -> PanelMembership:
+    """Seat ``user`` on ``panel`` (ops). A chair replaces the previous chair's chairmanship."""
+    check_manage_panels(by)
+    if not user.is_active or not user.has_role(Role.PANEL_MEMBER):
+        raise ValidationFailed(
+            "Not a panel member.", fields={"user": [f"{user} does not hold the panel member role."]}
+        )
+    membership = PanelMembership.objects.filter(panel=panel, user=user).first()
+    if membership is not None and membership.left_on is None:
+        raise ConcurrentChange(f"{user} already sits on {panel}.")
+    if is_chair:
+        PanelMembership.objects.filter(panel=panel, is_chair=True, left_on__isnull=True).update(
+            is_chair=False
+        )
+    if membership is None:
+        membership = PanelMembership(panel=panel, user=user)
+    membership.is_independent = is_independent
+    membership.is_chair = is_chair
+    membership.left_on = None
+    membership.save()
+    return membership
+
+
+@service
+def panel_membership_end(*, membership: PanelMembership, by: User) -> PanelMembership:
+    """The member leaves the panel (their past votes stay on record; open ones stop counting)."""
+    check_manage_panels(by)
+    membership = PanelMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.left_on is not None:
+        raise InvalidTransition("This member has already left the panel.", current_state="left")
+    membership.left_on = timezone.localdate()
+    membership.is_chair = False
+    membership.save()
+    return membership

@@ -1,0 +1,235 @@
+"""The parallel reviews: a panel member's open reviews, voting (or declaring a conflict),
+the tally after voting and the chair's close; a data owner's sign-off queue and decision."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from access.policy import Permission, has_permission
+from core.errors import NotAllowed, ValidationFailed
+from core.web import apply_domain_errors, done, error_items
+from workflow.models import ReviewTrack, TrackKind
+from workflow.reviews import services as reviews_services
+from workflow.reviews.forms import ConflictForm, TrackDecisionForm, VoteForm
+from workflow.reviews.policies import (
+    can_close,
+    can_declare_conflict,
+    can_see_votes,
+    can_sign_off,
+    can_vote,
+    check_close,
+    check_declare_conflict,
+    check_vote,
+)
+from workflow.reviews.preapproval import match_application
+from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
+from workflow.reviews.services import tally
+from workflow.route.selectors import (
+    panel_tracks_for,
+    signoff_tracks_for,
+    tracks_visible_to,
+    view_of,
+)
+
+
+def _track(request, track_id: int) -> ReviewTrack:
+    """The track, if ``request.user`` may see it (404 otherwise). Panel members keep sight of
+    their panel's tracks after the vote is closed: read-only, with the outcome."""
+    return get_object_or_404(tracks_visible_to(request.user), pk=track_id)
+
+
+def _render(request, template, context, *forms_):
+    errors = error_items(*forms_)
+    return render(
+        request, template, {"error_items": errors, **context}, status=400 if errors else 200
+    )
+
+
+# --- panels ------------------------------------------------------------------------------
+
+
+@login_required
+def panel_list(request):
+    if not has_permission(request.user, Permission.PANEL_VOTE):
+        raise PermissionDenied("Panel reviews are for panel members.")
+    return render(
+        request,
+        "workflow/reviews/panel_queue.html",
+        {"title": "Panel reviews", "tracks": panel_tracks_for(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def track_detail(request, track_id: int):
+    """A panel track: vote (or change the vote), then see the others' votes and where they
+    diverge; the chair closes from here."""
+    track = _track(request, track_id)
+    if track.kind == TrackKind.OWNER_SIGNOFF:
+        raise NotAllowed("Owners sign off from their sign-off queue; there is no vote here.")
+    user = request.user
+    mine = vote_of(user, track)
+    voting = can_vote(user, track)
+    closing = can_close(user, track)
+    # Two forms on one page: their prefixes keep the inputs' ids apart.
+    vote_form = VoteForm(
+        request.POST if voting and request.POST.get("form") == "vote" else None,
+        prefix="vote",
+        initial={
+            "choice": mine.choice,
+            "rationale": mine.rationale,
+            "conditions": "\n".join(mine.proposed_conditions),
+        }
+        if mine
+        else None,
+    )
+    close_form = TrackDecisionForm(
+        request.POST if closing and request.POST.get("form") == "close" else None,
+        prefix="close",
+        initial={"outcome": tally(track).leading} if closing else None,
+    )
+    if request.method == "POST" and not (vote_form.is_bound or close_form.is_bound):
+        # A vote or a close the person cannot take now: say why (403, or 409: already decided).
+        if request.POST.get("form") == "close":
+            check_close(user, track)
+        check_vote(user, track)
+    if request.method == "POST" and vote_form.is_bound and vote_form.is_valid():
+        try:
+            if mine is None:
+                reviews_services.vote_cast(track=track, by=user, **vote_form.cleaned_data)
+            else:
+                reviews_services.vote_change(vote=mine, by=user, **vote_form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(vote_form, exc, {"choice": "choice"})
+        else:
+            messages.success(
+                request, "Your vote is recorded." if mine is None else "Your vote is changed."
+            )
+            return done(request, reverse("workflow:track", args=[track.pk]))
+    if request.method == "POST" and close_form.is_bound and close_form.is_valid():
+        try:
+            reviews_services.panel_track_close(track=track, by=user, **close_form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(close_form, exc)
+        else:
+            messages.success(request, "The vote is closed with the panel's decision.")
+            return done(request, reverse("workflow:track", args=[track.pk]))
+    visible = can_see_votes(user, track)
+    conflicted = is_conflicted(user, track.application_id)
+    return _render(
+        request,
+        "workflow/reviews/track.html",
+        {
+            "title": f"{track.panel.name if track.panel_id else track.get_kind_display()}: "
+            f"{track.application.reference}",
+            "track": track,
+            "application": track.application,
+            "mine": mine,
+            "vote_form": vote_form,
+            "close_form": close_form,
+            "votes": votes_on(track) if visible else None,
+            "tally": tally(track) if visible else None,
+            "conflicted": conflicted,
+            "can_vote": voting,
+            "can_declare_conflict": can_declare_conflict(user, track),
+            "is_chair": closing,
+            "datasets": track.application.requested_datasets.select_related(
+                "dataset__provider"
+            ).prefetch_related("variables__variable"),
+        },
+        vote_form if vote_form.is_bound else None,
+        close_form if close_form.is_bound else None,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conflict(request, track_id: int):
+    track = _track(request, track_id)
+    request.back_to = reverse("workflow:track", args=[track.pk])
+    check_declare_conflict(request.user, track)
+    form = ConflictForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reviews_services.conflict_declare(
+                track=track, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(
+                request, "Your conflict is recorded: you will not vote on this application."
+            )
+            return done(request, reverse("workflow:panel-queue"))
+    return _render(
+        request,
+        "workflow/reviews/conflict.html",
+        {"title": "Declare a conflict of interest", "track": track, "form": form},
+        form,
+    )
+
+
+# --- data owners -------------------------------------------------------------------------
+
+
+@login_required
+def signoff_list(request):
+    if not has_permission(request.user, Permission.OWNER_TRACK_DECIDE):
+        raise PermissionDenied("Sign-off is for data owners.")
+    return render(
+        request,
+        "workflow/reviews/signoff_queue.html",
+        {"title": "Sign-off", "tracks": signoff_tracks_for(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signoff(request, track_id: int):
+    """An owner's sign-off: their organisation's part of the application, why no
+    pre-approved category covered it, and the decision."""
+    track = _track(request, track_id)
+    if track.kind != TrackKind.OWNER_SIGNOFF:
+        raise NotAllowed("A panel track is decided by its members' votes.")
+    application = track.application
+    form = TrackDecisionForm(request.POST if request.method == "POST" else None, owner=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reviews_services.review_track_decide(track=track, by=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "Your decision is recorded.")
+            return done(request, reverse("workflow:signoff-queue"))
+    # The sign-off page shows the track's organisation's part, whoever looks at it.
+    view = view_of(request.user, application)
+    mine = view.tracks([track]) and True
+    datasets = [
+        rd
+        for rd in application.requested_datasets.select_related(
+            "dataset__provider"
+        ).prefetch_related("variables__variable")
+        if mine and rd.dataset.provider_id == track.organisation_id
+    ]
+    matches = [
+        m for m in match_application(application) if mine and m.provider_id == track.organisation_id
+    ]
+    return _render(
+        request,
+        "workflow/reviews/signoff.html",
+        {
+            "title": f"Sign-off: {application.reference}",
+            "track": track,
+            "application": application,
+            "datasets": datasets,
+            "matches": matches,
+            "form": form,
+            "can_decide": can_sign_off(request.user, track),
+        },
+        form if form.is_bound else None,
+    )

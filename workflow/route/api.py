@@ -1,0 +1,367 @@
+"""Thin API views: parse input, load what the caller may see, call one service, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.errors import InvalidTransition, ValidationFailed
+from workflow.models import Application, FeedbackItem, State
+from workflow.reviews import services as reviews_services
+from workflow.reviews.letters import decision_letter
+from workflow.reviews.preapproval import match_application
+from workflow.route import serializers as s
+from workflow.route import services as route_services
+from workflow.route.content import diff
+from workflow.route.policies import available_steps, check_view_whole
+from workflow.route.selectors import (
+    application_list_rows,
+    applications_visible_to,
+    timeline_for,
+    view_of,
+)
+
+# name → (input serializer, how to call the service with the validated input)
+TRANSITIONS: dict[str, tuple[type[serializers.Serializer], Callable]] = {
+    "submit": (
+        s.EmptyInputSerializer,
+        lambda app, by, d: route_services.application_submit(application=app, by=by),
+    ),
+    "request_changes": (
+        s.RequestChangesInputSerializer,
+        lambda app, by, d: route_services.application_request_changes(
+            application=app, by=by, items=d["items"], summary=d["summary"]
+        ),
+    ),
+    "resubmit": (
+        s.EmptyInputSerializer,
+        lambda app, by, d: route_services.application_resubmit(application=app, by=by),
+    ),
+    "complete_scoping": (
+        s.EmptyInputSerializer,
+        lambda app, by, d: route_services.application_complete_scoping(application=app, by=by),
+    ),
+    "refer_to_panels": (
+        s.NoteInputSerializer,
+        lambda app, by, d: route_services.application_refer_to_panels(
+            application=app, by=by, note=d["reason"]
+        ),
+    ),
+    "reject": (
+        s.ReasonInputSerializer,
+        lambda app, by, d: route_services.application_reject(
+            application=app, by=by, reason=d["reason"]
+        ),
+    ),
+    "withdraw": (
+        s.NoteInputSerializer,
+        lambda app, by, d: route_services.application_withdraw(
+            application=app, by=by, reason=d["reason"]
+        ),
+    ),
+    "grant_access": (
+        s.EmptyInputSerializer,
+        lambda app, by, d: route_services.application_grant_access(application=app, by=by),
+    ),
+    "suspend": (
+        s.ReasonInputSerializer,
+        lambda app, by, d: route_services.application_suspend(
+            application=app, by=by, reason=d["reason"]
+        ),
+    ),
+    "reinstate": (
+        s.NoteInputSerializer,
+        lambda app, by, d: route_services.application_reinstate(
+            application=app, by=by, reason=d["reason"]
+        ),
+    ),
+    "close": (
+        s.NoteInputSerializer,
+        lambda app, by, d: route_services.application_close(
+            application=app, by=by, reason=d["reason"]
+        ),
+    ),
+}
+
+
+def _target(application: Application, name: str) -> str | None:
+    """The state transition ``name`` leads to from here (None when it depends: resubmit)."""
+    for transition in application.get_available_state_transitions():
+        if transition.name == name:
+            return transition.target if isinstance(transition.target, str) else None
+    return None
+
+
+def _transition_action(name: str):
+    input_serializer, call = TRANSITIONS[name]
+
+    @extend_schema(
+        operation_id=f"applications_{name}",
+        request=input_serializer,
+        responses={200: s.ApplicationSerializer},
+        summary=name.replace("_", " ").capitalize(),
+    )
+    def handler(self, request: Request, pk=None):
+        application = self.get_object()
+        serializer = input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(application, request.user, serializer.validated_data)
+        return self._detail(request, application.pk)
+
+    handler.__name__ = name
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Access applications. Everyone sees only what their part in the route allows."""
+
+    queryset = Application.objects.none()  # the real one comes from the selectors
+    filterset_fields = ["state", "route", "purpose"]
+    search_fields = ["reference", "title"]
+    ordering_fields = ["created_at", "updated_at", "submitted_at", "reference"]
+
+    def get_queryset(self):
+        # The list is filtered and counted as applications, and read as rows
+        # (``page_rows``); the detail reads its parts as rows too
+        # (``ApplicationSerializer.to_representation``). A transition only needs to know the
+        # caller may see the application (404 if not): the service locks and reads it again.
+        return applications_visible_to(self.request.user)
+
+    def page_rows(self, applications):
+        """How the pagination reads a page of the list (``access.api.pagination``)."""
+        return application_list_rows(applications)
+
+    def filter_queryset(self, queryset):
+        # Filters, search and ordering are the list's: one application is found by its id.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.ApplicationListSerializer
+        return s.ApplicationSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if "application" in self.__dict__:
+            context["view"] = view_of(self.request.user, self.application)
+        return context
+
+    def get_object(self) -> Application:
+        obj = super().get_object()
+        self.application = obj
+        return obj
+
+    def _detail(self, request: Request, pk: int, status_code: int = 200) -> Response:
+        application = get_object_or_404(applications_visible_to(request.user), pk=pk)
+        context = {"request": request, "view": view_of(request.user, application)}
+        return Response(
+            s.ApplicationSerializer(application, context=context).data, status=status_code
+        )
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        # get_object() already loaded the application: serialize that one rather than loading
+        # it a second time (docs/benchmarks.md, detail).
+        application = self.get_object()
+        return Response(
+            s.ApplicationSerializer(application, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=s.ApplicationInputSerializer, responses={201: s.ApplicationSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.ApplicationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = route_services.application_create(
+            by=request.user, data=serializer.validated_data
+        )
+        return self._detail(request, application.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ApplicationInputSerializer, responses={200: s.ApplicationSerializer})
+    def partial_update(self, request: Request, pk=None) -> Response:
+        application = self.get_object()
+        serializer = s.ApplicationInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        route_services.application_update(
+            application=application, by=request.user, data=serializer.validated_data
+        )
+        return self._detail(request, application.pk)
+
+    submit = _transition_action("submit")
+    request_changes = _transition_action("request_changes")
+    resubmit = _transition_action("resubmit")
+    complete_scoping = _transition_action("complete_scoping")
+    refer_to_panels = _transition_action("refer_to_panels")
+    reject = _transition_action("reject")
+    withdraw = _transition_action("withdraw")
+    grant_access = _transition_action("grant_access")
+    suspend = _transition_action("suspend")
+    reinstate = _transition_action("reinstate")
+    close = _transition_action("close")
+
+    @extend_schema(request=s.AssignAnalystInputSerializer, responses={200: s.ApplicationSerializer})
+    @action(detail=True, methods=["post"], url_path="assign-analyst")
+    def assign_analyst(self, request: Request, pk=None) -> Response:
+        application = self.get_object()
+        serializer = s.AssignAnalystInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        route_services.application_assign_analyst(
+            application=application, by=request.user, analyst=serializer.validated_data["analyst"]
+        )
+        return self._detail(request, application.pk)
+
+    @extend_schema(responses=s.AvailableTransitionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def transitions(self, request: Request, pk=None) -> Response:
+        """What the caller may do now: allowed by the state and by their part in the route."""
+        application = self.get_object()
+        available = [
+            {
+                "name": name,
+                "label": name.replace("_", " ").capitalize(),
+                "target": _target(application, name),
+                "url": request.build_absolute_uri(
+                    f"/api/v1/applications/{application.pk}/{name.replace('_', '-')}/"
+                ),
+            }
+            for name in available_steps(request.user, application)
+            if name in TRANSITIONS
+        ]
+        return Response(s.AvailableTransitionSerializer(available, many=True).data)
+
+    def _require_full_view(self, application: Application) -> None:
+        check_view_whole(self.request.user, application)
+
+    @extend_schema(responses=s.VersionSummarySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk=None) -> Response:
+        application = self.get_object()
+        self._require_full_view(application)
+        versions = application.versions.select_related("created_by")
+        return Response(s.VersionSummarySerializer(versions, many=True).data)
+
+    @extend_schema(responses=s.VersionSerializer)
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)")
+    def version(self, request: Request, pk=None, number=None) -> Response:
+        application = self.get_object()
+        self._require_full_view(application)
+        version = get_object_or_404(application.versions, number=int(number))
+        return Response(s.VersionSerializer(version).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, required=True, description="Earlier version number"),
+            OpenApiParameter("to", int, required=True, description="Later version number"),
+        ],
+        responses=s.DiffSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk=None) -> Response:
+        """What changed between two versions, field by field."""
+        application = self.get_object()
+        self._require_full_view(application)
+        errors = {}
+        numbers = {}
+        for key in ("from", "to"):
+            raw = request.query_params.get(key, "")
+            if not raw.isdigit():
+                errors[key] = ["Give a version number."]
+            else:
+                numbers[key] = int(raw)
+        if errors:
+            raise ValidationFailed("Choose two versions to compare.", fields=errors)
+        versions = {v.number: v for v in application.versions.filter(number__in=numbers.values())}
+        for key, number in numbers.items():
+            if number not in versions:
+                errors[key] = [f"There is no version {number}."]
+        if errors:
+            raise ValidationFailed("Choose two versions to compare.", fields=errors)
+        changes = diff(versions[numbers["from"]].content, versions[numbers["to"]].content)
+        return Response(
+            {"from_version": numbers["from"], "to_version": numbers["to"], "changes": changes}
+        )
+
+    @extend_schema(responses=s.DatasetMatchSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="pre-approval")
+    def pre_approval(self, request: Request, pk=None) -> Response:
+        """Per requested dataset: which pre-approved category matches and why, or exactly why
+        none does. Frozen when the tracks open; this shows the match as it stands today."""
+        application = self.get_object()
+        matches = view_of(request.user, application).matches(match_application(application))
+        return Response(s.DatasetMatchSerializer(matches, many=True).data)
+
+    @extend_schema(responses=s.DecisionLetterSerializer)
+    @action(detail=True, methods=["get"], url_path="decision-letter")
+    def decision_letter(self, request: Request, pk=None) -> Response:
+        """One letter with every track's outcome, rationale and conditions."""
+        application = self.get_object()
+        self._require_full_view(application)
+        letter = decision_letter(application)
+        if letter is None:
+            raise InvalidTransition(
+                "There is no decision on this application yet.", current_state=application.state
+            )
+        return Response(s.DecisionLetterSerializer(letter).data)
+
+    @extend_schema(responses=s.EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, pk=None) -> Response:
+        application = self.get_object()
+        events = timeline_for(request.user, application)
+        return Response(s.EventSerializer(events, many=True).data)
+
+    @extend_schema(responses=s.FeedbackRequestSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def feedback(self, request: Request, pk=None) -> Response:
+        application = self.get_object()
+        self._require_full_view(application)
+        requests = application.feedback_requests.select_related("requested_by").prefetch_related(
+            "items__responded_by"
+        )
+        return Response(s.FeedbackRequestSerializer(requests, many=True).data)
+
+    @extend_schema(request=s.FeedbackResponseInputSerializer, responses=s.FeedbackItemSerializer)
+    @action(detail=True, methods=["post"], url_path=r"feedback/(?P<item_id>\d+)/respond")
+    def respond(self, request: Request, pk=None, item_id=None) -> Response:
+        application = self.get_object()
+        item = get_object_or_404(
+            FeedbackItem.objects.select_related("request"),
+            pk=int(item_id),
+            request__application=application,
+        )
+        serializer = s.FeedbackResponseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = reviews_services.feedback_item_respond(
+            item=item, by=request.user, response=serializer.validated_data["response"]
+        )
+        return Response(s.FeedbackItemSerializer(item).data)
+
+    @extend_schema(methods=["GET"], responses=s.ScopingSerializer)
+    @extend_schema(
+        methods=["PATCH"], request=s.ScopingInputSerializer, responses=s.ScopingSerializer
+    )
+    @action(detail=True, methods=["get", "patch"])
+    def scoping(self, request: Request, pk=None) -> Response:
+        application = self.get_object()
+        if request.method == "GET":
+            if application.state == State.DRAFT or not hasattr(application, "scoping"):
+                return Response(
+                    {
+                        "code": "not_found",
+                        "detail": "Scoping starts when the application is submitted.",
+                        "fields": {},
+                    },
+                    status=status.HTTP_404_NOT_FOUND,
+                )
+            self._require_full_view(application)
+            return Response(s.ScopingSerializer(application.scoping).data)
+        serializer = s.ScopingInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        scoping = route_services.scoping_update(
+            application=application, by=request.user, data=serializer.validated_data
+        )
+        return Response(s.ScopingSerializer(scoping).data)

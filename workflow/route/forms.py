@@ -1,0 +1,405 @@
+"""The web pages' forms. They parse what a person typed into the shapes the services take;
+the services check every rule. ``why`` on a field is the plain-words reason it is asked."""
+
+from __future__ import annotations
+
+from django import forms
+
+from access.models import Organisation, User
+from catalogue.models import Dataset, Purpose
+from core.forms import DATE, YES_NO, hints, why
+from workflow.models import (
+    LegalGateway,
+    MeetingMedium,
+    ProjectRole,
+    Route,
+    Section,
+)
+
+
+class SummaryForm(forms.Form):
+    title = why(
+        forms.CharField(label="Project title", max_length=250),
+        "The title appears in the public register of approved projects and in every message "
+        "about your application.",
+    )
+    lay_summary = why(
+        forms.CharField(
+            label="Lay summary",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 8}),
+            help_text="Write for someone with no research background, in up to 300 words.",
+        ),
+        "It is published so that the public can see how data about them are used. Panels "
+        "include lay members who read it first.",
+    )
+
+
+class ResearchQuestionForm(forms.Form):
+    research_question = why(
+        forms.CharField(
+            label="What is your research question?",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 6}),
+        ),
+        "The analyst uses it to choose the datasets and variables that can answer it, and the "
+        "panels to judge whether the data asked for are needed and no more.",
+    )
+
+
+class PublicBenefitForm(forms.Form):
+    public_benefit = why(
+        forms.CharField(
+            label="How will the public benefit?",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 6}),
+        ),
+        "Data about people are used for research only in the public interest: the panels weigh "
+        "this benefit against the privacy risk.",
+    )
+
+
+class PurposeForm(forms.Form):
+    purpose = why(
+        forms.ChoiceField(
+            label="What is the purpose of the project?",
+            choices=Purpose.choices,
+            required=False,
+            widget=forms.RadioSelect,
+        ),
+        "Data owners approve some uses in advance by purpose: a project within such a category "
+        "does not wait for the owner's sign-off.",
+    )
+    route = why(
+        hints(
+            forms.ChoiceField(
+                label="Which route is it?",
+                choices=Route.choices,
+                initial=Route.STANDARD,
+                widget=forms.RadioSelect,
+            ),
+            {
+                Route.STANDARD: "A research project with a defined question.",
+                Route.EXPLORATORY: "A short feasibility study under the Digital Economy Act.",
+            },
+        ),
+        "Exploratory projects are time-boxed and reviewed under the Digital Economy Act's rules.",
+    )
+
+
+class DatesForm(forms.Form):
+    start_date = why(
+        forms.DateField(label="Start date", required=False, widget=DATE),
+        "Access is granted for the project's dates only.",
+    )
+    end_date = forms.DateField(label="End date", required=False, widget=DATE)
+    funder = why(
+        forms.CharField(label="Funder", max_length=200, required=False),
+        "The funder is published in the register with the project.",
+    )
+    lead_organisation = why(
+        forms.ModelChoiceField(
+            label="Lead organisation",
+            queryset=Organisation.objects.order_by("name"),
+            required=False,
+            empty_label="Choose an organisation",
+            help_text="The legal entity that will sign the data access agreement.",
+        ),
+        "The agreement to use the data is made with an organisation, not a person.",
+    )
+
+
+SECTION_FORMS: dict[str, type[forms.Form]] = {
+    Section.SUMMARY: SummaryForm,
+    Section.RESEARCH_QUESTION: ResearchQuestionForm,
+    Section.PUBLIC_BENEFIT: PublicBenefitForm,
+    Section.PURPOSE: PurposeForm,
+    Section.DATES: DatesForm,
+}
+
+
+class NewApplicationForm(forms.Form):
+    title = why(
+        forms.CharField(label="What is your project called?", max_length=250),
+        "You can change it later. It names your application until you submit it.",
+    )
+
+
+class TeamMemberForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        help_text="They need an account here. They will see the application and can edit it.",
+    )
+    project_role = forms.ChoiceField(
+        label="Their role in the project",
+        choices=[c for c in ProjectRole.choices if c[0] != ProjectRole.PRINCIPAL_INVESTIGATOR],
+        widget=forms.RadioSelect,
+        initial=ProjectRole.RESEARCHER,
+    )
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"]
+        user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(
+                "There is no account with that email address: ask them to register first."
+            )
+        return user
+
+
+class AddDatasetForm(forms.Form):
+    dataset = forms.ModelChoiceField(
+        label="Dataset",
+        queryset=Dataset.objects.select_related("provider").order_by("title"),
+        empty_label="Choose a dataset",
+        to_field_name="slug",
+    )
+    legal_gateway = why(
+        forms.ChoiceField(
+            label="Legal gateway",
+            choices=LegalGateway.choices,
+            widget=forms.RadioSelect,
+            help_text="The legal route by which the data are shared with you.",
+        ),
+        "Data held by bodies with health-service functions cannot be shared under the Digital "
+        "Economy Act; choosing it there is refused. The DEA gateway adds the DEA panel's review.",
+    )
+    justification = why(
+        forms.CharField(
+            label="Why does the project need this dataset?",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+        ),
+        "Only the data a project needs are shared (data minimisation).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].label_from_instance = lambda d: f"{d.title} ({d.provider.name})"
+
+
+class DatasetRequestForm(forms.Form):
+    """One requested dataset: its gateway, why, which variables and, for each variable that
+    can identify a person, why that one is needed."""
+
+    legal_gateway = AddDatasetForm.base_fields["legal_gateway"]
+    justification = AddDatasetForm.base_fields["justification"]
+    variables = why(
+        forms.MultipleChoiceField(
+            label="Which variables do you need?",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        "Ask for what your question needs. Each variable that could identify a person needs "
+        "its own reason.",
+    )
+
+    def __init__(self, *args, dataset: Dataset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dataset = dataset
+        self.variable_list = list(dataset.variables.order_by("name"))
+        self.fields["variables"].choices = [
+            (v.name, f"{v.name}{' (can identify a person)' if v.is_identifying else ''}")
+            for v in self.variable_list
+        ]
+        self.fields["variables"].option_hints = {v.name: v.description for v in self.variable_list}
+        for v in self.variable_list:
+            if v.is_identifying:
+                self.fields[f"why_{v.name}"] = forms.CharField(
+                    label=f"Why do you need {v.name}?",
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    help_text="Only if you ask for it: it can identify a person.",
+                )
+
+    @property
+    def identifying_fields(self):
+        return [self[f"why_{v.name}"] for v in self.variable_list if v.is_identifying]
+
+    def entry(self) -> dict:
+        """This dataset in the shape ``application_update`` takes."""
+        data = self.cleaned_data
+        return {
+            "dataset": self.dataset,
+            "legal_gateway": data["legal_gateway"],
+            "justification": data["justification"],
+            "variables": [
+                {"variable": name, "justification": data.get(f"why_{name}", "")}
+                for name in data["variables"]
+            ],
+        }
+
+
+class ScopingForm(forms.Form):
+    scoped_variables = why(
+        forms.MultipleChoiceField(
+            label="Variables in scope",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text="From the data dictionary of the requested datasets. The request must "
+            "stay within these to complete scoping.",
+        ),
+        "Scoping agrees the smallest set of variables that answers the question.",
+    )
+    refined_research_question = forms.CharField(
+        label="Refined research question", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    linkage_needs = forms.CharField(
+        label="Linkage needs", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    feasibility_notes = forms.CharField(
+        label="Feasibility notes", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    feasible = forms.ChoiceField(
+        label="Can the data answer the question?",
+        required=False,
+        choices=[("", "Not decided yet"), ("yes", "Yes, it is feasible"), ("no", "No")],
+        widget=forms.RadioSelect,
+    )
+    support_needed = forms.CharField(
+        label="Support the team needs", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    meeting_medium = forms.ChoiceField(
+        label="Scoping meeting",
+        required=False,
+        choices=[("", "No meeting"), *MeetingMedium.choices],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, variables, is_analyst: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.variable_map = {str(v.pk): v for v in variables}
+        self.fields["scoped_variables"].choices = [
+            (str(v.pk), f"{v.dataset.slug}.{v.name}{' (can identify a person)' * v.is_identifying}")
+            for v in variables
+        ]
+        self.fields["scoped_variables"].option_hints = {str(v.pk): v.description for v in variables}
+        if not is_analyst:
+            del self.fields["feasible"]
+
+    def data_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["scoped_variables"] = [self.variable_map[pk] for pk in data["scoped_variables"]]
+        if "feasible" in data:
+            data["feasible"] = {"yes": True, "no": False}.get(data["feasible"])
+        return data
+
+
+class AssignAnalystForm(forms.Form):
+    analyst = forms.ModelChoiceField(
+        label="Analyst",
+        queryset=User.objects.filter(is_active=True, role_assignments__role="analyst").order_by(
+            "full_name"
+        ),
+        empty_label="Choose an analyst",
+    )
+
+
+FEEDBACK_SECTIONS = [("", "Choose a section"), *Section.choices]
+
+
+class FeedbackComposerForm(forms.Form):
+    """A request for changes: a summary and any number of points, each tied to a section.
+
+    Without JavaScript, "Add another point" posts the form back with one more row."""
+
+    summary = forms.CharField(
+        label="Summary for the applicant (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    rows = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=50, initial=1)
+
+    def __init__(self, *args, rows: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_count = rows
+        for i in range(rows):
+            self.fields[f"item_{i}_section"] = forms.ChoiceField(
+                label=f"Point {i + 1}: section", choices=FEEDBACK_SECTIONS, required=False
+            )
+            self.fields[f"item_{i}_text"] = forms.CharField(
+                label=f"Point {i + 1}: what needs to change",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    @property
+    def row_fields(self):
+        return [(self[f"item_{i}_section"], self[f"item_{i}_text"]) for i in range(self.row_count)]
+
+    def items(self) -> tuple[list[dict], dict[str, str]]:
+        """The points given (rows left empty are skipped) and, for error messages, which form
+        fields each point's ``items.N.*`` refers to."""
+        items, field_map = [], {"items": "item_0_text"}
+        for i in range(self.row_count):
+            section = self.cleaned_data.get(f"item_{i}_section", "")
+            text = self.cleaned_data.get(f"item_{i}_text", "")
+            if not section and not text.strip():
+                continue
+            n = len(items)
+            field_map[f"items.{n}.section"] = f"item_{i}_section"
+            field_map[f"items.{n}.text"] = f"item_{i}_text"
+            items.append({"section": section, "text": text})
+        return items, field_map
+
+
+class FeedbackAnswerForm(forms.Form):
+    response = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, prefix=f"item-{item.pk}", **kwargs)
+
+
+class SafeguardsForm(forms.Form):
+    """Ethics approval, intended outputs, TRE-only access and the disclosure-control rules.
+    The minimum cell count comes from the settings (``DISCLOSURE_MIN_CELL_COUNT``)."""
+
+    ethics_committee = why(
+        forms.CharField(label="Research ethics committee", max_length=200, required=False),
+        "Projects using the DEA research gateway or asking for data that can identify a person "
+        "need a research ethics committee's approval before the panels see them.",
+    )
+    ethics_reference = forms.CharField(
+        label="Ethics approval reference", max_length=100, required=False
+    )
+    ethics_approved_on = forms.DateField(
+        label="Date of the ethics approval", required=False, widget=DATE
+    )
+    intended_outputs = why(
+        forms.CharField(
+            label="What will the project take out of the TRE?",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text="For example aggregate tables, figures, model coefficients.",
+        ),
+        "Everything leaving the TRE is checked for disclosure: saying now what you expect to "
+        "take out lets the output checkers plan, and the panels judge the risk.",
+    )
+    access_inside_tre_only = why(
+        forms.ChoiceField(
+            label="Will the team use the data only inside the TRE, with no download?",
+            choices=YES_NO,
+            required=False,
+            widget=forms.RadioSelect,
+        ),
+        "The data never leave the TRE: researchers work on them remotely, inside it.",
+    )
+    acknowledge_disclosure_rules = forms.BooleanField(required=False)
+
+    def __init__(self, *args, min_cell_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acknowledge_disclosure_rules"].label = (
+            f"The team will not take out any result with a cell count below {min_cell_count}, "
+            "nor any individual-level data"
+        )
+        self.fields["acknowledge_disclosure_rules"].why = (
+            "Small counts can identify people. This is the TRE's disclosure-control rule; "
+            "outputs that break it are refused."
+        )
+
+    def data_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["access_inside_tre_only"] = {"yes": True, "no": False}.get(
+            data["access_inside_tre_only"]
+        )
+        return data

@@ -1,0 +1,552 @@
+"""What each person sees: the one home of visibility.
+
+``applications_visible_to(user)`` is every application a person may see, and
+``view_of(user, application)`` what they see of one: the whole of it, or (someone who sees it
+only as a data owner) their own organisations' part: its datasets, tracks, pre-approval
+matches, timeline, clocks and forecast. Every page and endpoint under an application reads
+through these; ``workflow.route.policies.can_view`` asks the same question of one object, so the
+two cannot disagree. Work queues (analysts, reviewers, panels, owners, signatories) read from
+here too, and so does ``next_actors``: who holds an application's next step, which the notices,
+the reminders and the "what happens next" of every page share.
+
+Who sees an application whole: its team; its assigned analyst; reviewers, once it has reached
+internal review; members of a panel that has (or had) a track on it, so a panel keeps sight of
+what it decided; ops. Who sees their own part of it: data owners whose organisation provides a
+requested dataset, once it is submitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+
+from access.models import OrganisationMembership, Role, User
+from access.policy import Permission, has_permission
+from access.selectors import RoleDirectory, organisations_of
+from core.api.representation import ORGANISATION_FIELDS
+from core.compiled import CompiledValues
+from workflow.models import (
+    Application,
+    ApplicationMember,
+    ConflictOfInterest,
+    Event,
+    EventKind,
+    ProjectRole,
+    RequestedDataset,
+    RequestedVariable,
+    ReviewTrack,
+    State,
+    TrackKind,
+    TrackState,
+    Vote,
+)
+from workflow.reviews.selectors import (
+    current_panel_ids,
+    open_track_deciders,
+    reviewers_of,
+)
+
+T = TypeVar("T")
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def _whole(user: User) -> Q:
+    """The relations that see an application whole (for an ``Application`` queryset)."""
+    whole = Q(Exists(ApplicationMember.objects.filter(application=OuterRef("pk"), user=user)))
+    if user.has_role(Role.ANALYST):
+        whole |= Q(analyst=user)
+    if user.has_role(Role.REVIEWER):
+        whole |= Q(
+            Exists(
+                Event.objects.filter(application=OuterRef("pk"), kind=EventKind.SCOPING_COMPLETED)
+            )
+        )
+    if user.has_role(Role.PANEL_MEMBER):
+        whole |= Q(
+            Exists(
+                ReviewTrack.objects.filter(
+                    application=OuterRef("pk"),
+                    panel__memberships__user=user,
+                    panel__memberships__left_on__isnull=True,
+                )
+            )
+        )
+    return whole
+
+
+def _owner_part(user: User) -> Q | None:
+    """Applications a data owner sees their organisations' part of, or None."""
+    if not user.has_role(Role.DATA_OWNER):
+        return None
+    organisations = organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER)
+    if not organisations:
+        return None
+    return Q(
+        Exists(
+            RequestedDataset.objects.filter(
+                application=OuterRef("pk"), dataset__provider_id__in=organisations
+            )
+        )
+    ) & ~Q(state=State.DRAFT)
+
+
+def applications_visible_to(user: Any) -> QuerySet[Application]:
+    """Every application ``user`` may see (whole, or their part of it as a data owner)."""
+    if not _signed_in(user):
+        return Application.objects.none()
+    if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
+        return Application.objects.all()
+    visible = _whole(user)
+    owner = _owner_part(user)
+    if owner is not None:
+        visible |= owner
+    return Application.objects.filter(visible)
+
+
+def application_views_for(user: Any) -> tuple[QuerySet[Application], QuerySet[Application] | None]:
+    """(applications ``user`` sees whole, applications they see only their part of)."""
+    if not _signed_in(user):
+        return Application.objects.none(), None
+    if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
+        return Application.objects.all(), None
+    whole = _whole(user)
+    owner = _owner_part(user)
+    only_part = Application.objects.filter(owner & ~whole) if owner is not None else None
+    return Application.objects.filter(whole), only_part
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """What one person sees of one application: the whole of it (``organisations`` is None),
+    or only what concerns ``organisations`` (a data owner's part)."""
+
+    organisations: frozenset[int] | None
+
+    @property
+    def whole(self) -> bool:
+        return self.organisations is None
+
+    def _mine(self, organisation_id: int | None) -> bool:
+        return self.organisations is None or organisation_id in self.organisations
+
+    def datasets(self, requested: Iterable[RequestedDataset]) -> list[RequestedDataset]:
+        return [rd for rd in requested if self._mine(rd.dataset.provider_id)]
+
+    def tracks(self, tracks: Iterable[T]) -> list[T]:
+        """Review tracks (models or rows with ``organisation_id``) this person may see."""
+        return [t for t in tracks if self._mine(_get(t, "organisation_id"))]
+
+    def matches(self, matches: Iterable[T]) -> list[T]:
+        """Pre-approval matches (with ``provider_id``) of the datasets this person may see."""
+        return [m for m in matches if self._mine(_get(m, "provider_id"))]
+
+    def events(self, events: QuerySet[Event]) -> QuerySet[Event]:
+        """The timeline: a data owner sees the route and their own organisation's track, not the
+        others', nor the team's drafting."""
+        if self.organisations is None:
+            return events
+        return events.filter(
+            Q(track__isnull=True) | Q(track__organisation_id__in=self.organisations)
+        ).exclude(
+            kind__in=[
+                EventKind.EDITED,
+                EventKind.FEEDBACK_ANSWERED,
+                EventKind.SAFEGUARDS_UPDATED,
+                EventKind.PUBLIC_BENEFIT_UPDATED,
+            ]
+        )
+
+    def clocks(self, clocks: Mapping[str, Any]) -> dict[str, Any]:
+        """An application's clocks with only the tracks this person may see."""
+        return {**clocks, "tracks": self.tracks(clocks.get("tracks", []))}
+
+    def forecast(self, forecast: Mapping[str, Any]) -> dict[str, Any]:
+        """A forecast whose steps show only the tracks this person may see."""
+        if self.organisations is None:
+            return dict(forecast)
+        steps = [
+            {**step, "tracks": self.tracks(step["tracks"])} if "tracks" in step else step
+            for step in forecast.get("steps", [])
+        ]
+        return {**forecast, "steps": steps}
+
+
+WHOLE = ApplicationView(organisations=None)
+
+
+def _get(item: Any, name: str) -> Any:
+    return item[name] if isinstance(item, Mapping) else getattr(item, name)
+
+
+def view_of(user: Any, application: Application) -> ApplicationView | None:
+    """What ``user`` sees of ``application`` (None: nothing, so it is not theirs to know it
+    exists). One query, kept on the application object for the request."""
+    if not _signed_in(user):
+        return None
+    cache = application.__dict__.setdefault("_views", {})
+    if user.pk in cache:
+        return cache[user.pk]
+    if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
+        cache[user.pk] = WHOLE
+        return WHOLE
+    whole = _whole(user)
+    owner = _owner_part(user)
+    visible = whole if owner is None else whole | owner
+    seen = (
+        Application.objects.filter(pk=application.pk)
+        .filter(visible)
+        .annotate(whole=ExpressionWrapper(whole, output_field=BooleanField()))
+        .values_list("whole", flat=True)
+        .first()
+    )
+    if seen is None:
+        view = None
+    elif seen:
+        view = WHOLE
+    else:
+        organisations = organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER)
+        view = ApplicationView(organisations=frozenset(organisations))
+    cache[user.pk] = view
+    return view
+
+
+def tracks_visible_to(user: Any) -> QuerySet[ReviewTrack]:
+    """The review tracks ``user`` may see: every track of an application they see whole; their
+    own organisations' sign-off of one they see only their part of."""
+    if not _signed_in(user):
+        return ReviewTrack.objects.none()
+    whole, only_part = application_views_for(user)
+    visible = Q(application__in=whole)
+    if only_part is not None:
+        organisations = organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER)
+        visible |= Q(application__in=only_part, organisation_id__in=organisations)
+    return ReviewTrack.objects.filter(visible).select_related(
+        "application", "organisation", "decided_by", "panel"
+    )
+
+
+def timeline_for(user: Any, application: Application) -> QuerySet[Event]:
+    """The audit trail of ``application`` as ``user`` may see it, oldest first."""
+    view = view_of(user, application)
+    if view is None:
+        return Event.objects.none()
+    return view.events(application.events.select_related("track").order_by("created_at", "id"))
+
+
+# The detail's parts, compiled once per thread (access.compiled): the same four small queries
+# for every application, which Django otherwise compiles afresh on every request.
+_HEAD = CompiledValues(
+    lambda application_id: Application.objects.filter(pk=application_id).values(
+        "analyst__full_name",
+        *(f"lead_organisation__{name}" for name in ORGANISATION_FIELDS),
+    ),
+    "application_id",
+)
+_MEMBERS = CompiledValues(
+    lambda application_id: ApplicationMember.objects.filter(application_id=application_id).values(
+        "project_role", "user_id", "user__full_name"
+    ),
+    "application_id",
+)
+_DATASETS = CompiledValues(
+    lambda application_id: RequestedDataset.objects.filter(application_id=application_id).values(
+        "id",
+        "legal_gateway",
+        "justification",
+        "dataset__slug",
+        "dataset__title",
+        "dataset__provider_id",
+        "dataset__provider__name",
+    ),
+    "application_id",
+)
+_VARIABLES = CompiledValues(
+    lambda application_id: (
+        RequestedVariable.objects.filter(requested_dataset__application_id=application_id)
+        .order_by("requested_dataset_id", "id")
+        .values(
+            "requested_dataset_id", "justification", "variable__name", "variable__is_identifying"
+        )
+    ),
+    "application_id",
+)
+_TRACKS = CompiledValues(
+    lambda application_id: ReviewTrack.objects.filter(
+        application_id=application_id, superseded=False
+    ).values(
+        "id",
+        "kind",
+        "state",
+        "automatic",
+        "round",
+        "superseded",
+        "version",
+        "opened_at",
+        "due_date",
+        "outcome",
+        "rationale",
+        "conditions",
+        "decided_at",
+        "organisation_id",
+        *(f"organisation__{name}" for name in ORGANISATION_FIELDS),
+        "panel__slug",
+        "decided_by_id",
+        "decided_by__full_name",
+    ),
+    "application_id",
+)
+
+
+def application_detail_parts(application_id: int) -> dict:
+    """What the API's detail shows beyond the application's own columns, as rows: the
+    analyst's name and the lead organisation (``head``), the members, the requested datasets
+    (each with its ``variables``) and the current (not superseded) review tracks, in the order
+    the detail shows them. Four queries, five when datasets are requested, whatever their
+    number; each compiled once per thread."""
+    datasets = _DATASETS(application_id=application_id)
+    if datasets:
+        by_dataset: dict[int, list[dict]] = {d["id"]: [] for d in datasets}
+        for variable in _VARIABLES(application_id=application_id):
+            by_dataset[variable["requested_dataset_id"]].append(variable)
+        for dataset in datasets:
+            dataset["variables"] = by_dataset[dataset["id"]]
+    (head,) = _HEAD(application_id=application_id) or [{}]
+    return {
+        "head": head,
+        "members": _MEMBERS(application_id=application_id),
+        "datasets": datasets,
+        "tracks": _TRACKS(application_id=application_id),
+    }
+
+
+def _with_people(applications: QuerySet[Application]) -> QuerySet[Application]:
+    return applications.select_related(
+        "analyst", "lead_organisation", "created_by"
+    ).prefetch_related(
+        Prefetch("members", queryset=ApplicationMember.objects.select_related("user")),
+    )
+
+
+def application_list(user: Any) -> QuerySet[Application]:
+    """The applications ``user`` sees, with their people (for lists and queues)."""
+    return _with_people(applications_visible_to(user))
+
+
+# The columns the API's list shows (``ApplicationListSerializer``); the long texts are left out.
+LIST_COLUMNS = (
+    "id",
+    "reference",
+    "title",
+    "state",
+    "route",
+    "purpose",
+    "current_version",
+    "submitted_at",
+    "updated_at",
+    "analyst_id",
+)
+
+
+def application_list_rows(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """The API's application list as rows (dicts, not model instances: a page of 50 models was
+    most of the list's time): the listed columns of ``applications`` (visible to the caller,
+    filtered, ordered: see ``applications_visible_to``), the analyst's name (``analyst_name``),
+    and the principal investigator (one per application, a constraint) as ``pi_id`` and
+    ``pi_name``. The pagination counts ``applications`` itself, without these joins."""
+    # Joins, not subqueries per row: the analyst on the foreign key, the principal investigator
+    # on the member row the partial unique index allows one of (so no row is repeated).
+    return applications.annotate(
+        pi=FilteredRelation(
+            "members", condition=Q(members__project_role=ProjectRole.PRINCIPAL_INVESTIGATOR)
+        )
+    ).values(
+        *LIST_COLUMNS,
+        analyst_name=F("analyst__full_name"),
+        pi_id=F("pi__user_id"),
+        pi_name=F("pi__user__full_name"),
+    )
+
+
+def application_detail_queryset() -> QuerySet[Application]:
+    """What an application's pages read, in one round of queries (load it through
+    ``workflow.route.policies.visible_application``, which decides who sees it)."""
+    return (
+        _with_people(Application.objects.all())
+        .select_related("scoping")
+        .prefetch_related(
+            Prefetch(
+                "requested_datasets",
+                queryset=RequestedDataset.objects.select_related(
+                    "dataset__provider"
+                ).prefetch_related("variables__variable"),
+            ),
+            Prefetch(
+                "tracks",
+                queryset=ReviewTrack.objects.select_related("organisation", "panel", "decided_by"),
+            ),
+        )
+    )
+
+
+# An analyst's open scoping work: being scoped, or sent back to the team from scoping. The
+# automatic assignment (services.applications.choose_analyst) balances the same load.
+OPEN_SCOPING = Q(state=State.SCOPING) | Q(
+    state=State.CHANGES_REQUESTED, changes_requested_from=State.SCOPING
+)
+
+
+def with_stage_age(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``stage_entered_at``: when the application entered its current state (the
+    latest event that moved it there), for the queues' ageing."""
+    entered = (
+        Event.objects.filter(application=OuterRef("pk"), to_state=OuterRef("state"))
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return queryset.annotate(stage_entered_at=Subquery(entered))
+
+
+def applications_of_member(user: User) -> QuerySet[Application]:
+    """The applications ``user`` is on the team of (a researcher's own list)."""
+    return application_list(user).filter(members__user=user).distinct()
+
+
+def scoping_queue(user: User) -> QuerySet[Application]:
+    """The applications assigned to ``user`` as analyst that are in scoping or back with the
+    team from scoping, oldest in their stage first."""
+    qs = application_list(user).filter(OPEN_SCOPING, analyst=user)
+    return with_stage_age(qs).order_by("stage_entered_at", "id")
+
+
+def internal_review_queue(user: User) -> QuerySet[Application]:
+    """Applications waiting for internal review that ``user`` may see, oldest first."""
+    if not has_permission(user, Permission.INTERNAL_REVIEW_DECIDE):
+        return Application.objects.none()
+    qs = application_list(user).filter(state=State.INTERNAL_REVIEW)
+    return with_stage_age(qs).order_by("stage_entered_at", "id")
+
+
+def panel_tracks_for(user: User) -> QuerySet[ReviewTrack]:
+    """Open panel tracks of the panels ``user`` sits on now, with whether they have voted or
+    declared a conflict, soonest due first."""
+    return (
+        tracks_visible_to(user)
+        .filter(superseded=False, state=TrackState.OPEN, panel_id__in=current_panel_ids(user))
+        .annotate(
+            has_voted=Exists(Vote.objects.filter(track=OuterRef("pk"), member=user)),
+            conflicted=Exists(
+                ConflictOfInterest.objects.filter(application=OuterRef("application"), user=user)
+            ),
+        )
+        .order_by("due_date", "id")
+    )
+
+
+def signoff_tracks_for(user: User) -> QuerySet[ReviewTrack]:
+    """Open sign-off tracks of the organisations ``user`` is a data owner of."""
+    return (
+        tracks_visible_to(user)
+        .filter(
+            superseded=False,
+            state=TrackState.OPEN,
+            kind=TrackKind.OWNER_SIGNOFF,
+            organisation_id__in=organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER),
+        )
+        .order_by("due_date", "id")
+    )
+
+
+def analyst_load() -> list:
+    """Every active analyst with ``open_scopings``, the open scoping work they hold (for ops),
+    in two queries whatever the numbers."""
+
+    counts = dict(
+        Application.objects.filter(OPEN_SCOPING, analyst__isnull=False)
+        .values("analyst_id")
+        .annotate(n=Count("id"))
+        .values_list("analyst_id", "n")
+    )
+    analysts = list(
+        User.objects.filter(is_active=True, role_assignments__role=Role.ANALYST).order_by(
+            "full_name"
+        )
+    )
+    for analyst in analysts:
+        analyst.open_scopings = counts.get(analyst.pk, 0)
+    return analysts
+
+
+def applications_to_sign(user: Any) -> QuerySet[Application]:
+    """Applications whose lead organisation ``user`` signs for (an ``OrganisationMembership``
+    with capacity signatory): they must reach the agreement without otherwise seeing the
+    application. Never drafts."""
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    organisations = OrganisationMembership.objects.filter(
+        user=user, capacity=OrganisationMembership.Capacity.SIGNATORY
+    ).values("organisation_id")
+    return (
+        Application.objects.exclude(state="draft")
+        .filter(lead_organisation_id__in=organisations)
+        .select_related("lead_organisation")
+    )
+
+
+# --- who holds the next step ----------------------------------------------------------------
+
+# In words, per state (the docs and the pages).
+HOLDER_WORDS: dict[str, str] = {
+    State.DRAFT: "the research team",
+    State.SCOPING: "the assigned analyst (ops, until one is assigned)",
+    State.CHANGES_REQUESTED: "the research team",
+    State.INTERNAL_REVIEW: "governance reviewers",
+    State.IN_REVIEW: "the members of each open panel and the data owners whose sign-off is open",
+    State.APPROVED: "ops (to grant access)",
+    State.ACTIVE: "the research team",
+    State.SUSPENDED: "ops",
+    State.REJECTED: "nobody (final)",
+    State.WITHDRAWN: "nobody (final)",
+    State.CLOSED: "nobody (final)",
+}
+
+
+def next_actors(application: Application, *, directory: RoleDirectory | None = None) -> list[User]:
+    """Who holds the application's next step now: whose action it waits for.
+
+    The notices raised by a change, the reminders of the sweep and the "what happens next" of
+    the pages all ask this one question. Never anyone on the application's own team unless the
+    step is theirs. ``directory`` keeps who holds each role for the life of a sweep.
+    """
+    directory = directory or RoleDirectory()
+    state = application.state
+    if state in (State.DRAFT, State.CHANGES_REQUESTED):
+        return application.team()
+    if state == State.SCOPING:
+        if application.analyst_id:
+            return [application.analyst] if application.analyst.is_active else []
+        return application.not_on_team(directory(Role.OPS))
+    if state == State.INTERNAL_REVIEW:
+        return reviewers_of(application, directory)
+    if state == State.IN_REVIEW:
+        return open_track_deciders(application)
+    if state in (State.APPROVED, State.SUSPENDED):
+        return application.not_on_team(directory(Role.OPS))
+    return []

@@ -1,0 +1,544 @@
+from __future__ import annotations
+
+from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from access.api.serializers import OrganisationSerializer, UserSummarySerializer
+from access.models import Organisation, User
+from catalogue.models import Dataset, Purpose, Variable
+from core.api import representation as represent
+from core.api.serializers import StrictInputMixin
+from workflow.models import (
+    FEEDBACK_STAGE_CHOICES,
+    Application,
+    ApplicationMember,
+    ApplicationVersion,
+    Event,
+    FeedbackItem,
+    FeedbackRequest,
+    LegalGateway,
+    MeetingMedium,
+    Outcome,
+    ProjectRole,
+    RequestedDataset,
+    RequestedVariable,
+    ReviewTrack,
+    Route,
+    Scoping,
+    Section,
+    State,
+)
+from workflow.route.selectors import WHOLE, ApplicationView, application_detail_parts
+
+
+# --- output ---------------------------------------------------------------------------------
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ApplicationMember
+        fields = ["user", "project_role"]
+
+
+class RequestedVariableSerializer(serializers.ModelSerializer):
+    variable = serializers.CharField(source="variable.name")
+    identifying = serializers.BooleanField(source="variable.is_identifying")
+
+    class Meta:
+        model = RequestedVariable
+        fields = ["variable", "identifying", "justification"]
+
+
+class RequestedDatasetSerializer(serializers.ModelSerializer):
+    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    title = serializers.CharField(source="dataset.title")
+    provider = serializers.CharField(source="dataset.provider.name")
+    variables = RequestedVariableSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RequestedDataset
+        fields = ["dataset", "title", "provider", "legal_gateway", "justification", "variables"]
+
+
+class ScopingSerializer(serializers.ModelSerializer):
+    scoped_variables = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Scoping
+        fields = [
+            "scoped_variables",
+            "refined_research_question",
+            "linkage_needs",
+            "feasibility_notes",
+            "feasible",
+            "support_needed",
+            "meeting_offered_at",
+            "meeting_medium",
+            "updated_at",
+        ]
+
+
+class ReviewTrackSerializer(serializers.ModelSerializer):
+    application = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    # Null where the track has none (a panel track has no organisation, an owner track no
+    # panel, an open track no decider): found by schemathesis.
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    panel = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    decided_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReviewTrack
+        fields = [
+            "id",
+            "application",
+            "kind",
+            "organisation",
+            "panel",
+            "state",
+            "automatic",
+            "round",
+            "superseded",
+            "version",
+            "opened_at",
+            "due_date",
+            "outcome",
+            "rationale",
+            "conditions",
+            "decided_at",
+            "decided_by",
+        ]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    lead_organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    analyst = UserSummarySerializer(read_only=True, allow_null=True)
+    # Blank until the team says (schemathesis: "" was not in the documented enum).
+    purpose = serializers.ChoiceField(choices=Purpose.choices, allow_blank=True, read_only=True)
+    changes_requested_from = serializers.ChoiceField(
+        choices=FEEDBACK_STAGE_CHOICES, allow_blank=True, read_only=True
+    )
+    members = MemberSerializer(many=True, read_only=True)
+    datasets = serializers.SerializerMethodField()
+    tracks = serializers.SerializerMethodField()
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "lay_summary",
+            "research_question",
+            "public_benefit",
+            "purpose",
+            "route",
+            "start_date",
+            "end_date",
+            "funder",
+            "lead_organisation",
+            "state",
+            "state_label",
+            "changes_requested_from",
+            "analyst",
+            "current_version",
+            "members",
+            "datasets",
+            "tracks",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def _view(self) -> ApplicationView:
+        """What the caller sees of the application (the whole, or a data owner's part)."""
+        return self.context.get("view") or WHOLE
+
+    def _datasets(self, application: Application) -> list:
+        return self._view().datasets(application.requested_datasets.all())
+
+    def _tracks(self, application: Application) -> list:
+        return self._view().tracks(t for t in application.tracks.all() if not t.superseded)
+
+    @extend_schema_field(RequestedDatasetSerializer(many=True))
+    def get_datasets(self, application: Application):
+        return RequestedDatasetSerializer(self._datasets(application), many=True).data
+
+    @extend_schema_field(ReviewTrackSerializer(many=True))
+    def get_tracks(self, application: Application):
+        return ReviewTrackSerializer(self._tracks(application), many=True).data
+
+    def to_representation(self, application: Application) -> dict:
+        """The fields above, written directly (``access.api.representation``) from the
+        application's own columns and its parts read as rows
+        (``selectors.application_detail_parts``): what DRF's field-by-field representation
+        gives (``fields_representation``; a test compares the two), in a fraction of the time
+        (docs/benchmarks.md, section 1)."""
+        when = represent.datetime_writer()
+        parts = application_detail_parts(application.pk)
+        head = parts["head"]
+        view = self._view()
+        datasets = [
+            d
+            for d in parts["datasets"]
+            if view.whole or d["dataset__provider_id"] in view.organisations
+        ]
+        tracks = view.tracks(parts["tracks"])
+        return {
+            "id": application.pk,
+            "reference": application.reference,
+            "title": application.title,
+            "lay_summary": application.lay_summary,
+            "research_question": application.research_question,
+            "public_benefit": application.public_benefit,
+            "purpose": application.purpose,
+            "route": application.route,
+            "start_date": represent.date(application.start_date),
+            "end_date": represent.date(application.end_date),
+            "funder": application.funder,
+            "lead_organisation": represent.organisation_row(head, "lead_organisation__")
+            if application.lead_organisation_id
+            else None,
+            "state": application.state,
+            "state_label": STATE_LABELS.get(application.state, application.state),
+            "changes_requested_from": application.changes_requested_from,
+            "analyst": represent.person(application.analyst_id, head.get("analyst__full_name")),
+            "current_version": application.current_version,
+            "members": [
+                {
+                    "user": represent.person(m["user_id"], m["user__full_name"]),
+                    "project_role": m["project_role"],
+                }
+                for m in parts["members"]
+            ],
+            "datasets": [
+                {
+                    "dataset": d["dataset__slug"],
+                    "title": d["dataset__title"],
+                    "provider": d["dataset__provider__name"],
+                    "legal_gateway": d["legal_gateway"],
+                    "justification": d["justification"],
+                    "variables": [
+                        {
+                            "variable": v["variable__name"],
+                            "identifying": v["variable__is_identifying"],
+                            "justification": v["justification"],
+                        }
+                        for v in d["variables"]
+                    ],
+                }
+                for d in datasets
+            ],
+            "tracks": [
+                {
+                    "id": t["id"],
+                    "application": application.reference,
+                    "kind": t["kind"],
+                    "organisation": represent.organisation_row(t, "organisation__")
+                    if t["organisation_id"]
+                    else None,
+                    "panel": t["panel__slug"],
+                    "state": t["state"],
+                    "automatic": t["automatic"],
+                    "round": t["round"],
+                    "superseded": t["superseded"],
+                    "version": t["version"],
+                    "opened_at": when(t["opened_at"]),
+                    "due_date": represent.date(t["due_date"]),
+                    "outcome": t["outcome"],
+                    "rationale": t["rationale"],
+                    "conditions": t["conditions"],
+                    "decided_at": when(t["decided_at"]),
+                    "decided_by": represent.person(t["decided_by_id"], t["decided_by__full_name"]),
+                }
+                for t in tracks
+            ],
+            "created_at": when(application.created_at),
+            "updated_at": when(application.updated_at),
+            "submitted_at": when(application.submitted_at),
+            "decided_at": when(application.decided_at),
+        }
+
+    def fields_representation(self, application: Application) -> dict:
+        """DRF's own field-by-field representation of the same fields (the tests' reference)."""
+        return super().to_representation(application)
+
+
+class ApplicationListSerializer(serializers.ModelSerializer):
+    """One row of the application list: a row of ``selectors.application_list_rows`` (a dict
+    with the listed columns, ``analyst_name``, ``pi_id`` and ``pi_name``)."""
+
+    analyst = UserSummarySerializer(read_only=True, allow_null=True)
+    purpose = serializers.ChoiceField(choices=Purpose.choices, allow_blank=True, read_only=True)
+    state_label = serializers.CharField(read_only=True)
+    principal_investigator = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "state",
+            "state_label",
+            "route",
+            "purpose",
+            "analyst",
+            "principal_investigator",
+            "current_version",
+            "submitted_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @cached_property
+    def _when(self):
+        return represent.datetime_writer()  # once per page: the serializer is the page's child
+
+    def to_representation(self, row: dict) -> dict:
+        # A page of 50 rows is the API's busiest answer: the row's columns are copied as they
+        # are rather than looked up field by field (docs/benchmarks.md, list), timestamps as
+        # DRF writes them (access.api.representation).
+        when = self._when
+        return {
+            "id": row["id"],
+            "reference": row["reference"],
+            "title": row["title"],
+            "state": row["state"],
+            "state_label": STATE_LABELS.get(row["state"], row["state"]),
+            "route": row["route"],
+            "purpose": row["purpose"],
+            "analyst": represent.person(row["analyst_id"], row["analyst_name"]),
+            "principal_investigator": represent.person(row["pi_id"], row["pi_name"]),
+            "current_version": row["current_version"],
+            "submitted_at": when(row["submitted_at"]),
+            "updated_at": when(row["updated_at"]),
+        }
+
+
+STATE_LABELS = {value: str(label) for value, label in State.choices}
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    created_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = ApplicationVersion
+        fields = ["number", "created_at", "created_by"]
+
+
+class VersionSerializer(VersionSummarySerializer):
+    class Meta(VersionSummarySerializer.Meta):
+        fields = [*VersionSummarySerializer.Meta.fields, "content"]
+
+
+class DiffEntrySerializer(serializers.Serializer):
+    path = serializers.CharField()
+    change = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    changes = DiffEntrySerializer(many=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "actor_name",
+            "actor_role",
+            "transition",
+            "from_state",
+            "to_state",
+            "reason",
+            "payload",
+            "version",
+            "track",
+            "created_at",
+        ]
+
+
+class FeedbackItemSerializer(serializers.ModelSerializer):
+    responded_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = FeedbackItem
+        fields = ["id", "section", "text", "response", "responded_at", "responded_by"]
+
+
+class FeedbackRequestSerializer(serializers.ModelSerializer):
+    items = FeedbackItemSerializer(many=True, read_only=True)
+    requested_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = FeedbackRequest
+        fields = [
+            "id",
+            "round",
+            "stage",
+            "version",
+            "summary",
+            "requested_by",
+            "requested_at",
+            "resolved_at",
+            "items",
+        ]
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField(allow_null=True)
+    url = serializers.CharField()
+
+
+class CategoryVerdictSerializer(serializers.Serializer):
+    category_id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    citation = serializers.CharField(help_text="category-id@version, as decisions cite it")
+    title = serializers.CharField()
+    conditions = serializers.CharField()
+    matches = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DatasetMatchSerializer(serializers.Serializer):
+    dataset = serializers.CharField()
+    dataset_title = serializers.CharField()
+    provider = serializers.CharField()
+    matched = CategoryVerdictSerializer(allow_null=True)
+    verdicts = CategoryVerdictSerializer(many=True)
+
+
+class LetterCitationSerializer(serializers.Serializer):
+    dataset = serializers.CharField()
+    category = serializers.CharField()
+    title = serializers.CharField()
+
+
+class LetterTrackSerializer(serializers.Serializer):
+    track_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    outcome = serializers.CharField()
+    rationale = serializers.CharField()
+    conditions = serializers.ListField(child=serializers.CharField())
+    decided_at = serializers.DateTimeField()
+    automatic = serializers.BooleanField()
+    pre_approved = LetterCitationSerializer(many=True)
+
+
+LETTER_OUTCOMES = [
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("revise_and_resubmit", "Revise and resubmit"),
+]
+
+
+class DecisionLetterSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=LETTER_OUTCOMES)
+    decided_at = serializers.DateTimeField()
+    version = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    tracks = LetterTrackSerializer(many=True)
+    conditions = serializers.ListField(child=serializers.CharField())
+
+
+# --- input ----------------------------------------------------------------------------------
+class MemberInputSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    project_role = serializers.ChoiceField(choices=ProjectRole.choices)
+
+
+class RequestedVariableInputSerializer(serializers.Serializer):
+    variable = serializers.CharField(max_length=100, help_text="Variable name in the dataset")
+    justification = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RequestedDatasetInputSerializer(serializers.Serializer):
+    dataset = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+    legal_gateway = serializers.ChoiceField(choices=LegalGateway.choices)
+    justification = serializers.CharField(allow_blank=True, required=False, default="")
+    variables = RequestedVariableInputSerializer(many=True, required=False, default=list)
+
+
+class ApplicationInputSerializer(StrictInputMixin, serializers.Serializer):
+    title = serializers.CharField(max_length=250)
+    lay_summary = serializers.CharField(allow_blank=True, required=False)
+    research_question = serializers.CharField(allow_blank=True, required=False)
+    public_benefit = serializers.CharField(allow_blank=True, required=False)
+    purpose = serializers.ChoiceField(choices=Purpose.choices, allow_blank=True, required=False)
+    route = serializers.ChoiceField(choices=Route.choices, required=False)
+    start_date = serializers.DateField(allow_null=True, required=False)
+    end_date = serializers.DateField(allow_null=True, required=False)
+    funder = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    lead_organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), allow_null=True, required=False
+    )
+    members = MemberInputSerializer(many=True, required=False)
+    datasets = RequestedDatasetInputSerializer(many=True, required=False)
+
+
+class ScopingInputSerializer(StrictInputMixin, serializers.Serializer):
+    scoped_variables = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Variable.objects.all(), required=False
+    )
+    refined_research_question = serializers.CharField(allow_blank=True, required=False)
+    linkage_needs = serializers.CharField(allow_blank=True, required=False)
+    feasibility_notes = serializers.CharField(allow_blank=True, required=False)
+    feasible = serializers.BooleanField(allow_null=True, required=False)
+    support_needed = serializers.CharField(allow_blank=True, required=False)
+    meeting_offered_at = serializers.DateTimeField(allow_null=True, required=False)
+    meeting_medium = serializers.ChoiceField(
+        choices=MeetingMedium.choices, allow_blank=True, required=False
+    )
+
+
+class EmptyInputSerializer(serializers.Serializer):
+    pass
+
+
+class NoteInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Shown to the applicant and kept in the audit trail")
+
+
+class FeedbackItemInputSerializer(serializers.Serializer):
+    section = serializers.ChoiceField(choices=Section.choices)
+    text = serializers.CharField()
+
+
+class RequestChangesInputSerializer(serializers.Serializer):
+    summary = serializers.CharField(allow_blank=True, required=False, default="")
+    items = FeedbackItemInputSerializer(many=True, allow_empty=False)
+
+
+class FeedbackResponseInputSerializer(serializers.Serializer):
+    response = serializers.CharField()
+
+
+class AssignAnalystInputSerializer(serializers.Serializer):
+    analyst = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+class TrackDecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    rationale = serializers.CharField(allow_blank=True, required=False, default="")
+    conditions = serializers.ListField(child=serializers.CharField(), required=False, default=list)

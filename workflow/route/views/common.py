@@ -1,0 +1,177 @@
+"""What several workflow pages share: loading an application the person may see, the task
+list's sections, what happens next, and answering a normal or an HTMX request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from workflow.models import Application, Section, State
+from workflow.reviews.selectors import open_feedback_items
+from workflow.route.policies import is_member
+from workflow.route.selectors import HOLDER_WORDS, next_actors
+from workflow.safes.checks import run_checks
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    label: str
+    fields: tuple[str, ...]
+    hint: str
+
+
+# The safeguards section is not one of the feedback sections (workflow.models.Section): it has
+# its own record (ApplicationSafeguards), judged by these Five Safes checks.
+SAFEGUARDS = "safeguards"
+SAFEGUARD_CHECKS = (
+    "projects.ethics",
+    "settings.tre_only",
+    "outputs.declared",
+    "outputs.disclosure_rules",
+)
+
+
+def safeguard_problems(application: Application) -> list:
+    """The safeguard checks that do not pass yet (fail or pending), from the one registry."""
+    return [
+        r
+        for r in run_checks(application)
+        if r.code in SAFEGUARD_CHECKS and r.result in ("fail", "pending")
+    ]
+
+
+# The task list: the application's sections in order. Their keys are the sections feedback
+# points refer to (workflow.models.Section).
+SECTIONS: list[SectionSpec] = [
+    SectionSpec(
+        Section.SUMMARY,
+        "Title and summary",
+        ("title", "lay_summary"),
+        "Published in the register if approved",
+    ),
+    SectionSpec(Section.RESEARCH_QUESTION, "Research question", ("research_question",), ""),
+    SectionSpec(Section.PUBLIC_BENEFIT, "Public benefit", ("public_benefit",), ""),
+    SectionSpec(Section.PURPOSE, "Purpose and route", ("purpose", "route"), ""),
+    SectionSpec(
+        Section.DATES,
+        "Dates and funding",
+        ("start_date", "end_date", "funder", "lead_organisation"),
+        "",
+    ),
+    SectionSpec(Section.TEAM, "Team", ("members",), ""),
+    SectionSpec(Section.DATA, "Datasets and variables", ("datasets",), ""),
+    SectionSpec(
+        SAFEGUARDS,
+        "Safeguards: ethics, setting and outputs",
+        ("safeguards",),
+        "What the Five Safes checks read",
+    ),
+]
+SECTION_BY_KEY = {s.key: s for s in SECTIONS}
+FIELD_SECTION = {field: s.key for s in SECTIONS for field in s.fields}
+
+
+def section_of(path: str) -> str | None:
+    """The section an error path (``lay_summary``, ``datasets.0.justification``) belongs to."""
+    return FIELD_SECTION.get(path.split(".")[0])
+
+
+def section_url(application: Application, key: str) -> str:
+    return reverse("workflow:section", args=[application.pk, key])
+
+
+def task_list(application: Application, errors: dict[str, list[str]], open_items) -> list[dict]:
+    """Each section with its status: completed when nothing in it stops submission,
+    "needs changes" when an unanswered feedback point is about it."""
+    asked = {item.section for item in open_items if not item.response}
+    tasks = []
+    for spec in SECTIONS:
+        if spec.key == SAFEGUARDS:
+            problems = safeguard_problems(application)
+            filled = hasattr(application, "safeguards")
+        else:
+            problems = [p for p in errors if section_of(p) == spec.key]
+            filled = any(_filled(application, f) for f in spec.fields)
+        if spec.key in asked:
+            status = "Needs changes"
+        elif not problems:
+            status = "Completed"
+        elif filled:
+            status = "Incomplete"
+        else:
+            status = "Not yet started"
+        tasks.append(
+            {
+                "key": spec.key,
+                "label": spec.label,
+                "href": section_url(application, spec.key),
+                "status": status,
+                "hint": spec.hint,
+            }
+        )
+    return tasks
+
+
+def _filled(application: Application, field: str) -> bool:
+    if field == "members":
+        return application.members.count() > 1
+    if field == "datasets":
+        return application.requested_datasets.exists()
+    if field == "route":
+        return False
+    return bool(
+        getattr(application, field if field != "lead_organisation" else "lead_organisation_id")
+    )
+
+
+# What happens next: for the person who holds the step, for the team, and for everyone else.
+YOUR_STEP = {
+    State.DRAFT: "Complete each section, then check your answers and submit.",
+    State.SCOPING: "Scope the project with the team: agree the variables in scope and record "
+    "whether it is feasible, then complete scoping or request changes.",
+    State.INTERNAL_REVIEW: "Review it: refer it to the panels and data owners, request changes "
+    "or reject it.",
+    State.IN_REVIEW: "Your decision is needed on one of its reviews.",
+    State.APPROVED: "Grant access once every condition to meet before access is met and the "
+    "agreement is signed.",
+    State.SUSPENDED: "Access is suspended: reinstate it or close the project.",
+}
+NEXT_FOR_TEAM = {
+    State.DRAFT: "Complete each section, then check your answers and submit.",
+    State.SCOPING: "An analyst is scoping your project with you. They will contact you about "
+    "the data; nothing is needed from you until then.",
+    State.CHANGES_REQUESTED: "Answer every point raised, change the application where they ask, "
+    "then resubmit.",
+    State.INTERNAL_REVIEW: "Governance staff are checking the application before the panels.",
+    State.IN_REVIEW: "The panels and the data owners are reviewing it, at the same time.",
+    State.APPROVED: "Approved. Operations will open access once every condition to meet before "
+    "access is met.",
+    State.ACTIVE: "Access is granted. Keep to the conditions in the decision letter.",
+    State.SUSPENDED: "Access is suspended. Operations will contact you.",
+    State.REJECTED: "The application was not approved. The reasons are in the decision letter.",
+    State.WITHDRAWN: "The application was withdrawn.",
+    State.CLOSED: "The project is closed.",
+}
+
+
+def next_step(user, application: Application) -> str:
+    """What happens next, as ``user`` should read it: their own action first when the step is
+    theirs (``next_actors``), else who it is waiting for."""
+    if is_member(user, application):
+        if application.state == State.CHANGES_REQUESTED:
+            waiting = sum(1 for i in open_feedback_items(application) if not i.response)
+            if waiting:
+                return (
+                    f"Answer the {waiting} point{'s' if waiting != 1 else ''} still open, change "
+                    "the application where they ask, then resubmit."
+                )
+            return "Every point is answered: check your answers and resubmit."
+        return NEXT_FOR_TEAM[application.state]
+    if application.state in YOUR_STEP and any(p.pk == user.pk for p in next_actors(application)):
+        return YOUR_STEP[application.state]
+    holder = HOLDER_WORDS[application.state]
+    if holder.startswith("nobody"):
+        return f"{application.get_state_display()}: nothing more is waiting."
+    return f"{application.get_state_display()}: waiting for {holder}."

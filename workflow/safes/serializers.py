@@ -1,0 +1,341 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from access.api.serializers import OrganisationSerializer, UserSummarySerializer
+from access.models import AgreementSignature, SignatureCapacity, User
+from access.safe_people.serializers import AgreementTextSerializer
+from core.api.serializers import StrictInputMixin
+from workflow.models import (
+    ApplicationSafeguards,
+    CheckOutcome,
+    Condition,
+    ConditionTiming,
+    FiveSafesCheckResult,
+    FiveSafesRun,
+    PublicBenefitRisk,
+    PublicBenefitScore,
+    Safe,
+    SafeVerdict,
+    Verdict,
+)
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class CheckResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    result = serializers.ChoiceField(choices=CheckOutcome.choices)
+    message = serializers.CharField()
+
+
+class SafeVerdictSerializer(serializers.ModelSerializer):
+    decided_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = SafeVerdict
+        fields = ["safe", "verdict", "rationale", "version", "decided_at", "decided_by"]
+
+
+class ConditionSerializer(serializers.ModelSerializer):
+    responsible = UserSummarySerializer(read_only=True, allow_null=True)
+    evidence_by = UserSummarySerializer(read_only=True, allow_null=True)
+    verified_by = UserSummarySerializer(read_only=True, allow_null=True)
+    source = serializers.CharField(source="source_label", read_only=True)
+
+    class Meta:
+        model = Condition
+        fields = [
+            "id",
+            "text",
+            "origin",
+            "source",
+            "track",
+            "safe",
+            "responsible",
+            "timing",
+            "due_date",
+            "state",
+            "evidence",
+            "evidence_at",
+            "evidence_by",
+            "verified_at",
+            "verified_by",
+            "verification_note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SafeSectionSerializer(serializers.Serializer):
+    safe = serializers.ChoiceField(choices=Safe.choices)
+    label = serializers.CharField()
+    checks = CheckResultSerializer(many=True)
+    verdict = SafeVerdictSerializer(allow_null=True)
+    conditions = ConditionSerializer(many=True)
+
+
+class GateStatusSerializer(serializers.Serializer):
+    open = serializers.BooleanField(help_text="Whether the checks let this step through now")
+    blocking = serializers.ListField(child=serializers.CharField())
+
+
+class GatesSerializer(serializers.Serializer):
+    refer_to_panels = GateStatusSerializer()
+    grant_access = GateStatusSerializer()
+
+
+class StoredCheckResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FiveSafesCheckResult
+        fields = ["code", "safe", "result", "message"]
+
+
+class FiveSafesRunSerializer(serializers.ModelSerializer):
+    run_by = UserSummarySerializer(read_only=True, allow_null=True)
+    results = StoredCheckResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FiveSafesRun
+        fields = ["id", "gate", "version", "run_at", "run_by", "results"]
+
+
+class FiveSafesSerializer(serializers.Serializer):
+    application = serializers.CharField(source="application.reference")
+    checked_on = serializers.DateField()
+    safes = SafeSectionSerializer(many=True)
+    gates = GatesSerializer()
+    last_run = FiveSafesRunSerializer(allow_null=True)
+
+
+class EvidenceFileSerializer(serializers.Serializer):
+    """An uploaded evidence file (download it from its own URL)."""
+
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, PNG or JPEG, within the size limit")
+
+
+class SafeguardsSerializer(serializers.ModelSerializer):
+    disclosure_rules_acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
+    disclosure_min_cell_count_now = serializers.SerializerMethodField()
+    ethics_letter = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationSafeguards
+        fields = [
+            "ethics_reference",
+            "ethics_committee",
+            "ethics_approved_on",
+            "ethics_letter",
+            "access_inside_tre_only",
+            "intended_outputs",
+            "disclosure_rules_acknowledged_at",
+            "disclosure_rules_acknowledged_by",
+            "disclosure_min_cell_count",
+            "disclosure_min_cell_count_now",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EvidenceFileSerializer(allow_null=True))
+    def get_ethics_letter(self, safeguards) -> dict | None:
+        if not safeguards.ethics_letter:
+            return None
+        return {
+            "name": safeguards.ethics_letter_name,
+            "content_type": safeguards.ethics_letter_type,
+            "sha256": safeguards.ethics_letter_sha256,
+        }
+
+    def get_disclosure_min_cell_count_now(self, safeguards) -> int:
+        from django.conf import settings
+
+        return settings.DISCLOSURE_MIN_CELL_COUNT
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    score = serializers.IntegerField(read_only=True)
+    residual_score = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PublicBenefitRisk
+        fields = [
+            "dimension",
+            "description",
+            "likelihood",
+            "severity",
+            "score",
+            "mitigation",
+            "residual_likelihood",
+            "residual_severity",
+            "residual_score",
+        ]
+
+
+class PositionSerializer(serializers.Serializer):
+    features = serializers.DictField(child=serializers.FloatField())
+    overall = serializers.FloatField(allow_null=True)
+    band = serializers.CharField(allow_null=True)
+    band_label = serializers.CharField()
+    higher_bar = serializers.BooleanField(
+        help_text="The 'likely' band needs a higher score: identifiable or sensitive data"
+    )
+
+
+class CompletenessSerializer(serializers.Serializer):
+    answered = serializers.IntegerField()
+    expected = serializers.IntegerField()
+
+
+class PublicBenefitSerializer(serializers.Serializer):
+    advisory = serializers.CharField()
+    framework = serializers.JSONField(help_text="Every question of the framework, verbatim")
+    tests = serializers.JSONField()
+    scale = serializers.JSONField()
+    benefits = serializers.ListField(child=serializers.CharField())
+    beneficiaries = serializers.JSONField()
+    risks = RiskSerializer(many=True)
+    completeness = CompletenessSerializer()
+    position = PositionSerializer(help_text="Where the team's own answers place the project")
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class PanelScoreSerializer(serializers.ModelSerializer):
+    scorer = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = PublicBenefitScore
+        fields = ["scorer", "scores", "comment", "scored_at"]
+
+
+class DivergenceSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    team = serializers.IntegerField(allow_null=True)
+    panel = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    spread = serializers.IntegerField()
+    diverges = serializers.BooleanField()
+
+
+class PanelScoresSerializer(serializers.Serializer):
+    hidden_until_you_score = serializers.BooleanField(
+        help_text="A panel member sees the others' scores once they have scored themselves"
+    )
+    scores = PanelScoreSerializer(many=True)
+    divergence = DivergenceSerializer(many=True)
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    signer = UserSummarySerializer(read_only=True)
+    version = serializers.IntegerField(source="agreement.version")
+    organisation = serializers.CharField(source="organisation.name", allow_null=True, default=None)
+
+    class Meta:
+        model = AgreementSignature
+        fields = ["signer", "capacity", "organisation", "version", "signed_at"]
+
+
+class MemberSignatureSerializer(serializers.Serializer):
+    person = UserSummarySerializer()
+    signed = serializers.BooleanField()
+
+
+class AgreementStatusSerializer(serializers.Serializer):
+    agreement = AgreementTextSerializer(allow_null=True)
+    members = MemberSignatureSerializer(many=True)
+    organisation = OrganisationSerializer(allow_null=True)
+    organisation_signed_by = UserSummarySerializer(allow_null=True)
+    signatures = SignatureSerializer(many=True)
+    complete = serializers.BooleanField()
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class ConditionTermsInputSerializer(StrictInputMixin, serializers.Serializer):
+    timing = serializers.ChoiceField(choices=ConditionTiming.choices, required=False)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    responsible = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False
+    )
+
+
+class VerdictConditionInputSerializer(ConditionTermsInputSerializer):
+    text = serializers.CharField()
+
+
+class VerdictInputSerializer(StrictInputMixin, serializers.Serializer):
+    safe = serializers.ChoiceField(choices=Safe.choices)
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    rationale = serializers.CharField(allow_blank=True)
+    conditions = VerdictConditionInputSerializer(many=True, required=False, default=list)
+
+
+class SafeguardsInputSerializer(StrictInputMixin, serializers.Serializer):
+    ethics_reference = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    ethics_committee = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    ethics_approved_on = serializers.DateField(allow_null=True, required=False)
+    access_inside_tre_only = serializers.BooleanField(allow_null=True, required=False)
+    intended_outputs = serializers.CharField(allow_blank=True, required=False)
+    acknowledge_disclosure_rules = serializers.BooleanField(
+        required=False,
+        help_text="true: the team accepts the disclosure-control rules in force now (minimum cell "
+        "count and the rest); false: withdraws the acknowledgement",
+    )
+
+
+class RiskInputSerializer(serializers.Serializer):
+    dimension = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    likelihood = serializers.IntegerField()
+    severity = serializers.IntegerField()
+    mitigation = serializers.CharField(allow_blank=True, required=False, default="")
+    residual_likelihood = serializers.IntegerField()
+    residual_severity = serializers.IntegerField()
+
+
+class PublicBenefitInputSerializer(StrictInputMixin, serializers.Serializer):
+    tests = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text='{"PU-1": {"rating", "narrative"}}'
+    )
+    scale = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text='{"1.1": {"score": 1-5 or null, "justification", "na_reason"}}',
+    )
+    benefits = serializers.ListField(child=serializers.CharField(), required=False)
+    beneficiaries = serializers.DictField(child=serializers.CharField(), required=False)
+    risks = RiskInputSerializer(many=True, required=False)
+
+
+class PanelScoreInputSerializer(StrictInputMixin, serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.JSONField(), help_text='{"1.1": 1-5 or null (not applicable)}'
+    )
+    comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class EvidenceInputSerializer(StrictInputMixin, serializers.Serializer):
+    evidence = serializers.CharField()
+
+
+class VerifyInputSerializer(StrictInputMixin, serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class SignInputSerializer(StrictInputMixin, serializers.Serializer):
+    capacity = serializers.ChoiceField(choices=SignatureCapacity.choices)
+    signer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        required=False,
+        help_text="Must be you: nobody signs for someone else",
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read (must be the current one)"
+    )

@@ -1,0 +1,419 @@
+"""Transparency API: the public data-use register (JSON and CSV), decision records for staff,
+project outputs, and the Five Safes RO-Crate export of an application.
+
+Thin views: parse input (bad filter values are a 400 with a message per field), call one
+selector or service, answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.models import Organisation
+from catalogue.models import Dataset, Purpose
+from workflow.models import OutputKind, ProjectOutput, RegisterEntry, RegisterStatus
+from workflow.route import policies as route_policies
+from workflow.transparency import selectors as selectors
+from workflow.transparency import services as register_services
+from workflow.transparency.policies import check_export, check_read_decision_records
+from workflow.transparency.rocrate import application_crate_zip
+
+# --- the public register ----------------------------------------------------------------------
+
+
+class RegisterFilterSerializer(serializers.Serializer):
+    """The register's filters; an unknown dataset or organisation, a status that is not one of
+    ours or a year that is not a year is refused (400), never silently ignored."""
+
+    dataset = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Dataset.objects.all(), required=False, help_text="Dataset slug"
+    )
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text="Slug of the lead applicant organisation",
+    )
+    status = serializers.ChoiceField(choices=RegisterStatus.choices, required=False)
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, required=False, help_text="Year of the latest decision"
+    )
+
+    def selection(self) -> dict:
+        data = self.validated_data
+        return {
+            "dataset": data["dataset"].slug if data.get("dataset") else None,
+            "organisation": data["organisation"].slug if data.get("organisation") else None,
+            "status": data.get("status"),
+            "year": data.get("year"),
+        }
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("dataset", OpenApiTypes.STR, description="Dataset slug"),
+    OpenApiParameter("organisation", OpenApiTypes.STR, description="Lead organisation slug"),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=list(RegisterStatus.values)),
+    OpenApiParameter("year", OpenApiTypes.INT, description="Year of the latest decision"),
+]
+
+
+class RegisterDatasetSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    provider = serializers.CharField()
+    sensitivity = serializers.CharField(help_text="HDR UK DUR data sensitivity level")
+    legal_gateway = serializers.CharField()
+
+
+class OtherApprovalSerializer(serializers.Serializer):
+    committee = serializers.CharField()
+    reference = serializers.CharField()
+    approved_on = serializers.DateField(allow_null=True)
+
+
+class PublicOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProjectOutput
+        fields = ["kind", "title", "url", "added_at"]
+
+
+class RegisterEntrySerializer(serializers.ModelSerializer):
+    """One register entry, named after the HDR UK data use register standard (v2). A declined
+    application publishes only ``reference``, ``organisation`` and ``status``: every other field
+    is null or empty for it."""
+
+    project_id = serializers.CharField(source="reference", help_text="Project ID (our reference)")
+    lead_organisation = serializers.CharField(
+        source="organisation", help_text="Lead applicant organisation name"
+    )
+    organisation_id = serializers.CharField(source="organisation_ror", help_text="ROR id")
+    applicant_names = serializers.ListField(child=serializers.CharField(), source="applicants")
+    dea_accredited_researcher = serializers.BooleanField(
+        source="lead_applicant_dea_accredited",
+        allow_null=True,
+        help_text="Whether the principal applicant held a valid DEA accreditation at approval",
+    )
+    project_title = serializers.CharField(source="title")
+    public_benefit_statement = serializers.CharField(source="public_benefit")
+    request_category_type = serializers.CharField(source="purpose")
+    other_approval_committees = OtherApprovalSerializer(many=True, source="other_approvals")
+    project_start_date = serializers.DateField(source="start_date", allow_null=True)
+    project_end_date = serializers.DateField(source="end_date", allow_null=True)
+    latest_approval_date = serializers.DateField(source="latest_approval_on", allow_null=True)
+    access_date = serializers.DateField(source="access_granted_on", allow_null=True)
+    closed_date = serializers.DateField(source="closed_on", allow_null=True)
+    datasets = RegisterDatasetSerializer(many=True)
+    data_sensitivity_level = serializers.CharField(source="sensitivity")
+    conditions = serializers.ListField(child=serializers.CharField())
+    research_outputs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RegisterEntry
+        fields = [
+            "project_id",
+            "lead_organisation",
+            "status",
+            "latest_decision_on",
+            "organisation_id",
+            "organisation_sector",
+            "applicant_names",
+            "dea_accredited_researcher",
+            "project_title",
+            "lay_summary",
+            "public_benefit_statement",
+            "request_category_type",
+            "funders",
+            "other_approval_committees",
+            "project_start_date",
+            "project_end_date",
+            "latest_approval_date",
+            "access_date",
+            "closed_date",
+            "datasets",
+            "data_sensitivity_level",
+            "access_type",
+            "processing_environment",
+            "conditions",
+            "research_outputs",
+        ]
+
+    @extend_schema_field(PublicOutputSerializer(many=True))
+    def get_research_outputs(self, entry: RegisterEntry) -> list[dict]:
+        return PublicOutputSerializer(selectors.outputs_of(entry), many=True).data
+
+
+def _register_selection(request: Request) -> dict:
+    params = RegisterFilterSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.selection()
+
+
+class RegisterListView(generics.ListAPIView):
+    """The public data-use register: approved, active and closed projects with the HDR UK data
+    use register fields we hold, and declined applications (reference, organisation and status
+    only). No login. Paginated; filter by dataset, organisation, status and year."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    serializer_class = RegisterEntrySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.register_filter(
+            selectors.register_entries(), **_register_selection(self.request)
+        )
+
+    @extend_schema(operation_id="register_list", parameters=FILTER_PARAMETERS)
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class RegisterEntryView(generics.RetrieveAPIView):
+    """One entry of the public register, by project reference."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    serializer_class = RegisterEntrySerializer
+    lookup_field = "reference"
+    lookup_url_kwarg = "reference"
+
+    def get_queryset(self):
+        return selectors.register_entries()
+
+    @extend_schema(operation_id="register_retrieve")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+# The CSV columns: (header, how to read it from a serialized entry).
+CSV_COLUMNS = [
+    ("Project ID", "project_id"),
+    ("Lead applicant organisation", "lead_organisation"),
+    ("Status", "status"),
+    ("Latest decision date", "latest_decision_on"),
+    ("Organisation ID (ROR)", "organisation_id"),
+    ("Organisation sector", "organisation_sector"),
+    ("Applicant names", "applicant_names"),
+    ("DEA accredited researcher", "dea_accredited_researcher"),
+    ("Project title", "project_title"),
+    ("Lay summary", "lay_summary"),
+    ("Public benefit statement", "public_benefit_statement"),
+    ("Request category type", "request_category_type"),
+    ("Funders/Sponsors", "funders"),
+    ("Other approval committees", "other_approval_committees"),
+    ("Project start date", "project_start_date"),
+    ("Project end date", "project_end_date"),
+    ("Latest approval date", "latest_approval_date"),
+    ("Access date", "access_date"),
+    ("Closed date", "closed_date"),
+    ("Dataset(s) name", "datasets"),
+    ("Legal gateway", "legal_gateways"),
+    ("Data sensitivity level", "data_sensitivity_level"),
+    ("Access type", "access_type"),
+    ("Processing environment", "processing_environment"),
+    ("Conditions", "conditions"),
+    ("Link to research outputs", "research_outputs"),
+]
+
+
+def _csv_cell(row: dict, key: str) -> str:
+    if key == "datasets":
+        return "; ".join(f"{d['title']} ({d['provider']})" for d in row["datasets"])
+    if key == "legal_gateways":
+        return "; ".join(f"{d['title']}: {d['legal_gateway']}" for d in row["datasets"])
+    if key == "other_approval_committees":
+        return "; ".join(
+            f"{a['committee']} {a['reference']}".strip() for a in row["other_approval_committees"]
+        )
+    if key == "research_outputs":
+        return " ".join(o["url"] for o in row["research_outputs"])
+    value = row[key]
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def register_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for header, _ in CSV_COLUMNS])
+    for row in rows:
+        writer.writerow([_csv_cell(row, key) for _, key in CSV_COLUMNS])
+    return out.getvalue()
+
+
+class RegisterCSVView(APIView):
+    """The whole register (with the same filters) as one CSV file, one row per entry."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="register_csv",
+        parameters=FILTER_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        entries = selectors.register_filter(
+            selectors.register_entries(), **_register_selection(request)
+        )
+        rows = RegisterEntrySerializer(entries, many=True).data
+        response = HttpResponse(register_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="data-use-register.csv"'
+        return response
+
+
+# --- decision records (staff) -------------------------------------------------------------------
+
+
+class DecisionRecordFilterSerializer(serializers.Serializer):
+    dataset = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Dataset.objects.all(), required=False
+    )
+    purpose = serializers.ChoiceField(choices=Purpose.choices, required=False)
+    outcome = serializers.ChoiceField(
+        choices=["approved", "approved_with_conditions", "rejected"], required=False
+    )
+    q = serializers.CharField(required=False, help_text="Words in the title or the reference")
+
+
+class DecisionRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    application = serializers.IntegerField(source="application_id")
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    purpose = serializers.CharField()
+    datasets = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField(help_text="The application version the decision judged")
+    stage = serializers.CharField()
+    outcome = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+    decided_by_name = serializers.CharField()
+    reason = serializers.CharField(help_text="A rejection at internal review: its reason")
+    tracks = serializers.JSONField(help_text="Each track: outcome, rationale, conditions")
+    conditions = serializers.ListField(child=serializers.CharField())
+    pre_approved = serializers.JSONField(help_text="Categories relied on, as category@version")
+    five_safes = serializers.JSONField(help_text="Verdicts and check results as they stood")
+
+
+class DecisionRecordListView(generics.ListAPIView):
+    """How past applications were decided, for reviewers, panel members and ops: each decision
+    as it was taken, tied to the version it judged. Filter by dataset, purpose and outcome."""
+
+    serializer_class = DecisionRecordSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        check_read_decision_records(self.request.user)
+        params = DecisionRecordFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        return selectors.decision_records_search(
+            selectors.decision_records_visible_to(self.request.user),
+            dataset=data["dataset"].slug if data.get("dataset") else None,
+            purpose=data.get("purpose"),
+            outcome=data.get("outcome"),
+            q=data.get("q"),
+        )
+
+    @extend_schema(
+        operation_id="decision_records_list",
+        parameters=[
+            OpenApiParameter("dataset", OpenApiTypes.STR, description="Dataset slug"),
+            OpenApiParameter("purpose", OpenApiTypes.STR, enum=list(Purpose.values)),
+            OpenApiParameter(
+                "outcome",
+                OpenApiTypes.STR,
+                enum=["approved", "approved_with_conditions", "rejected"],
+            ),
+            OpenApiParameter("q", OpenApiTypes.STR, description="Words in title or reference"),
+        ],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+# --- outputs ------------------------------------------------------------------------------------
+
+
+class OutputInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=OutputKind.choices)
+    title = serializers.CharField(max_length=300)
+    url = serializers.URLField(max_length=500)
+
+
+class OutputSerializer(serializers.ModelSerializer):
+    added_by = serializers.CharField(source="added_by.full_name")
+
+    class Meta:
+        model = ProjectOutput
+        fields = ["id", "kind", "title", "url", "added_by", "added_at"]
+
+
+class OutputListView(APIView):
+    @extend_schema(operation_id="applications_outputs", responses=OutputSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        """The links to the project's publications, code and reports."""
+        application = route_policies.visible_application(request.user, pk)
+        outputs = application.outputs.select_related("added_by")
+        return Response(OutputSerializer(outputs, many=True).data)
+
+    @extend_schema(
+        operation_id="applications_outputs_add",
+        request=OutputInputSerializer,
+        responses={201: OutputSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """A member of an active or closed project adds a link; it shows on the register."""
+        application = route_policies.visible_application(request.user, pk)
+        serializer = OutputInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        output = register_services.project_output_add(
+            application=application, by=request.user, **serializer.validated_data
+        )
+        return Response(OutputSerializer(output).data, status=status.HTTP_201_CREATED)
+
+
+# --- the Five Safes RO-Crate --------------------------------------------------------------------
+
+
+class ROCrateView(APIView):
+    @extend_schema(
+        operation_id="applications_ro_crate",
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="A zip of the RO-Crate (ro-crate-metadata.json at its root)",
+            )
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        """The application as a Five Safes RO-Crate: the request, its people and their
+        credentials, the datasets, the agreement, every review action and decision (staff)."""
+        # Visibility first (404 for an application the caller may not see, so the answer
+        # reveals nothing), then the export permission (403).
+        application = route_policies.visible_application(request.user, pk)
+        check_export(request.user, application)
+        response = HttpResponse(application_crate_zip(application), content_type="application/zip")
+        name = (application.reference or f"application-{application.pk}").replace("/", "-")
+        response["Content-Disposition"] = f'attachment; filename="{name}-ro-crate.zip"'
+        return response

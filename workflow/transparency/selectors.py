@@ -1,0 +1,90 @@
+"""Reads of the transparency features: the public register, decision records, outputs.
+
+The register reads only ``RegisterEntry`` (public fields by construction) and the links of the
+project's outputs; nothing here joins to people, votes or rationale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from access.policy import Permission, has_permission
+from workflow.models import (
+    Application,
+    DecisionRecord,
+    ProjectOutput,
+    RegisterEntry,
+    RegisterStatus,
+)
+
+
+def register_entries() -> QuerySet[RegisterEntry]:
+    """Every entry, newest decision first, with the outputs of approved projects (two queries
+    whatever the page length)."""
+    # count, the page, the page's applications (id and state) and their outputs: four queries.
+    return RegisterEntry.objects.prefetch_related(
+        Prefetch("application", queryset=Application.objects.only("id", "state")),
+        Prefetch(
+            "application__outputs",
+            queryset=ProjectOutput.objects.order_by("added_at", "id"),
+            to_attr="public_outputs",
+        ),
+    )
+
+
+def register_filter(
+    entries: QuerySet[RegisterEntry],
+    *,
+    dataset: str | None = None,
+    organisation: str | None = None,
+    status: str | None = None,
+    year: int | None = None,
+) -> QuerySet[RegisterEntry]:
+    if dataset:
+        # Declined entries publish no datasets, so they never match a dataset filter.
+        entries = entries.filter(dataset_keys__contains=f",{dataset},")
+    if organisation:
+        entries = entries.filter(organisation_slug=organisation)
+    if status:
+        entries = entries.filter(status=status)
+    if year:
+        entries = entries.filter(latest_decision_on__year=year)
+    return entries
+
+
+def outputs_of(entry: RegisterEntry) -> list[ProjectOutput]:
+    """The outputs shown on an entry: none for a declined application."""
+    if entry.status == RegisterStatus.DECLINED:
+        return []
+    outputs = getattr(entry.application, "public_outputs", None)
+    if outputs is None:
+        outputs = list(entry.application.outputs.order_by("added_at", "id"))
+    return outputs
+
+
+def decision_records_visible_to(user: Any) -> QuerySet[DecisionRecord]:
+    """Every decision record for those who may read them, none for anyone else."""
+    if not has_permission(user, Permission.DECISION_RECORDS_VIEW):
+        return DecisionRecord.objects.none()
+    return DecisionRecord.objects.all()
+
+
+def decision_records_search(
+    records: QuerySet[DecisionRecord],
+    *,
+    dataset: str | None = None,
+    purpose: str | None = None,
+    outcome: str | None = None,
+    q: str | None = None,
+) -> QuerySet[DecisionRecord]:
+    if dataset:
+        records = records.filter(dataset_keys__contains=f",{dataset},")
+    if purpose:
+        records = records.filter(purpose=purpose)
+    if outcome:
+        records = records.filter(outcome=outcome)
+    if q:
+        records = records.filter(Q(title__icontains=q) | Q(reference__icontains=q))
+    return records

@@ -1,0 +1,470 @@
+"""Turnaround API: ops metrics (JSON and CSV), stage targets, and each application's clocks
+and forecast. Thin: parse and validate the input, load what the caller may see, call one
+service, answer."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.policy import Permission, has_permission
+from catalogue.models import Dataset
+from core.errors import NotAllowed
+from workflow.models import DayUnit, StageTarget
+from workflow.route.policies import visible_application
+from workflow.route.selectors import view_of
+from workflow.turnaround import clocks, forecast, metrics
+from workflow.turnaround.services import stage_target_set
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+# In a list, the field that names each row (so CSV paths read "stages.scoping.median_days").
+ROW_KEYS = ("stage", "kind", "panel", "state", "reference", "name", "organisation")
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        rows: list[tuple[str, Any]] = []
+        for key, sub in value.items():
+            rows += flatten(sub, f"{prefix}.{key}" if prefix else str(key))
+        return rows
+    if isinstance(value, list):
+        rows = []
+        for index, item in enumerate(value):
+            name = next(
+                (str(item[k]) for k in ROW_KEYS if isinstance(item, dict) and item.get(k)),
+                str(index),
+            )
+            rows += flatten(item, f"{prefix}.{name}")
+        return rows
+    return [(prefix, "" if value is None else value)]
+
+
+class CSVRenderer(BaseRenderer):
+    """Any response as two columns, ``metric`` (a dotted path) and ``value``."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["metric", "value"])
+        writer.writerows(flatten(data))
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code == 200:
+            response["Content-Disposition"] = 'attachment; filename="turnaround.csv"'
+        return out.getvalue().encode(self.charset)
+
+
+# --- metrics ------------------------------------------------------------------------------------
+
+
+class MetricsFilterSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword, so the fields are declared here rather than as attributes.
+        return {
+            "from": serializers.DateField(required=False, help_text="First day (inclusive)"),
+            "to": serializers.DateField(required=False, help_text="Last day (inclusive)"),
+            "route": serializers.ChoiceField(choices=metrics.ROUTES, required=False),
+            "dataset": serializers.SlugField(required=False, help_text="A dataset's slug"),
+        }
+
+    def validate_dataset(self, value: str) -> str:
+        if not Dataset.objects.filter(slug=value).exists():
+            raise serializers.ValidationError(f"There is no dataset '{value}'.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": ["The period must end after it starts."]})
+        return attrs
+
+
+class StatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mean_days = serializers.FloatField(allow_null=True)
+    median_days = serializers.FloatField(allow_null=True)
+    p90_days = serializers.FloatField(allow_null=True)
+
+
+class TargetRefSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    days = serializers.IntegerField()
+    unit = serializers.ChoiceField(choices=DayUnit.choices)
+
+
+class RequestToAccessSerializer(StatsSerializer):
+    tre_clock_median_days = serializers.FloatField(allow_null=True)
+    tre_clock_p90_days = serializers.FloatField(allow_null=True)
+    target_days = serializers.IntegerField()
+
+
+class StageStatsSerializer(StatsSerializer):
+    stage = serializers.CharField()
+    clock = serializers.CharField(allow_null=True)
+    median_working_days = serializers.FloatField(allow_null=True)
+    p90_working_days = serializers.FloatField(allow_null=True)
+    target = TargetRefSerializer(allow_null=True)
+    breaches = serializers.IntegerField(allow_null=True)
+    open_breaches = serializers.IntegerField(allow_null=True)
+
+
+class TrackStatsSerializer(StatsSerializer):
+    kind = serializers.CharField()
+    median_working_days = serializers.FloatField(allow_null=True)
+    p90_working_days = serializers.FloatField(allow_null=True)
+    target = TargetRefSerializer()
+    breaches = serializers.IntegerField()
+    open_breaches = serializers.IntegerField()
+
+
+class PanelResponseSerializer(StatsSerializer):
+    panel = serializers.CharField()
+    target_days = serializers.IntegerField()
+    target_unit = serializers.CharField()
+    within_target_rate = serializers.FloatField(allow_null=True)
+
+
+class RateSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many were counted")
+    hits = serializers.IntegerField(help_text="How many of them had the property")
+    rate = serializers.FloatField(allow_null=True, help_text="hits / count")
+
+
+class PushbackSerializer(serializers.Serializer):
+    internal_review = RateSerializer()
+    panels = RateSerializer()
+    by_panel = serializers.DictField(child=RateSerializer())
+
+
+class BreachRowSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    completed = serializers.IntegerField()
+    open = serializers.IntegerField()
+
+
+class BreachesSerializer(serializers.Serializer):
+    completed = serializers.IntegerField()
+    open = serializers.IntegerField()
+    by_stage = BreachRowSerializer(many=True)
+
+
+class CountRowSerializer(serializers.Serializer):
+    state = serializers.CharField(required=False)
+    kind = serializers.CharField(required=False)
+    count = serializers.IntegerField()
+
+
+class PersonLoadSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    open = serializers.IntegerField()
+
+
+class OwnerLoadSerializer(serializers.Serializer):
+    organisation_id = serializers.IntegerField()
+    organisation = serializers.CharField()
+    open = serializers.IntegerField()
+
+
+class PoolSerializer(serializers.Serializer):
+    open = serializers.IntegerField()
+    people = serializers.IntegerField()
+    per_person = serializers.FloatField(allow_null=True)
+
+
+class WorkInProgressSerializer(serializers.Serializer):
+    by_stage = CountRowSerializer(many=True)
+    open_tracks = CountRowSerializer(many=True)
+    analysts = PersonLoadSerializer(many=True)
+    reviewers = PoolSerializer()
+    owners = OwnerLoadSerializer(many=True)
+
+
+class OldestSerializer(serializers.Serializer):
+    application_id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    in_state_since = serializers.DateTimeField()
+    days_open = serializers.FloatField()
+    days_in_state = serializers.FloatField()
+    holder = serializers.CharField()
+    alert = serializers.BooleanField(help_text="Open for a year or more")
+
+
+class FiltersEchoSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "from": serializers.DateField(allow_null=True),
+            "to": serializers.DateField(allow_null=True),
+            "route": serializers.CharField(allow_null=True),
+            "dataset": serializers.CharField(allow_null=True),
+        }
+
+
+class TurnaroundSummarySerializer(serializers.Serializer):
+    filters = FiltersEchoSerializer()
+    generated_at = serializers.DateTimeField()
+    request_to_access = RequestToAccessSerializer()
+    stages = StageStatsSerializer(many=True)
+    tracks = TrackStatsSerializer(many=True)
+    panel_response = PanelResponseSerializer(many=True)
+    pushback = PushbackSerializer()
+    first_time_approval = RateSerializer()
+    pre_approved = RateSerializer()
+    target_breaches = BreachesSerializer()
+    work_in_progress = WorkInProgressSerializer()
+    oldest_open = OldestSerializer(many=True)
+
+
+class TurnaroundMetricsView(APIView):
+    """Turnaround for ops: request to access, time per stage and per track on the TRE's clock,
+    panel response against 19 days, push-back and first-time approval rates, pre-approved
+    hits, target breaches, work in progress and the oldest open items. JSON, or CSV with
+    ``?format=csv`` (or ``/metrics/turnaround.csv``)."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="metrics_turnaround",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)"),
+            OpenApiParameter(
+                "route",
+                OpenApiTypes.STR,
+                enum=list(metrics.ROUTES),
+                description="dea: any dataset under the DEA research gateway; standard: none",
+            ),
+            OpenApiParameter("dataset", OpenApiTypes.STR, description="A requested dataset"),
+        ],
+        responses={
+            200: OpenApiResponse(
+                TurnaroundSummarySerializer, description="JSON, or text/csv for format=csv"
+            )
+        },
+    )
+    def get(self, request: Request, format: str | None = None) -> Response:
+        if not has_permission(request.user, Permission.METRICS_VIEW):
+            raise NotAllowed("Turnaround metrics are for ops.")
+        params = MetricsFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        summary = metrics.turnaround_summary(
+            metrics.MetricsFilter(
+                start=data.get("from"),
+                end=data.get("to"),
+                route=data.get("route"),
+                dataset=data.get("dataset"),
+            )
+        )
+        return Response(TurnaroundSummarySerializer(summary).data)
+
+
+class TurnaroundMetricsCSVView(TurnaroundMetricsView):
+    """The same figures as ``/metrics/turnaround/``, as CSV (metric, value)."""
+
+    @extend_schema(
+        operation_id="metrics_turnaround_csv",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)"),
+            OpenApiParameter("route", OpenApiTypes.STR, enum=list(metrics.ROUTES)),
+            OpenApiParameter("dataset", OpenApiTypes.STR, description="A requested dataset"),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request, format: str | None = None) -> Response:
+        return super().get(request, format=format)
+
+
+# --- stage targets ------------------------------------------------------------------------------
+
+
+class StageTargetSerializer(serializers.ModelSerializer):
+    updated_by = serializers.CharField(source="updated_by.full_name", allow_null=True, default=None)
+
+    class Meta:
+        model = StageTarget
+        fields = [
+            "stage",
+            "days",
+            "unit",
+            "due_soon_days",
+            "escalate_after_days",
+            "updated_at",
+            "updated_by",
+        ]
+        read_only_fields = fields
+
+
+class StageTargetInputSerializer(serializers.Serializer):
+    stage = serializers.CharField(max_length=60, required=False)
+    days = serializers.IntegerField(min_value=1, max_value=730, required=False)
+    unit = serializers.ChoiceField(choices=DayUnit.choices, required=False)
+    due_soon_days = serializers.IntegerField(min_value=0, required=False)
+    escalate_after_days = serializers.IntegerField(min_value=0, allow_null=True, required=False)
+
+
+class StageTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """How long each stage and each panel should take, and when reminders and escalations
+    go out. Anyone signed in may read them; ops set them."""
+
+    queryset = StageTarget.objects.select_related("updated_by").order_by("id")
+    serializer_class = StageTargetSerializer
+    lookup_field = "stage"
+    lookup_value_regex = r"[a-z0-9_:\-]+"
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(request=StageTargetInputSerializer, responses={201: StageTargetSerializer})
+    def create(self, request: Request) -> Response:
+        """Add a target for a stage without one (e.g. ``panel:<slug>`` for one panel)."""
+        serializer = StageTargetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        stage = data.pop("stage", "")
+        row = stage_target_set(stage=stage, by=request.user, data=data, create=True)
+        return Response(StageTargetSerializer(row).data, status=201)
+
+    @extend_schema(request=StageTargetInputSerializer, responses=StageTargetSerializer)
+    def partial_update(self, request: Request, stage: str | None = None) -> Response:
+        row = self.get_object()
+        serializer = StageTargetInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "stage"}
+        row = stage_target_set(stage=row.stage, by=request.user, data=data)
+        return Response(StageTargetSerializer(row).data)
+
+
+# --- one application's clocks and forecast ------------------------------------------------------
+
+
+class EstimateSerializer(serializers.Serializer):
+    days = serializers.FloatField()
+    unit = serializers.ChoiceField(choices=DayUnit.choices)
+    source = serializers.ChoiceField(
+        choices=["history", "target"],
+        help_text="history: the median on this route; target: too little history yet",
+    )
+    samples = serializers.IntegerField()
+
+
+class TrackStepSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    organisation_id = serializers.IntegerField(
+        allow_null=True, help_text="The data owner's organisation, for an owner's sign-off"
+    )
+    track_id = serializers.IntegerField(required=False)
+    expected_end = serializers.DateField()
+    estimate = EstimateSerializer(allow_null=True)
+
+
+class StepSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    status = serializers.ChoiceField(choices=["current", "ahead"])
+    expected_end = serializers.DateField()
+    estimate = EstimateSerializer(required=False)
+    tracks = TrackStepSerializer(many=True, required=False)
+
+
+class WarningSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["after_start_date", "after_end_date"])
+    detail = serializers.CharField()
+
+
+class ForecastSerializer(serializers.Serializer):
+    application_id = serializers.IntegerField()
+    reference = serializers.CharField(allow_null=True)
+    state = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    route = serializers.CharField(allow_null=True)
+    predicted_access_date = serializers.DateField(allow_null=True)
+    access_date = serializers.DateField(allow_null=True, help_text="When access was granted")
+    steps = StepSerializer(many=True)
+    warnings = WarningSerializer(many=True)
+
+
+class VisitSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    visit = serializers.IntegerField()
+    clock = serializers.CharField(allow_null=True)
+    entered_at = serializers.DateTimeField()
+    left_at = serializers.DateTimeField(allow_null=True)
+    calendar_days = serializers.FloatField()
+    working_days = serializers.IntegerField(allow_null=True)
+    target = TargetRefSerializer(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+    breached = serializers.BooleanField()
+
+
+class TrackVisitSerializer(serializers.Serializer):
+    track_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    organisation_id = serializers.IntegerField(allow_null=True)
+    round = serializers.IntegerField()
+    superseded = serializers.BooleanField()
+    opened_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField()
+    calendar_days = serializers.FloatField()
+    working_days = serializers.IntegerField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+    breached = serializers.BooleanField()
+
+
+class ClockTotalSerializer(serializers.Serializer):
+    calendar_days = serializers.FloatField()
+    working_days = serializers.IntegerField()
+
+
+class ClockTotalsSerializer(serializers.Serializer):
+    tre = ClockTotalSerializer()
+    applicant = ClockTotalSerializer()
+
+
+class ClocksSerializer(serializers.Serializer):
+    visits = VisitSerializer(many=True)
+    tracks = TrackVisitSerializer(many=True)
+    totals = ClockTotalsSerializer()
+
+
+def _visible_application(request: Request, pk: int):
+    return visible_application(request.user, pk)
+
+
+class ApplicationForecastView(APIView):
+    """When access is likely: a predicted date from past applications on the same route, the
+    stages ahead, and warnings when it falls after the project's start or end date."""
+
+    @extend_schema(operation_id="applications_forecast", responses=ForecastSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        application = _visible_application(request, pk)
+        view = view_of(request.user, application)
+        return Response(
+            ForecastSerializer(view.forecast(forecast.application_forecast(application))).data
+        )
+
+
+class ApplicationClocksView(APIView):
+    """Time in each state and each track, per visit, on the TRE's or the applicant's clock,
+    in calendar and working days, against its target."""
+
+    @extend_schema(operation_id="applications_clocks", responses=ClocksSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        application = _visible_application(request, pk)
+        view = view_of(request.user, application)
+        return Response(ClocksSerializer(view.clocks(clocks.application_clocks(application))).data)

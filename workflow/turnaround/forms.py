@@ -1,0 +1,59 @@
+"""Forms of turnaround: a stage's target, and the filters of the turnaround dashboard."""
+
+from __future__ import annotations
+
+from django import forms
+
+from catalogue.models import Dataset
+from core.forms import DATE
+from workflow.models import DayUnit
+
+
+class StageTargetForm(forms.Form):
+    days = forms.IntegerField(label="Target", min_value=1, max_value=365)
+    unit = forms.ChoiceField(label="Counted in", choices=[], widget=forms.RadioSelect)
+    due_soon_days = forms.IntegerField(
+        label="Remind the holder this many days before it is due", min_value=0, max_value=365
+    )
+    escalate_after_days = forms.IntegerField(
+        label="Tell ops once it is overdue by this many days (optional)",
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text="Leave empty never to escalate.",
+    )
+
+    def __init__(self, *args, **kwargs):
+
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = DayUnit.choices
+
+
+class TurnaroundFilterForm(forms.Form):
+    """The dashboard's filters, read from the query string (a GET form)."""
+
+    start = forms.DateField(label="From", required=False, widget=DATE)
+    end = forms.DateField(label="To", required=False, widget=DATE)
+    route = forms.ChoiceField(
+        label="Route",
+        required=False,
+        choices=[
+            ("", "All routes"),
+            ("standard", "Standard"),
+            ("dea", "Digital Economy Act (DEA panel)"),
+        ],
+    )
+    dataset = forms.ChoiceField(label="Dataset", required=False, choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [
+            ("", "All datasets"),
+            *Dataset.objects.order_by("title").values_list("slug", "title"),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The period must end after it starts.")
+        return data

@@ -1,0 +1,562 @@
+"""Reminders and escalations, raised by a periodic sweep as notification rows with a unique key.
+
+Each reminder kind is a function registered with ``@reminder(kind, subject=..., body=...)``
+that yields the items due now (``Due``: who, about what, which stage visit, a link, a
+context). ``reminders_sweep`` runs every kind and raises its items in batches through
+``notifications.services.notify_many`` with ``dedupe_key = "<kind>:<about>:<visit>"``; the outbox
+keeps that key unique per recipient, so a sweep that runs twice (or two beats by mistake)
+raises nothing twice, and an item is reminded once per stage visit: a stage entered again
+after a request for changes is a new visit with its own reminders.
+
+Selection happens in the database with indexed filters (the open stage visits' partial index
+on state and entry time, the tracks' partial due-date index): due dates are turned into a window
+of start dates (``turnaround.latest_start_for``), never computed for every application in
+Python. Kinds (see docs/turnaround.md for the table):
+
+* ``stage.due_soon`` / ``stage.due_today`` / ``stage.overdue`` to whoever holds the stage:
+  scoping (the analyst, or ops when none), internal review (reviewers), approved (ops, to grant
+  access), changes requested (the research team: their clock);
+* ``track.due_soon`` / ``track.due_today`` / ``track.overdue`` to whoever can decide a track
+  (``track_reminder_recipients``: panel members who can act, the organisation's data owners);
+* ``stage.escalated`` / ``track.escalated`` to ops once overdue by the target's margin;
+* ``application.open_too_long`` to ops when an application is open a year after submission;
+* ``accreditation.expiring`` / ``access.expiring`` (90, 30 and 7 days before) and
+  ``condition.due`` (14, 7 and 1 days before), from ``EXPIRY_SOURCES``: accreditations,
+  access grants and conditions, each selected by an indexed date range.
+
+Who is reminded is who holds the step: ``workflow.route.selectors.next_actors`` for a stage and
+``workflow.reviews.selectors.track_deciders`` for a track, the same functions the notices of a
+change use. Where to change a stage's schedule: its target (``workflow/turnaround/targets.py``
+for the defaults; ops change them at /ops/targets/).
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from access.models import AccessGrant, Accreditation, AccreditationState, GrantState, Role, User
+from access.selectors import RoleDirectory
+from notifications.services import Message, notify_many
+from workflow.models import (
+    Application,
+    ApplicationMember,
+    Condition,
+    ConditionState,
+    ReviewTrack,
+    State,
+    TrackKind,
+    TrackState,
+)
+from workflow.reviews.selectors import track_deciders
+from workflow.route.selectors import next_actors
+from workflow.turnaround.calendar import add_days, latest_start_for, local_date
+from workflow.turnaround.clocks import OPEN_STATES, STAGE_FOR_STATE
+from workflow.turnaround.targets import Target, target_for_track, targets
+
+logger = logging.getLogger(__name__)
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One thing to remind people of."""
+
+    recipients: Sequence[User]
+    about: str  # what it is about, "application:42"
+    visit: str  # which stage visit (or expiry date and threshold): part of the unique key
+    url: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepClock:
+    now: datetime.datetime
+    today: datetime.date
+    targets: dict[str, Target]
+    # Who holds each role, read once per sweep, not once per item (docs/benchmarks.md).
+    directory: RoleDirectory = field(default_factory=RoleDirectory)
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    kind: str
+    subject: str
+    body: str
+    find: Callable[[SweepClock], Iterable[Due]]
+
+
+REMINDERS: dict[str, ReminderKind] = {}
+
+
+def reminder(kind: str, *, subject: str, body: str):
+    """Register a reminder kind: the decorated function yields what is due at the clock."""
+
+    def register(find: Callable[[SweepClock], Iterable[Due]]):
+        if kind in REMINDERS:
+            raise RuntimeError(f"Reminder kind {kind} is already registered")
+        REMINDERS[kind] = ReminderKind(kind, subject, body, find)
+        return find
+
+    return register
+
+
+def reminders_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Raise every reminder due at ``now``. Idempotent: returns how many new rows each kind
+    raised (0 everywhere when run again at the same moment)."""
+    now = now or timezone.now()
+    clock = SweepClock(now=now, today=timezone.localtime(now).date(), targets=targets())
+    raised: dict[str, int] = {}
+    _sweep_all(clock, raised)
+    logger.info("reminder sweep at %s raised %s", now.isoformat(), raised)
+    return raised
+
+
+def _sweep_all(clock: SweepClock, raised: dict[str, int]) -> None:
+    for kind in REMINDERS.values():
+        try:
+            raised[kind.kind] = _raise(kind, clock)
+        except Exception:
+            # One broken kind (a plugged-in source, say) must not stop the others; what its
+            # earlier batches raised stays raised, and the next sweep tries the rest again.
+            logger.exception("reminder kind %s failed", kind.kind)
+            raised[kind.kind] = 0
+
+
+# Items raised per transaction: one commit per batch rather than per item (a commit waits for
+# the disk; per item it was a third of a sweep's time, docs/benchmarks.md). A failure rolls
+# back only its batch, which the next sweep raises again (the keys make that safe).
+SWEEP_BATCH = 200
+
+
+def _raise(kind: ReminderKind, clock: SweepClock) -> int:
+    count = 0
+    items = iter(kind.find(clock))
+    while batch := list(itertools.islice(items, SWEEP_BATCH)):
+        with transaction.atomic():
+            count += notify_many(_message(kind, due) for due in batch if due.recipients)
+    return count
+
+
+def _message(kind: ReminderKind, due: Due) -> Message:
+    return Message(
+        recipients=due.recipients,
+        kind=kind.kind,
+        subject=kind.subject,
+        body=kind.body,
+        context=due.context,
+        url=due.url,
+        about=due.about,
+        # Unique per recipient in the outbox: the recipient is part of the key there.
+        dedupe_key=f"{kind.kind}:{due.about}:{due.visit}"[:200],
+    )
+
+
+# --- who holds a step ----------------------------------------------------------------------------
+
+# The research team with their users: prefetched by the sweep's queries (one query per batch,
+# not one per item), and read from there by ``next_actors``.
+_TEAM = ApplicationMember.objects.select_related("user")
+
+
+def _ops(application: Application, clock: SweepClock) -> list[User]:
+    return application.not_on_team(clock.directory(Role.OPS))
+
+
+# --- application stages --------------------------------------------------------------------------
+
+STEP_WORDS = {
+    State.SCOPING: "scoping",
+    State.INTERNAL_REVIEW: "internal review",
+    State.APPROVED: "granting access",
+    State.CHANGES_REQUESTED: "your answers to the requested changes",
+}
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def current_visits(
+    state: str, *, entered_after: datetime.date | None, entered_by: datetime.date
+) -> QuerySet[Application]:
+    """Applications in ``state`` whose current visit began (local date) after
+    ``entered_after`` and on or before ``entered_by``, with ``entered_at`` and
+    ``entered_event`` (the visit's key) annotated. The open visits' partial index on (state,
+    entered_at) selects the window, so the cost follows the items due, not the applications
+    open."""
+    visit = FilteredRelation("stage_visits", condition=Q(stage_visits__left_at__isnull=True))
+    qs = (
+        Application.objects.annotate(visit=visit)
+        .filter(
+            state=state,
+            visit__state=state,
+            visit__entered_at__lt=_start_of(entered_by + ONE_DAY),
+        )
+        .annotate(entered_at=F("visit__entered_at"), entered_event=F("visit__event_id"))
+        .select_related("analyst")
+        .prefetch_related(Prefetch("members", queryset=_TEAM))
+        .order_by("id")
+    )
+    if entered_after is not None:
+        qs = qs.filter(visit__entered_at__gte=_start_of(entered_after + ONE_DAY))
+    return qs
+
+
+def _due_window(
+    target: Target, after: datetime.date | None, by: datetime.date
+) -> tuple[datetime.date | None, datetime.date]:
+    """Due dates in (after, by] as start dates in (start_after, start_by]."""
+    start_after = latest_start_for(after, target.days, target.unit) if after else None
+    return start_after, latest_start_for(by, target.days, target.unit)
+
+
+def _stage_items(
+    clock: SweepClock, window: Callable[[Target], tuple[datetime.date | None, datetime.date]]
+) -> Iterable[Due]:
+    for state, stage in STAGE_FOR_STATE.items():
+        target = clock.targets[stage]
+        after, by = _due_window(target, *window(target))
+        for app in current_visits(state, entered_after=after, entered_by=by):
+            yield _stage_due(app, state, target, clock, next_actors(app, directory=clock.directory))
+
+
+def _stage_due(
+    app: Application, state: str, target: Target, clock: SweepClock, recipients: list[User]
+) -> Due:
+    due = target.due(local_date(app.entered_at))
+    return Due(
+        recipients=recipients,
+        about=f"application:{app.pk}",
+        visit=f"{state}@{app.entered_event}",
+        url=f"/applications/{app.pk}/",
+        context={
+            "app": app,
+            "step": STEP_WORDS[state],
+            "since": local_date(app.entered_at),
+            "due_date": due,
+            "target": target,
+            "overdue_days": max((clock.today - due).days, 0),
+        },
+    )
+
+
+TARGET_TEXT = "{{ target.days }} {{ target.unit }} days"
+STAGE_BODY = (
+    "Application {{ app.reference }} has been waiting for {{ step }} since "
+    "{{ since|date:'j F Y' }}. The target is " + TARGET_TEXT + ", so it is due on "
+    "{{ due_date|date:'l j F Y' }}."
+)
+
+
+@reminder(
+    "stage.due_soon",
+    subject="{{ app.reference }}: {{ step }} due on {{ due_date|date:'j F' }}",
+    body=STAGE_BODY,
+)
+def stage_due_soon(clock: SweepClock) -> Iterable[Due]:
+    return _stage_items(
+        clock, lambda t: (clock.today, add_days(clock.today, t.due_soon_days, t.unit))
+    )
+
+
+@reminder("stage.due_today", subject="{{ app.reference }}: {{ step }} due today", body=STAGE_BODY)
+def stage_due_today(clock: SweepClock) -> Iterable[Due]:
+    return _stage_items(clock, lambda t: (clock.today - ONE_DAY, clock.today))
+
+
+@reminder("stage.overdue", subject="{{ app.reference }}: {{ step }} is overdue", body=STAGE_BODY)
+def stage_overdue(clock: SweepClock) -> Iterable[Due]:
+    return _stage_items(clock, lambda t: (None, clock.today - ONE_DAY))
+
+
+@reminder(
+    "stage.escalated",
+    subject="Escalation: {{ app.reference }} is overdue in {{ step }}",
+    body=STAGE_BODY + " It is {{ overdue_days }} days overdue.",
+)
+def stage_escalated(clock: SweepClock) -> Iterable[Due]:
+    for state, stage in STAGE_FOR_STATE.items():
+        target = clock.targets[stage]
+        if target.escalate_after_days is None:
+            continue
+        # Due on or before the date that is the margin before today.
+        latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
+        _, by = _due_window(target, None, latest_due)
+        for app in current_visits(state, entered_after=None, entered_by=by):
+            yield _stage_due(app, state, target, clock, _ops(app, clock))
+
+
+# --- review tracks -------------------------------------------------------------------------------
+
+
+def open_tracks_due(
+    after: datetime.date | None, by: datetime.date, kinds: Sequence[str] | None = None
+) -> QuerySet[ReviewTrack]:
+    """Current open tracks of applications in review, due in (after, by] (the partial index
+    on open tracks' due dates)."""
+    qs = ReviewTrack.objects.filter(
+        state=TrackState.OPEN,
+        superseded=False,
+        due_date__lte=by,
+        application__state=State.IN_REVIEW,
+    ).select_related("application", "organisation")
+    qs = qs.prefetch_related(Prefetch("application__members", queryset=_TEAM))
+    if after is not None:
+        qs = qs.filter(due_date__gt=after)
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    return qs.order_by("id")
+
+
+def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) -> Due:
+    target = target_for_track(track, clock.targets)
+    return Due(
+        recipients=recipients,
+        about=f"application:{track.application_id}",
+        visit=f"track:{track.pk}",
+        url=f"/owner/sign-off/{track.pk}/"
+        if track.kind == "owner_signoff"
+        else f"/reviews/tracks/{track.pk}/",
+        context={
+            "app": track.application,
+            "track": track,
+            "step": track.get_kind_display()
+            + (f" ({track.organisation})" if track.organisation_id else ""),
+            "since": local_date(track.opened_at),
+            "due_date": track.due_date,
+            "target": target,
+            "overdue_days": max((clock.today - track.due_date).days, 0),
+        },
+    )
+
+
+TRACK_BODY = (
+    "The {{ step }} review of application {{ app.reference }} opened on "
+    "{{ since|date:'j F Y' }} and is due on {{ due_date|date:'l j F Y' }} (target "
+    + TARGET_TEXT
+    + ")."
+)
+
+
+def _track_items_due_soon(clock: SweepClock) -> Iterable[Due]:
+    """Tracks due between today and their own 'due soon' horizon (one query per kind of
+    horizon: kinds differ in their due-soon days)."""
+    horizons: dict[datetime.date, list[str]] = {}
+    for kind in TrackKind.values:
+        target = target_for_track(kind, clock.targets)
+        horizon = add_days(clock.today, target.due_soon_days, target.unit)
+        horizons.setdefault(horizon, []).append(kind)
+    for horizon, kinds in horizons.items():
+        for track in open_tracks_due(clock.today, horizon, kinds):
+            yield _track_due(track, clock, track_deciders(track))
+
+
+@reminder(
+    "track.due_soon",
+    subject="{{ app.reference }}: {{ step }} decision due on {{ due_date|date:'j F' }}",
+    body=TRACK_BODY,
+)
+def track_due_soon(clock: SweepClock) -> Iterable[Due]:
+    return _track_items_due_soon(clock)
+
+
+@reminder(
+    "track.due_today", subject="{{ app.reference }}: {{ step }} decision due today", body=TRACK_BODY
+)
+def track_due_today(clock: SweepClock) -> Iterable[Due]:
+    for track in open_tracks_due(clock.today - ONE_DAY, clock.today):
+        yield _track_due(track, clock, track_deciders(track))
+
+
+@reminder(
+    "track.overdue", subject="{{ app.reference }}: {{ step }} decision overdue", body=TRACK_BODY
+)
+def track_overdue(clock: SweepClock) -> Iterable[Due]:
+    for track in open_tracks_due(None, clock.today - ONE_DAY):
+        yield _track_due(track, clock, track_deciders(track))
+
+
+@reminder(
+    "track.escalated",
+    subject="Escalation: {{ app.reference }} {{ step }} decision overdue",
+    body=TRACK_BODY + " It is {{ overdue_days }} days overdue.",
+)
+def track_escalated(clock: SweepClock) -> Iterable[Due]:
+    for kind in TrackKind.values:
+        target = target_for_track(kind, clock.targets)
+        if target.escalate_after_days is None:
+            continue
+        latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
+        for track in open_tracks_due(None, latest_due, [kind]):
+            yield _track_due(track, clock, _ops(track.application, clock))
+
+
+# --- a year open ---------------------------------------------------------------------------------
+
+
+@reminder(
+    "application.open_too_long",
+    subject="Alert: {{ app.reference }} has been open for {{ days_open }} days",
+    body=(
+        "Application {{ app.reference }} was submitted on {{ since|date:'j F Y' }} and is still "
+        "open ({{ app.get_state_display|lower }}). Anything open a year needs ops' attention."
+    ),
+)
+def open_too_long(clock: SweepClock) -> Iterable[Due]:
+    limit = clock.now - datetime.timedelta(days=settings.TURNAROUND_OPEN_ALERT_DAYS)
+    # The first submission is the application's first visit of scoping (its SUBMITTED event);
+    # the visits' partial index on first submissions selects those older than the limit.
+    first = FilteredRelation(
+        "stage_visits",
+        condition=Q(stage_visits__state=State.SCOPING, stage_visits__visit=1),
+    )
+    apps = (
+        Application.objects.annotate(first=first)
+        .filter(state__in=OPEN_STATES, first__entered_at__lte=limit)
+        .annotate(submitted_event=F("first__event_id"), first_submitted_at=F("first__entered_at"))
+        .order_by("id")
+    )
+    for app in apps:
+        yield Due(
+            recipients=_ops(app, clock),
+            about=f"application:{app.pk}",
+            visit=f"submitted@{app.submitted_event}",
+            url=f"/applications/{app.pk}/",
+            context={
+                "app": app,
+                "since": local_date(app.first_submitted_at),
+                "days_open": (clock.now - app.first_submitted_at).days,
+            },
+        )
+
+
+# --- expiry: accreditation, access, conditions ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """Something that expires or falls due on ``due_on``, and who must act on it."""
+
+    recipients: Sequence[User]
+    about: str  # "accreditation:12", "grant:7", "condition:3"
+    due_on: datetime.date
+    url: str
+    label: str  # what it is, in words: "Safe researcher training of Dr Rhian Morgan"
+
+
+# A source returns every item due between two dates (inclusive) that is still current, with an
+# indexed date filter, so a sweep costs what is due, not what exists.
+ExpirySource = Callable[[datetime.date, datetime.date], Iterable[Expiring]]
+
+EXPIRY_THRESHOLDS: dict[str, tuple[int, ...]] = {
+    "accreditation.expiring": (90, 30, 7),
+    "access.expiring": (90, 30, 7),
+    "condition.due": (14, 7, 1),
+}
+
+
+def accreditations_expiring(first: datetime.date, last: datetime.date) -> Iterable[Expiring]:
+    for award in Accreditation.objects.filter(
+        state=AccreditationState.ACCREDITED, expires_on__range=(first, last)
+    ).select_related("person"):
+        yield Expiring(
+            recipients=[award.person],
+            about=f"accreditation:{award.pk}",
+            due_on=award.expires_on,
+            url="/accreditation/",
+            label=f"Your {award.get_kind_display().lower()}",
+        )
+
+
+def access_grants_ending(first: datetime.date, last: datetime.date) -> Iterable[Expiring]:
+    for grant in AccessGrant.objects.filter(
+        state=GrantState.ACTIVE, end_on__range=(first, last)
+    ).select_related("person", "application"):
+        yield Expiring(
+            recipients=[grant.person],
+            about=f"grant:{grant.pk}",
+            due_on=grant.end_on,
+            url=f"/applications/{grant.application_id}/",
+            label=f"Your access for {grant.application.reference}",
+        )
+
+
+def conditions_due(first: datetime.date, last: datetime.date) -> Iterable[Expiring]:
+    for condition in Condition.objects.filter(
+        state=ConditionState.OPEN, due_date__range=(first, last)
+    ).select_related("application", "responsible"):
+        application = condition.application
+        people = [condition.responsible] if condition.responsible_id else application.team()
+        yield Expiring(
+            recipients=people,
+            about=f"condition:{condition.pk}",
+            due_on=condition.due_date,
+            url=f"/applications/{application.pk}/conditions/#condition-{condition.pk}",
+            label=f"A condition on {application.reference}",
+        )
+
+
+EXPIRY_SOURCES: dict[str, ExpirySource] = {
+    "accreditation.expiring": accreditations_expiring,
+    "access.expiring": access_grants_ending,
+    "condition.due": conditions_due,
+}
+
+
+def _expiry_items(kind: str, clock: SweepClock) -> Iterable[Due]:
+    thresholds = EXPIRY_THRESHOLDS[kind]
+    last = clock.today + datetime.timedelta(days=max(thresholds))
+    for item in EXPIRY_SOURCES[kind](clock.today, last):
+        days_left = (item.due_on - clock.today).days
+        if days_left < 0:
+            continue
+        # Only the nearest threshold crossed: an item first seen 20 days out gets the 30-day
+        # reminder, not the 90-day one as well.
+        threshold = min(t for t in thresholds if days_left <= t)
+        yield Due(
+            recipients=item.recipients,
+            about=item.about,
+            visit=f"{item.due_on.isoformat()}:{threshold}d",
+            url=item.url,
+            context={"item": item, "days_left": days_left, "due_on": item.due_on},
+        )
+
+
+@reminder(
+    "accreditation.expiring",
+    subject="{{ item.label }} expires in {{ days_left }} days",
+    body="{{ item.label }} expires on {{ due_on|date:'l j F Y' }}, in {{ days_left }} days. "
+    "Renew it in time to keep access.",
+)
+def accreditation_expiring(clock: SweepClock) -> Iterable[Due]:
+    return _expiry_items("accreditation.expiring", clock)
+
+
+@reminder(
+    "access.expiring",
+    subject="{{ item.label }} ends in {{ days_left }} days",
+    body="{{ item.label }} ends on {{ due_on|date:'l j F Y' }}, in {{ days_left }} days. "
+    "Ask for an extension before then if the project needs longer.",
+)
+def access_expiring(clock: SweepClock) -> Iterable[Due]:
+    return _expiry_items("access.expiring", clock)
+
+
+@reminder(
+    "condition.due",
+    subject="{{ item.label }} is due in {{ days_left }} days",
+    body="{{ item.label }} is due on {{ due_on|date:'l j F Y' }}, in {{ days_left }} days.",
+)
+def condition_due(clock: SweepClock) -> Iterable[Due]:
+    return _expiry_items("condition.due", clock)

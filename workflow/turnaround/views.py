@@ -1,0 +1,174 @@
+"""Operations: the stage targets (edited through ``stage_target_set``) and the turnaround
+dashboard (the figures of ``workflow.services.metrics``, drawn as server-side SVG charts with
+a summary and a table each), with its filters as a GET form and the CSV download."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from access.policy import Permission, has_permission
+from core.errors import NotAllowed, ValidationFailed
+from core.web import apply_domain_errors, error_items
+from workflow.models import StageTarget, State, TargetStage, TrackKind
+from workflow.turnaround import charts, metrics
+from workflow.turnaround.forms import StageTargetForm, TurnaroundFilterForm
+from workflow.turnaround.services import stage_target_set
+from workflow.turnaround.stage_guide import STAGES, typical_days
+from workflow.turnaround.targets import targets
+
+STATE_LABELS = {s.value: s.label for s in State}
+STAGE_LABELS = {
+    **STATE_LABELS,
+    State.APPROVED: "Grant access (approved)",
+    State.CHANGES_REQUESTED: "Changes requested (applicant)",
+    **{k.value: k.label for k in TrackKind},
+}
+
+
+def _require(user, permission: Permission, message: str) -> None:
+    if not has_permission(user, permission):
+        raise NotAllowed(message)
+
+
+# --- stage targets ----------------------------------------------------------------------------
+
+
+@login_required
+def target_list(request):
+    _require(request.user, Permission.TARGETS_MANAGE, "Only ops set stage targets.")
+    rows = StageTarget.objects.select_related("updated_by").in_bulk(field_name="stage")
+    current = targets()
+    labels = dict(TargetStage.choices)
+    return render(
+        request,
+        "workflow/ops/targets.html",
+        {
+            "title": "Stage targets",
+            "targets": [
+                {"target": t, "label": labels.get(stage, stage), "row": rows.get(stage)}
+                for stage, t in current.items()
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_edit(request, stage: str):
+    _require(request.user, Permission.TARGETS_MANAGE, "Only ops set stage targets.")
+    current = targets().get(stage)
+    if current is None:
+        raise Http404("No such stage")
+    form = StageTargetForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "days": current.days,
+            "unit": current.unit,
+            "due_soon_days": current.due_soon_days,
+            "escalate_after_days": current.escalate_after_days,
+        },
+    )
+    label = dict(TargetStage.choices).get(stage, stage)
+    if request.method == "POST" and form.is_valid():
+        try:
+            stage_target_set(stage=stage, by=request.user, data=form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"{label}: the new target applies from now.")
+            return redirect("workflow:stage-targets")
+    errors = error_items(form)
+    return render(
+        request,
+        "workflow/ops/target_edit.html",
+        {"title": f"Target: {label}", "label": label, "form": form, "error_items": errors},
+        status=400 if errors else 200,
+    )
+
+
+# --- the turnaround dashboard -----------------------------------------------------------------
+
+
+@login_required
+def turnaround(request):
+    _require(request.user, Permission.METRICS_VIEW, "The turnaround dashboard is for ops.")
+    form = TurnaroundFilterForm(request.GET or None)
+    errors = []
+    if form.is_bound and not form.is_valid():
+        errors = error_items(form)
+        f = metrics.MetricsFilter()
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        f = metrics.MetricsFilter(
+            start=data.get("start"),
+            end=data.get("end"),
+            route=data.get("route") or None,
+            dataset=data.get("dataset") or None,
+        )
+    summary = metrics.turnaround_summary(f)
+    journeys = metrics.request_to_access_journeys(f)
+    target = float(settings.TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS)
+    query = {
+        k: v
+        for k, v in (
+            ("from", f.start and f.start.isoformat()),
+            ("to", f.end and f.end.isoformat()),
+            ("route", f.route),
+            ("dataset", f.dataset),
+        )
+        if v
+    }
+    csv_url = reverse("v1:metrics-turnaround-csv") + (f"?{urlencode(query)}" if query else "")
+    wip = summary["work_in_progress"]
+    return render(
+        request,
+        "workflow/ops/turnaround.html",
+        {
+            "title": "Turnaround",
+            "form": form,
+            "error_items": errors,
+            "summary": summary,
+            "filtered": bool(query),
+            "csv_url": csv_url,
+            "charts": [
+                charts.distribution(journeys),
+                charts.monthly_trend(journeys, target=target),
+                charts.stages_against_targets(
+                    [s for s in summary["stages"] if s["stage"] != State.IN_REVIEW],
+                    [t for t in summary["tracks"] if t["kind"] == TrackKind.OWNER_SIGNOFF],
+                    STAGE_LABELS,
+                ),
+                charts.panel_response(
+                    summary["panel_response"], {"igrp": "IGRP", "dea_panel": "DEA panel"}
+                ),
+                charts.work_in_progress(wip["by_stage"], STAGE_LABELS),
+            ],
+            "wip": wip,
+            "oldest": summary["oldest_open"],
+            "track_labels": {k.value: k.label for k in TrackKind},
+            "state_labels": STATE_LABELS,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def how_to_get_access(request):
+    typical = typical_days()
+    stages = [
+        {
+            "stage": s,
+            "typical": f"{typical[s.key][0]} {typical[s.key][1]}" if s.key in typical else "",
+        }
+        for s in STAGES
+    ]
+    return render(
+        request, "access/how_to_get_access.html", {"title": "How to get access", "stages": stages}
+    )
