@@ -160,12 +160,18 @@ def test_diff_between_versions_shows_what_changed(world, client_for):
     }
     assert changes["funder"] == {
         "path": "funder",
+        "label": "Funder",
         "change": "changed",
         "before": "Wellcome",
         "after": "MRC",
     }
     assert changes["datasets.education.variables.grade.justification"]["after"] == (
         "The exposure itself."
+    )
+    # Each change is named in words, as the versions page shows it.
+    assert changes["lay_summary"]["label"] == "Lay summary"
+    assert changes["datasets.education.variables.grade.justification"]["label"] == (
+        "education: variable grade justification"
     )
     # Versions are frozen: version 1 still reads as it was submitted.
     v1 = pi.get(url(application, "versions/1/")).json()

@@ -6,115 +6,59 @@ from __future__ import annotations
 from django import forms
 
 from access.models import Organisation, User
-from catalogue.models import Dataset, Purpose
+from catalogue.models import Dataset
 from core.forms import DATE, YES_NO, hints, why
 from workflow.models import (
     LegalGateway,
     MeetingMedium,
     ProjectRole,
-    Route,
     Section,
 )
+from workflow.route.content import PARTS, Part, Question
 
 
-class SummaryForm(forms.Form):
-    title = why(
-        forms.CharField(label="Project title", max_length=250),
-        "The title appears in the public register of approved projects and in every message "
-        "about your application.",
-    )
-    lay_summary = why(
-        forms.CharField(
-            label="Lay summary",
-            required=False,
-            widget=forms.Textarea(attrs={"rows": 8}),
-            help_text="Write for someone with no research background, in up to 300 words.",
-        ),
-        "It is published so that the public can see how data about them are used. Panels "
-        "include lay members who read it first.",
-    )
-
-
-class ResearchQuestionForm(forms.Form):
-    research_question = why(
-        forms.CharField(
-            label="What is your research question?",
-            required=False,
-            widget=forms.Textarea(attrs={"rows": 6}),
-        ),
-        "The analyst uses it to choose the datasets and variables that can answer it, and the "
-        "panels to judge whether the data asked for are needed and no more.",
-    )
-
-
-class PublicBenefitForm(forms.Form):
-    public_benefit = why(
-        forms.CharField(
-            label="How will the public benefit?",
-            required=False,
-            widget=forms.Textarea(attrs={"rows": 6}),
-        ),
-        "Data about people are used for research only in the public interest: the panels weigh "
-        "this benefit against the privacy risk.",
-    )
-
-
-class PurposeForm(forms.Form):
-    purpose = why(
-        forms.ChoiceField(
-            label="What is the purpose of the project?",
-            choices=Purpose.choices,
-            required=False,
+def _field(question: Question) -> forms.Field:
+    """The form field that asks ``question`` (from the content spec)."""
+    common: dict = {"label": question.label, "help_text": question.hint}
+    if question.kind == "line":
+        made: forms.Field = forms.CharField(
+            max_length=question.max_length, required=question.always, **common
+        )
+    elif question.kind == "text":
+        made = forms.CharField(
+            required=False, widget=forms.Textarea(attrs={"rows": question.rows}), **common
+        )
+    elif question.kind == "choice":
+        assert question.choices is not None  # noqa: S101 - the spec names them
+        made = forms.ChoiceField(
+            choices=question.choices.choices,
+            required=question.always,
+            initial=question.default,
             widget=forms.RadioSelect,
-        ),
-        "Data owners approve some uses in advance by purpose: a project within such a category "
-        "does not wait for the owner's sign-off.",
-    )
-    route = why(
-        hints(
-            forms.ChoiceField(
-                label="Which route is it?",
-                choices=Route.choices,
-                initial=Route.STANDARD,
-                widget=forms.RadioSelect,
-            ),
-            {
-                Route.STANDARD: "A research project with a defined question.",
-                Route.EXPLORATORY: "A short feasibility study under the Digital Economy Act.",
-            },
-        ),
-        "Exploratory projects are time-boxed and reviewed under the Digital Economy Act's rules.",
-    )
-
-
-class DatesForm(forms.Form):
-    start_date = why(
-        forms.DateField(label="Start date", required=False, widget=DATE),
-        "Access is granted for the project's dates only.",
-    )
-    end_date = forms.DateField(label="End date", required=False, widget=DATE)
-    funder = why(
-        forms.CharField(label="Funder", max_length=200, required=False),
-        "The funder is published in the register with the project.",
-    )
-    lead_organisation = why(
-        forms.ModelChoiceField(
-            label="Lead organisation",
+            **common,
+        )
+        if question.option_hints:
+            made = hints(made, dict(question.option_hints))
+    elif question.kind == "date":
+        made = forms.DateField(required=False, widget=DATE, **common)
+    else:
+        made = forms.ModelChoiceField(
             queryset=Organisation.objects.order_by("name"),
             required=False,
             empty_label="Choose an organisation",
-            help_text="The legal entity that will sign the data access agreement.",
-        ),
-        "The agreement to use the data is made with an organisation, not a person.",
-    )
+            **common,
+        )
+    return why(made, question.why) if question.why else made
+
+
+def section_form(part: Part) -> type[forms.Form]:
+    """The form of one section of the task list: its questions, in order."""
+    fields = {question.name: _field(question) for question in part.questions}
+    return type(f"{part.key.title().replace('_', '')}Form", (forms.Form,), fields)
 
 
 SECTION_FORMS: dict[str, type[forms.Form]] = {
-    Section.SUMMARY: SummaryForm,
-    Section.RESEARCH_QUESTION: ResearchQuestionForm,
-    Section.PUBLIC_BENEFIT: PublicBenefitForm,
-    Section.PURPOSE: PurposeForm,
-    Section.DATES: DatesForm,
+    part.key: section_form(part) for part in PARTS if part.questions
 }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,11 +26,11 @@ from workflow.models import (
     RequestedDataset,
     RequestedVariable,
     ReviewTrack,
-    Route,
     Scoping,
     Section,
     State,
 )
+from workflow.route.content import QUESTIONS, Question
 from workflow.route.selectors import WHOLE, ApplicationView, application_detail_parts
 
 
@@ -110,6 +112,16 @@ class ReviewTrackSerializer(serializers.ModelSerializer):
         ]
 
 
+def _written(question: Question, application: Application, head: dict) -> Any:
+    """One of the team's fields as the detail shows it."""
+    if question.kind == "organisation":
+        if not getattr(application, f"{question.name}_id"):
+            return None
+        return represent.organisation_row(head, f"{question.name}__")
+    value = getattr(application, question.name)
+    return represent.date(value) if question.kind == "date" else value
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     lead_organisation = OrganisationSerializer(read_only=True, allow_null=True)
     analyst = UserSummarySerializer(read_only=True, allow_null=True)
@@ -128,16 +140,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reference",
-            "title",
-            "lay_summary",
-            "research_question",
-            "public_benefit",
-            "purpose",
-            "route",
-            "start_date",
-            "end_date",
-            "funder",
-            "lead_organisation",
+            # What the team writes, in the order the form asks it (workflow/route/content.py).
+            *QUESTIONS,
             "state",
             "state_label",
             "changes_requested_from",
@@ -190,18 +194,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return {
             "id": application.pk,
             "reference": application.reference,
-            "title": application.title,
-            "lay_summary": application.lay_summary,
-            "research_question": application.research_question,
-            "public_benefit": application.public_benefit,
-            "purpose": application.purpose,
-            "route": application.route,
-            "start_date": represent.date(application.start_date),
-            "end_date": represent.date(application.end_date),
-            "funder": application.funder,
-            "lead_organisation": represent.organisation_row(head, "lead_organisation__")
-            if application.lead_organisation_id
-            else None,
+            **{name: _written(question, application, head) for name, question in QUESTIONS.items()},
             "state": application.state,
             "state_label": STATE_LABELS.get(application.state, application.state),
             "changes_requested_from": application.changes_requested_from,
@@ -337,6 +330,7 @@ class VersionSerializer(VersionSummarySerializer):
 
 class DiffEntrySerializer(serializers.Serializer):
     path = serializers.CharField()
+    label = serializers.CharField(help_text="The path in words, as the pages show it")
     change = serializers.ChoiceField(choices=["added", "removed", "changed"])
     before = serializers.JSONField(allow_null=True)
     after = serializers.JSONField(allow_null=True)
@@ -476,21 +470,48 @@ class RequestedDatasetInputSerializer(serializers.Serializer):
     variables = RequestedVariableInputSerializer(many=True, required=False, default=list)
 
 
-class ApplicationInputSerializer(StrictInputMixin, serializers.Serializer):
-    title = serializers.CharField(max_length=250)
-    lay_summary = serializers.CharField(allow_blank=True, required=False)
-    research_question = serializers.CharField(allow_blank=True, required=False)
-    public_benefit = serializers.CharField(allow_blank=True, required=False)
-    purpose = serializers.ChoiceField(choices=Purpose.choices, allow_blank=True, required=False)
-    route = serializers.ChoiceField(choices=Route.choices, required=False)
-    start_date = serializers.DateField(allow_null=True, required=False)
-    end_date = serializers.DateField(allow_null=True, required=False)
-    funder = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    lead_organisation = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Organisation.objects.all(), allow_null=True, required=False
+def _input_field(question: Question) -> serializers.Field:
+    """How the API takes one of the team's fields (from the content spec)."""
+    help_text = question.hint or question.label
+    if question.kind in ("line", "text"):
+        return serializers.CharField(
+            max_length=question.max_length,
+            allow_blank=not question.always,
+            required=question.always,
+            help_text=help_text,
+        )
+    if question.kind == "choice":
+        assert question.choices is not None  # noqa: S101 - the spec names them
+        return serializers.ChoiceField(
+            choices=question.choices.choices,
+            allow_blank=not question.always,
+            required=False,
+            help_text=help_text,
+        )
+    if question.kind == "date":
+        return serializers.DateField(allow_null=True, required=False, help_text=help_text)
+    return serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=help_text,
     )
-    members = MemberInputSerializer(many=True, required=False)
-    datasets = RequestedDatasetInputSerializer(many=True, required=False)
+
+
+# The team's fields come from the content spec (workflow/route/content.py), with the team and
+# the datasets; PATCH takes any of them (partial), POST needs what is always required.
+ApplicationInputSerializer = type(
+    "ApplicationInputSerializer",
+    (StrictInputMixin, serializers.Serializer),
+    {
+        "__module__": __name__,
+        "__doc__": "An application's content, as the team writes it.",
+        **{name: _input_field(question) for name, question in QUESTIONS.items()},
+        "members": MemberInputSerializer(many=True, required=False),
+        "datasets": RequestedDatasetInputSerializer(many=True, required=False),
+    },
+)
 
 
 class ScopingInputSerializer(StrictInputMixin, serializers.Serializer):

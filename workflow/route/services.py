@@ -26,7 +26,7 @@ from access.safe_people.services import (
     access_grants_release_for_application,
 )
 from access.selectors import users_with_role
-from catalogue.models import Dataset, Purpose, Variable
+from catalogue.models import Dataset, Variable
 from core.errors import ValidationFailed
 from notifications.notices import raise_notice, service
 from workflow.events import fire, record_event
@@ -42,14 +42,13 @@ from workflow.models import (
     ProjectRole,
     RequestedDataset,
     RequestedVariable,
-    Route,
     Scoping,
     Section,
     State,
 )
 from workflow.reviews import services as reviews
 from workflow.reviews.selectors import open_feedback_request
-from workflow.route.content import SCALAR_FIELDS, gateway_problem, snapshot, submission_errors
+from workflow.route.content import QUESTIONS, gateway_problem, snapshot, submission_errors
 from workflow.route.policies import (
     can_record_feasibility,
     check_assign_analyst,
@@ -62,8 +61,9 @@ from workflow.route.selectors import OPEN_SCOPING
 from workflow.safes import services as five_safes
 from workflow.transparency import services as transparency
 
-# The application's own fields the team writes (its members and datasets are written apart).
-SCALARS = (*SCALAR_FIELDS, "lead_organisation")
+# What the team writes: the application's own fields (workflow/route/content.py), its team and
+# its datasets. Anything else is refused, never silently dropped.
+WRITABLE = frozenset({*QUESTIONS, "members", "datasets"})
 
 
 # --- content -------------------------------------------------------------------------------
@@ -72,15 +72,20 @@ SCALARS = (*SCALAR_FIELDS, "lead_organisation")
 def _validate_content(data: dict[str, Any]) -> dict[str, list[str]]:
     """Structural checks at every save (completeness waits for submission)."""
     errors: dict[str, list[str]] = {}
-    if "purpose" in data and data["purpose"] and data["purpose"] not in Purpose.values:
-        errors["purpose"] = [f"'{data['purpose']}' is not one of the listed purposes."]
-    if "route" in data and data["route"] not in Route.values:
-        errors["route"] = [f"'{data['route']}' is not a route."]
+    for name in data.keys() - WRITABLE:
+        errors[name] = ["Not a field of the application the team writes."]
+    for name, value in data.items():
+        question = QUESTIONS.get(name)
+        if question is None:
+            continue
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        if question.always and empty:
+            errors[name] = [question.missing or f"Enter the {question.title.lower()}."]
+        elif question.choices is not None and not empty and value not in question.choices.values:
+            errors[name] = [f"'{value}' is not one of the choices for {question.title.lower()}."]
     start, end = data.get("start_date"), data.get("end_date")
     if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end <= start:
         errors["end_date"] = ["The project must end after it starts."]
-    if "title" in data and not (data["title"] or "").strip():
-        errors["title"] = ["Enter a title."]
     return errors
 
 
@@ -173,7 +178,7 @@ def _apply(application: Application, data: dict[str, Any]) -> list[str]:
     if errors:
         raise ValidationFailed("The application has invalid fields.", fields=errors)
     changed = []
-    for name in SCALARS:
+    for name in QUESTIONS:
         if name in data:
             setattr(application, name, data[name])
             changed.append(name)

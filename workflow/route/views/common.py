@@ -3,28 +3,16 @@ list's sections, what happens next, and answering a normal or an HTMX request.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.urls import reverse
 
-from workflow.models import Application, Section, State
+from workflow.models import Application, State
 from workflow.reviews.selectors import open_feedback_items
+from workflow.route.content import FIELD_PART, PART_BY_KEY, PARTS, SAFEGUARDS, Part
 from workflow.route.policies import is_member
 from workflow.route.selectors import HOLDER_WORDS, next_actors
 from workflow.safes.checks import run_checks
 
-
-@dataclass(frozen=True)
-class SectionSpec:
-    key: str
-    label: str
-    fields: tuple[str, ...]
-    hint: str
-
-
-# The safeguards section is not one of the feedback sections (workflow.models.Section): it has
-# its own record (ApplicationSafeguards), judged by these Five Safes checks.
-SAFEGUARDS = "safeguards"
+# The safeguards section (workflow.route.content.SAFEGUARDS) is judged by these Five Safes checks.
 SAFEGUARD_CHECKS = (
     "projects.ethics",
     "settings.tre_only",
@@ -42,40 +30,13 @@ def safeguard_problems(application: Application) -> list:
     ]
 
 
-# The task list: the application's sections in order. Their keys are the sections feedback
-# points refer to (workflow.models.Section).
-SECTIONS: list[SectionSpec] = [
-    SectionSpec(
-        Section.SUMMARY,
-        "Title and summary",
-        ("title", "lay_summary"),
-        "Published in the register if approved",
-    ),
-    SectionSpec(Section.RESEARCH_QUESTION, "Research question", ("research_question",), ""),
-    SectionSpec(Section.PUBLIC_BENEFIT, "Public benefit", ("public_benefit",), ""),
-    SectionSpec(Section.PURPOSE, "Purpose and route", ("purpose", "route"), ""),
-    SectionSpec(
-        Section.DATES,
-        "Dates and funding",
-        ("start_date", "end_date", "funder", "lead_organisation"),
-        "",
-    ),
-    SectionSpec(Section.TEAM, "Team", ("members",), ""),
-    SectionSpec(Section.DATA, "Datasets and variables", ("datasets",), ""),
-    SectionSpec(
-        SAFEGUARDS,
-        "Safeguards: ethics, setting and outputs",
-        ("safeguards",),
-        "What the Five Safes checks read",
-    ),
-]
-SECTION_BY_KEY = {s.key: s for s in SECTIONS}
-FIELD_SECTION = {field: s.key for s in SECTIONS for field in s.fields}
+# Each section of the task list by its key (the sections feedback points refer to).
+SECTION_BY_KEY = PART_BY_KEY
 
 
 def section_of(path: str) -> str | None:
     """The section an error path (``lay_summary``, ``datasets.0.justification``) belongs to."""
-    return FIELD_SECTION.get(path.split(".")[0])
+    return FIELD_PART.get(path.split(".")[0])
 
 
 def section_url(application: Application, key: str) -> str:
@@ -87,13 +48,13 @@ def task_list(application: Application, errors: dict[str, list[str]], open_items
     "needs changes" when an unanswered feedback point is about it."""
     asked = {item.section for item in open_items if not item.response}
     tasks = []
-    for spec in SECTIONS:
+    for spec in PARTS:
         if spec.key == SAFEGUARDS:
             problems = safeguard_problems(application)
             filled = hasattr(application, "safeguards")
         else:
             problems = [p for p in errors if section_of(p) == spec.key]
-            filled = any(_filled(application, f) for f in spec.fields)
+            filled = _filled(application, spec)
         if spec.key in asked:
             status = "Needs changes"
         elif not problems:
@@ -114,15 +75,16 @@ def task_list(application: Application, errors: dict[str, list[str]], open_items
     return tasks
 
 
-def _filled(application: Application, field: str) -> bool:
-    if field == "members":
+def _filled(application: Application, part: Part) -> bool:
+    """Has the team started the section (a default choice does not count)?"""
+    if part.collection == "members":
         return application.members.count() > 1
-    if field == "datasets":
+    if part.collection == "datasets":
         return application.requested_datasets.exists()
-    if field == "route":
-        return False
-    return bool(
-        getattr(application, field if field != "lead_organisation" else "lead_organisation_id")
+    return any(
+        bool(getattr(application, f"{q.name}_id" if q.kind == "organisation" else q.name))
+        for q in part.questions
+        if q.default is None
     )
 
 

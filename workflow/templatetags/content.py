@@ -1,0 +1,35 @@
+"""The application's content as summary rows, from the content spec (workflow/route/content.py):
+check your answers and every page that shows what the team wrote list the same fields, in the
+form's order, with the same names."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import template
+from django.utils import formats
+
+from workflow.models import Application
+from workflow.route.content import PARTS
+
+register = template.Library()
+
+
+@register.simple_tag
+def application_answers(application: Application) -> list[dict[str, Any]]:
+    """Each of the team's fields: its title, its value in words, and the section it is asked in."""
+    rows = []
+    for part in PARTS:
+        for question in part.questions:
+            if question.kind == "organisation":
+                organisation = getattr(application, question.name)
+                value: Any = organisation.name if organisation else ""
+            elif question.kind == "choice":
+                value = getattr(application, f"get_{question.name}_display")()
+            else:
+                value = getattr(application, question.name)
+            if isinstance(value, datetime.date):
+                value = formats.date_format(value, "j F Y")
+            rows.append({"key": question.title, "value": value or "", "section": part.key})
+    return rows
