@@ -1,6 +1,7 @@
-"""The application's content as summary rows, from the content spec (workflow/route/content.py):
-check your answers and every page that shows what the team wrote list the same fields, in the
-form's order, with the same names."""
+"""Content as summary rows, from the specs that define it: the application's (from
+workflow/route/content.py: check your answers and every page that shows what the team wrote list
+the same fields, in the form's order, with the same names) and the public register entry's (from
+workflow/transparency/register.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from django.utils import formats
 
 from workflow.models import Application
 from workflow.route.content import PARTS
+from workflow.transparency import register as public_register
 
 register = template.Library()
+
+
+@register.simple_tag
+def register_rows(entry: Any, section: str) -> list[dict[str, str]]:
+    """The rows of one section of a register entry's page (``declined``: what a declined
+    application publishes)."""
+    return public_register.page_rows(entry, section)
 
 
 @register.simple_tag

@@ -7,16 +7,12 @@ selector or service, answer.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -26,12 +22,13 @@ from rest_framework.views import APIView
 
 from access.models import Organisation
 from catalogue.models import Dataset, Purpose
-from workflow.models import OutputKind, ProjectOutput, RegisterEntry, RegisterStatus
+from workflow.models import OutputKind, ProjectOutput, RegisterStatus
 from workflow.route import policies as route_policies
 from workflow.transparency import selectors as selectors
 from workflow.transparency import services as register_services
 from workflow.transparency.policies import check_export, check_read_decision_records
 from workflow.transparency.rocrate import application_crate_zip
+from workflow.transparency.serializers import RegisterEntrySerializer, register_csv
 
 # --- the public register ----------------------------------------------------------------------
 
@@ -70,91 +67,6 @@ FILTER_PARAMETERS = [
     OpenApiParameter("status", OpenApiTypes.STR, enum=list(RegisterStatus.values)),
     OpenApiParameter("year", OpenApiTypes.INT, description="Year of the latest decision"),
 ]
-
-
-class RegisterDatasetSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    title = serializers.CharField()
-    provider = serializers.CharField()
-    sensitivity = serializers.CharField(help_text="HDR UK DUR data sensitivity level")
-    legal_gateway = serializers.CharField()
-
-
-class OtherApprovalSerializer(serializers.Serializer):
-    committee = serializers.CharField()
-    reference = serializers.CharField()
-    approved_on = serializers.DateField(allow_null=True)
-
-
-class PublicOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ProjectOutput
-        fields = ["kind", "title", "url", "added_at"]
-
-
-class RegisterEntrySerializer(serializers.ModelSerializer):
-    """One register entry, named after the HDR UK data use register standard (v2). A declined
-    application publishes only ``reference``, ``organisation`` and ``status``: every other field
-    is null or empty for it."""
-
-    project_id = serializers.CharField(source="reference", help_text="Project ID (our reference)")
-    lead_organisation = serializers.CharField(
-        source="organisation", help_text="Lead applicant organisation name"
-    )
-    organisation_id = serializers.CharField(source="organisation_ror", help_text="ROR id")
-    applicant_names = serializers.ListField(child=serializers.CharField(), source="applicants")
-    dea_accredited_researcher = serializers.BooleanField(
-        source="lead_applicant_dea_accredited",
-        allow_null=True,
-        help_text="Whether the principal applicant held a valid DEA accreditation at approval",
-    )
-    project_title = serializers.CharField(source="title")
-    public_benefit_statement = serializers.CharField(source="public_benefit")
-    request_category_type = serializers.CharField(source="purpose")
-    other_approval_committees = OtherApprovalSerializer(many=True, source="other_approvals")
-    project_start_date = serializers.DateField(source="start_date", allow_null=True)
-    project_end_date = serializers.DateField(source="end_date", allow_null=True)
-    latest_approval_date = serializers.DateField(source="latest_approval_on", allow_null=True)
-    access_date = serializers.DateField(source="access_granted_on", allow_null=True)
-    closed_date = serializers.DateField(source="closed_on", allow_null=True)
-    datasets = RegisterDatasetSerializer(many=True)
-    data_sensitivity_level = serializers.CharField(source="sensitivity")
-    conditions = serializers.ListField(child=serializers.CharField())
-    research_outputs = serializers.SerializerMethodField()
-
-    class Meta:
-        model = RegisterEntry
-        fields = [
-            "project_id",
-            "lead_organisation",
-            "status",
-            "latest_decision_on",
-            "organisation_id",
-            "organisation_sector",
-            "applicant_names",
-            "dea_accredited_researcher",
-            "project_title",
-            "lay_summary",
-            "public_benefit_statement",
-            "request_category_type",
-            "funders",
-            "other_approval_committees",
-            "project_start_date",
-            "project_end_date",
-            "latest_approval_date",
-            "access_date",
-            "closed_date",
-            "datasets",
-            "data_sensitivity_level",
-            "access_type",
-            "processing_environment",
-            "conditions",
-            "research_outputs",
-        ]
-
-    @extend_schema_field(PublicOutputSerializer(many=True))
-    def get_research_outputs(self, entry: RegisterEntry) -> list[dict]:
-        return PublicOutputSerializer(selectors.outputs_of(entry), many=True).data
 
 
 def _register_selection(request: Request) -> dict:
@@ -198,67 +110,6 @@ class RegisterEntryView(generics.RetrieveAPIView):
     @extend_schema(operation_id="register_retrieve")
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
-
-
-# The CSV columns: (header, how to read it from a serialized entry).
-CSV_COLUMNS = [
-    ("Project ID", "project_id"),
-    ("Lead applicant organisation", "lead_organisation"),
-    ("Status", "status"),
-    ("Latest decision date", "latest_decision_on"),
-    ("Organisation ID (ROR)", "organisation_id"),
-    ("Organisation sector", "organisation_sector"),
-    ("Applicant names", "applicant_names"),
-    ("DEA accredited researcher", "dea_accredited_researcher"),
-    ("Project title", "project_title"),
-    ("Lay summary", "lay_summary"),
-    ("Public benefit statement", "public_benefit_statement"),
-    ("Request category type", "request_category_type"),
-    ("Funders/Sponsors", "funders"),
-    ("Other approval committees", "other_approval_committees"),
-    ("Project start date", "project_start_date"),
-    ("Project end date", "project_end_date"),
-    ("Latest approval date", "latest_approval_date"),
-    ("Access date", "access_date"),
-    ("Closed date", "closed_date"),
-    ("Dataset(s) name", "datasets"),
-    ("Legal gateway", "legal_gateways"),
-    ("Data sensitivity level", "data_sensitivity_level"),
-    ("Access type", "access_type"),
-    ("Processing environment", "processing_environment"),
-    ("Conditions", "conditions"),
-    ("Link to research outputs", "research_outputs"),
-]
-
-
-def _csv_cell(row: dict, key: str) -> str:
-    if key == "datasets":
-        return "; ".join(f"{d['title']} ({d['provider']})" for d in row["datasets"])
-    if key == "legal_gateways":
-        return "; ".join(f"{d['title']}: {d['legal_gateway']}" for d in row["datasets"])
-    if key == "other_approval_committees":
-        return "; ".join(
-            f"{a['committee']} {a['reference']}".strip() for a in row["other_approval_committees"]
-        )
-    if key == "research_outputs":
-        return " ".join(o["url"] for o in row["research_outputs"])
-    value = row[key]
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def register_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header for header, _ in CSV_COLUMNS])
-    for row in rows:
-        writer.writerow([_csv_cell(row, key) for _, key in CSV_COLUMNS])
-    return out.getvalue()
 
 
 class RegisterCSVView(APIView):

@@ -8,198 +8,45 @@ register: it is written from the application as it stands, and only public field
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from access.models import Accreditation, AccreditationKind, User
-from catalogue.models import Purpose, Sensitivity
+from access.models import User
 from core.errors import ValidationFailed
 from notifications.notices import service
 from workflow.models import (
     Application,
     DecisionRecord,
-    EventKind,
     OutputKind,
     ProjectOutput,
-    ProjectRole,
     RegisterEntry,
-    RegisterStatus,
     ReviewTrack,
     State,
     TrackKind,
 )
 from workflow.safes.services import five_safes_overview
 from workflow.transparency.policies import check_add_output
-
-# The application states that appear on the register, and how.
-PUBLIC_STATUS: dict[str, str] = {
-    State.APPROVED: RegisterStatus.APPROVED,
-    State.ACTIVE: RegisterStatus.ACTIVE,
-    # Suspension is between the TRE and the team: the public entry stays active.
-    State.SUSPENDED: RegisterStatus.ACTIVE,
-    State.CLOSED: RegisterStatus.CLOSED,
-    State.REJECTED: RegisterStatus.DECLINED,
-}
-
-# HDR UK DUR v2 "data sensitivity level": Personally identifiable > De-personalised > Anonymous.
-DUR_SENSITIVITY = {
-    Sensitivity.IDENTIFIABLE: "Personally identifiable",
-    Sensitivity.PSEUDONYMISED: "De-personalised",
-    Sensitivity.DEIDENTIFIED: "De-personalised",
-    Sensitivity.ANONYMOUS: "Anonymous",
-}
-
-ACCESS_TYPE = "TRE"
-
-
-def dataset_keys(slugs: list[str]) -> str:
-    """``",a,b,"``: each slug between commas, so ``contains ",a,"`` finds exactly ``a``."""
-    return f",{','.join(slugs)}," if slugs else ""
-
-
-def _day(moment: datetime.datetime | None) -> datetime.date | None:
-    return timezone.localdate(moment) if moment else None
-
-
-def _event_day(application: Application, kind: str) -> datetime.date | None:
-    event = application.events.filter(kind=kind).order_by("-created_at", "-id").first()
-    return _day(event.created_at) if event else None
-
-
-def _lead_is_dea_accredited(application: Application, on: datetime.date) -> bool:
-    pi = (
-        application.members.filter(project_role=ProjectRole.PRINCIPAL_INVESTIGATOR)
-        .select_related("user")
-        .first()
-    )
-    if pi is None:
-        return False
-    awards = Accreditation.objects.filter(
-        person=pi.user, kind__in=[AccreditationKind.DEA_FULL, AccreditationKind.DEA_PROVISIONAL]
-    )
-    return any(a.is_valid_on(on) for a in awards)
-
-
-def _conditions(application: Application) -> list[str]:
-    """The union of the conditions of the tracks that made the latest approval."""
-    tracks = ReviewTrack.objects.filter(application=application, superseded=False)
-    return list(dict.fromkeys(c for t in tracks.order_by("id") for c in t.conditions))
+from workflow.transparency.register import PUBLIC_STATUS, dataset_keys, entry_values
 
 
 def register_record(application: Application) -> RegisterEntry | None:
     """Write (or rewrite) the application's register entry from its current state.
 
     Preconditions: inside the transaction of the change it reflects. Postconditions: an
-    application in a register state has exactly one entry holding only public fields; a
-    declined one holds only reference, organisation and status (and its decision date, for
-    the year filter). Applications never decided (drafts, withdrawn) have no entry.
+    application in a register state has exactly one entry holding only public fields (the
+    fields are ``register.REGISTER_FIELDS``); a declined one holds only the fields published
+    for every decision (reference, organisation, status and its decision date, for the year
+    filter) and every other column is emptied. Applications never decided (drafts, withdrawn)
+    have no entry.
     """
     status = PUBLIC_STATUS.get(application.state)
     if status is None or not application.reference:
         return None
-    organisation = application.lead_organisation
-    decided_on = _day(application.decided_at) or timezone.localdate()
-    fields: dict[str, Any] = {
-        "reference": application.reference,
-        "organisation": organisation.name if organisation else "",
-        "organisation_slug": organisation.slug if organisation else "",
-        "status": status,
-        "latest_decision_on": decided_on,
-    }
-    # Every other field is reset for a declined entry, so nothing private can remain.
-    public: dict[str, Any] = {
-        "organisation_ror": "",
-        "organisation_sector": "",
-        "applicants": [],
-        "lead_applicant_dea_accredited": None,
-        "title": "",
-        "lay_summary": "",
-        "public_benefit": "",
-        "purpose": "",
-        "funders": "",
-        "other_approvals": [],
-        "start_date": None,
-        "end_date": None,
-        "latest_approval_on": None,
-        "access_granted_on": None,
-        "closed_on": None,
-        "datasets": [],
-        "dataset_keys": "",
-        "sensitivity": "",
-        "access_type": "",
-        "processing_environment": "",
-        "conditions": [],
-    }
-    if status != RegisterStatus.DECLINED:
-        public.update(_approved_fields(application, decided_on))
     entry, _ = RegisterEntry.objects.update_or_create(
-        application=application, defaults={**fields, **public}
+        application=application, defaults=entry_values(application, status)
     )
     return entry
-
-
-def _approved_fields(application: Application, decided_on: datetime.date) -> dict[str, Any]:
-    organisation = application.lead_organisation
-    members = application.members.select_related("user").order_by("id")
-    # The principal investigator first, then the team in the order they were named.
-    members = sorted(members, key=lambda m: m.project_role != ProjectRole.PRINCIPAL_INVESTIGATOR)
-    requested = application.requested_datasets.select_related("dataset__provider").order_by(
-        "dataset__title"
-    )
-    datasets = [
-        {
-            "slug": rd.dataset.slug,
-            "title": rd.dataset.title,
-            "provider": rd.dataset.provider.name,
-            "sensitivity": DUR_SENSITIVITY.get(rd.dataset.sensitivity, ""),
-            "legal_gateway": rd.get_legal_gateway_display(),
-        }
-        for rd in requested
-    ]
-    ranks = [Sensitivity.rank(rd.dataset.sensitivity) for rd in requested]
-    highest = list(Sensitivity.values)[max(ranks)] if ranks else ""
-    safeguards = getattr(application, "safeguards", None)
-    approvals = []
-    if safeguards is not None and safeguards.ethics_reference:
-        approvals.append(
-            {
-                "committee": safeguards.ethics_committee,
-                "reference": safeguards.ethics_reference,
-                "approved_on": (
-                    safeguards.ethics_approved_on.isoformat()
-                    if safeguards.ethics_approved_on
-                    else None
-                ),
-            }
-        )
-    return {
-        "organisation_ror": organisation.ror_id if organisation else "",
-        "organisation_sector": organisation.sector if organisation else "",
-        "applicants": [m.user.full_name for m in members],
-        "lead_applicant_dea_accredited": _lead_is_dea_accredited(application, decided_on),
-        "title": application.title,
-        "lay_summary": application.lay_summary,
-        "public_benefit": application.public_benefit,
-        "purpose": Purpose(application.purpose).label if application.purpose else "",
-        "funders": application.funder,
-        "other_approvals": approvals,
-        "start_date": application.start_date,
-        "end_date": application.end_date,
-        "latest_approval_on": decided_on,
-        "access_granted_on": _event_day(application, EventKind.ACCESS_GRANTED),
-        "closed_on": _event_day(application, EventKind.CLOSED),
-        "datasets": datasets,
-        "dataset_keys": dataset_keys([d["slug"] for d in datasets]),
-        "sensitivity": DUR_SENSITIVITY.get(highest, ""),
-        "access_type": ACCESS_TYPE,
-        "processing_environment": settings.TRE_PROCESSING_ENVIRONMENT,
-        "conditions": _conditions(application),
-    }
 
 
 # --- decision records ---------------------------------------------------------------------------
