@@ -49,7 +49,7 @@ from access.safe_people.selectors import (
     supervisor_problem,
 )
 from core.errors import ValidationFailed
-from core.transitions import Step, step_of, take
+from core.transitions import Log, Step, step_of, take
 from notifications.notices import collecting, raise_notice, service
 
 # --- the two machines' logs -----------------------------------------------------------------
@@ -59,48 +59,38 @@ def _actor_name(by: User | None) -> str:
     return (by.full_name or by.username) if by is not None else "System"
 
 
-def _log_accreditation(
-    accreditation: Accreditation,
-    *,
-    step: Step,
-    by: User | None,
-    role: str,
-    from_state: str,
-    reason: str,
-    payload: dict[str, Any] | None,
-) -> AccreditationEvent:
-    return AccreditationEvent.objects.create(
-        accreditation=accreditation,
-        actor=by,
-        actor_name=_actor_name(by),
-        transition=step.name,
-        from_state=from_state,
-        to_state=accreditation.state,
-        reason=reason,
-        created_at=timezone.now(),
-    )
+def _history_of(
+    event_model: type[AccreditationEvent] | type[AccessGrantEvent], subject: str
+) -> Log:
+    """How a transition of an accreditation or a grant is recorded: one row of its own
+    history (``subject`` names the row's link to what changed)."""
+
+    def log(
+        obj: Accreditation | AccessGrant,
+        *,
+        step: Step,
+        by: User | None,
+        role: str,
+        from_state: str,
+        reason: str,
+        payload: dict[str, Any] | None,
+    ) -> AccreditationEvent | AccessGrantEvent:
+        return event_model.objects.create(
+            **{subject: obj},
+            actor=by,
+            actor_name=_actor_name(by),
+            transition=step.name,
+            from_state=from_state,
+            to_state=obj.state,
+            reason=reason,
+            created_at=timezone.now(),
+        )
+
+    return log
 
 
-def _log_grant(
-    grant: AccessGrant,
-    *,
-    step: Step,
-    by: User | None,
-    role: str,
-    from_state: str,
-    reason: str,
-    payload: dict[str, Any] | None,
-) -> AccessGrantEvent:
-    return AccessGrantEvent.objects.create(
-        grant=grant,
-        actor=by,
-        actor_name=_actor_name(by),
-        transition=step.name,
-        from_state=from_state,
-        to_state=grant.state,
-        reason=reason,
-        created_at=timezone.now(),
-    )
+_log_accreditation = _history_of(AccreditationEvent, "accreditation")
+_log_grant = _history_of(AccessGrantEvent, "grant")
 
 
 def _lock(accreditation: Accreditation) -> Accreditation:
