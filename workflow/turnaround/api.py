@@ -20,8 +20,7 @@ from access.policy import Permission, has_permission
 from catalogue.models import Dataset
 from core.errors import NotAllowed
 from workflow.models import DayUnit, StageTarget
-from workflow.route.policies import visible_application
-from workflow.route.selectors import view_of
+from workflow.route.policies import visible_application, visible_view
 from workflow.turnaround import clocks, forecast, metrics
 from workflow.turnaround.services import stage_target_set
 
@@ -453,7 +452,7 @@ class ApplicationForecastView(APIView):
     @extend_schema(operation_id="applications_forecast", responses=ForecastSerializer)
     def get(self, request: Request, pk: int) -> Response:
         application = _visible_application(request, pk)
-        view = view_of(request.user, application)
+        view = visible_view(request.user, application)
         return Response(
             ForecastSerializer(view.forecast(forecast.application_forecast(application))).data
         )
@@ -466,5 +465,5 @@ class ApplicationClocksView(APIView):
     @extend_schema(operation_id="applications_clocks", responses=ClocksSerializer)
     def get(self, request: Request, pk: int) -> Response:
         application = _visible_application(request, pk)
-        view = view_of(request.user, application)
+        view = visible_view(request.user, application)
         return Response(ClocksSerializer(view.clocks(clocks.application_clocks(application))).data)
