@@ -64,7 +64,7 @@ def error_items(*forms_: forms.Form | None, extra: Iterable[ErrorItem] = ()) -> 
     return items
 
 
-def lines(text: str) -> list[str]:
+def lines(text: str | None) -> list[str]:
     """A textarea of 'one per line' as a list, blank lines dropped."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
