@@ -227,7 +227,7 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
         """The panel whose members vote on this track: every panel track has one (the panels
         are referred to only once each kind has an active panel); an owner's sign-off none."""
         if self.panel is None:
-            raise ValueError(f"{self} is an owner's sign-off: no panel votes on it")
+            raise ValueError(f"Review track {self.pk} is an owner's sign-off: no panel votes on it")
         return self.panel
 
     @transition(

@@ -157,7 +157,7 @@ class Forecaster:
                 )
             else:
                 if track.decided_at is None:  # never: a decided track has its time (a constraint)
-                    raise ValueError(f"{track} is decided without a time")
+                    raise ValueError(f"Review track {track.pk} is decided without a time")
                 tracks.append(
                     {
                         "kind": track.kind,

@@ -335,7 +335,7 @@ def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) ->
     target = target_for_track(track, clock.targets)
     due = track.due_date
     if due is None:  # never: open_tracks_due selects tracks by their due date
-        raise ValueError(f"{track} has no due date")
+        raise ValueError(f"Review track {track.pk} has no due date")
     return Due(
         recipients=recipients,
         about=f"application:{track.application_id}",
