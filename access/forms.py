@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from access.models import AccreditationKind, User
+from core.forms import hints, why
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -44,10 +45,11 @@ class AccreditationApplyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].option_hints = KIND_HINTS
-        self.fields["kind"].why = (
+        hints(self.fields["kind"], KIND_HINTS)
+        why(
+            self.fields["kind"],
             "Safe people: only trained, accredited researchers use the data. The accreditation "
-            "officer checks the certificate against the issuer's records."
+            "officer checks the certificate against the issuer's records.",
         )
 
     def clean_supervisor_email(self) -> User | None:

@@ -8,6 +8,8 @@ of a dataset, panel membership, project membership), read by ``access.policy``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -91,7 +93,7 @@ class User(AbstractUser):
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
 
-    objects = TreUserManager()
+    objects: ClassVar[TreUserManager] = TreUserManager()
 
     REQUIRED_FIELDS = ["email", "full_name"]
 

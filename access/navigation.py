@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 
@@ -62,7 +63,7 @@ NAVIGATION: list[NavEntry] = [
 def entries_for(user, path: str) -> list[dict]:
     """The navigation items for ``user`` on ``path``, marking the current section."""
     signed_in = bool(getattr(user, "is_authenticated", False))
-    items = []
+    items: list[dict[str, Any]] = []
     for entry in NAVIGATION:
         if entry.signed_in and not signed_in:
             continue

@@ -34,7 +34,7 @@ def organisation_people(
 
 def organisations_of(user: User, capacity: OrganisationMembership.Capacity | str) -> set[int]:
     """The organisations ``user`` acts for in ``capacity`` (read once per user object)."""
-    cache = user.__dict__.setdefault("_organisations_by_capacity", {})
+    cache: dict[str, set[int]] = user.__dict__.setdefault("_organisations_by_capacity", {})
     if capacity not in cache:
         cache[capacity] = set(
             OrganisationMembership.objects.filter(user=user, capacity=capacity).values_list(

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from access.models import User
 from catalogue import services
 from catalogue.models import (
     Dataset,
@@ -30,6 +31,13 @@ from catalogue.models import (
     Variable,
 )
 from core.errors import DomainError
+
+
+def _acting_user(request: HttpRequest) -> User:
+    """The staff member using the admin (``admin_site.admin_view`` lets only them this far)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 def _add_problems(form: forms.BaseForm, problems: dict[str, list[str]]) -> None:
@@ -44,8 +52,8 @@ class VariableInlineForm(forms.ModelForm):
         model = Variable
         fields = ["name", "description", "data_type", "is_identifying", "is_sensitive_category"]
 
-    def _post_clean(self):
-        super()._post_clean()
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean is not in the stubs
         # The form's values are on the instance now: check the services' rules on the result.
         if not self.errors:
             _add_problems(self, services.variable_problems(self.instance))
@@ -67,8 +75,8 @@ class DatasetAdminForm(forms.ModelForm):
     # Django 6 assumes https for scheme-less URLs; opt in now (this also silences the warning).
     synthetic_sample_url = forms.URLField(required=False, assume_scheme="https")
 
-    def _post_clean(self):
-        super()._post_clean()
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean is not in the stubs
         if self.instance.provider_id:
             _add_problems(self, services.dataset_problems(self.instance))
 
@@ -116,7 +124,10 @@ class CategoryTermsForm(forms.Form):
         variables = Variable.objects.select_related("dataset").order_by("dataset__slug", "name")
         if dataset is not None:
             variables = variables.filter(dataset=dataset)
-        self.fields["permitted_variables"].queryset = variables
+        field = self.fields["permitted_variables"]
+        if not isinstance(field, forms.ModelMultipleChoiceField):
+            raise TypeError("permitted_variables is a model multiple choice field")
+        field.queryset = variables
 
 
 class CategoryCreateForm(CategoryTermsForm):
@@ -129,23 +140,26 @@ class CategoryRetireForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea, help_text="Shown to researchers")
 
 
+_VERSION_FIELDS = (
+    "version",
+    "title",
+    "permitted_purposes",
+    "max_sensitivity",
+    "outputs_allowed",
+    "valid_from",
+    "valid_until",
+    "created_by",
+    "created_at",
+)
+
+
 class VersionInline(admin.TabularInline):
     model = PreApprovedCategoryVersion
     extra = 0
     can_delete = False
     show_change_link = False
-    fields = [
-        "version",
-        "title",
-        "permitted_purposes",
-        "max_sensitivity",
-        "outputs_allowed",
-        "valid_from",
-        "valid_until",
-        "created_by",
-        "created_at",
-    ]
-    readonly_fields = fields
+    fields = _VERSION_FIELDS
+    readonly_fields = _VERSION_FIELDS
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -157,6 +171,18 @@ class VersionInline(admin.TabularInline):
         return False
 
 
+_CATEGORY_FIELDS = (
+    "dataset",
+    "current_version",
+    "created_by",
+    "created_at",
+    "retired_at",
+    "retired_by",
+    "retirement_reason",
+    "write_actions",
+)
+
+
 @admin.register(PreApprovedCategory)
 class PreApprovedCategoryAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "dataset", "current_version_number", "is_retired", "offered"]
@@ -164,17 +190,8 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
     search_fields = ["current_version__title", "dataset__title"]
     list_select_related = ["dataset", "current_version"]
     inlines = [VersionInline]
-    fields = [
-        "dataset",
-        "current_version",
-        "created_by",
-        "created_at",
-        "retired_at",
-        "retired_by",
-        "retirement_reason",
-        "write_actions",
-    ]
-    readonly_fields = fields
+    fields = _CATEGORY_FIELDS
+    readonly_fields = _CATEGORY_FIELDS
 
     @admin.display(description="title")
     def title(self, obj: PreApprovedCategory) -> str:
@@ -251,7 +268,7 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
         form = CategoryCreateForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                category = services.category_create(by=request.user, **form.cleaned_data)
+                category = services.category_create(by=_acting_user(request), **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, exc.detail)
                 _add_problems(form, exc.fields)
@@ -263,7 +280,7 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
         category = get_object_or_404(
             PreApprovedCategory.objects.select_related("dataset", "current_version"), pk=pk
         )
-        current = category.current_version
+        current = category.current
         initial = {name: getattr(current, name) for name in services.TERM_FIELDS}
         initial["permitted_variables"] = list(current.permitted_variables.all())
         form = CategoryTermsForm(
@@ -274,7 +291,7 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 category = services.category_revise(
-                    category=category, by=request.user, **form.cleaned_data
+                    category=category, by=_acting_user(request), **form.cleaned_data
                 )
             except DomainError as exc:
                 form.add_error(None, exc.detail)
@@ -283,7 +300,7 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
                 return self._done(
                     request,
                     category,
-                    f"Version {category.current_version.version} written and made current.",
+                    f"Version {category.current.version} written and made current.",
                 )
         return self._render(
             request, form, f"New version of “{current.title}” (now v{current.version})", category
@@ -295,7 +312,7 @@ class PreApprovedCategoryAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 category = services.category_retire(
-                    category=category, by=request.user, reason=form.cleaned_data["reason"]
+                    category=category, by=_acting_user(request), reason=form.cleaned_data["reason"]
                 )
             except DomainError as exc:
                 form.add_error(None, exc.detail)

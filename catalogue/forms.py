@@ -6,6 +6,7 @@ from django import forms
 
 from access.models import Organisation
 from catalogue.models import Dataset, OutputsAllowed, Purpose, Sensitivity
+from core.forms import choice_field, hints
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -80,10 +81,9 @@ class CategoryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.dataset = dataset
         self.variables = {v.name: v for v in dataset.variables.filter(is_identifying=False)}
-        self.fields["permitted_variables"].choices = [(n, n) for n in sorted(self.variables)]
-        self.fields["permitted_variables"].option_hints = {
-            n: v.description for n, v in self.variables.items()
-        }
+        field = choice_field(self, "permitted_variables")
+        field.choices = [(n, n) for n in sorted(self.variables)]
+        hints(field, {n: v.description for n, v in self.variables.items()})
 
     @staticmethod
     def initial_from(version) -> dict:

@@ -279,6 +279,14 @@ class PreApprovedCategory(models.Model):
     def is_retired(self) -> bool:
         return self.retired_at is not None
 
+    @property
+    def current(self) -> PreApprovedCategoryVersion:
+        """``current_version``, which every saved category has: ``category_create`` writes
+        version 1 in the transaction that creates the category (null only inside it)."""
+        if self.current_version is None:
+            raise RuntimeError(f"Pre-approved category {self.pk} has no version in force")
+        return self.current_version
+
     def is_offered_on(self, day: datetime.date | None = None) -> bool:
         """The Python twin of ``PreApprovedCategory.objects.offered_on``."""
         day = day or timezone.localdate()

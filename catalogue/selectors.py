@@ -7,19 +7,34 @@ serializer shows in a constant number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from access.models import OrganisationMembership
+from access.models import OrganisationMembership, User
 from catalogue.models import Dataset, PreApprovedCategory, PreApprovedCategoryVersion, Variable
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class DatasetAnnotations(TypedDict):
+    """What ``datasets_list`` adds to each dataset."""
+
+    has_pre_approved_category: bool
+
+
+_Dataset = TypeVar("_Dataset", bound=Dataset)
 
 
 def _offered_categories(day: datetime.date) -> QuerySet[PreApprovedCategory]:
     return PreApprovedCategory.objects.offered_on(day).select_related("current_version")
 
 
-def datasets_list(*, day: datetime.date | None = None) -> QuerySet[Dataset]:
+def datasets_list(
+    *, day: datetime.date | None = None
+) -> QuerySet[WithAnnotations[Dataset, DatasetAnnotations]]:
     """Datasets with provider, named people, variables and offered categories loaded.
 
     ``has_pre_approved_category`` is annotated (offered on ``day``) for filtering and display.
@@ -55,7 +70,9 @@ def _versions_with_variables() -> QuerySet[PreApprovedCategoryVersion]:
     )
 
 
-def categories_list(*, include_retired: bool = False, day: datetime.date | None = None):
+def categories_list(
+    *, include_retired: bool = False, day: datetime.date | None = None
+) -> QuerySet[PreApprovedCategory]:
     """Pre-approved categories with their current terms loaded.
 
     By default only those offered on ``day`` (not retired, current version valid); with
@@ -80,7 +97,7 @@ def category_versions(*, category: PreApprovedCategory) -> QuerySet[PreApprovedC
     return _versions_with_variables().filter(category=category).order_by("version")
 
 
-def datasets_search(queryset: QuerySet[Dataset], text: str) -> QuerySet[Dataset]:
+def datasets_search(queryset: QuerySet[_Dataset], text: str) -> QuerySet[_Dataset]:
     """Datasets whose title, description or a variable's name contains ``text`` (the same
     fields the API searches)."""
     text = (text or "").strip()
@@ -92,7 +109,7 @@ def datasets_search(queryset: QuerySet[Dataset], text: str) -> QuerySet[Dataset]
     )
 
 
-def owner_organisation_ids(user) -> set[int]:
+def owner_organisation_ids(user: User) -> set[int]:
     """Organisations ``user`` acts for as a data owner."""
     return set(
         OrganisationMembership.objects.filter(
@@ -101,7 +118,7 @@ def owner_organisation_ids(user) -> set[int]:
     )
 
 
-def datasets_owned_by(user) -> QuerySet[Dataset]:
+def datasets_owned_by(user: User) -> QuerySet[Dataset]:
     """Datasets provided by an organisation ``user`` is a data owner of, with every category
     (retired ones too) for the owner's pages."""
     return (

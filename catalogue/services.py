@@ -214,7 +214,7 @@ def dataset_create(
     return dataset
 
 
-def _reject_unknown(changes: dict, allowed) -> None:
+def _reject_unknown(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValidationFailed(
@@ -537,7 +537,7 @@ def category_revise(
             "This category is retired and cannot be revised; create a new category instead.",
             state="retired",
         )
-    current = category.current_version
+    current = category.current
     base: dict[str, Any] = {name: getattr(current, name) for name in TERM_FIELDS}
     base["permitted_variables"] = list(current.permitted_variables.all())
     if changes.get("all_non_identifying_variables") and "permitted_variables" not in changes:

@@ -126,7 +126,7 @@ def category_revise(request, pk: int):
     form = CategoryForm(
         request.POST if request.method == "POST" else None,
         dataset=category.dataset,
-        initial=CategoryForm.initial_from(category.current_version),
+        initial=CategoryForm.initial_from(category.current),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -136,7 +136,7 @@ def category_revise(request, pk: int):
         else:
             messages.success(request, "A new version of the category is now in force.")
             return redirect("catalogue:category-detail", pk=category.pk)
-    title = f"Revise ‘{category.current_version.title}’"
+    title = f"Revise ‘{category.current.title}’"
     return _category_form_page(request, form, category.dataset, title, category=category)
 
 
@@ -163,7 +163,7 @@ def category_detail(request, pk: int):
         request,
         "catalogue/category_detail.html",
         {
-            "title": category.current_version.title,
+            "title": category.current.title,
             "category": category,
             "versions": versions,
             "retire_form": RetireForm(),
@@ -190,7 +190,7 @@ def category_retire(request, pk: int):
         request,
         "catalogue/category_retire.html",
         {
-            "title": f"Retire ‘{category.current_version.title}’",
+            "title": f"Retire ‘{category.current.title}’",
             "category": category,
             "form": form,
             "error_items": error_items(form),

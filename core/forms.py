@@ -6,20 +6,37 @@ rule.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
 from django import forms
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+_Field = TypeVar("_Field", bound=forms.Field)
 
-def why(field: forms.Field, text: str) -> forms.Field:
+# ``why`` and ``option_hints`` are read by the ``govuk_field`` tag (core/templatetags/govuk.py);
+# Django's Field does not declare them, hence the two ignores below.
+
+
+def why(field: _Field, text: str) -> _Field:
     """Say, beside the question, why it is asked (GOV.UK: explain why you need it)."""
-    field.why = text
+    field.why = text  # type: ignore[attr-defined]  # our own attribute, read by the template tag
     return field
 
 
-def hints(field: forms.Field, by_value: dict) -> forms.Field:
+def hints(field: _Field, by_value: Mapping[Any, str]) -> _Field:
     """A hint under each option of a choice field (``{value: text}``)."""
-    field.option_hints = by_value
+    field.option_hints = by_value  # type: ignore[attr-defined]  # read by the template tag
+    return field
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field ``name``, a choice field whose choices are set per instance
+    (``form.fields`` holds plain fields as far as the types know)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a choice field")
     return field
 
 

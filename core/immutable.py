@@ -14,7 +14,8 @@ from django.db import models
 
 
 def _refuse(model: type[models.Model], change: str) -> NoReturn:
-    raise TypeError(f"{model._meta.verbose_name_plural.capitalize()} are append-only: {change}")
+    plural = str(model._meta.verbose_name_plural)  # Django always sets it
+    raise TypeError(f"{plural.capitalize()} are append-only: {change}")
 
 
 class ImmutableQuerySet(models.QuerySet):

@@ -34,6 +34,7 @@ def lockout_response(request, original_response=None, credentials=None):
         f"Too many failed sign-in attempts. Try again in {minutes} minutes, "
         "or ask the service desk to unlock your account."
     )
+    response: HttpResponse
     if _is_api(request):
         response = JsonResponse({"code": "locked_out", "detail": detail, "fields": {}}, status=429)
     else:
@@ -67,6 +68,7 @@ class DatabaseUnavailableMiddleware:
             if not connection.is_usable():
                 connection.close()
         detail = "The service is briefly unavailable. Nothing was changed; try again shortly."
+        response: HttpResponse
         if _is_api(request):
             response = JsonResponse({"code": "unavailable", "detail": detail, "fields": {}})
             response.status_code = 503

@@ -19,15 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.db import models
-from django_fsm import ConcurrentTransition, can_proceed
+from django_fsm import ConcurrentTransition, FSMFieldMixin, FSMMeta, can_proceed
 from django_fsm import transition as fsm_transition
 
 from core.errors import ConcurrentChange, InvalidTransition, NotAllowed, ValidationFailed
 
 Policy = Callable[[Any, Any], bool]
+# A transition method, returned by ``@transition`` with its signature.
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 Role = str | Mapping[str, str] | Callable[[Any], str]
 
 
@@ -103,10 +105,10 @@ def transition(
     system: bool = False,
     conditions: Iterable[Callable[[Any], bool]] = (),
     unmet: str = "The conditions for this step are not met.",
-) -> Callable[[Callable], Callable]:
+) -> Callable[[_Method], _Method]:
     """``django_fsm.transition`` with the declaration the engine and the docs read."""
 
-    def wrap(func: Callable) -> Callable:
+    def wrap(func: _Method) -> _Method:
         step = Step(
             name=func.__name__,
             event=event,
@@ -119,7 +121,8 @@ def transition(
         def permission(instance: models.Model, user: Any) -> bool:
             return may(instance, step.name, user)
 
-        return fsm_transition(
+        # django-fsm wraps the method in one that takes the same arguments (typed as Any).
+        wrapped: _Method = fsm_transition(
             field,
             source=source,
             target=target,
@@ -127,17 +130,21 @@ def transition(
             permission=permission,
             custom={"step": step},
         )(func)
+        return wrapped
 
     return wrap
 
 
 def step_of(model: type[models.Model], name: str) -> Step:
-    meta = getattr(model, name)._django_fsm
-    return next(iter(meta.transitions.values())).custom["step"]
+    meta: FSMMeta = getattr(model, name)._django_fsm
+    step: Step = next(iter(meta.transitions.values())).custom["step"]
+    return step
 
 
 def steps_of(model: type[models.Model], field_name: str = "state") -> list[Step]:
     field = model._meta.get_field(field_name)
+    if not isinstance(field, FSMFieldMixin):
+        raise TypeError(f"{model._meta.label}.{field_name} is not a state machine's field")
     seen: dict[str, Step] = {}
     for t in field.get_all_transitions(model):
         seen.setdefault(t.name, t.custom["step"])
@@ -164,6 +171,7 @@ class Log(Protocol):
     def __call__(
         self,
         obj: Any,
+        /,
         *,
         step: Step,
         by: Any,

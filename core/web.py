@@ -34,7 +34,7 @@ def apply_domain_errors(
     field_map = field_map or {}
     placed = False
     for path, messages in exc.fields.items():
-        target = field_map.get(path, path)
+        target: str | None = field_map.get(path, path)
         if target not in form.fields:
             target = None
         for message in messages:
@@ -54,16 +54,17 @@ def error_items(*forms_: forms.Form | None, extra: Iterable[ErrorItem] = ()) -> 
         first = next(iter(form.fields), None)
         first_href = f"#{form[first].auto_id}" if first else ""
         for message in form.non_field_errors():
-            items.append(ErrorItem(message, first_href))
+            # Django's ErrorList yields each message as text.
+            items.append(ErrorItem(str(message), first_href))
         for name in form.fields:
             bound = form[name]
             for message in bound.errors:
-                items.append(ErrorItem(message, f"#{bound.auto_id}"))
+                items.append(ErrorItem(str(message), f"#{bound.auto_id}"))
     items.extend(extra)
     return items
 
 
-def lines(text: str) -> list[str]:
+def lines(text: str | None) -> list[str]:
     """A textarea of 'one per line' as a list, blank lines dropped."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 

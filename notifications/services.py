@@ -41,19 +41,22 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Max, Q
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.utils import timezone
 
 from access.models import User
 from core.errors import NotAllowed, ValidationFailed
-from notifications.models import DigestRun, EmailDelivery, EmailMode, EmailStatus, Notification
+from notifications.models import DigestRun, EmailMode, EmailStatus, Notification
 from notifications.models import NotificationPreference as Preference
+
+if TYPE_CHECKING:
+    from celery import Task
 
 logger = logging.getLogger(__name__)
 
@@ -86,14 +89,16 @@ class DeliveryOutcome(enum.StrEnum):
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(template_source: str):
+def _compiled(template_source: str) -> Template:
     # Our own template strings (reminder kinds, transition messages): a few dozen, each
     # compiled once per process rather than once per recipient. Compiled templates are
     # immutable and safe to render from several threads.
     return Engine.get_default().from_string(template_source)
 
 
-def _render(template_source: str | None, template_name: str | None, context: Mapping) -> str:
+def _render(
+    template_source: str | None, template_name: str | None, context: Mapping[str, Any]
+) -> str:
     template = (
         Engine.get_default().get_template(template_name)
         if template_name
@@ -301,7 +306,7 @@ def notify_many(messages: Iterable[Message]) -> int:
     return len(new)
 
 
-def _publish_each(task, calls: list[tuple]) -> int:
+def _publish_each(task: Task, calls: list[tuple[Any, ...]]) -> int:
     """Publish ``task`` once per argument tuple in ``calls``, in order; stop at the first
     broker error. Returns how many were published.
 
@@ -413,7 +418,9 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def _claim(model: type[EmailDelivery], pk: int, *, now: datetime) -> uuid.UUID | None:
+def _claim(
+    model: type[Notification] | type[DigestRun], pk: int, *, now: datetime
+) -> uuid.UUID | None:
     """Take the row for one delivery attempt, or return None when it is not ours to send.
 
     One UPDATE ... WHERE: atomic on its own, so it must run in autocommit (as in a worker)
@@ -509,7 +516,8 @@ def _deliver(
 
 def sending_stale_after() -> int:
     """Seconds after which a ``sending`` claim is taken to be abandoned."""
-    return _setting("NOTIFICATIONS_SENDING_STALE_AFTER", 600)
+    seconds: int = _setting("NOTIFICATIONS_SENDING_STALE_AFTER", 600)
+    return seconds
 
 
 def _absolute(url: str) -> str:

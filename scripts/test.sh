@@ -26,6 +26,8 @@ step "ruff format --check"
 
 step "the architecture: import contracts (import-linter, [tool.importlinter] in pyproject.toml)"
 "$bin/lint-imports"
+step "types: mypy ([tool.mypy] in pyproject.toml)"
+"$bin/mypy"
 
 step "migrations are up to date"
 "$bin/python" manage.py makemigrations --check --dry-run

@@ -6,7 +6,7 @@ takes a transition (``core.transitions.take`` with this log, then its notice).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -98,14 +98,16 @@ def _log_transition(
             reason=reason,
             payload=payload,
         )
+    # A track returned above (a cast: mypy cannot narrow classes built on django-fsm's mixins).
+    application = cast(Application, obj)
     return record_event(
-        application=obj,
+        application=application,
         kind=step.event,
         by=by,
         role=ActorRole.SYSTEM if by is None else role,
         transition=step.name,
         from_state=from_state,
-        to_state=obj.state,
+        to_state=application.state,
         reason=reason,
         payload=payload,
     )
@@ -125,7 +127,7 @@ def fire(
     """Take transition ``name`` on a locked application or review track (``core.transitions``:
     403, 409, 400 in that order), record its event and raise its notice, which is sent to the
     people it concerns when the service ends (``notifications.notices``)."""
-    event = take(
+    event: Event = take(
         obj,
         name,
         by=by,

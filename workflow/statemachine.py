@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from django_fsm import RETURN_VALUE
+from django.db import models
+from django_fsm import RETURN_VALUE, FSMFieldMixin
 
 from core.transitions import Step, policy_for
 from workflow.models import Application, ReviewTrack, State, TrackState
@@ -30,9 +32,11 @@ def _role(step: Step) -> str:
     return str(step.role)
 
 
-def transitions(model: type) -> list[dict]:
+def transitions(model: type[models.Model]) -> list[dict[str, Any]]:
     rows = []
     field = model._meta.get_field("state")
+    if not isinstance(field, FSMFieldMixin):
+        raise TypeError(f"{model._meta.label}.state is not a state machine's field")
     for t in sorted(field.get_all_transitions(model), key=lambda t: (t.name, str(t.source))):
         targets = (
             list(t.target.allowed_states) if isinstance(t.target, RETURN_VALUE) else [t.target]

@@ -12,8 +12,19 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
 from access.models import User
+
+
+def signed_in_user(request: Request) -> User:
+    """The person making ``request``, for the views that act as them (``by=``). Every such view
+    requires a signed-in person (the default permission), so this is 401 only in principle;
+    it also tells the types that ``request.user`` is a ``User`` there."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise exceptions.NotAuthenticated()
+    return user
 
 
 class TokenAuthentication(authentication.TokenAuthentication):

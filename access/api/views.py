@@ -8,13 +8,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from access.api.authentication import signed_in_user
 from access.api.serializers import (
     MeSerializer,
     OrganisationSerializer,
     TokenLoginSerializer,
     TokenSerializer,
 )
-from access.models import Organisation
+from access.models import Organisation, User
 
 
 class MeView(generics.RetrieveUpdateAPIView):
@@ -23,11 +24,10 @@ class MeView(generics.RetrieveUpdateAPIView):
     serializer_class = MeSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
-    def get_object(self):
-        user = self.request.user
+    def get_object(self) -> User:
+        user = signed_in_user(self.request)
         return (
-            type(user)
-            .objects.select_related("affiliation")
+            User.objects.select_related("affiliation")
             .prefetch_related("memberships__organisation", "role_assignments")
             .get(pk=user.pk)
         )

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.api.authentication import signed_in_user
 from access.models import AccessGrant, Accreditation, AgreementText
 from access.safe_people import serializers as s
 from access.safe_people import services
@@ -74,7 +75,9 @@ class AccreditationViewSet(
         """Apply for your own accreditation, with the certificate as evidence."""
         serializer = s.AccreditationApplyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        accreditation = services.accreditation_apply(by=request.user, **serializer.validated_data)
+        accreditation = services.accreditation_apply(
+            by=signed_in_user(request), **serializer.validated_data
+        )
         return self._detail(request, accreditation.pk, status.HTTP_201_CREATED)
 
     accredit = _decision_action("accredit")
@@ -98,7 +101,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """Publish the next version (ops). Access then needs signatures against it."""
         serializer = s.AgreementPublishInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        text = services.agreement_publish(by=request.user, **serializer.validated_data)
+        text = services.agreement_publish(by=signed_in_user(request), **serializer.validated_data)
         return Response(s.AgreementTextSerializer(text).data, status=status.HTTP_201_CREATED)
 
 

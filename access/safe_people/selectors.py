@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from access.models import (
@@ -61,7 +62,7 @@ def supervisor_problem(*, person: User, supervisor: User | None, day: datetime.d
     if supervisor.pk == person.pk:
         return "You cannot supervise your own provisional accreditation."
     if person.affiliation_id is None or supervisor.affiliation_id != person.affiliation_id:
-        where = person.affiliation.name if person.affiliation_id else "no organisation recorded"
+        where = person.affiliation.name if person.affiliation else "no organisation recorded"
         return f"{supervisor} is not at your organisation ({where})."
     if not holds(supervisor, [AccreditationKind.DEA_FULL], day):
         return f"{supervisor} does not hold a valid full DEA accreditation."
@@ -70,17 +71,19 @@ def supervisor_problem(*, person: User, supervisor: User | None, day: datetime.d
 
 def applications_in_progress(person: User, kinds: Iterable[str]) -> bool:
     """Has ``person`` applied for one of ``kinds``, waiting for a decision?"""
-    return Accreditation.objects.filter(
+    waiting: bool = Accreditation.objects.filter(
         person=person, kind__in=list(kinds), state=AccreditationState.APPLIED
     ).exists()
+    return waiting
 
 
-def accreditations_visible_to(user: User) -> QuerySet[Accreditation]:
+def accreditations_visible_to(user: User | AnonymousUser) -> QuerySet[Accreditation]:
     """Officers and ops see every accreditation; anyone else their own and those they
     supervise."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Accreditation.objects.none()
-    qs = Accreditation.objects.select_related(
+        nothing: QuerySet[Accreditation] = Accreditation.objects.none()
+        return nothing
+    qs: QuerySet[Accreditation] = Accreditation.objects.select_related(
         "person", "supervisor", "decided_by"
     ).prefetch_related(Prefetch("events", queryset=AccreditationEvent.objects.order_by("id")))
     if has_permission(user, Permission.ACCREDITATION_VIEW_ALL):
@@ -88,13 +91,14 @@ def accreditations_visible_to(user: User) -> QuerySet[Accreditation]:
     return qs.filter(Q(person=user) | Q(supervisor=user))
 
 
-def access_grants_visible_to(user: User) -> QuerySet[AccessGrant]:
+def access_grants_visible_to(user: User | AnonymousUser) -> QuerySet[AccessGrant]:
     """Ops see every grant; anyone else their own."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return AccessGrant.objects.none()
-    qs = AccessGrant.objects.select_related("application", "person", "granted_by").prefetch_related(
-        Prefetch("events", queryset=AccessGrantEvent.objects.order_by("id"))
-    )
+        nothing: QuerySet[AccessGrant] = AccessGrant.objects.none()
+        return nothing
+    qs: QuerySet[AccessGrant] = AccessGrant.objects.select_related(
+        "application", "person", "granted_by"
+    ).prefetch_related(Prefetch("events", queryset=AccessGrantEvent.objects.order_by("id")))
     if has_permission(user, Permission.ACCESS_GRANTS_VIEW_ALL):
         return qs
     return qs.filter(person=user)

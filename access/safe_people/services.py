@@ -22,7 +22,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -94,18 +94,19 @@ _log_grant = _history_of(AccessGrantEvent, "grant")
 
 
 def _lock(accreditation: Accreditation) -> Accreditation:
-    return (
+    locked: Accreditation = (
         Accreditation.objects.select_for_update(of=("self",))
         .select_related("person", "supervisor")
         .get(pk=accreditation.pk)
     )
+    return locked
 
 
 def _move(
     accreditation: Accreditation, name: str, *, by: User | None, reason: str = ""
 ) -> AccreditationEvent:
     """Take decision ``name`` (policy already checked) and raise its notice."""
-    event = take(
+    event: AccreditationEvent = take(
         accreditation,
         name,
         by=by,
@@ -178,7 +179,7 @@ def accreditation_apply(
         errors["kind"] = ["You already have an application of this kind waiting for a decision."]
     if errors:
         raise ValidationFailed("The application for accreditation has problems.", fields=errors)
-    accreditation = Accreditation.objects.create(
+    accreditation: Accreditation = Accreditation.objects.create(
         person=by,
         kind=kind,
         supervisor=supervisor,
@@ -349,7 +350,7 @@ def _labels(requirements: Iterable[str]) -> str:
 
 def access_grants_create(
     *,
-    application,
+    application: models.Model,
     people: Sequence[User],
     start_on: datetime.date,
     end_on: datetime.date,
@@ -418,7 +419,7 @@ def access_grants_review_person(
     return changed
 
 
-def _grants_of(application) -> list[AccessGrant]:
+def _grants_of(application: models.Model) -> list[AccessGrant]:
     return list(
         AccessGrant.objects.select_for_update(of=("self",))
         .filter(application=application, state__in=LIVE)
@@ -427,7 +428,7 @@ def _grants_of(application) -> list[AccessGrant]:
     )
 
 
-def access_grants_hold_for_application(*, application, by: User, reason: str) -> None:
+def access_grants_hold_for_application(*, application: models.Model, by: User, reason: str) -> None:
     """The project is suspended: every live grant is held and suspended."""
     for grant in _grants_of(application):
         grant.project_on_hold = True
@@ -438,7 +439,7 @@ def access_grants_hold_for_application(*, application, by: User, reason: str) ->
 
 
 def access_grants_release_for_application(
-    *, application, by: User, reason: str = "", today: datetime.date | None = None
+    *, application: models.Model, by: User, reason: str = "", today: datetime.date | None = None
 ) -> None:
     """The project is reinstated: grants come back for members who are still accredited."""
     today = today or timezone.localdate()
@@ -451,7 +452,7 @@ def access_grants_release_for_application(
             _move_grant(grant, "reinstate", by=by, reason=reason or "The project is reinstated.")
 
 
-def access_grants_end_for_application(*, application, by: User, reason: str) -> None:
+def access_grants_end_for_application(*, application: models.Model, by: User, reason: str) -> None:
     """The project is closed: every live grant ends."""
     for grant in _grants_of(application):
         _move_grant(grant, "end", by=by, reason=reason)

@@ -14,12 +14,15 @@ def read_only_or(perm: Permission, message: str) -> type[BasePermission]:
     logged-in users without ``perm`` get 403 before their input is even parsed.
     """
 
+    refusal = message
+
     class ReadOnlyOrHasPermission(BasePermission):
+        message = refusal
+
         def has_permission(self, request, view) -> bool:
             if request.method in SAFE_METHODS:
                 return True
             return has_permission(request.user, perm)
 
-    ReadOnlyOrHasPermission.message = message
     ReadOnlyOrHasPermission.__name__ = f"ReadOnlyOr_{perm.name}"
     return ReadOnlyOrHasPermission

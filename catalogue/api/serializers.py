@@ -26,7 +26,9 @@ from catalogue.models import (
 class ErrorOutput(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
-    fields = serializers.DictField(
+    # DRF's metaclass takes declared fields out of the class, so this one does not replace
+    # Serializer.fields at run time; the types cannot know that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field (empty unless the input was invalid)",
     )
@@ -43,7 +45,9 @@ class ProviderOutput(serializers.ModelSerializer):
 
 
 class VariableOutput(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    dataset: serializers.SlugRelatedField[Dataset] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Variable

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.api.authentication import signed_in_user
 from access.policy import Permission
 from catalogue import selectors, services
 from catalogue.api.filters import CategoryFilter, DatasetFilter, VariableFilter
@@ -85,7 +86,7 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         data = DatasetCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        dataset = services.dataset_create(by=request.user, **data.validated_data)
+        dataset = services.dataset_create(by=signed_in_user(request), **data.validated_data)
         return self._render(dataset, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -97,7 +98,9 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         dataset = self.get_object()
         data = DatasetUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        dataset = services.dataset_update(dataset=dataset, by=request.user, **data.validated_data)
+        dataset = services.dataset_update(
+            dataset=dataset, by=signed_in_user(request), **data.validated_data
+        )
         return self._render(dataset)
 
 
@@ -131,7 +134,7 @@ class VariableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request: Request) -> Response:
         data = VariableCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        variable = services.variable_create(by=request.user, **data.validated_data)
+        variable = services.variable_create(by=signed_in_user(request), **data.validated_data)
         return Response(VariableOutput(variable).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -144,7 +147,7 @@ class VariableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = VariableUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         variable = services.variable_update(
-            variable=variable, by=request.user, **data.validated_data
+            variable=variable, by=signed_in_user(request), **data.validated_data
         )
         return Response(VariableOutput(variable).data)
 
@@ -215,7 +218,7 @@ class PreApprovedCategoryViewSet(
     def create(self, request: Request) -> Response:
         data = CategoryCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        category = services.category_create(by=request.user, **data.validated_data)
+        category = services.category_create(by=signed_in_user(request), **data.validated_data)
         return self._render(category, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -234,7 +237,7 @@ class PreApprovedCategoryViewSet(
         data = CategoryReviseInput(data=request.data)
         data.is_valid(raise_exception=True)
         category = services.category_revise(
-            category=category, by=request.user, **data.validated_data
+            category=category, by=signed_in_user(request), **data.validated_data
         )
         return self._render(category)
 
@@ -253,7 +256,7 @@ class PreApprovedCategoryViewSet(
         data = CategoryRetireInput(data=request.data)
         data.is_valid(raise_exception=True)
         category = services.category_retire(
-            category=category, by=request.user, reason=data.validated_data["reason"]
+            category=category, by=signed_in_user(request), reason=data.validated_data["reason"]
         )
         return self._render(category)
 

@@ -6,7 +6,10 @@ hints, the colour of a state's tag. No rule of the domain lives here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms, template
+from django.db import models
 
 register = template.Library()
 
@@ -70,8 +73,9 @@ def _options(bound: forms.BoundField) -> list[dict]:
     hints = getattr(bound.field, "option_hints", {}) or {}
     value = bound.value()
     selected = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
-    options = []
-    for index, (choice_value, label) in enumerate(bound.field.choices):
+    options: list[dict[str, Any]] = []
+    # Only called for fields that have choices (see govuk_field).
+    for index, (choice_value, label) in enumerate(getattr(bound.field, "choices", ())):
         raw = getattr(choice_value, "value", choice_value)
         if raw in ("", None):
             continue
@@ -133,7 +137,7 @@ def govuk_field(
 STATE_LABELS: dict[str, str] = {}
 
 
-def register_state_labels(*choices: type) -> None:
+def register_state_labels(*choices: type[models.Choices]) -> None:
     for choice in choices:
         for value, label in choice.choices:
             STATE_LABELS.setdefault(value, label)

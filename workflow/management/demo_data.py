@@ -7,8 +7,50 @@ kinds of data SAIL holds; the figures, people and mailboxes are invented.
 from __future__ import annotations
 
 import datetime
+from typing import Any, NotRequired, TypedDict
 
 from access.models import Organisation, Role
+
+
+class PanelSpec(TypedDict):
+    slug: str
+    name: str
+    track_kind: str
+    description: str
+    quorum: int
+    decision_rule: str
+    min_independent_votes: int
+    members: list[tuple[str, bool]]  # (username, chair?)
+
+
+# (name, description, data type, can identify a person?, sensitive category?)
+VariableSpec = tuple[str, str, str, bool | int, bool | int]
+
+
+class DatasetSpec(TypedDict):
+    slug: str
+    title: str
+    provider: str
+    description: str
+    coverage: tuple[int | None, int | None]  # (first year, last year)
+    population: str
+    collection_method: str
+    sensitivity: str
+    analysts: tuple[str | None, str | None]  # (primary, backup)
+    asset_owner: str | None
+    contact: str
+    synthetic: NotRequired[str]
+    variables: list[VariableSpec]
+    dea: NotRequired[bool]
+
+
+class CategorySpec(TypedDict):
+    dataset: str
+    by: str
+    terms: dict[str, Any]
+    revisions: NotRequired[list[dict[str, Any]]]
+    retire: NotRequired[str]
+
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (a published demo password, never a real secret)
 
@@ -191,7 +233,7 @@ PANEL_MEMBERS = [
 # The two panels and who sits on them: (username, chair?). Independence comes from
 # PANEL_MEMBERS. The IGRP decides by majority with a quorum of three; the DEA panel needs three
 # votes with at least one independent, as the DEA accreditation rules require.
-PANELS = [
+PANELS: list[PanelSpec] = [
     {
         "slug": "igrp",
         "name": "Independent Governance Review Panel",
@@ -259,7 +301,7 @@ SEX = ("gndr_cd", "Sex as recorded (1 male, 2 female, 9 not known)", "code")
 LSOA = ("lsoa2011_cd", "Lower-layer super output area of residence (2011 boundaries)", "code")
 
 # Each variable: (name, description, data_type, identifying, sensitive category)
-DATASETS = [
+DATASETS: list[DatasetSpec] = [
     {
         "slug": "pedw",
         "title": "Patient Episode Database for Wales (PEDW)",
@@ -570,7 +612,7 @@ DATASETS = [
 
 # Categories are written through the catalogue services by the dataset's data owner.
 # "revisions" are applied in order (each writes a new version); "retire" retires it.
-CATEGORIES = [
+CATEGORIES: list[CategorySpec] = [
     {
         "dataset": "pedw",
         "by": "carys.dhcw",

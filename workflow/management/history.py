@@ -35,7 +35,7 @@ from workflow.turnaround.calendar import is_working_day
 try:  # pragma: no cover - present wherever the dev dependencies are installed
     import time_machine
 except ImportError:  # pragma: no cover
-    time_machine = None
+    time_machine = None  # type: ignore[assignment]  # a dev dependency: Journey checks for it
 
 
 @dataclass
@@ -58,7 +58,7 @@ def decide_as_panel(
     """Decide a panel track the way the panel does: enough current members (independent ones
     first, for the panel's independent-vote rule; never conflicted or on the team) vote
     ``outcome``, and the chair closes with it."""
-    panel = track.panel
+    panel = track.voting_panel
     team = set(track.application.members.values_list("user_id", flat=True))
     conflicted = set(track.application.conflicts.values_list("user_id", flat=True))
     seats = [
@@ -107,6 +107,12 @@ class Journey:
                 self.moment += datetime.timedelta(days=1)
         return time_machine.travel(self.moment, tick=False)
 
+    @staticmethod
+    def _analyst(app: Application) -> User:
+        if app.analyst is None:
+            raise RuntimeError(f"{app.reference} has no analyst to take this step")
+        return app.analyst
+
     @property
     def app(self) -> Application:
         if self.application is None:
@@ -136,7 +142,7 @@ class Journey:
 
     def do_request_changes(self) -> None:
         app = self.app
-        by = app.analyst if app.state == State.SCOPING else self.cast.reviewer
+        by = self._analyst(app) if app.state == State.SCOPING else self.cast.reviewer
         route_services.application_request_changes(
             application=app,
             by=by,
@@ -157,7 +163,7 @@ class Journey:
         requested = RequestedVariable.objects.filter(requested_dataset__application=app)
         route_services.scoping_update(
             application=app,
-            by=app.analyst,
+            by=self._analyst(app),
             data={
                 "feasible": True,
                 "scoped_variables": list(
@@ -165,7 +171,7 @@ class Journey:
                 ),
             },
         )
-        route_services.application_complete_scoping(application=self.app, by=app.analyst)
+        route_services.application_complete_scoping(application=self.app, by=self._analyst(app))
 
     def do_refer(self) -> None:
         route_services.application_refer_to_panels(application=self.app, by=self.cast.reviewer)
@@ -181,9 +187,11 @@ class Journey:
             .order_by("id")
             .first()
         )
+        if track is None:
+            raise RuntimeError(f"{self.app.reference} has no open {kind} track to decide")
         rationale = "" if outcome == Outcome.APPROVED else "See the minutes."
         conditions = ["Outputs checked"] if outcome == Outcome.APPROVED_WITH_CONDITIONS else []
-        if track.kind != TrackKind.OWNER_SIGNOFF:
+        if track.kind != TrackKind.OWNER_SIGNOFF or track.organisation_id is None:
             decide_as_panel(track, outcome, rationale, conditions)
             return
         reviews_services.review_track_decide(

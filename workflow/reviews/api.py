@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.api.authentication import signed_in_user
 from access.api.serializers import UserSummarySerializer
 from access.models import User
 from core.api.serializers import StrictInputMixin
@@ -49,9 +52,9 @@ class PanelSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(PanelMembershipSerializer(many=True))
-    def get_members(self, panel: Panel) -> list[dict]:
+    def get_members(self, panel: Panel) -> list[dict[str, Any]]:
         current = [m for m in panel.memberships.all() if m.left_on is None]
-        return PanelMembershipSerializer(current, many=True).data
+        return list(PanelMembershipSerializer(current, many=True).data)
 
 
 class MembershipInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -122,7 +125,7 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = MembershipInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = reviews_services.panel_membership_add(
-            panel=panel, by=request.user, **data.validated_data
+            panel=panel, by=signed_in_user(request), **data.validated_data
         )
         return Response(PanelMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -131,7 +134,9 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def leave(self, request: Request, pk=None, membership_id=None) -> Response:
         panel = self.get_object()
         membership = get_object_or_404(panel.memberships, pk=int(membership_id))
-        membership = reviews_services.panel_membership_end(membership=membership, by=request.user)
+        membership = reviews_services.panel_membership_end(
+            membership=membership, by=signed_in_user(request)
+        )
         return Response(PanelMembershipSerializer(membership).data)
 
 
@@ -154,7 +159,7 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = TrackDecisionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         track = reviews_services.review_track_decide(
-            track=track, by=request.user, **serializer.validated_data
+            track=track, by=signed_in_user(request), **serializer.validated_data
         )
         return Response(ReviewTrackSerializer(track).data)
 
@@ -166,7 +171,7 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = TrackDecisionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         track = reviews_services.panel_track_close(
-            track=track, by=request.user, **serializer.validated_data
+            track=track, by=signed_in_user(request), **serializer.validated_data
         )
         return Response(ReviewTrackSerializer(track).data)
 
@@ -180,15 +185,16 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
         track = self.get_object()
         if track.kind == "owner_signoff":
             raise NotAllowed("Owners sign off; there is no vote on this track.")
+        user = signed_in_user(request)
         if request.method == "GET":
-            mine = vote_of(request.user, track)
-            visible = can_see_votes(request.user, track)
+            mine = vote_of(user, track)
+            visible = can_see_votes(user, track)
             votes = votes_on(track) if visible else None
             current = tally(track) if visible else None
             return Response(
                 {
                     "my_vote": VoteSerializer(mine).data if mine else None,
-                    "conflicted": is_conflicted(request.user, track.application_id),
+                    "conflicted": is_conflicted(user, track.application_id),
                     "votes": VoteSerializer(votes, many=True).data if visible else None,
                     "tally": TallySerializer(current).data if current else None,
                 }
@@ -196,12 +202,12 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
         data = VoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if request.method == "POST":
-            vote = reviews_services.vote_cast(track=track, by=request.user, **data.validated_data)
+            vote = reviews_services.vote_cast(track=track, by=user, **data.validated_data)
             return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
-        vote = vote_of(request.user, track)
-        if vote is None:
+        previous = vote_of(user, track)
+        if previous is None:
             raise NotAllowed("You have not voted on this track yet: POST your vote first.")
-        vote = reviews_services.vote_change(vote=vote, by=request.user, **data.validated_data)
+        vote = reviews_services.vote_change(vote=previous, by=user, **data.validated_data)
         return Response(VoteSerializer(vote).data)
 
     @extend_schema(request=ConflictInputSerializer, responses={201: None})
@@ -212,6 +218,6 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
         data = ConflictInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reviews_services.conflict_declare(
-            track=track, by=request.user, reason=data.validated_data["reason"]
+            track=track, by=signed_in_user(request), reason=data.validated_data["reason"]
         )
         return Response(status=status.HTTP_201_CREATED)

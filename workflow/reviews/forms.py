@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import choice_field
 from core.web import lines
 from workflow.models import (
     Outcome,
@@ -59,7 +60,7 @@ class TrackDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if owner:
             self.fields["outcome"].label = "Your decision"
-            self.fields["outcome"].choices = [
+            choice_field(self, "outcome").choices = [
                 (Outcome.APPROVED, "Sign off"),
                 (Outcome.APPROVED_WITH_CONDITIONS, "Sign off with conditions"),
                 (Outcome.REJECTED, "Refuse"),

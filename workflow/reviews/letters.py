@@ -23,11 +23,12 @@ def decision_letter(application: Application) -> dict[str, Any] | None:
         .prefetch_related("pre_approved__category_version", "pre_approved__dataset")
         .order_by("kind", "organisation__name")
     )
-    outcome = {
+    outcomes: dict[str, str] = {
         EventKind.APPROVED: "approved",
         EventKind.REJECTED: "rejected",
         EventKind.REVISION_REQUESTED: "revise_and_resubmit",
-    }[event.kind]
+    }
+    outcome = outcomes[event.kind]
     items = []
     for t in tracks:
         if t.kind == TrackKind.OWNER_SIGNOFF:

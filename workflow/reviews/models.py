@@ -222,6 +222,14 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
         who = f" ({self.organisation})" if self.organisation_id else ""
         return f"{self.get_kind_display()}{who} for {self.application.reference}"
 
+    @property
+    def voting_panel(self) -> Panel:
+        """The panel whose members vote on this track: every panel track has one (the panels
+        are referred to only once each kind has an active panel); an owner's sign-off none."""
+        if self.panel is None:
+            raise ValueError(f"Review track {self.pk} is an owner's sign-off: no panel votes on it")
+        return self.panel
+
     @transition(
         state,
         source=TrackState.OPEN,

@@ -41,7 +41,7 @@ class DatasetMatch:
 def _judge(
     category: PreApprovedCategory, rd: RequestedDataset, purpose: str, day: datetime.date
 ) -> CategoryVerdict:
-    terms = category.current_version
+    terms = category.current  # only categories with a version are judged
     reasons: list[str] = []
     if not terms.is_valid_on(day):
         if day < terms.valid_from:

@@ -27,7 +27,7 @@ from workflow.models import (
 
 def current_panel_ids(user: User) -> set[int]:
     """Panels ``user`` sits on now (read once per user object)."""
-    cache = user.__dict__.setdefault("_panel_seats", {})
+    cache: dict[str, set[int]] = user.__dict__.setdefault("_panel_seats", {})
     if "member" not in cache:
         seats = list(
             PanelMembership.objects.filter(user=user, left_on__isnull=True).values_list(
@@ -41,7 +41,8 @@ def current_panel_ids(user: User) -> set[int]:
 
 def chaired_panel_ids(user: User) -> set[int]:
     current_panel_ids(user)
-    return user.__dict__["_panel_seats"]["chair"]
+    chaired: set[int] = user.__dict__["_panel_seats"]["chair"]
+    return chaired
 
 
 def is_conflicted(user: User, application: Application | int) -> bool:
@@ -62,10 +63,14 @@ def track_deciders(track: ReviewTrack) -> list[User]:
     if track.state != TrackState.OPEN or track.superseded:
         return []
     if track.kind == TrackKind.OWNER_SIGNOFF:
+        if track.organisation_id is None:  # never: a check constraint
+            return []
         people = organisation_people(
             [track.organisation_id], OrganisationMembership.Capacity.DATA_OWNER
         )
         return track.application.not_on_team(people)
+    if track.panel_id is None:  # never: a panel track is opened with its panel
+        return []
     done = set(Vote.objects.filter(track=track).values_list("member_id", flat=True)) | set(
         ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
             "user_id", flat=True
@@ -88,6 +93,8 @@ def open_track_deciders(application: Application) -> list[User]:
 
 
 def panel_chairs(track: ReviewTrack) -> list[User]:
+    if track.panel_id is None:  # an owner's sign-off
+        return []
     seats = PanelMembership.objects.filter(
         panel_id=track.panel_id, is_chair=True, left_on__isnull=True, user__is_active=True
     ).select_related("user")

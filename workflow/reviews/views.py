@@ -29,11 +29,11 @@ from workflow.reviews.policies import (
 from workflow.reviews.preapproval import match_application
 from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
 from workflow.reviews.services import tally
+from workflow.route.policies import visible_view
 from workflow.route.selectors import (
     panel_tracks_for,
     signoff_tracks_for,
     tracks_visible_to,
-    view_of,
 )
 
 
@@ -125,7 +125,7 @@ def track_detail(request, track_id: int):
         request,
         "workflow/reviews/track.html",
         {
-            "title": f"{track.panel.name if track.panel_id else track.get_kind_display()}: "
+            "title": f"{track.panel.name if track.panel else track.get_kind_display()}: "
             f"{track.application.reference}",
             "track": track,
             "application": track.application,
@@ -207,7 +207,7 @@ def signoff(request, track_id: int):
             messages.success(request, "Your decision is recorded.")
             return done(request, reverse("workflow:signoff-queue"))
     # The sign-off page shows the track's organisation's part, whoever looks at it.
-    view = view_of(request.user, application)
+    view = visible_view(request.user, application)
     mine = view.tracks([track]) and True
     datasets = [
         rd

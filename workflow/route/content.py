@@ -242,7 +242,7 @@ def snapshot(application: Application) -> dict[str, Any]:
             for value in [getattr(application, name)]
         },
         "lead_organisation": (
-            application.lead_organisation.name if application.lead_organisation_id else None
+            application.lead_organisation.name if application.lead_organisation else None
         ),
         "members": [
             {"user_id": m.user_id, "name": m.user.full_name, "project_role": m.project_role}

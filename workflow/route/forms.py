@@ -3,12 +3,15 @@ the services check every rule. ``why`` on a field is the plain-words reason it i
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from access.models import Organisation, User
 from catalogue.models import Dataset
-from core.forms import DATE, YES_NO, hints, why
+from core.forms import DATE, YES_NO, choice_field, hints, why
 from workflow.models import (
+    FeedbackItem,
     LegalGateway,
     MeetingMedium,
     ProjectRole,
@@ -91,8 +94,15 @@ class TeamMemberForm(forms.Form):
         return user
 
 
+class DatasetChoiceField(forms.ModelChoiceField):
+    """A dataset, named with its provider."""
+
+    def label_from_instance(self, obj: Dataset) -> str:
+        return f"{obj.title} ({obj.provider.name})"
+
+
 class AddDatasetForm(forms.Form):
-    dataset = forms.ModelChoiceField(
+    dataset = DatasetChoiceField(
         label="Dataset",
         queryset=Dataset.objects.select_related("provider").order_by("title"),
         empty_label="Choose a dataset",
@@ -117,10 +127,6 @@ class AddDatasetForm(forms.Form):
         "Only the data a project needs are shared (data minimisation).",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["dataset"].label_from_instance = lambda d: f"{d.title} ({d.provider.name})"
-
 
 class DatasetRequestForm(forms.Form):
     """One requested dataset: its gateway, why, which variables and, for each variable that
@@ -142,11 +148,12 @@ class DatasetRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.dataset = dataset
         self.variable_list = list(dataset.variables.order_by("name"))
-        self.fields["variables"].choices = [
+        field = choice_field(self, "variables")
+        field.choices = [
             (v.name, f"{v.name}{' (can identify a person)' if v.is_identifying else ''}")
             for v in self.variable_list
         ]
-        self.fields["variables"].option_hints = {v.name: v.description for v in self.variable_list}
+        hints(field, {v.name: v.description for v in self.variable_list})
         for v in self.variable_list:
             if v.is_identifying:
                 self.fields[f"why_{v.name}"] = forms.CharField(
@@ -213,11 +220,12 @@ class ScopingForm(forms.Form):
     def __init__(self, *args, variables, is_analyst: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.variable_map = {str(v.pk): v for v in variables}
-        self.fields["scoped_variables"].choices = [
+        field = choice_field(self, "scoped_variables")
+        field.choices = [
             (str(v.pk), f"{v.dataset.slug}.{v.name}{' (can identify a person)' * v.is_identifying}")
             for v in variables
         ]
-        self.fields["scoped_variables"].option_hints = {str(v.pk): v.description for v in variables}
+        hints(field, {str(v.pk): v.description for v in variables})
         if not is_analyst:
             del self.fields["feasible"]
 
@@ -274,7 +282,8 @@ class FeedbackComposerForm(forms.Form):
     def items(self) -> tuple[list[dict], dict[str, str]]:
         """The points given (rows left empty are skipped) and, for error messages, which form
         fields each point's ``items.N.*`` refers to."""
-        items, field_map = [], {"items": "item_0_text"}
+        items: list[dict[str, Any]] = []
+        field_map = {"items": "item_0_text"}
         for i in range(self.row_count):
             section = self.cleaned_data.get(f"item_{i}_section", "")
             text = self.cleaned_data.get(f"item_{i}_text", "")
@@ -290,8 +299,9 @@ class FeedbackComposerForm(forms.Form):
 class FeedbackAnswerForm(forms.Form):
     response = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, item, **kwargs):
-        super().__init__(*args, prefix=f"item-{item.pk}", **kwargs)
+    def __init__(self, data: Any = None, *, item: FeedbackItem, **kwargs: Any) -> None:
+        super().__init__(data, prefix=f"item-{item.pk}", **kwargs)
+        self.item_id = item.pk
 
 
 class SafeguardsForm(forms.Form):
@@ -336,9 +346,10 @@ class SafeguardsForm(forms.Form):
             f"The team will not take out any result with a cell count below {min_cell_count}, "
             "nor any individual-level data"
         )
-        self.fields["acknowledge_disclosure_rules"].why = (
+        why(
+            self.fields["acknowledge_disclosure_rules"],
             "Small counts can identify people. This is the TRE's disclosure-control rule; "
-            "outputs that break it are refused."
+            "outputs that break it are refused.",
         )
 
     def data_for_service(self) -> dict:

@@ -31,7 +31,7 @@ def _about(application: Application) -> str:
 
 
 def _analyst(application: Application) -> list[User]:
-    return [application.analyst] if application.analyst_id else []
+    return [application.analyst] if application.analyst is not None else []
 
 
 def _application_notice(kind: str, subject: str, body: str):

@@ -24,7 +24,7 @@ from access.policy import Permission, has_permission
 from core.errors import InvalidTransition, NotAllowed
 from core.transitions import check_state, may, refuse, transition_policy
 from workflow.models import Application, ApplicationMember, State
-from workflow.route.selectors import view_of
+from workflow.route.selectors import ApplicationView, view_of
 
 # The states in which the team may change what the application says (and its safeguards and
 # public-benefit assessment): while it is theirs.
@@ -42,7 +42,7 @@ def is_member(user: Any, application: Application) -> bool:
     """On the application's research team (read once per user and application object)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    cache = application.__dict__.setdefault("_member_cache", {})
+    cache: dict[int, bool] = application.__dict__.setdefault("_member_cache", {})
     if user.pk not in cache:
         if "members" in getattr(application, "_prefetched_objects_cache", {}):
             cache[user.pk] = any(m.user_id == user.pk for m in application.members.all())
@@ -68,6 +68,15 @@ def can_view(user: Any, application: Application) -> bool:
     """May ``user`` see ``application`` at all (whole or their part)? The same question as
     ``workflow.route.selectors.applications_visible_to``, asked of one object."""
     return view_of(user, application) is not None
+
+
+def visible_view(user: Any, application: Application) -> ApplicationView:
+    """What ``user`` sees of an application loaded for them through ``visible_application``
+    (so something); 404 should they see nothing of it."""
+    view = view_of(user, application)
+    if view is None:
+        raise Http404("No such application.")
+    return view
 
 
 def can_view_whole(user: Any, application: Application) -> bool:

@@ -17,9 +17,10 @@ requested dataset, once it is submitted.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.db.models import (
     BooleanField,
@@ -60,6 +61,17 @@ from workflow.reviews.selectors import (
     open_track_deciders,
     reviewers_of,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # An application with ``stage_entered_at`` (``with_stage_age``).
+    Staged = WithAnnotations[Application, "StageAge"]
+
+
+class StageAge(TypedDict):
+    stage_entered_at: datetime.datetime | None
+
 
 T = TypeVar("T")
 
@@ -110,15 +122,16 @@ def _owner_part(user: User) -> Q | None:
 
 def applications_visible_to(user: Any) -> QuerySet[Application]:
     """Every application ``user`` may see (whole, or their part of it as a data owner)."""
+    applications: QuerySet[Application] = Application.objects.all()
     if not _signed_in(user):
-        return Application.objects.none()
+        return applications.none()
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
-        return Application.objects.all()
+        return applications
     visible = _whole(user)
     owner = _owner_part(user)
     if owner is not None:
         visible |= owner
-    return Application.objects.filter(visible)
+    return applications.filter(visible)
 
 
 def application_views_for(user: Any) -> tuple[QuerySet[Application], QuerySet[Application] | None]:
@@ -201,7 +214,7 @@ def view_of(user: Any, application: Application) -> ApplicationView | None:
     exists). One query, kept on the application object for the request."""
     if not _signed_in(user):
         return None
-    cache = application.__dict__.setdefault("_views", {})
+    cache: dict[int, ApplicationView | None] = application.__dict__.setdefault("_views", {})
     if user.pk in cache:
         return cache[user.pk]
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
@@ -231,14 +244,15 @@ def view_of(user: Any, application: Application) -> ApplicationView | None:
 def tracks_visible_to(user: Any) -> QuerySet[ReviewTrack]:
     """The review tracks ``user`` may see: every track of an application they see whole; their
     own organisations' sign-off of one they see only their part of."""
+    tracks: QuerySet[ReviewTrack] = ReviewTrack.objects.all()
     if not _signed_in(user):
-        return ReviewTrack.objects.none()
+        return tracks.none()
     whole, only_part = application_views_for(user)
     visible = Q(application__in=whole)
     if only_part is not None:
         organisations = organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER)
         visible |= Q(application__in=only_part, organisation_id__in=organisations)
-    return ReviewTrack.objects.filter(visible).select_related(
+    return tracks.filter(visible).select_related(
         "application", "organisation", "decided_by", "panel"
     )
 
@@ -315,7 +329,7 @@ _TRACKS = CompiledValues(
 )
 
 
-def application_detail_parts(application_id: int) -> dict:
+def application_detail_parts(application_id: int) -> dict[str, Any]:
     """What the API's detail shows beyond the application's own columns, as rows: the
     analyst's name and the lead organisation (``head``), the members, the requested datasets
     (each with its ``variables``) and the current (not superseded) review tracks, in the order
@@ -323,7 +337,7 @@ def application_detail_parts(application_id: int) -> dict:
     number; each compiled once per thread."""
     datasets = _DATASETS(application_id=application_id)
     if datasets:
-        by_dataset: dict[int, list[dict]] = {d["id"]: [] for d in datasets}
+        by_dataset: dict[int, list[dict[str, Any]]] = {d["id"]: [] for d in datasets}
         for variable in _VARIABLES(application_id=application_id):
             by_dataset[variable["requested_dataset_id"]].append(variable)
         for dataset in datasets:
@@ -365,7 +379,9 @@ LIST_COLUMNS = (
 )
 
 
-def application_list_rows(applications: QuerySet[Application]) -> QuerySet[Application]:
+def application_list_rows(
+    applications: QuerySet[Application],
+) -> QuerySet[Application, dict[str, Any]]:
     """The API's application list as rows (dicts, not model instances: a page of 50 models was
     most of the list's time): the listed columns of ``applications`` (visible to the caller,
     filtered, ordered: see ``applications_visible_to``), the analyst's name (``analyst_name``),
@@ -373,7 +389,7 @@ def application_list_rows(applications: QuerySet[Application]) -> QuerySet[Appli
     ``pi_name``. The pagination counts ``applications`` itself, without these joins."""
     # Joins, not subqueries per row: the analyst on the foreign key, the principal investigator
     # on the member row the partial unique index allows one of (so no row is repeated).
-    return applications.annotate(
+    rows: QuerySet[Application, dict[str, Any]] = applications.annotate(
         pi=FilteredRelation(
             "members", condition=Q(members__project_role=ProjectRole.PRINCIPAL_INVESTIGATOR)
         )
@@ -383,6 +399,7 @@ def application_list_rows(applications: QuerySet[Application]) -> QuerySet[Appli
         pi_id=F("pi__user_id"),
         pi_name=F("pi__user__full_name"),
     )
+    return rows
 
 
 def application_detail_queryset() -> QuerySet[Application]:
@@ -413,7 +430,7 @@ OPEN_SCOPING = Q(state=State.SCOPING) | Q(
 )
 
 
-def with_stage_age(queryset: QuerySet[Application]) -> QuerySet[Application]:
+def with_stage_age(queryset: QuerySet[Application]) -> QuerySet[Staged]:
     """Annotate ``stage_entered_at``: when the application entered its current state (the
     latest event that moved it there), for the queues' ageing."""
     entered = (
@@ -429,17 +446,18 @@ def applications_of_member(user: User) -> QuerySet[Application]:
     return application_list(user).filter(members__user=user).distinct()
 
 
-def scoping_queue(user: User) -> QuerySet[Application]:
+def scoping_queue(user: User) -> QuerySet[Staged]:
     """The applications assigned to ``user`` as analyst that are in scoping or back with the
     team from scoping, oldest in their stage first."""
     qs = application_list(user).filter(OPEN_SCOPING, analyst=user)
     return with_stage_age(qs).order_by("stage_entered_at", "id")
 
 
-def internal_review_queue(user: User) -> QuerySet[Application]:
+def internal_review_queue(user: User) -> QuerySet[Staged]:
     """Applications waiting for internal review that ``user`` may see, oldest first."""
     if not has_permission(user, Permission.INTERNAL_REVIEW_DECIDE):
-        return Application.objects.none()
+        nothing: QuerySet[Staged] = Application.objects.none()
+        return nothing
     qs = application_list(user).filter(state=State.INTERNAL_REVIEW)
     return with_stage_age(qs).order_by("stage_entered_at", "id")
 
@@ -474,7 +492,19 @@ def signoff_tracks_for(user: User) -> QuerySet[ReviewTrack]:
     )
 
 
-def analyst_load() -> list:
+@dataclass(frozen=True)
+class AnalystLoad:
+    """An active analyst and the open scoping work they hold."""
+
+    analyst: User
+    open_scopings: int
+
+    @property
+    def full_name(self) -> str:
+        return self.analyst.full_name
+
+
+def analyst_load() -> list[AnalystLoad]:
     """Every active analyst with ``open_scopings``, the open scoping work they hold (for ops),
     in two queries whatever the numbers."""
 
@@ -489,22 +519,21 @@ def analyst_load() -> list:
             "full_name"
         )
     )
-    for analyst in analysts:
-        analyst.open_scopings = counts.get(analyst.pk, 0)
-    return analysts
+    return [AnalystLoad(analyst, counts.get(analyst.pk, 0)) for analyst in analysts]
 
 
 def applications_to_sign(user: Any) -> QuerySet[Application]:
     """Applications whose lead organisation ``user`` signs for (an ``OrganisationMembership``
     with capacity signatory): they must reach the agreement without otherwise seeing the
     application. Never drafts."""
+    applications: QuerySet[Application] = Application.objects.all()
     if not getattr(user, "is_authenticated", False):
-        return Application.objects.none()
+        return applications.none()
     organisations = OrganisationMembership.objects.filter(
         user=user, capacity=OrganisationMembership.Capacity.SIGNATORY
     ).values("organisation_id")
     return (
-        Application.objects.exclude(state="draft")
+        applications.exclude(state="draft")
         .filter(lead_organisation_id__in=organisations)
         .select_related("lead_organisation")
     )
@@ -540,7 +569,7 @@ def next_actors(application: Application, *, directory: RoleDirectory | None = N
     if state in (State.DRAFT, State.CHANGES_REQUESTED):
         return application.team()
     if state == State.SCOPING:
-        if application.analyst_id:
+        if application.analyst is not None:
             return [application.analyst] if application.analyst.is_active else []
         return application.not_on_team(directory(Role.OPS))
     if state == State.INTERNAL_REVIEW:

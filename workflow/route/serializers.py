@@ -22,6 +22,7 @@ from workflow.models import (
     LegalGateway,
     MeetingMedium,
     Outcome,
+    Panel,
     ProjectRole,
     RequestedDataset,
     RequestedVariable,
@@ -53,7 +54,9 @@ class RequestedVariableSerializer(serializers.ModelSerializer):
 
 
 class RequestedDatasetSerializer(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    dataset: serializers.SlugRelatedField[Dataset] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     title = serializers.CharField(source="dataset.title")
     provider = serializers.CharField(source="dataset.provider.name")
     variables = RequestedVariableSerializer(many=True, read_only=True)
@@ -64,7 +67,10 @@ class RequestedDatasetSerializer(serializers.ModelSerializer):
 
 
 class ScopingSerializer(serializers.ModelSerializer):
-    scoped_variables = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # many=True: DRF builds a ManyRelatedField of these (the stubs do not model it).
+    scoped_variables: serializers.PrimaryKeyRelatedField[Variable] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
 
     class Meta:
         model = Scoping
@@ -82,11 +88,15 @@ class ScopingSerializer(serializers.ModelSerializer):
 
 
 class ReviewTrackSerializer(serializers.ModelSerializer):
-    application = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    application: serializers.SlugRelatedField[Application] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True
+    )
     # Null where the track has none (a panel track has no organisation, an owner track no
     # panel, an open track no decider): found by schemathesis.
     organisation = OrganisationSerializer(read_only=True, allow_null=True)
-    panel = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    panel: serializers.SlugRelatedField[Panel] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     decided_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -188,7 +198,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         datasets = [
             d
             for d in parts["datasets"]
-            if view.whole or d["dataset__provider_id"] in view.organisations
+            if view.organisations is None or d["dataset__provider_id"] in view.organisations
         ]
         tracks = view.tracks(parts["tracks"])
         return {
@@ -330,7 +340,9 @@ class VersionSerializer(VersionSummarySerializer):
 
 class DiffEntrySerializer(serializers.Serializer):
     path = serializers.CharField()
-    label = serializers.CharField(help_text="The path in words, as the pages show it")
+    # DRF's metaclass takes declared fields out of the class, so this does not replace
+    # Field.label at run time; the types cannot know that.
+    label = serializers.CharField(help_text="The path in words, as the pages show it")  # type: ignore[assignment]
     change = serializers.ChoiceField(choices=["added", "removed", "changed"])
     before = serializers.JSONField(allow_null=True)
     after = serializers.JSONField(allow_null=True)
@@ -393,7 +405,9 @@ class FeedbackRequestSerializer(serializers.ModelSerializer):
 
 class AvailableTransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields out of the class, so this does not replace
+    # Field.label at run time; the types cannot know that.
+    label = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField(allow_null=True)
     url = serializers.CharField()
 

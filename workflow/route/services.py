@@ -196,7 +196,7 @@ def _apply(application: Application, data: dict[str, Any]) -> list[str]:
 def application_create(*, by: User, data: dict[str, Any]) -> Application:
     """A new draft. The creator is its principal investigator unless the team says otherwise."""
     check_create(by)
-    application = Application(title=data.get("title", ""), created_by=by)
+    application: Application = Application(title=data.get("title", ""), created_by=by)
     application.save()
     # The reference needs the id, so it is set right after the insert, in the same transaction.
     application.reference = f"TRE-{application.created_at:%Y}-{application.pk:04d}"

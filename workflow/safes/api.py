@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.api.authentication import signed_in_user
 from core.evidence import evidence_response
 from workflow.models import Application, Condition, PublicBenefitScore
 from workflow.route import policies as route_policies
@@ -57,7 +58,7 @@ class VerdictView(APIView):
         serializer = s.VerdictInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         verdict = safes_services.safe_verdict_record(
-            application=application, by=request.user, **serializer.validated_data
+            application=application, by=signed_in_user(request), **serializer.validated_data
         )
         return Response(s.SafeVerdictSerializer(verdict).data, status=status.HTTP_201_CREATED)
 
@@ -80,7 +81,7 @@ class SafeguardsView(APIView):
         serializer = s.SafeguardsInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         safeguards = safes_services.safeguards_update(
-            application=application, by=request.user, data=serializer.validated_data
+            application=application, by=signed_in_user(request), data=serializer.validated_data
         )
         return Response(s.SafeguardsSerializer(safeguards).data)
 
@@ -113,7 +114,7 @@ class EthicsLetterView(APIView):
         """Attach or replace the letter: PDF, PNG or JPEG, within the size limit."""
         application = visible_application(request, pk)
         safeguards = safes_services.safeguards_ethics_letter_attach(
-            application=application, by=request.user, upload=request.FILES.get("file")
+            application=application, by=signed_in_user(request), upload=request.FILES.get("file")
         )
         return Response(s.SafeguardsSerializer(safeguards).data)
 
@@ -152,7 +153,7 @@ class PublicBenefitView(APIView):
         serializer = s.PublicBenefitInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         safes_services.public_benefit_update(
-            application=application, by=request.user, data=serializer.validated_data
+            application=application, by=signed_in_user(request), data=serializer.validated_data
         )
         application = Application.objects.get(pk=application.pk)
         return Response(s.PublicBenefitSerializer(_public_benefit(application)).data)
@@ -192,7 +193,7 @@ class PublicBenefitScoresView(APIView):
         serializer = s.PanelScoreInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         safes_services.public_benefit_score(
-            application=application, by=request.user, **serializer.validated_data
+            application=application, by=signed_in_user(request), **serializer.validated_data
         )
         application = Application.objects.get(pk=application.pk)
         return Response(s.PanelScoresSerializer(self._scores(request, application)).data)
@@ -236,7 +237,7 @@ class ConditionView(APIView):
         serializer = s.ConditionTermsInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         condition = safes_services.condition_update(
-            condition=condition, by=request.user, data=serializer.validated_data
+            condition=condition, by=signed_in_user(request), data=serializer.validated_data
         )
         return Response(s.ConditionSerializer(condition).data)
 
@@ -253,7 +254,9 @@ class ConditionEvidenceView(APIView):
         serializer = s.EvidenceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         condition = safes_services.condition_give_evidence(
-            condition=condition, by=request.user, evidence=serializer.validated_data["evidence"]
+            condition=condition,
+            by=signed_in_user(request),
+            evidence=serializer.validated_data["evidence"],
         )
         return Response(s.ConditionSerializer(condition).data)
 
@@ -270,7 +273,7 @@ class ConditionVerifyView(APIView):
         serializer = s.VerifyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         condition = safes_services.condition_verify(
-            condition=condition, by=request.user, note=serializer.validated_data["note"]
+            condition=condition, by=signed_in_user(request), note=serializer.validated_data["note"]
         )
         return Response(s.ConditionSerializer(condition).data)
 
@@ -296,7 +299,7 @@ class AgreementSignView(APIView):
         serializer = s.SignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         safes_services.application_agreement_sign(
-            application=application, by=request.user, **serializer.validated_data
+            application=application, by=signed_in_user(request), **serializer.validated_data
         )
         return Response(
             s.AgreementStatusSerializer(agreement_status(application)).data,

@@ -3,11 +3,13 @@ conditions, the public-benefit answers and panel scores."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from core.forms import DATE
+from core.forms import DATE, choice_field
 from core.web import lines
-from workflow.models import ConditionTiming, Safe, Verdict
+from workflow.models import Condition, ConditionTiming, Safe, Verdict
 from workflow.safes import public_benefit_framework as pb
 
 
@@ -37,8 +39,8 @@ class SafeVerdictForm(forms.Form):
     def __init__(self, *args, **kwargs):
 
         super().__init__(*args, **kwargs)
-        self.fields["verdict"].choices = Verdict.choices
-        self.fields["timing"].choices = ConditionTiming.choices
+        choice_field(self, "verdict").choices = Verdict.choices
+        choice_field(self, "timing").choices = ConditionTiming.choices
         self.fields["timing"].initial = ConditionTiming.BEFORE_ACCESS
         # Five forms share the page: each label names its safe.
         if self.prefix in Safe.values:
@@ -63,8 +65,8 @@ class EvidenceForm(forms.Form):
         help_text="Staff read it before they verify the condition.",
     )
 
-    def __init__(self, *args, condition, **kwargs):
-        super().__init__(*args, prefix=f"evidence-{condition.pk}", **kwargs)
+    def __init__(self, data: Any = None, *, condition: Condition, **kwargs: Any) -> None:
+        super().__init__(data, prefix=f"evidence-{condition.pk}", **kwargs)
 
 
 class VerifyForm(forms.Form):
@@ -74,8 +76,8 @@ class VerifyForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, condition, **kwargs):
-        super().__init__(*args, prefix=f"verify-{condition.pk}", **kwargs)
+    def __init__(self, data: Any = None, *, condition: Condition, **kwargs: Any) -> None:
+        super().__init__(data, prefix=f"verify-{condition.pk}", **kwargs)
 
 
 FACTOR_RATING_LABELS = [

@@ -341,7 +341,7 @@ class Condition(ConcurrentTransitionMixin, models.Model):
 
     @property
     def source_label(self) -> str:
-        if self.origin == ConditionOrigin.TRACK and self.track_id:
+        if self.origin == ConditionOrigin.TRACK and self.track is not None:
             return self.track.get_kind_display()
         return dict(Safe.choices).get(self.safe, self.safe)
 

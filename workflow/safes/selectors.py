@@ -10,6 +10,7 @@ the project uses identifiable or special-category data.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from statistics import mean
 from typing import Any
 
@@ -34,6 +35,7 @@ from workflow.models import (
     Application,
     LegalGateway,
     PublicBenefitAssessment,
+    RequestedDataset,
 )
 from workflow.safes import public_benefit_framework as framework
 
@@ -118,7 +120,7 @@ def divergence(assessment: PublicBenefitAssessment) -> list[dict[str, Any]]:
     return rows
 
 
-def safe_people(application) -> list[dict]:
+def safe_people(application: Application) -> list[dict[str, Any]]:
     """Each member and what the project needs of them on the day access would start: held,
     waiting for a decision, or missing."""
     # The registry's rule, given the datasets already loaded (``requirements_of`` narrows the
@@ -145,7 +147,7 @@ def safe_people(application) -> list[dict]:
     return rows
 
 
-def agreement_status(application: Application) -> dict:
+def agreement_status(application: Application) -> dict[str, Any]:
     """The current agreement, who must sign it for this application and who has."""
     current = agreement_current()
     signatures = list(
@@ -191,7 +193,9 @@ def agreement_access_errors(application: Application) -> dict[str, list[str]]:
     return errors
 
 
-def requirements_for(application, requested=None) -> list[str]:
+def requirements_for(
+    application: Application, requested: Iterable[RequestedDataset] | None = None
+) -> list[str]:
     """What every member must hold: safe-researcher training always; DEA accreditation (full or
     provisional) when any dataset uses the DEA research gateway."""
     requested = (
@@ -199,7 +203,7 @@ def requirements_for(application, requested=None) -> list[str]:
         if requested is not None
         else list(application.requested_datasets.only("legal_gateway"))
     )
-    needed = [Requirement.SAFE_RESEARCHER]
+    needed: list[str] = [Requirement.SAFE_RESEARCHER]
     if any(rd.legal_gateway == LegalGateway.DEA_RESEARCH for rd in requested):
         needed.append(Requirement.DEA_ACCREDITED)
     return needed

@@ -43,7 +43,11 @@ class ConditionSerializer(serializers.ModelSerializer):
     responsible = UserSummarySerializer(read_only=True, allow_null=True)
     evidence_by = UserSummarySerializer(read_only=True, allow_null=True)
     verified_by = UserSummarySerializer(read_only=True, allow_null=True)
-    source = serializers.CharField(source="source_label", read_only=True)
+    # DRF's metaclass takes declared fields out of the class, so this does not replace
+    # Field.source at run time; the types cannot know that.
+    source = serializers.CharField(  # type: ignore[assignment]
+        source="source_label", read_only=True
+    )
 
     class Meta:
         model = Condition
@@ -71,7 +75,8 @@ class ConditionSerializer(serializers.ModelSerializer):
 
 class SafeSectionSerializer(serializers.Serializer):
     safe = serializers.ChoiceField(choices=Safe.choices)
-    label = serializers.CharField()
+    # Not Field.label at run time (DRF's metaclass takes declared fields out of the class).
+    label = serializers.CharField()  # type: ignore[assignment]
     checks = CheckResultSerializer(many=True)
     verdict = SafeVerdictSerializer(allow_null=True)
     conditions = ConditionSerializer(many=True)

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.api.authentication import signed_in_user
 from access.models import Organisation
 from catalogue.models import Dataset, Purpose
 from workflow.models import OutputKind, ProjectOutput, RegisterStatus
@@ -239,7 +240,7 @@ class OutputListView(APIView):
         serializer = OutputInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         output = register_services.project_output_add(
-            application=application, by=request.user, **serializer.validated_data
+            application=application, by=signed_in_user(request), **serializer.validated_data
         )
         return Response(OutputSerializer(output).data, status=status.HTTP_201_CREATED)
 

@@ -32,7 +32,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.model.person import Person
 from rocrate.rocrate import ROCrate
 
-from access.models import Accreditation, AgreementSignature, Organisation
+from access.models import Accreditation, AgreementSignature, Organisation, User
 from workflow.models import (
     Application,
     DecisionRecord,
@@ -128,7 +128,7 @@ class _Builder:
         )
         return self.ref(identifier)
 
-    def person(self, user) -> dict | None:
+    def person(self, user: User | None) -> dict[str, str]:
         if user is None:
             return self.system()
         identifier = f"#person-{user.pk}"

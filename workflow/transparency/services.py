@@ -53,9 +53,9 @@ def register_record(application: Application) -> RegisterEntry | None:
 
 
 def _track_name(track: ReviewTrack) -> str:
-    if track.kind == TrackKind.OWNER_SIGNOFF:
+    if track.kind == TrackKind.OWNER_SIGNOFF and track.organisation is not None:
         return f"Data owner sign-off: {track.organisation.name}"
-    return track.panel.name if track.panel_id else track.get_kind_display()
+    return track.panel.name if track.panel is not None else track.get_kind_display()
 
 
 def decision_record_create(

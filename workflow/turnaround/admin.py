@@ -17,7 +17,8 @@ class StageTargetForm(forms.ModelForm):
         fields = ["stage", *turnaround.TARGET_FIELDS]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         creating = self.instance.pk is None
         problems = turnaround.target_errors(data.get("stage", ""), data, creating=creating)
         for field, field_messages in problems.items():

@@ -149,7 +149,7 @@ def stages_against_targets(stages: list[dict], tracks: list[dict], labels: dict)
         median = row["median_working_days"] if working else row["median_days"]
         p90 = row["p90_working_days"] if working else row["p90_days"]
         unit = "working days" if working else "days"
-        key = row.get("stage") or row.get("kind")
+        key: str = row.get("stage") or row.get("kind") or ""
         bars.append(
             Bar(
                 labels.get(key, key),

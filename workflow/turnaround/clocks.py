@@ -129,15 +129,17 @@ def application_clocks(
             "calendar_days": round(float(t["calendar_days"]), 2),
             "working_days": t["working_days"],
             "due_date": _as_date(t["due_date"]),
-            "breached": bool(
-                t["due_date"] and local_date(t["decided_at"] or now) > _as_date(t["due_date"])
-            ),
+            "breached": _late(_as_date(t["due_date"]), t["decided_at"] or now),
         }
         for t in tracks
     ]
-    for clock in totals.values():
-        clock["calendar_days"] = round(clock["calendar_days"], 2)
+    for total in totals.values():
+        total["calendar_days"] = round(total["calendar_days"], 2)
     return {"visits": out_visits, "tracks": out_tracks, "totals": totals}
+
+
+def _late(due: datetime.date | None, ended: datetime.datetime) -> bool:
+    return due is not None and local_date(ended) > due
 
 
 def _as_date(value: Any) -> datetime.date | None:

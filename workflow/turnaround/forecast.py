@@ -126,7 +126,7 @@ class Forecaster:
         self, start: datetime.date, needed: list[tuple[str, int | None]], status: str
     ) -> dict:
         """In review ahead: every needed track starts together; the longest decides."""
-        tracks = []
+        tracks: list[dict[str, Any]] = []
         for kind, organisation_id in needed:
             estimate = self.track(kind)
             tracks.append(
@@ -141,7 +141,7 @@ class Forecaster:
         return {"stage": State.IN_REVIEW, "status": status, "expected_end": end, "tracks": tracks}
 
     def current_review_step(self) -> dict:
-        tracks = []
+        tracks: list[dict[str, Any]] = []
         for track in self.application.tracks.filter(superseded=False).order_by("id"):
             if track.state == TrackState.OPEN:
                 estimate = self.track(track.kind)
@@ -156,6 +156,8 @@ class Forecaster:
                     }
                 )
             else:
+                if track.decided_at is None:  # never: a decided track has its time (a constraint)
+                    raise ValueError(f"Review track {track.pk} is decided without a time")
                 tracks.append(
                     {
                         "kind": track.kind,
@@ -187,7 +189,7 @@ class Forecaster:
 
     def steps_ahead(self, after: str | None, start: datetime.date) -> list[dict]:
         """Every stage after ``after`` (all of them for ``None``), one after the other."""
-        order = list(ROUTE_ORDER)
+        order: list[str] = list(ROUTE_ORDER)
         ahead = order if after is None else order[order.index(after) + 1 :]
         steps = []
         for state in ahead:
@@ -219,7 +221,7 @@ class Forecaster:
             applicant = self.simple_step(state, self.current_visit_start(), "current")
             back_to = self.application.changes_requested_from or State.SCOPING
             if back_to == State.IN_REVIEW:
-                needed = list(
+                needed: list[tuple[str, int | None]] = list(
                     self.application.tracks.filter(
                         superseded=False, outcome=Outcome.REVISE_AND_RESUBMIT
                     ).values_list("kind", "organisation_id")

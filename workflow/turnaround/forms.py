@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from catalogue.models import Dataset
-from core.forms import DATE
+from core.forms import DATE, choice_field
 from workflow.models import DayUnit
 
 
@@ -26,7 +26,7 @@ class StageTargetForm(forms.Form):
     def __init__(self, *args, **kwargs):
 
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = DayUnit.choices
+        choice_field(self, "unit").choices = DayUnit.choices
 
 
 class TurnaroundFilterForm(forms.Form):
@@ -47,13 +47,14 @@ class TurnaroundFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [
+        choice_field(self, "dataset").choices = [
             ("", "All datasets"),
             *Dataset.objects.order_by("title").values_list("slug", "title"),
         ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The period must end after it starts.")
         return data

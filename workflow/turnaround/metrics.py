@@ -463,7 +463,7 @@ def _pushback(counts: dict) -> dict[str, Any]:
 
 
 def _breaches(counts: dict) -> dict[str, Any]:
-    by_stage = defaultdict(lambda: {"completed": 0, "open": 0})
+    by_stage: defaultdict[str, dict[str, int]] = defaultdict(lambda: {"completed": 0, "open": 0})
     for (measure, grp), n in counts.items():
         if measure == "breach_completed":
             by_stage[grp]["completed"] += n

@@ -37,7 +37,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -62,6 +62,18 @@ from workflow.route.selectors import next_actors
 from workflow.turnaround.calendar import add_days, latest_start_for, local_date
 from workflow.turnaround.clocks import OPEN_STATES, STAGE_FOR_STATE
 from workflow.turnaround.targets import Target, target_for_track, targets
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # An application with its current visit's start (``current_visits``).
+    InVisit = WithAnnotations[Application, "VisitStart"]
+
+
+class VisitStart(TypedDict):
+    entered_at: datetime.datetime
+    entered_event: int
+
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +187,7 @@ def _ops(application: Application, clock: SweepClock) -> list[User]:
 
 # --- application stages --------------------------------------------------------------------------
 
-STEP_WORDS = {
+STEP_WORDS: dict[str, str] = {
     State.SCOPING: "scoping",
     State.INTERNAL_REVIEW: "internal review",
     State.APPROVED: "granting access",
@@ -189,7 +201,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 def current_visits(
     state: str, *, entered_after: datetime.date | None, entered_by: datetime.date
-) -> QuerySet[Application]:
+) -> QuerySet[InVisit]:
     """Applications in ``state`` whose current visit began (local date) after
     ``entered_after`` and on or before ``entered_by``, with ``entered_at`` and
     ``entered_event`` (the visit's key) annotated. The open visits' partial index on (state,
@@ -232,7 +244,7 @@ def _stage_items(
 
 
 def _stage_due(
-    app: Application, state: str, target: Target, clock: SweepClock, recipients: list[User]
+    app: InVisit, state: str, target: Target, clock: SweepClock, recipients: list[User]
 ) -> Due:
     due = target.due(local_date(app.entered_at))
     return Due(
@@ -321,6 +333,9 @@ def open_tracks_due(
 
 def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) -> Due:
     target = target_for_track(track, clock.targets)
+    due = track.due_date
+    if due is None:  # never: open_tracks_due selects tracks by their due date
+        raise ValueError(f"Review track {track.pk} has no due date")
     return Due(
         recipients=recipients,
         about=f"application:{track.application_id}",
@@ -334,9 +349,9 @@ def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) ->
             "step": track.get_kind_display()
             + (f" ({track.organisation})" if track.organisation_id else ""),
             "since": local_date(track.opened_at),
-            "due_date": track.due_date,
+            "due_date": due,
             "target": target,
-            "overdue_days": max((clock.today - track.due_date).days, 0),
+            "overdue_days": max((clock.today - due).days, 0),
         },
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from access.models import User
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
 from workflow.models import (
@@ -16,7 +17,9 @@ from workflow.turnaround.targets import DEFAULT_TARGETS, TARGET_FIELDS, target_e
 
 
 @transaction.atomic
-def stage_target_set(*, stage: str, by, data: dict[str, Any], create: bool = False) -> StageTarget:
+def stage_target_set(
+    *, stage: str, by: User, data: dict[str, Any], create: bool = False
+) -> StageTarget:
     """Change the target of one stage, or with ``create`` add one for a stage without (ops).
 
     Before: ``data`` has any of days, unit, due_soon_days, escalate_after_days. After: the row

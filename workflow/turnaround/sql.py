@@ -46,7 +46,8 @@ class Sql:
 
 def compose(*parts: tuple[str, Sequence[Any]] | str) -> tuple[str, list[Any]]:
     """Join SQL fragments, keeping their parameters in text order."""
-    sql, params = [], []
+    sql: list[str] = []
+    params: list[Any] = []
     for part in parts:
         if isinstance(part, str):
             sql.append(part)

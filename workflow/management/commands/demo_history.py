@@ -204,8 +204,8 @@ class Command(BaseCommand):
             # The slowest panel asks for revision; on resubmission only its track reopens.
             name, days, options = decisions[-1]
             decisions[-1] = (name, days, {**options, "outcome": Outcome.REVISE_AND_RESUBMIT})
-            again = [("decide", r(9, 16), {"kind": options["kind"]})]
-            revise = [*decisions, ("resubmit", r(10, 20)), *again]
+            again: list[history.Step] = [("decide", r(9, 16), {"kind": options["kind"]})]
+            revise: list[history.Step] = [*decisions, ("resubmit", r(10, 20)), *again]
             return [*scoping, *review, *revise, ("grant", r(2, 6))]
         if plan == "open_approved":
             return [*scoping, *review, *decisions]
@@ -223,8 +223,8 @@ class Command(BaseCommand):
         return sorted(tracks, key=lambda t: t[1])
 
     @staticmethod
-    def _decisions(tracks: list[tuple[str, int]]) -> list[history.Step]:
-        steps: list[history.Step] = []
+    def _decisions(tracks: list[tuple[str, int]]) -> list[tuple[str, float, dict[str, Any]]]:
+        steps: list[tuple[str, float, dict[str, Any]]] = []
         previous = 0
         for kind, days in tracks:
             steps.append(("decide", days - previous, {"kind": kind}))

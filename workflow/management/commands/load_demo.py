@@ -113,11 +113,10 @@ class Command(BaseCommand):
             accreditation_accredit(accreditation=award, by=users["nia.accreditation"])
 
         independent = {username for username, _, _, lay in PANEL_MEMBERS if lay}
-        for spec in PANELS:
-            spec = dict(spec)
-            members = spec.pop("members")
-            panel, _ = Panel.objects.update_or_create(slug=spec["slug"], defaults=spec)
-            for username, is_chair in members:
+        for panel_spec in PANELS:
+            fields = {name: value for name, value in panel_spec.items() if name != "members"}
+            panel, _ = Panel.objects.update_or_create(slug=panel_spec["slug"], defaults=fields)
+            for username, is_chair in panel_spec["members"]:
                 PanelMembership.objects.update_or_create(
                     panel=panel,
                     user=users[username],
@@ -170,24 +169,26 @@ class Command(BaseCommand):
                 variables_created += 1
 
         categories_created = 0
-        for spec in CATEGORIES:
-            dataset = Dataset.objects.get(slug=spec["dataset"])
-            title = spec["terms"]["title"]
+        for category_spec in CATEGORIES:
+            dataset = Dataset.objects.get(slug=category_spec["dataset"])
+            title = category_spec["terms"]["title"]
             # A category is "the same" when its first version has this title on this dataset.
             if PreApprovedCategory.objects.filter(
                 dataset=dataset, versions__version=1, versions__title=title
             ).exists():
                 continue
-            owner = users[spec["by"]]
+            owner = users[category_spec["by"]]
             category = services.category_create(
-                dataset=dataset, by=owner, **self._terms(dataset, spec["terms"])
+                dataset=dataset, by=owner, **self._terms(dataset, category_spec["terms"])
             )
-            for revision in spec.get("revisions", ()):
+            for revision in category_spec.get("revisions", ()):
                 services.category_revise(
                     category=category, by=owner, **self._terms(dataset, revision)
                 )
-            if spec.get("retire"):
-                services.category_retire(category=category, by=owner, reason=spec["retire"])
+            if category_spec.get("retire"):
+                services.category_retire(
+                    category=category, by=owner, reason=category_spec["retire"]
+                )
             categories_created += 1
 
         return {
@@ -256,7 +257,7 @@ class Command(BaseCommand):
                     f"{office}: signs the data access agreement for the institution",
                 )
             )
-        seats = {}
+        seats: dict[str, list[str]] = {}
         for spec in PANELS:
             for username, is_chair in spec["members"]:
                 seats.setdefault(username, []).append(

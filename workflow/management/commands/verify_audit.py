@@ -32,10 +32,10 @@ class Command(BaseCommand):
         for _application_id, chain in groupby(
             events.iterator(chunk_size=2000), key=lambda event: event.application_id
         ):
-            chain = list(chain)
+            links = list(chain)
             chains += 1
-            checked += len(chain)
-            link = verify_chain(chain)
+            checked += len(links)
+            link = verify_chain(links)
             if link is not None:
                 broken += 1
                 self.stderr.write(f"BROKEN {link}")

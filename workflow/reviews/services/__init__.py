@@ -1,6 +1,7 @@
 """Write logic of the reviews: consolidated feedback, the parallel tracks, panel votes and the
 combined outcome. One module per part; this package is the topic's public service API."""
 
+from workflow.reviews.selectors import required_tracks
 from workflow.reviews.services.feedback import feedback_item_respond, open_feedback
 from workflow.reviews.services.panels import (
     Tally,
@@ -17,7 +18,6 @@ from workflow.reviews.services.tracks import (
     open_tracks,
     panel_errors,
     reopen_revised_tracks,
-    required_tracks,
     review_track_decide,
 )
 

@@ -23,7 +23,7 @@ def open_feedback(
     application: Application,
     *,
     stage: str,
-    by: User | None,
+    by: User,
     summary: str,
     items: Sequence[dict[str, str]],
 ) -> FeedbackRequest:

@@ -21,10 +21,12 @@ from notifications.notices import raise_notice, service
 from workflow.events import record_event
 from workflow.models import (
     ActorRole,
+    Application,
     ConflictOfInterest,
     DecisionRule,
     EventKind,
     Outcome,
+    Panel,
     PanelMembership,
     ReviewTrack,
     Vote,
@@ -60,6 +62,8 @@ class Tally:
 
 
 def _members(track: ReviewTrack) -> dict[int, PanelMembership]:
+    if track.panel_id is None:  # an owner's sign-off: no members
+        return {}
     return {
         m.user_id: m
         for m in PanelMembership.objects.filter(panel_id=track.panel_id, left_on__isnull=True)
@@ -81,7 +85,7 @@ def tally(track: ReviewTrack) -> Tally:
     ]
     counts = Counter(v.choice for v in votes)
     independent = sum(1 for v in votes if members[v.member_id].is_independent)
-    panel = track.panel
+    panel = track.voting_panel
     ranked = counts.most_common()
     leading = None
     if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
@@ -174,7 +178,9 @@ def vote_change(
     return vote
 
 
-def _record_vote(application, track, by, vote, kind) -> None:
+def _record_vote(
+    application: Application, track: ReviewTrack, by: User, vote: Vote, kind: EventKind
+) -> None:
     record_event(
         application=application,
         track=track,
@@ -237,14 +243,13 @@ def panel_track_close(
             "The vote cannot be closed yet: " + " ".join(current.blockers),
             current_state=track.state,
         )
-    if track.panel.decision_rule != DecisionRule.CHAIR and outcome != current.leading:
+    if track.voting_panel.decision_rule != DecisionRule.CHAIR and outcome != current.leading:
+        # With no blockers, any rule but the chair's has a leading outcome.
+        voted = Outcome(current.leading).label.lower() if current.leading else "no outcome"
         raise ValidationFailed(
             "The outcome must be the panel's.",
             fields={
-                "outcome": [
-                    f"The members voted {Outcome(current.leading).label.lower()}; "
-                    "the chair records the panel's outcome."
-                ]
+                "outcome": [f"The members voted {voted}; the chair records the panel's outcome."]
             },
         )
     decide_track(
@@ -264,7 +269,7 @@ def panel_track_close(
 
 @service
 def panel_membership_add(
-    *, panel, by: User, user: User, is_independent: bool = False, is_chair: bool = False
+    *, panel: Panel, by: User, user: User, is_independent: bool = False, is_chair: bool = False
 ) -> PanelMembership:
     """Seat ``user`` on ``panel`` (ops). A chair replaces the previous chair's chairmanship."""
     check_manage_panels(by)

@@ -35,7 +35,7 @@ from workflow.models import (
     TrackState,
 )
 from workflow.reviews.policies import check_open, check_sign_off
-from workflow.reviews.preapproval import covered_organisations, match_application
+from workflow.reviews.preapproval import DatasetMatch, covered_organisations, match_application
 from workflow.reviews.selectors import active_panel, required_tracks
 from workflow.reviews.services.feedback import open_feedback
 from workflow.safes import services as five_safes
@@ -106,26 +106,28 @@ def open_tracks(*, application: Application, by: User) -> list[ReviewTrack]:
     return tracks
 
 
-def _decide_pre_approved(application: Application, track: ReviewTrack, matches) -> None:
+def _decide_pre_approved(
+    application: Application, track: ReviewTrack, matches: list[DatasetMatch]
+) -> None:
+    # Each dataset of a covered organisation falls in a category (``covered_organisations``).
+    cited = [(m.dataset, m.matched) for m in matches if m.matched is not None]
     versions = {
         v.pk: v
         for v in PreApprovedCategoryVersion.objects.filter(
-            category_id__in=[m.matched.category_id for m in matches]
-        ).filter(version__in=[m.matched.version for m in matches])
+            category_id__in=[matched.category_id for _, matched in cited]
+        ).filter(version__in=[matched.version for _, matched in cited])
     }
     citations = []
     conditions = []
-    for m in matches:
+    for slug, matched in cited:
         version = next(
             v
             for v in versions.values()
-            if v.category_id == m.matched.category_id and v.version == m.matched.version
+            if v.category_id == matched.category_id and v.version == matched.version
         )
-        dataset = application.requested_datasets.get(dataset__slug=m.dataset).dataset
+        dataset = application.requested_datasets.get(dataset__slug=slug).dataset
         PreApprovedMatch.objects.create(track=track, dataset=dataset, category_version=version)
-        citations.append(
-            {"dataset": m.dataset, "category": version.citation, "title": version.title}
-        )
+        citations.append({"dataset": slug, "category": version.citation, "title": version.title})
         if version.conditions.strip():
             conditions.append(version.conditions.strip())
     rationale = "Within the pre-approved categories " + ", ".join(
@@ -289,6 +291,8 @@ def decide_track(
         },
     )
     if combine:
+        if by is None:  # never: only automatic decisions (no person) leave combining out
+            raise ValueError("Combining the tracks' outcomes needs the person who decided")
         _combine_if_complete(application, by=by)
 
 

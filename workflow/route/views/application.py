@@ -33,8 +33,9 @@ from workflow.route.policies import (
     can_edit,
     check_take,
     is_member,
+    visible_view,
 )
-from workflow.route.selectors import timeline_for, view_of
+from workflow.route.selectors import timeline_for
 from workflow.route.views.common import next_step, task_list
 from workflow.safes.policies import (
     SIGNING_STATES,
@@ -181,7 +182,7 @@ def actions_for(user, application) -> list[dict]:
 def overview(request, pk: int):
     application = get_application(request, pk)
     user = request.user
-    view = view_of(user, application)
+    view = visible_view(user, application)
     member = is_member(user, application)
     datasets = view.datasets(application.requested_datasets.all())
     tracks = view.tracks(t for t in application.tracks.all() if not t.superseded)
@@ -268,7 +269,7 @@ def versions(request, pk: int):
 def pre_approval(request, pk: int):
     """Per requested dataset: the category it falls within and why, or why none fits."""
     application = get_application(request, pk)
-    matches = view_of(request.user, application).matches(match_application(application))
+    matches = visible_view(request.user, application).matches(match_application(application))
     return render(
         request,
         "workflow/application/pre_approval.html",

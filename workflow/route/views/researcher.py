@@ -54,6 +54,8 @@ from workflow.route.views.common import (
 from workflow.safes import services as safes_services
 
 LAY_SUMMARY_WORDS = 300
+# A yes/no question's answer from a nullable boolean (None: not answered).
+YES_NO_BY_VALUE: dict[bool | None, str] = {True: "yes", False: "no"}
 
 
 def _overview(application) -> str:
@@ -175,7 +177,7 @@ def safeguards(request, pk: int):
         "ethics_reference": current.ethics_reference,
         "ethics_approved_on": current.ethics_approved_on,
         "intended_outputs": current.intended_outputs,
-        "access_inside_tre_only": {True: "yes", False: "no"}.get(current.access_inside_tre_only),
+        "access_inside_tre_only": YES_NO_BY_VALUE.get(current.access_inside_tre_only),
         "acknowledge_disclosure_rules": acknowledged,
     }
     form = SafeguardsForm(
@@ -415,7 +417,7 @@ def dataset_remove(request, pk: int, slug: str):
 def _error_links(application, errors: dict[str, list[str]]) -> list[ErrorItem]:
     """Each reason the application cannot be submitted, linking to where it is fixed."""
     slugs = [rd.dataset.slug for rd in application.requested_datasets.select_related("dataset")]
-    items = []
+    items: list[ErrorItem] = []
     for path, messages_ in errors.items():
         parts = path.split(".")
         if parts[0] == "items":
@@ -428,8 +430,8 @@ def _error_links(application, errors: dict[str, list[str]]) -> list[ErrorItem]:
             if len(parts) == 5 and parts[-1] == "justification":
                 field = "variables"
             href = reverse("workflow:dataset-edit", args=[application.pk, slug]) + f"#id_{field}"
-        elif section_of(path):
-            href = section_url(application, section_of(path)) + f"#id_{parts[0]}"
+        elif section := section_of(path):
+            href = section_url(application, section) + f"#id_{parts[0]}"
         else:
             href = ""
         items.extend(ErrorItem(message, href) for message in messages_)
@@ -527,7 +529,6 @@ def answer(request, pk: int, item_id: int):
         FeedbackItem.objects.select_related("request"), pk=item_id, request__application=application
     )
     form = FeedbackAnswerForm(request.POST, item=item)
-    form.item_id = item.pk
     if form.is_valid():
         try:
             reviews_services.feedback_item_respond(

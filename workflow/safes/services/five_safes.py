@@ -126,7 +126,7 @@ def safeguards_update(
 
 @service
 def safeguards_ethics_letter_attach(
-    *, application: Application, by: User, upload: UploadedFile | None
+    *, application: Application, by: User, upload: UploadedFile[bytes] | None
 ) -> ApplicationSafeguards:
     """The team attaches (or replaces) the ethics approval letter while it may edit.
 
@@ -166,7 +166,9 @@ def safeguards_ethics_letter_attach(
     return safeguards
 
 
-def five_safes_overview(application: Application, *, today: datetime.date | None = None) -> dict:
+def five_safes_overview(
+    application: Application, *, today: datetime.date | None = None
+) -> dict[str, Any]:
     """Checks and verdicts side by side, per safe, with what each gate would say now."""
     results = run_checks(application, today=today)
     verdicts = {v.safe: v for v in application.safe_verdicts.select_related("decided_by")}
@@ -328,7 +330,9 @@ def safe_verdict_record(
     return record
 
 
-def _condition_term_errors(application, conditions) -> dict[str, list[str]]:
+def _condition_term_errors(
+    application: Application, conditions: Sequence[dict[str, Any]]
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for index, c in enumerate(conditions):
         for field, messages in condition_terms_errors(application, c).items():
@@ -372,6 +376,10 @@ def go_live(application: Application, *, by: User, results: list[CheckResult]) -
     """After ``grant_access``: keep the checks that let it through and give every member a
     grant until the project's end date, requiring what the project requires."""
     record_run(application, gate=Gate.GRANT_ACCESS, by=by, results=results)
+    if application.end_date is None:  # never: an application is submitted with its end date
+        raise ValidationFailed(
+            "The project has no end date.", fields={"end_date": ["Enter the project end date."]}
+        )
     people = [m.user for m in application.members.select_related("user")]
     return access_grants_create(
         application=application,

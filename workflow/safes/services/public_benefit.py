@@ -158,8 +158,8 @@ def public_benefit_score(
     for question_id, value in scores.items():
         if question_id not in framework.SCALE_IDS:
             errors[f"scores.{question_id}"] = ["Not a question of the public-benefit scale."]
-        elif _score_error(value):
-            errors[f"scores.{question_id}"] = [_score_error(value)]
+        elif problem := _score_error(value):
+            errors[f"scores.{question_id}"] = [problem]
     if not scores:
         errors["scores"] = ["Score at least one question."]
     if errors:

@@ -157,6 +157,7 @@ def condition_act(request, pk: int, condition_id: int, action: str):
     condition = get_object_or_404(
         Condition.objects.select_related("application"), pk=condition_id, application=application
     )
+    form: EvidenceForm | VerifyForm
     if action == "evidence":
         form = EvidenceForm(request.POST, condition=condition)
         call = lambda d: safes_services.condition_give_evidence(  # noqa: E731
