@@ -49,5 +49,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=10),
         "options": {"expires": 55 * 60},
     },
+    # Tamper evidence: every audit chain's head sealed outside the database, hourly
+    # (workflow/audit_check.py; nothing when AUDIT_CHECKPOINT_DIR is not set).
+    "workflow-audit-checkpoint": {
+        "task": "workflow.tasks.audit_checkpoint",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 55 * 60},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

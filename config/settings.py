@@ -218,6 +218,21 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Tamper-evident audit (core/audit_chain.py, workflow/audit_check.py) --------------------
+# AUDIT_KEY seals every audit event (HMAC-SHA256): held by the web and worker processes only,
+# never stored in the database, so whoever can write the database cannot forge or rewrite the
+# history undetected. Rotate by moving the old key to AUDIT_KEY_FALLBACKS (events it sealed
+# keep verifying). AUDIT_CHECKPOINT_DIR: where beat seals every chain head hourly, a directory
+# the database cannot write (deploy/README.md); verify_audit compares against the newest.
+if PRODUCTION:
+    AUDIT_KEY = env.str("AUDIT_KEY", default="")
+    if len(AUDIT_KEY) < 32:
+        raise ImproperlyConfigured("Production settings need AUDIT_KEY (32 characters or more)")
+else:
+    AUDIT_KEY = env.str("AUDIT_KEY", default="development-only-audit-key-never-used-in-production")
+AUDIT_KEY_FALLBACKS = env.list("AUDIT_KEY_FALLBACKS", default=[])
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="")
+
 # A trivial authenticated endpoint, /api/v1/bench/floor/, that the benchmarks measure every
 # endpoint against (scripts/bench.py). Never on in a deployment.
 BENCHMARK_FLOOR_ENDPOINT = env.bool("TRE_BENCHMARK_FLOOR", default=False)
