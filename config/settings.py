@@ -233,6 +233,9 @@ else:
 AUDIT_KEY_FALLBACKS = env.list("AUDIT_KEY_FALLBACKS", default=[])
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="")
 
+# An Idempotency-Key on an API write is kept this long (core/api/idempotency.py).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+
 # A trivial authenticated endpoint, /api/v1/bench/floor/, that the benchmarks measure every
 # endpoint against (scripts/bench.py). Never on in a deployment.
 BENCHMARK_FLOOR_ENDPOINT = env.bool("TRE_BENCHMARK_FLOOR", default=False)

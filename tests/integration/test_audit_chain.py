@@ -425,3 +425,15 @@ def test_the_app_role_may_append_to_the_audit_but_not_change_or_empty_it(applica
             "UPDATE workflow_application SET title = title WHERE id = %s", [application.pk]
         )
         record_event(application=application, kind="edited", by=None, role="system")
+
+
+def test_the_hourly_task_seals_heads_when_configured(application, settings, tmp_path, capsys):
+    from workflow.tasks import audit_checkpoint
+
+    settings.AUDIT_CHECKPOINT_DIR = ""
+    assert audit_checkpoint() == "not configured"
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path)
+    written = audit_checkpoint()
+    assert written.startswith(str(tmp_path))
+    insert(forge_after(application, "forged"))
+    assert audit_checkpoint() == "refused: 1 breaks"
