@@ -198,7 +198,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={201: s.ApplicationSerializer},
     )
     def create(self, request: Request) -> Response:
-        serializer = s.ApplicationInputSerializer(data=request.data)
+        serializer = s.ApplicationInputSerializer(data=request.data, context={"by": request.user})
         serializer.is_valid(raise_exception=True)
         return self._answer(
             request,
@@ -215,7 +215,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     def partial_update(self, request: Request, pk=None) -> Response:
         application = self.get_object()
-        serializer = s.ApplicationInputSerializer(data=request.data, partial=True)
+        serializer = s.ApplicationInputSerializer(
+            data=request.data,
+            partial=True,
+            context={"by": request.user, "application": application},
+        )
         serializer.is_valid(raise_exception=True)
         return self._answer(
             request,
