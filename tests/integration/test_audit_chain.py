@@ -427,6 +427,7 @@ def test_the_app_role_may_append_to_the_audit_but_not_change_or_empty_it(applica
         record_event(application=application, kind="edited", by=None, role="system")
 
 
+@postgres_only
 def test_the_hourly_task_seals_heads_when_configured(application, settings, tmp_path, capsys):
     from workflow.tasks import audit_checkpoint
 
