@@ -9,4 +9,24 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         # Who may take each accreditation decision, and who is told of what: registered on
         # import with core.transitions and notifications.notices.
+        # Signed-in sessions are listed on "Your sessions and tokens" (access/sessions.py).
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
         from access.safe_people import notices, policies  # noqa: F401
+
+        user_logged_in.connect(_signed_in, dispatch_uid="access.sessions.signed_in")
+        user_logged_out.connect(_signed_out, dispatch_uid="access.sessions.signed_out")
+
+
+def _signed_in(sender, request=None, user=None, **kwargs) -> None:
+    from access.sessions import record_sign_in
+
+    if request is not None and user is not None:
+        record_sign_in(request, user)
+
+
+def _signed_out(sender, request=None, user=None, **kwargs) -> None:
+    from access.sessions import record_sign_out
+
+    if request is not None:
+        record_sign_out(request, user)

@@ -112,9 +112,25 @@ class User(AbstractUser):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.username
 
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self._password_changed = True
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_changed = True
+
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip().lower() if self.email else self.email
         super().save(*args, **kwargs)
+        # A new password or a deactivated account ends every way in that was opened before:
+        # API tokens and signed-in sessions (access/sessions.py). Not a rule of the domain:
+        # the guarantee that a credential dies with the password it was opened with.
+        if getattr(self, "_password_changed", False) or not self.is_active:
+            from access.sessions import revoke_all
+
+            revoke_all(self)
+            self._password_changed = False
 
     @property
     def role_names(self) -> set[str]:
@@ -176,3 +192,21 @@ class OrganisationMembership(models.Model):
 # Safe people (accreditation, agreements, access grants) are their own topic
 # (access/safe_people/); their models are this app's, so they are imported here.
 from access.safe_people.models import *  # noqa: E402, F403
+
+
+class UserSession(models.Model):
+    """A signed-in browser session, so that its person can see it and end it
+    (``access/sessions.py``; the session itself is Django's, in the database)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"Session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"

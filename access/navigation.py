@@ -54,6 +54,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "Agreements to sign", "workflow:agreements-to-sign", signed_in=True, show=_is_signatory
     ),
+    NavEntry("Sessions and tokens", "sessions", signed_in=True, queue=False),
     NavEntry("Catalogue", "catalogue:dataset-list"),
     NavEntry("How to get access", "how-to-get-access"),
     NavEntry("Data-use register", "workflow:register"),

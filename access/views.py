@@ -5,13 +5,25 @@ topic's: ``workflow/turnaround/views.py``.)"""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from access.navigation import NAVIGATION
 from access.policy import has_permission
+from access.sessions import (
+    end_session,
+    revoke_token,
+    sessions_of,
+    sign_out_everywhere,
+    tokens_of,
+)
 from core.web import error_items
 
 
@@ -66,3 +78,47 @@ def home(request):
             return redirect(work[0]["href"])
         return render(request, "access/home.html", {"title": "Your work", "work": work})
     return render(request, "access/home.html", {"title": "Get access to data in the TRE"})
+
+
+@login_required
+def sessions_page(request):
+    """Your sessions and tokens: where you are signed in, and your API tokens; end any of
+    them, or all of them at once (access/sessions.py)."""
+    return render(
+        request,
+        "access/sessions.html",
+        {
+            "title": "Your sessions and tokens",
+            "sessions": sessions_of(request.user),
+            "tokens": tokens_of(request.user),
+            "this_session": request.session.session_key,
+            "idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def end_session_page(request):
+    key = request.POST.get("session", "")
+    if key == request.session.session_key:
+        logout(request)
+        return redirect("login")
+    if end_session(request.user, key):
+        messages.success(request, "That session has ended: it is signed out.")
+    return redirect("sessions")
+
+
+@login_required
+@require_POST
+def revoke_token_page(request):
+    if revoke_token(request.user, request.POST.get("token", "")):
+        messages.success(request, "That API token is revoked: it no longer works.")
+    return redirect("sessions")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere_page(request):
+    sign_out_everywhere(request)
+    return redirect("login")

@@ -49,5 +49,18 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=10),
         "options": {"expires": 55 * 60},
     },
+    # Stored answers of keyed API writes past their time (core/api/idempotency.py).
+    "core-purge-idempotency-keys": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=5),
+        "options": {"expires": 6 * 3600},
+    },
+    # Tamper evidence: every audit chain's head sealed outside the database, hourly
+    # (workflow/audit_check.py; nothing when AUDIT_CHECKPOINT_DIR is not set).
+    "workflow-audit-checkpoint": {
+        "task": "workflow.tasks.audit_checkpoint",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 55 * 60},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

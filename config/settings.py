@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "django_htmx",
@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A browser session idle past SESSION_IDLE_TIMEOUT_MINUTES is signed out (access/sessions.py).
+    "access.sessions.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -217,6 +219,43 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Tamper-evident audit (core/audit_chain.py, workflow/audit_check.py) --------------------
+# AUDIT_KEY seals every audit event (HMAC-SHA256): held by the web and worker processes only,
+# never stored in the database, so whoever can write the database cannot forge or rewrite the
+# history undetected. Rotate by moving the old key to AUDIT_KEY_FALLBACKS (events it sealed
+# keep verifying). AUDIT_CHECKPOINT_DIR: where beat seals every chain head hourly, a directory
+# the database cannot write (deploy/README.md); verify_audit compares against the newest.
+if PRODUCTION:
+    AUDIT_KEY = env.str("AUDIT_KEY", default="")
+    if len(AUDIT_KEY) < 32:
+        raise ImproperlyConfigured("Production settings need AUDIT_KEY (32 characters or more)")
+else:
+    AUDIT_KEY = env.str("AUDIT_KEY", default="development-only-audit-key-never-used-in-production")
+AUDIT_KEY_FALLBACKS = env.list("AUDIT_KEY_FALLBACKS", default=[])
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="")
+
+# An Idempotency-Key on an API write is kept this long (core/api/idempotency.py).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+
+# --- Sessions and API tokens (access/sessions.py) --------------------------------------------
+# A browser session ends after this long without a request, and at most SESSION_COOKIE_AGE
+# after sign-in; signing out everywhere, a new password or deactivation end it at once.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE_HOURS", default=12) * 3600
+# API tokens (django-rest-knox): stored hashed, one per sign-in, expiring API_TOKEN_TTL_HOURS
+# after their last use (sliding, written at most once a minute) and API_TOKEN_MAX_AGE_HOURS
+# after they were issued whatever the use; then the client signs in again.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=8)),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": datetime.timedelta(
+        hours=env.int("API_TOKEN_MAX_AGE_HOURS", default=7 * 24)
+    ),
+    "MIN_REFRESH_INTERVAL": 60,
+    "TOKEN_LIMIT_PER_USER": env.int("API_TOKEN_LIMIT_PER_USER", default=20),
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 # A trivial authenticated endpoint, /api/v1/bench/floor/, that the benchmarks measure every
 # endpoint against (scripts/bench.py). Never on in a deployment.

@@ -23,6 +23,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("account/sessions/", views.sessions_page, name="sessions"),
+    path("account/sessions/end/", views.end_session_page, name="session-end"),
+    path("account/tokens/revoke/", views.revoke_token_page, name="token-revoke"),
+    path(
+        "account/sign-out-everywhere/", views.sign_out_everywhere_page, name="sign-out-everywhere"
+    ),
     path("how-to-get-access/", turnaround_views.how_to_get_access, name="how-to-get-access"),
     path("accreditation/", accreditation_views.my_accreditation, name="accreditation"),
     path(

@@ -64,3 +64,33 @@ def append_only_trigger_sql(table: str) -> tuple[str, str]:
     """
     reverse = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
     return forward, reverse
+
+
+# Set for one session (``SET tre.allow_audit_truncate = on``) by what may empty an audit table
+# on purpose: the test runner's flush between tests, the benchmarks' synthetic loads. Nothing
+# in the application sets it; a superuser can, as they can drop the trigger: the trigger stops
+# a mistaken or a least-privileged TRUNCATE, and verify_audit finds the rest.
+TRUNCATE_SETTING = "tre.allow_audit_truncate"
+
+
+def no_truncate_trigger_sql(table: str) -> tuple[str, str]:
+    """(forward, reverse) SQL for a PostgreSQL statement trigger that refuses TRUNCATE on
+    ``table`` (row triggers never see a TRUNCATE; it also fires for a ``CASCADE`` from the
+    tables it references)."""
+    function = f"{table}_no_truncate"
+    forward = f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+        BEGIN
+            IF current_setting('{TRUNCATE_SETTING}', true) = 'on' THEN
+                RETURN NULL;
+            END IF;
+            RAISE EXCEPTION '{table} is append-only: TRUNCATE refused'
+                USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$ LANGUAGE plpgsql;
+        DROP TRIGGER IF EXISTS {function} ON {table};
+        CREATE TRIGGER {function} BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+    """
+    reverse = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
+    return forward, reverse

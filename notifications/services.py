@@ -1,7 +1,10 @@
 """Write side of notifications: raise them, read them, deliver their email.
 
-How "nothing is lost" and "sent once" hold together
----------------------------------------------------
+How "nothing is lost" holds, and when an email goes twice
+--------------------------------------------------------
+The guarantee: at least once, never lost; a worker killed between the SMTP accept and the
+``sent`` mark may send the email twice (docs/notifications.md).
+
 * ``notify`` writes rows in the caller's transaction: a rolled-back state change leaves no
   notification, a committed one always leaves its notifications.
 * After commit it publishes one delivery task per new row. A broker that is down makes the

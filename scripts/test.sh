@@ -45,6 +45,7 @@ DJANGO_ENV=production \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
     CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
     EMAIL_URL=smtp://127.0.0.1:25 \
+    AUDIT_KEY="$("$bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))')" \
     "$bin/python" manage.py check --deploy --fail-level WARNING
 
 step "security: bandit (medium and above) and pip-audit on the locked dependencies"

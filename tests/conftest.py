@@ -24,6 +24,21 @@ def client_for():
 pytest_plugins = ["tests.catalogue_fixtures"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test runner empties every table between transactional tests with one TRUNCATE, which
+    the audit tables refuse (``core.immutable.no_truncate_trigger_sql``) unless the session
+    says it means it. The tests' own connections say so; the tests of the trigger open one
+    that does not."""
+    from django.conf import settings
+
+    from core.immutable import TRUNCATE_SETTING
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["options"] = f"-c {TRUNCATE_SETTING}=on"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hashing a password properly takes ~0.2 s on purpose; factories make many users."""

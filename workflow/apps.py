@@ -26,6 +26,7 @@ class WorkflowConfig(AppConfig):
         for module in REGISTERS:
             import_module(module)
         register_state_labels(State, Outcome, TrackState)
+        import_module("workflow.checks")  # registers the audit-role check
 
         post_migrate.connect(_seed_default_targets, sender=self)
         post_migrate.connect(_fill_calendar, sender=self)

@@ -1,19 +1,23 @@
 """The audit trail: ``Event``, one row per thing that happened to an application, and its
-tamper evidence, a hash chain per application.
+tamper evidence, a hash chain per application sealed with a keyed MAC.
 
 Events are written only by ``workflow.events.record_event``, in the transaction of the change.
-They are immutable in code (``core.immutable``) and, on PostgreSQL, by a trigger that refuses
-UPDATE and DELETE. Turnaround, the timeline and the register are derived from them.
+They are immutable in code (``core.immutable``) and, on PostgreSQL, by triggers that refuse
+UPDATE, DELETE and TRUNCATE; in production the app's database role does not own the table, so
+it cannot switch the triggers off either (deploy/README.md).
 
 Every ``workflow.Event`` carries ``hash``, the SHA-256 of a canonical JSON of its content and of
-``prev_hash``, the hash of the previous event of the same application (``""`` for the first).
-Changing, inserting or deleting a row anywhere in a chain breaks the link after it, which
-``manage.py verify_audit`` finds and names. The append-only trigger stops UPDATE and DELETE
-through the application's own connection; the chain is what catches someone who went around it
-(the table owner disabling the trigger, a restored backup that was edited, a hand-made INSERT).
+``prev_hash``, the hash of the previous event of the same application (``""`` for the first),
+and ``mac``, that hash sealed with ``settings.AUDIT_KEY`` (``core.audit_chain``), a key the
+database never sees. Changing, inserting or deleting a row in a chain breaks a link; forging a
+row or rewriting a chain with correctly recomputed hashes breaks a seal, because the seals
+cannot be recomputed without the key. Removing the last events of a chain, or a whole chain,
+breaks no link: ``workflow.audit_check`` finds those against the application's own state and
+against the signed checkpoints of every chain head kept outside the database. ``manage.py
+verify_audit`` runs every check and names each break.
 
 The canonical form is fixed: changing it would break every existing chain, so a new field is
-added to the digest only with a migration that re-chains (see migration 0008).
+added to the digest only with a migration that re-chains (see migrations 0008 and 0015).
 """
 
 from __future__ import annotations
@@ -22,12 +26,12 @@ import datetime
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from core.audit_chain import Break, first_break
 from core.immutable import ImmutableModel
 from workflow.reviews.models import ReviewTrack
 from workflow.route.models import ActorRole, Application, EventKind
@@ -66,6 +70,10 @@ class Event(ImmutableModel):
         max_length=64, blank=True, default="", db_default="", editable=False
     )
     hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    # ``hash`` sealed with the audit key (``core.audit_chain.seal``): "<key id>:<HMAC-SHA256>".
+    mac = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
+
+    SEAL_LABEL = "workflow.event"
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -121,31 +129,9 @@ def content_of(event: Any) -> dict[str, Any]:
     return {name: getattr(event, name) for name in DIGEST_FIELDS}
 
 
-@dataclass(frozen=True)
-class BrokenLink:
-    application_id: int
-    event_id: int
-    field: str  # "hash" (the row's content changed) or "prev_hash" (a row was removed/inserted)
-    expected: str
-    found: str
-
-    def __str__(self) -> str:
-        return (
-            f"application {self.application_id}: event {self.event_id} has a broken "
-            f"{self.field}: expected {self.expected or '(empty)'}, found {self.found or '(empty)'}"
-        )
-
-
-def verify_chain(events: Iterable[Any]) -> BrokenLink | None:
-    """The first broken link of one application's events (in ``id`` order), or ``None``."""
-    previous = ""
-    for event in events:
-        if event.prev_hash != previous:
-            return BrokenLink(
-                event.application_id, event.pk, "prev_hash", previous, event.prev_hash
-            )
-        expected = digest(content_of(event), previous)
-        if event.hash != expected:
-            return BrokenLink(event.application_id, event.pk, "hash", expected, event.hash)
-        previous = event.hash
-    return None
+def verify_chain(events: Iterable[Any]) -> Break | None:
+    """The first break of one application's events (in ``id`` order), or ``None``: a broken
+    link, altered content or a seal that does not verify (``core.audit_chain.first_break``)."""
+    events = list(events)
+    chain = f"application {events[0].application_id}" if events else "application"
+    return first_break(chain, events, content=content_of, digest=digest, label=Event.SEAL_LABEL)

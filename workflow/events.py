@@ -11,6 +11,7 @@ from typing import Any, cast
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit_chain
 from core.transitions import Step, step_of, take
 from notifications.notices import raise_notice
 from workflow.audit import Event, content_of, digest
@@ -69,6 +70,7 @@ def record_event(
     )
     event.prev_hash = previous or ""
     event.hash = digest(content_of(event), event.prev_hash)
+    event.mac = audit_chain.seal(Event.SEAL_LABEL, event.hash)
     event.save(force_insert=True)
     if to_state:
         advance_stage_visit(event)

@@ -7,12 +7,32 @@ nothing twice.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from workflow.turnaround import reminders
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_reminders() -> dict[str, int]:
     """Beat, hourly: raise every reminder and escalation due now."""
     return reminders.reminders_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def audit_checkpoint() -> str:
+    """Beat, hourly: seal every audit chain's head outside the database (when
+    AUDIT_CHECKPOINT_DIR is set). A broken log is logged, not sealed."""
+    from workflow.audit_check import CheckpointRefused, checkpoint_dir, write_checkpoint
+
+    if checkpoint_dir() is None:
+        return "not configured"
+    try:
+        return str(write_checkpoint())
+    except CheckpointRefused as refused:
+        for found in refused.breaks:
+            logger.error("Audit break, no checkpoint written: %s", found)
+        return f"refused: {len(refused.breaks)} breaks"

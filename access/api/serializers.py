@@ -66,3 +66,6 @@ class TokenLoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expiry = serializers.DateTimeField(
+        help_text="When the token stops working unless it is used (each use extends it)"
+    )

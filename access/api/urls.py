@@ -14,6 +14,11 @@ router.register("access-grants", safe_people.AccessGrantViewSet, basename="acces
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("auth/token/", views.TokenLoginView.as_view(), name="token-login"),
+    path(
+        "auth/sign-out-everywhere/",
+        views.SignOutEverywhereView.as_view(),
+        name="sign-out-everywhere",
+    ),
     *router.urls,
 ]
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import generics, permissions, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -16,6 +17,7 @@ from access.api.serializers import (
     TokenSerializer,
 )
 from access.models import Organisation, User
+from access.sessions import issue_token, revoke_token, sign_out_everywhere
 
 
 class MeView(generics.RetrieveUpdateAPIView):
@@ -44,12 +46,26 @@ class BenchmarkFloorView(APIView):
 
 
 class TokenLoginView(APIView):
-    """Exchange a login (username or email) and password for an API token."""
+    """``POST``: exchange a login (username or email) and password for a new API token, which
+    expires ``API_TOKEN_TTL_HOURS`` after its last use. ``DELETE`` (with the token): revoke
+    the token the request is made with (access/sessions.py)."""
 
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+
+    def get_authenticators(self):
+        # Signing in needs no credentials but the password (a stale token must not stop it).
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(request=TokenLoginSerializer, responses=TokenSerializer)
     def post(self, request):
@@ -59,8 +75,24 @@ class TokenLoginView(APIView):
         # A token login is a sign-in: the signal records last_login and clears django-axes'
         # failure count, as the web sign-in does.
         user_logged_in.send(sender=type(user), request=request._request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = issue_token(user)
+        return Response({"token": key, "expiry": token.expiry})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if not isinstance(request.auth, AuthToken):
+            raise NotAuthenticated("Revoke a token by sending it: Authorization: Token <key>.")
+        revoke_token(request.user, request.auth.digest)
+        return Response(status=204)
+
+
+class SignOutEverywhereView(APIView):
+    """End every session and API token of the caller, this one included."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        sign_out_everywhere(request._request)
+        return Response(status=204)
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -242,7 +242,14 @@ class Accreditation(ConcurrentTransitionMixin, models.Model):
 
 
 class AppendOnlyEvent(ImmutableModel):
-    """A row of history: who did what, from which state to which, why, when. Never changed."""
+    """A row of history: who did what, from which state to which, why, when. Never changed.
+
+    Tamper-evident like the application's events (``core.audit_chain``): each row is chained
+    to the previous row of the same award or grant (``prev_hash``, ``hash``) and sealed with
+    the audit key (``mac``). ``CHAIN`` names the field that holds the chain's object.
+    """
+
+    CHAIN: str = ""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -253,13 +260,39 @@ class AppendOnlyEvent(ImmutableModel):
     to_state = models.CharField(max_length=20)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # Empty database defaults keep a hand-written INSERT possible; its empty hash and seal then
+    # break the chain, which is the point.
+    prev_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    mac = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         abstract = True
         ordering = ["created_at", "id"]
 
+    @classmethod
+    def seal_label(cls) -> str:
+        return cls._meta.label_lower
+
+    def chain_content(self) -> dict:
+        """What ``hash`` covers: the chain's object and every field of the event."""
+        return {
+            f"{self.CHAIN}_id": getattr(self, f"{self.CHAIN}_id"),
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "transition": self.transition,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "reason": self.reason,
+            "created_at": self.created_at,
+        }
+
 
 class AccreditationEvent(AppendOnlyEvent):
+    CHAIN = "accreditation"
+
     accreditation = models.ForeignKey(
         Accreditation, on_delete=models.PROTECT, related_name="events"
     )
@@ -451,6 +484,8 @@ class AccessGrant(ConcurrentTransitionMixin, models.Model):
 
 
 class AccessGrantEvent(AppendOnlyEvent):
+    CHAIN = "grant"
+
     grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="events")
 
     class Meta(AppendOnlyEvent.Meta):

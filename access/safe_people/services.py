@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Max
@@ -48,22 +48,47 @@ from access.safe_people.selectors import (
     missing_requirements,
     supervisor_problem,
 )
+from core import audit_chain
 from core.errors import ValidationFailed
 from core.transitions import Log, Step, step_of, take
 from notifications.notices import collecting, raise_notice, service
 
 # --- the two machines' logs -----------------------------------------------------------------
 
+E = TypeVar("E", AccreditationEvent, AccessGrantEvent)
+
 
 def _actor_name(by: User | None) -> str:
     return (by.full_name or by.username) if by is not None else "System"
 
 
-def _history_of(
-    event_model: type[AccreditationEvent] | type[AccessGrantEvent], subject: str
-) -> Log:
-    """How a transition of an accreditation or a grant is recorded: one row of its own
-    history (``subject`` names the row's link to what changed)."""
+def append_event(model: type[E], parent: Any, **fields: Any) -> E:
+    """Append one event to ``parent``'s chained history (the one writer of both histories).
+
+    Locks the award or grant first, so two writers cannot both extend the same head and fork
+    the chain (the services already hold the lock; taking it again is free). The event is
+    chained to the previous one and sealed with the audit key (``core.audit_chain``).
+    """
+    type(parent).objects.select_for_update(of=("self",)).filter(pk=parent.pk).values_list(
+        "pk"
+    ).get()
+    previous = (
+        model.objects.filter(**{model.CHAIN: parent})
+        .order_by("-id")
+        .values_list("hash", flat=True)
+        .first()
+    )
+    event = model(**{model.CHAIN: parent}, created_at=timezone.now(), **fields)
+    event.prev_hash = previous or ""
+    event.hash = audit_chain.digest(event.chain_content(), event.prev_hash)
+    event.mac = audit_chain.seal(model.seal_label(), event.hash)
+    event.save(force_insert=True)
+    return event
+
+
+def _history_of(event_model: type[E]) -> Log:
+    """How a transition of an accreditation or a grant is recorded: one event appended to its
+    own chained history."""
 
     def log(
         obj: Accreditation | AccessGrant,
@@ -74,23 +99,23 @@ def _history_of(
         from_state: str,
         reason: str,
         payload: dict[str, Any] | None,
-    ) -> AccreditationEvent | AccessGrantEvent:
-        return event_model.objects.create(
-            **{subject: obj},
+    ) -> E:
+        return append_event(
+            event_model,
+            obj,
             actor=by,
             actor_name=_actor_name(by),
             transition=step.name,
             from_state=from_state,
             to_state=obj.state,
             reason=reason,
-            created_at=timezone.now(),
         )
 
     return log
 
 
-_log_accreditation = _history_of(AccreditationEvent, "accreditation")
-_log_grant = _history_of(AccessGrantEvent, "grant")
+_log_accreditation = _history_of(AccreditationEvent)
+_log_grant = _history_of(AccessGrantEvent)
 
 
 def _lock(accreditation: Accreditation) -> Accreditation:
@@ -188,14 +213,14 @@ def accreditation_apply(
         issued_on=issued_on,
         expires_on=expires_on,
     )
-    AccreditationEvent.objects.create(
-        accreditation=accreditation,
+    append_event(
+        AccreditationEvent,
+        accreditation,
         actor=by,
         actor_name=_actor_name(by),
         transition="apply",
         from_state="",
         to_state=accreditation.state,
-        created_at=timezone.now(),
     )
     raise_notice("accreditation.applied", accreditation, actor=by, accreditation=accreditation)
     return accreditation
@@ -370,15 +395,15 @@ def access_grants_create(
             granted_at=now,
             granted_by=by,
         )
-        AccessGrantEvent.objects.create(
-            grant=grant,
+        append_event(
+            AccessGrantEvent,
+            grant,
             actor=by,
             actor_name=_actor_name(by),
             transition="grant",
             from_state="",
             to_state=grant.state,
             reason="Project went live.",
-            created_at=now,
         )
         grants.append(grant)
     return grants

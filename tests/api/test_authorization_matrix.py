@@ -187,7 +187,9 @@ WRITES = {
     r"^/api/v1/(stage-targets)": "test_stage_targets.py",
     r"^/api/v1/applications/\{id\}/outputs/$": "test_register_api.py",
     r"^/api/v1/(notifications|me)": "test_notifications_api.py",
-    r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py",
+    r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py, "
+    "tests/api/test_tokens_and_sessions.py",
+    r"^/api/v1/auth/sign-out-everywhere/$": "tests/api/test_tokens_and_sessions.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.

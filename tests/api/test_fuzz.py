@@ -22,7 +22,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -70,7 +70,7 @@ def tokens(django_db_setup, django_db_blocker):
             "ops": world.ops,
             "officer": world.officer,
         }
-        keys = {role: Token.objects.create(user=user).key for role, user in people.items()}
+        keys = {role: AuthToken.objects.create(user=user)[1] for role, user in people.items()}
     yield keys
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)

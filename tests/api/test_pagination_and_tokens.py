@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from access.models import Role, RoleAssignment
@@ -28,7 +28,7 @@ def world():
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 
@@ -80,10 +80,10 @@ def test_token_reads_roles_and_a_role_removed_counts_from_the_next_request(world
     RoleAssignment.objects.filter(user=world.ops, role=Role.OPS).delete()
     assert client.get(f"{LIST}{application.pk}/").status_code == 404
     world.ops.is_active = False
-    world.ops.save()
+    world.ops.save()  # deactivation revokes the tokens (access/sessions.py)
     response = client.get(LIST)
     assert response.status_code == 401
-    assert response.json()["detail"] == "User inactive or deleted."
+    assert response.json()["detail"] == "Invalid token."
     bad = APIClient()
     bad.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert bad.get(LIST).status_code == 401

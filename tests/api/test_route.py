@@ -35,7 +35,7 @@ def test_route_from_idea_to_approval_through_the_api(world, client_for):
             "lead_organisation": "swansea",
             "members": [
                 {"user": world.pi.pk, "project_role": "principal_investigator"},
-                {"user": world.colleague.pk, "project_role": "researcher"},
+                {"email": world.colleague.email, "project_role": "researcher"},
             ],
             "datasets": [
                 {

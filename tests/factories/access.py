@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from access.models import Organisation, OrganisationMembership, Role, RoleAssignment, User
@@ -57,21 +58,33 @@ def accredit(
 ):
     """An accreditation that already exists (written directly: the officer's decision is not
     what the test is about). ``state="applied"`` gives one waiting for a decision."""
-    from access.models import Accreditation, default_expiry
+    from access.models import Accreditation, AccreditationEvent, default_expiry
+    from access.safe_people.services import append_event
 
     issued_on = issued_on or timezone.localdate()
-    return Accreditation.objects.create(
-        person=person,
-        kind=kind,
-        state=state,
-        supervisor=supervisor,
-        issuer="ONS Safe Researcher Training"
-        if kind == "safe_researcher"
-        else "UK Statistics Authority",
-        certificate_number=f"CERT-{person.pk}-{kind}",
-        issued_on=issued_on,
-        expires_on=expires_on or default_expiry(kind, issued_on),
-    )
+    with transaction.atomic():
+        accreditation = Accreditation.objects.create(
+            person=person,
+            kind=kind,
+            state=state,
+            supervisor=supervisor,
+            issuer="ONS Safe Researcher Training"
+            if kind == "safe_researcher"
+            else "UK Statistics Authority",
+            certificate_number=f"CERT-{person.pk}-{kind}",
+            issued_on=issued_on,
+            expires_on=expires_on or default_expiry(kind, issued_on),
+        )
+        # Its history, as every award has one (verify_audit requires a chain per award).
+        append_event(
+            AccreditationEvent,
+            accreditation,
+            actor=None,
+            actor_name="System",
+            transition="recorded",
+            to_state=accreditation.state,
+        )
+    return accreditation
 
 
 def publish_agreement(by: User, version: int | None = None):

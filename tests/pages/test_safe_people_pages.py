@@ -73,10 +73,17 @@ def test_safeguards_are_the_team_s_only(page_client, world):
 # --- accreditation -------------------------------------------------------------------------
 
 
-def test_my_accreditation_shows_each_kind_and_what_each_application_needs(page_client, world):
-    from access.models import Accreditation
+def _lose_accreditation(world) -> None:
+    """The colleague holds no accreditation any more: revoked (an award with a history is never
+    deleted: its events are the audit trail)."""
+    from access.safe_people.services import accreditation_revoke
 
-    Accreditation.objects.filter(person=world.colleague).delete()
+    for award in world.colleague.accreditations.filter(state="accredited"):
+        accreditation_revoke(accreditation=award, by=world.officer, reason="Certificate withdrawn")
+
+
+def test_my_accreditation_shows_each_kind_and_what_each_application_needs(page_client, world):
+    _lose_accreditation(world)
     world.draft()
     body = _body(page_client(world.colleague).get("/accreditation/"))
     assert "Safe researcher training" in body
@@ -89,7 +96,7 @@ def test_my_accreditation_shows_each_kind_and_what_each_application_needs(page_c
 def test_apply_for_accreditation_without_javascript_then_the_officer_accredits(page_client, world):
     from access.models import Accreditation
 
-    Accreditation.objects.filter(person=world.colleague).delete()
+    _lose_accreditation(world)
     client = page_client(world.colleague)
     response = client.post(
         "/accreditation/apply/",
@@ -101,7 +108,7 @@ def test_apply_for_accreditation_without_javascript_then_the_officer_accredits(p
         },
     )
     assert response["Location"] == "/accreditation/"
-    award = Accreditation.objects.get(person=world.colleague)
+    award = Accreditation.objects.get(person=world.colleague, state="applied")
     assert award.state == "applied"
     officer = page_client(world.officer)
     assert "Colin Colleague" in _body(officer.get("/accreditation/decisions/"))
@@ -251,9 +258,7 @@ def test_grant_access_page_shows_the_gate_and_the_refusal(page_client, world):
 
 
 def test_application_page_shows_the_forecast_and_who_needs_accreditation(page_client, world):
-    from access.models import Accreditation
-
-    Accreditation.objects.filter(person=world.colleague).delete()
+    _lose_accreditation(world)
     application = world.at("scoping")
     body = _body(page_client(world.colleague).get(f"/applications/{application.pk}/"))
     assert "When access is likely" in body

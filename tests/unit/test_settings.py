@@ -23,6 +23,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://tre@db.tre.example:5432/tre",
     "CELERY_BROKER_URL": "redis://redis.tre.example:6379/0",
     "EMAIL_URL": "smtp://mail.tre.example:25",
+    "AUDIT_KEY": secrets.token_urlsafe(32),
 }
 
 
@@ -48,6 +49,7 @@ def test_production_settings_load_with_every_required_value(tmp_path):
             "Production settings need DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS",
         ),
         ("EMAIL_URL", "EMAIL_URL"),
+        ("AUDIT_KEY", "Production settings need AUDIT_KEY"),
     ],
 )
 def test_production_refuses_to_start_without(tmp_path, missing, message):

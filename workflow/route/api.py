@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.api.authentication import signed_in_user
+from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from core.api.idempotency import answer
 from core.errors import InvalidTransition, ValidationFailed
 from workflow.models import Application, FeedbackItem, State
 from workflow.reviews import services as reviews_services
@@ -105,6 +107,7 @@ def _transition_action(name: str):
 
     @extend_schema(
         operation_id=f"applications_{name}",
+        parameters=[IDEMPOTENCY_KEY],
         request=input_serializer,
         responses={200: s.ApplicationSerializer},
         summary=name.replace("_", " ").capitalize(),
@@ -113,8 +116,11 @@ def _transition_action(name: str):
         application = self.get_object()
         serializer = input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call(application, request.user, serializer.validated_data)
-        return self._detail(request, application.pk)
+        return self._answer(
+            request,
+            lambda: call(application, signed_in_user(request), serializer.validated_data),
+            application.pk,
+        )
 
     handler.__name__ = name
     return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
@@ -159,12 +165,26 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         self.application = obj
         return obj
 
-    def _detail(self, request: Request, pk: int, status_code: int = 200) -> Response:
-        application = get_object_or_404(applications_visible_to(request.user), pk=pk)
-        context = {"request": request, "view": view_of(request.user, application)}
-        return Response(
-            s.ApplicationSerializer(application, context=context).data, status=status_code
-        )
+    def _answer(
+        self,
+        request: Request,
+        call: Callable[[], object],
+        pk: int | None = None,
+        status_code: int = 200,
+    ) -> Response:
+        """Call one service and answer with the application it changed, serialized inside the
+        service's transaction (``core.api.idempotency``): nothing is read after the commit,
+        and an ``Idempotency-Key`` makes a retry replay this answer."""
+
+        def make() -> tuple[object, int]:
+            result = call()
+            application = (
+                result if isinstance(result, Application) else Application.objects.get(pk=pk)
+            )
+            context = {"request": request, "view": view_of(request.user, application)}
+            return s.ApplicationSerializer(application, context=context).data, status_code
+
+        return answer(request, make)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         # get_object() already loaded the application: serialize that one rather than loading
@@ -174,24 +194,43 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             s.ApplicationSerializer(application, context=self.get_serializer_context()).data
         )
 
-    @extend_schema(request=s.ApplicationInputSerializer, responses={201: s.ApplicationSerializer})
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.ApplicationInputSerializer,
+        responses={201: s.ApplicationSerializer},
+    )
     def create(self, request: Request) -> Response:
-        serializer = s.ApplicationInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        application = route_services.application_create(
-            by=signed_in_user(request), data=serializer.validated_data
+        serializer = s.ApplicationInputSerializer(
+            data=request.data, context={"by": signed_in_user(request)}
         )
-        return self._detail(request, application.pk, status.HTTP_201_CREATED)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(
+            request,
+            lambda: route_services.application_create(
+                by=signed_in_user(request), data=serializer.validated_data
+            ),
+            status_code=status.HTTP_201_CREATED,
+        )
 
-    @extend_schema(request=s.ApplicationInputSerializer, responses={200: s.ApplicationSerializer})
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.ApplicationInputSerializer,
+        responses={200: s.ApplicationSerializer},
+    )
     def partial_update(self, request: Request, pk=None) -> Response:
         application = self.get_object()
-        serializer = s.ApplicationInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        route_services.application_update(
-            application=application, by=signed_in_user(request), data=serializer.validated_data
+        serializer = s.ApplicationInputSerializer(
+            data=request.data,
+            partial=True,
+            context={"by": signed_in_user(request), "application": application},
         )
-        return self._detail(request, application.pk)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(
+            request,
+            lambda: route_services.application_update(
+                application=application, by=signed_in_user(request), data=serializer.validated_data
+            ),
+        )
 
     submit = _transition_action("submit")
     request_changes = _transition_action("request_changes")
@@ -205,18 +244,24 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     reinstate = _transition_action("reinstate")
     close = _transition_action("close")
 
-    @extend_schema(request=s.AssignAnalystInputSerializer, responses={200: s.ApplicationSerializer})
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.AssignAnalystInputSerializer,
+        responses={200: s.ApplicationSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="assign-analyst")
     def assign_analyst(self, request: Request, pk=None) -> Response:
         application = self.get_object()
         serializer = s.AssignAnalystInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        route_services.application_assign_analyst(
-            application=application,
-            by=signed_in_user(request),
-            analyst=serializer.validated_data["analyst"],
+        return self._answer(
+            request,
+            lambda: route_services.application_assign_analyst(
+                application=application,
+                by=signed_in_user(request),
+                analyst=serializer.validated_data["analyst"],
+            ),
         )
-        return self._detail(request, application.pk)
 
     @extend_schema(responses=s.AvailableTransitionSerializer(many=True))
     @action(detail=True, methods=["get"])

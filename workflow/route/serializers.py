@@ -468,8 +468,29 @@ class DecisionLetterSerializer(serializers.Serializer):
 
 # --- input ----------------------------------------------------------------------------------
 class MemberInputSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    """A team member: someone already on the team (or yourself) by ``user`` id, anyone else by
+    ``email``. An id is never looked up beyond those people, so the answer can never tell the
+    name behind an id the caller could not otherwise know (``ApplicationInputSerializer``)."""
+
+    user = serializers.IntegerField(
+        required=False, help_text="The id of someone already on the team, or your own"
+    )
+    email = serializers.EmailField(
+        required=False, help_text="The email address of someone to add to the team"
+    )
     project_role = serializers.ChoiceField(choices=ProjectRole.choices)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("user" in attrs) == ("email" in attrs):
+            raise serializers.ValidationError(
+                {"user": ["Give either the user id of a team member or an email address."]}
+            )
+        return attrs
+
+
+NOT_NAMEABLE = (
+    "Not someone on this team: add people who are not on the team yet by their email address."
+)
 
 
 class RequestedVariableInputSerializer(serializers.Serializer):
@@ -513,11 +534,52 @@ def _input_field(question: Question) -> serializers.Field:
     )
 
 
+class _ApplicationInput(StrictInputMixin, serializers.Serializer):
+    """What the generated ``ApplicationInputSerializer`` adds to its fields: the team's
+    people resolved."""
+
+    def validate_members(self, members: list[dict]) -> list[dict]:
+        """Resolve each member to an account, in one query for ids and one for emails.
+
+        Ids: only the caller and the application's current team (``context``: ``by``, and
+        ``application`` when editing); any other id, existing or not, gets the same message,
+        which names nobody. Emails: an active account with that address."""
+        by = self.context["by"]
+        application = self.context.get("application")
+        nameable = {by.pk}
+        if application is not None:
+            nameable |= set(application.members.values_list("user_id", flat=True))
+        ids = {m["user"] for m in members if "user" in m and m["user"] in nameable}
+        emails = {m["email"].strip().lower() for m in members if "email" in m}
+        by_id = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True)}
+        by_email = {
+            u.email.lower(): u for u in User.objects.filter(email__in=emails, is_active=True)
+        }
+        resolved, errors, failed = [], [], False
+        for m in members:
+            if "user" in m:
+                user = by_id.get(m["user"])
+                problem = {"user": [NOT_NAMEABLE]} if user is None else {}
+            else:
+                user = by_email.get(m["email"].strip().lower())
+                problem = (
+                    {"email": ["There is no active account with that email address."]}
+                    if user is None
+                    else {}
+                )
+            failed = failed or bool(problem)
+            errors.append(problem)
+            resolved.append({"user": user, "project_role": m["project_role"]})
+        if failed:
+            raise serializers.ValidationError(errors)
+        return resolved
+
+
 # The team's fields come from the content spec (workflow/route/content.py), with the team and
 # the datasets; PATCH takes any of them (partial), POST needs what is always required.
 ApplicationInputSerializer = type(
     "ApplicationInputSerializer",
-    (StrictInputMixin, serializers.Serializer),
+    (_ApplicationInput,),
     {
         "__module__": __name__,
         "__doc__": "An application's content, as the team writes it.",

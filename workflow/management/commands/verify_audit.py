@@ -1,22 +1,21 @@
-"""``manage.py verify_audit``: check every application's event hash chain.
+"""``manage.py verify_audit``: check the whole tamper-evident audit trail.
 
-Exits 0 when every chain is intact; otherwise prints the first broken link of each broken chain
-(application, event id, which hash, expected and found) and exits 1. Reads in ``id`` order, one
-application at a time, with an iterator so memory stays flat on a long history.
+Every application, accreditation and access grant must have a chain of events; every chain must
+hold link by link and seal by seal (the audit key); its head must agree with the object's state
+(and an application's version); and no chain may be shorter than, or differ from, the latest
+checkpoint in ``AUDIT_CHECKPOINT_DIR``. Prints each break by name (``workflow.audit_check``)
+and exits 1; exits 0 with a summary when everything holds.
 """
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from django.core.management.base import BaseCommand, CommandError
 
-from workflow.audit import verify_chain
-from workflow.models import Event
+from workflow.audit_check import checkpoint_dir, verify
 
 
 class Command(BaseCommand):
-    help = "Verify the tamper-evident hash chain of every application's event log."
+    help = "Verify the tamper-evident audit trail: chains, seals, heads and checkpoints."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -24,21 +23,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        events = Event.objects.order_by("application_id", "id")
-        if options["application"] is not None:
-            events = events.filter(application_id=options["application"])
-        chains = broken = 0
-        checked = 0
-        for _application_id, chain in groupby(
-            events.iterator(chunk_size=2000), key=lambda event: event.application_id
-        ):
-            links = list(chain)
-            chains += 1
-            checked += len(links)
-            link = verify_chain(links)
-            if link is not None:
-                broken += 1
-                self.stderr.write(f"BROKEN {link}")
-        if broken:
-            raise CommandError(f"{broken} of {chains} audit chains are broken ({checked} events).")
-        self.stdout.write(f"OK: {chains} audit chains, {checked} events, every link intact.")
+        report = verify(application=options["application"])
+        for found in report.breaks:
+            self.stderr.write(f"BROKEN {found}")
+        if report.checkpoint is not None:
+            against = f"against the checkpoint of {report.checkpoint.written_at}"
+        elif checkpoint_dir() is None:
+            against = "no checkpoints (AUDIT_CHECKPOINT_DIR is not set)"
+        else:
+            against = "no checkpoint written yet"
+        if report.breaks:
+            kinds = sorted({found.kind for found in report.breaks})
+            raise CommandError(
+                f"{len(report.breaks)} audit breaks ({', '.join(kinds)}) in {report.chains} "
+                f"chains, {report.events} events; {against}."
+            )
+        self.stdout.write(
+            f"OK: {report.chains} audit chains, {report.events} events, every link and seal "
+            f"intact, every head agrees; {against}."
+        )
