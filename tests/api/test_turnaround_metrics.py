@@ -295,3 +295,18 @@ def test_a_pre_approved_sign_off_counts_as_a_hit(world, client_for):
         )
     data = get(client_for(world.ops)).json()
     assert data["pre_approved"] == {"count": 1, "hits": 1, "rate": 1.0}
+
+
+def test_csv_has_one_row_per_figure_each_with_a_unique_stable_key(client_for, world, known):
+    """Finding 2: the open-longest rows were keyed by state, so two applications in the same
+    state gave the same metric names. Per-application rows are keyed by the reference."""
+    second = history(world, [("submit", 0)], start=T0 + datetime.timedelta(days=1))
+    response = get(client_for(world.ops), format="csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["metric", "value"]
+    keys = [row[0] for row in rows[1:]]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    for app in (known["open"], second):
+        assert f"oldest_open.{app.reference}.days_open" in keys
+    analyst = known["open"].analyst_id
+    assert f"work_in_progress.analysts.{analyst}.open" in keys

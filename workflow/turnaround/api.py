@@ -27,26 +27,51 @@ from workflow.turnaround.services import stage_target_set
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-# In a list, the field that names each row (so CSV paths read "stages.scoping.median_days").
-ROW_KEYS = ("stage", "kind", "panel", "state", "reference", "name", "organisation")
+# In a list, the field that names each row, so that every CSV row has a unique and stable key
+# ("stages.scoping.median_days", "oldest_open.TRE-2026-0042.days_open"). Lists of applications,
+# people and organisations are keyed by what does not change: the reference, the id.
+LIST_KEYS = {
+    "oldest_open": "reference",
+    "work_in_progress.analysts": "user_id",
+    "work_in_progress.owners": "organisation_id",
+}
+ROW_KEYS = ("reference", "stage", "kind", "panel", "state", "horizon", "effective_from", "name")
 
 
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+def _row_name(path: str, item: Any, index: int) -> str:
+    if not isinstance(item, dict):
+        return str(index)
+    key = LIST_KEYS.get(path)
+    if key is not None and item.get(key) not in (None, ""):
+        return str(item[key])
+    return next((str(item[k]) for k in ROW_KEYS if item.get(k) not in (None, "")), str(index))
+
+
+def _flatten(value: Any, prefix: str, path: str) -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         rows: list[tuple[str, Any]] = []
         for key, sub in value.items():
-            rows += flatten(sub, f"{prefix}.{key}" if prefix else str(key))
+            rows += _flatten(
+                sub, f"{prefix}.{key}" if prefix else str(key), f"{path}.{key}" if path else key
+            )
         return rows
     if isinstance(value, list):
         rows = []
         for index, item in enumerate(value):
-            name = next(
-                (str(item[k]) for k in ROW_KEYS if isinstance(item, dict) and item.get(k)),
-                str(index),
-            )
-            rows += flatten(item, f"{prefix}.{name}")
+            rows += _flatten(item, f"{prefix}.{_row_name(path, item, index)}", path)
         return rows
     return [(prefix, "" if value is None else value)]
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """One (metric, value) row per figure; the metric is a dotted path, unique in the file."""
+    rows = _flatten(value, prefix, "")
+    seen: set[str] = set()
+    for name, _ in rows:
+        if name in seen:
+            raise ValueError(f"Two figures would share the CSV key {name!r}")
+        seen.add(name)
+    return rows
 
 
 class CSVRenderer(BaseRenderer):
