@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories.catalogue import make_category
 from tests.factories.turnaround import T0, history, travel
 from tests.factories.workflow import World
-from workflow.models import Outcome, TrackKind
-from workflow.reviews import services as reviews_services
+from workflow.models import TrackKind
 from workflow.turnaround import metrics
 from workflow.turnaround.sql import compose, run
 
@@ -276,25 +276,29 @@ def test_summary_with_nothing_yet(client_for, world):
     assert data["oldest_open"] == []
 
 
-def test_a_pre_approved_sign_off_counts_as_a_hit(world, client_for):
-    """An owner track decided by the system (a pre-approved category covered it) is a hit."""
-    from workflow.events import record_event
-    from workflow.models import ActorRole, EventKind
-
-    app = history(world, [("submit", 0), ("complete_scoping", 1), ("refer", 1)])
-    track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
-    with travel(D(2026, 3, 5)):
-        reviews_services.review_track_decide(track=track, by=world.owner, outcome=Outcome.APPROVED)
-        record_event(
-            application=app,
-            track=track,
-            kind=EventKind.TRACK_DECIDED,
-            by=None,
-            role=ActorRole.SYSTEM,
-            payload={"pre_approved": True},
-        )
+def test_owner_figures_report_automatic_sign_offs_apart_from_people_s(client_for, world):
+    """Finding 6: an owner track decided at once under a pre-approved category (0 days) was
+    counted with the sign-offs people made, pulling the owner's times down. Every owner figure
+    now counts people's decisions; the automatic ones are reported beside them."""
+    standard_a(world)  # the owner signs off 19 days after referral
+    make_category(dataset=world.dataset, by=world.owner, permitted_purposes=["public_policy"])
+    covered = history(
+        world,
+        [("submit", 0), ("complete_scoping", 20), ("refer", 5), ("decide_all", 19), ("grant", 4)],
+        start=T0 + datetime.timedelta(days=7),
+    )
+    assert covered.tracks.get(kind=TrackKind.OWNER_SIGNOFF).automatic is True
     data = get(client_for(world.ops)).json()
-    assert data["pre_approved"] == {"count": 1, "hits": 1, "rate": 1.0}
+    owner = by(data["tracks"], "kind", "owner_signoff")
+    assert (owner["count"], owner["median_days"]) == (1, 19.0)
+    assert owner["breaches"] == 1  # 19 days against 10 working days: the person's, late
+    assert owner["automatic"]["count"] == 1
+    assert owner["automatic"]["median_days"] == 0.0
+    assert data["pre_approved"] == {"count": 2, "hits": 1, "rate": 0.5}
+    breaches = {r["stage"]: r for r in data["target_breaches"]["by_stage"]}
+    assert breaches["owner_signoff"]["completed"] == 1
+    igrp = by(data["tracks"], "kind", "igrp")
+    assert igrp["automatic"]["count"] == 0
 
 
 def test_csv_has_one_row_per_figure_each_with_a_unique_stable_key(client_for, world, known):

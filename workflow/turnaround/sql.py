@@ -66,8 +66,9 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
     to ``now`` while open), working_days, date_days (whole local dates between), entered_on.
 
     track_visits: track_id, application_id, kind, organisation_id, round, superseded,
-    track_state, outcome, opened_at, decided_at, due_date, calendar_days, working_days,
-    ended_on (local date of the decision, or today).
+    track_state, outcome, automatic (decided at once under a pre-approved category),
+    opened_at, decided_at, due_date, calendar_days, working_days, ended_on (local date of the
+    decision, or today).
     """
     q = Sql()
     now_param = q.moment(now)
@@ -86,6 +87,7 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
         *only_applications("WHERE c.application_id", apps),
         "), track_visits AS (SELECT t.id AS track_id, t.application_id, t.kind,"
         " t.organisation_id, t.round, t.superseded, t.state AS track_state, t.outcome,"
+        " t.automatic,"
         " t.opened_at, t.decided_at, t.due_date,",
         (q.days_between("t.opened_at", "COALESCE(t.decided_at, %s)"), [now_param]),
         "AS calendar_days, de.workday_index - ds.workday_index AS working_days,"

@@ -152,6 +152,7 @@ def turnaround(request):
                 charts.work_in_progress(wip["by_stage"], STAGE_LABELS),
             ],
             "wip": wip,
+            "owner_people": summary["pre_approved"]["count"] - summary["pre_approved"]["hits"],
             "oldest": summary["oldest_open"],
             "track_labels": {k.value: k.label for k in TrackKind},
             "state_labels": STATE_LABELS,
