@@ -258,3 +258,71 @@ def test_clocks_split_the_tre_and_the_applicant(client_for, world):
     scoping = data["visits"][1]
     assert scoping["target"] == {"stage": "scoping", "days": 20, "unit": "working"}
     assert scoping["breached"] is False
+
+
+def test_withdrawal_closes_the_open_tracks_so_their_clocks_stop(client_for, world):
+    """Finding 3: a withdrawn application's review tracks stayed open, so its clocks showed a
+    DEA panel and an owner track running and late months after the withdrawal."""
+    from notifications.models import Notification
+    from workflow.models import EventKind, TrackState
+    from workflow.turnaround.reminders import reminders_sweep
+
+    app = history(
+        world,
+        [
+            ("submit", 0),  # Monday 2 March
+            ("complete_scoping", 1),
+            ("refer", 1),  # Wednesday 4 March: three tracks open
+            ("decide", 2, {"kind": TrackKind.IGRP}),
+            ("withdraw", 3),  # Monday 9 March, the DEA panel and the owner still open
+        ],
+        dea=True,
+    )
+    assert not app.tracks.filter(state=TrackState.OPEN).exists()
+    closed = app.events.filter(kind=EventKind.TRACK_CLOSED)
+    assert sorted(e.payload["track"].split(":")[0] for e in closed) == [
+        "dea_panel",
+        "owner_signoff",
+    ]
+    with travel(D(2026, 9, 1)):  # six months later
+        data = client_for(world.ops).get(f"/api/v1/applications/{app.pk}/clocks/").json()
+        assert reminders_sweep()["track.overdue"] == 0
+    tracks = {t["kind"]: t for t in data["tracks"]}
+    for kind in ("dea_panel", "owner_signoff"):
+        assert tracks[kind]["calendar_days"] == 5.0, kind  # 4 March to 9 March, then stopped
+        assert tracks[kind]["breached"] is False, kind
+    assert not Notification.objects.filter(kind__startswith="track.", kind__endswith="due").exists()
+
+
+def test_closing_a_project_closes_its_open_conditions_so_their_reminders_stop(world):
+    from workflow.models import ConditionState, ConditionTiming
+    from workflow.route import services as route_services
+    from workflow.safes import services as safes_services
+    from workflow.turnaround.reminders import reminders_sweep
+
+    app = history(
+        world,
+        [
+            ("submit", 0),
+            ("complete_scoping", 1),
+            ("refer", 1),
+            ("decide_all", 2),
+            ("grant", 1),
+        ],
+    )
+    with travel(D(2026, 3, 10)):
+        condition = app.conditions.create(
+            text="Report outputs each quarter",
+            origin="safe",
+            safe="outputs",
+            responsible=world.pi,
+            timing=ConditionTiming.DURING_PROJECT,
+        )
+        safes_services.condition_update(
+            condition=condition, by=world.reviewer, data={"due_date": D(2026, 6, 30)}
+        )
+        route_services.application_close(application=app, by=world.ops, reason="Finished early.")
+    condition.refresh_from_db()
+    assert condition.state == ConditionState.WITHDRAWN
+    with travel(D(2026, 6, 29)):
+        assert reminders_sweep()["condition.due"] == 0

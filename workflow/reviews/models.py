@@ -36,6 +36,9 @@ class TrackKind(models.TextChoices):
 class TrackState(models.TextChoices):
     OPEN = "open", "Open"
     DECIDED = "decided", "Decided"
+    # The application was withdrawn, rejected or closed while the track was open: nobody
+    # decides it any more, its clock stops and nobody is reminded of it.
+    CLOSED = "closed", "Closed undecided"
 
 
 class Outcome(models.TextChoices):
@@ -180,6 +183,9 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Closed undecided when the application ended"
+    )
 
     class Meta:
         ordering = ["application", "kind", "organisation", "round"]
@@ -191,6 +197,11 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
                 | Q(decided_at__isnull=False, decided_by__isnull=False) & ~Q(outcome="")
                 | Q(decided_at__isnull=False, automatic=True) & ~Q(outcome=""),
                 name="workflow_track_decision_fields_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="closed", closed_at__isnull=False, decided_at__isnull=True)
+                | ~Q(state="closed") & Q(closed_at__isnull=True),
+                name="workflow_track_closed_at_with_state",
             ),
             models.CheckConstraint(
                 condition=Q(kind="owner_signoff", organisation__isnull=False)
@@ -231,6 +242,20 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
         role=_decider_role,
     )
     def decide(self) -> None:
+        pass
+
+    # Taken by the system when the application ends (withdrawn, rejected, closed) on behalf of
+    # whoever ended it (``workflow.reviews.services.review_tracks_close``).
+    @transition(
+        state,
+        source=TrackState.OPEN,
+        target=TrackState.CLOSED,
+        event=EventKind.TRACK_CLOSED,
+        notify="track.closed",
+        role=ActorRole.SYSTEM,
+        system=True,
+    )
+    def close(self) -> None:
         pass
 
 

@@ -448,6 +448,9 @@ class TrackVisitSerializer(serializers.Serializer):
     superseded = serializers.BooleanField()
     opened_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(
+        allow_null=True, help_text="Closed undecided when the application ended"
+    )
     outcome = serializers.CharField()
     calendar_days = serializers.FloatField()
     working_days = serializers.IntegerField(allow_null=True)

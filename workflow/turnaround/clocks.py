@@ -129,8 +129,10 @@ def application_clocks(
             "calendar_days": round(float(t["calendar_days"]), 2),
             "working_days": t["working_days"],
             "due_date": _as_date(t["due_date"]),
+            "closed_at": t["closed_at"],
             "breached": bool(
-                t["due_date"] and local_date(t["decided_at"] or now) > _as_date(t["due_date"])
+                t["due_date"]
+                and local_date(t["decided_at"] or t["closed_at"] or now) > _as_date(t["due_date"])
             ),
         }
         for t in tracks

@@ -67,8 +67,8 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
 
     track_visits: track_id, application_id, kind, organisation_id, round, superseded,
     track_state, outcome, automatic (decided at once under a pre-approved category),
-    opened_at, decided_at, due_date, calendar_days, working_days, ended_on (local date of the
-    decision, or today).
+    opened_at, decided_at, closed_at (closed undecided when the application ended), due_date,
+    calendar_days, working_days, ended_on (local date of the decision or closure, or today).
     """
     q = Sql()
     now_param = q.moment(now)
@@ -88,14 +88,15 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
         "), track_visits AS (SELECT t.id AS track_id, t.application_id, t.kind,"
         " t.organisation_id, t.round, t.superseded, t.state AS track_state, t.outcome,"
         " t.automatic,"
-        " t.opened_at, t.decided_at, t.due_date,",
-        (q.days_between("t.opened_at", "COALESCE(t.decided_at, %s)"), [now_param]),
+        " t.opened_at, t.decided_at, t.closed_at, t.due_date,",
+        # A track's clock stops when it is decided, or closed undecided as the application ended.
+        (q.days_between("t.opened_at", "COALESCE(t.decided_at, t.closed_at, %s)"), [now_param]),
         "AS calendar_days, de.workday_index - ds.workday_index AS working_days,"
         " de.date AS ended_on"
         " FROM workflow_reviewtrack t LEFT JOIN workflow_calendar_day ds ON ds.date =",
         q.local_date("t.opened_at"),
         "LEFT JOIN workflow_calendar_day de ON de.date =",
-        q.local_date("COALESCE(t.decided_at, %s)", [now_param]),
+        q.local_date("COALESCE(t.decided_at, t.closed_at, %s)", [now_param]),
         *only_applications("WHERE t.application_id", apps),
         ")",
     )

@@ -176,6 +176,37 @@ def reopen_revised_tracks(*, application: Application, by: User) -> list[ReviewT
     return reopened
 
 
+def review_tracks_close(
+    *, application: Application, by: User, reason: str = ""
+) -> list[ReviewTrack]:
+    """Close every open track of an application that has ended (withdrawn, rejected, closed):
+    nobody decides them any more, their clocks stop and nobody is reminded of them.
+
+    Before: the application is locked and has just left the route (the caller's transition).
+    After: no track of it is open; each one closed has ``closed_at`` and its own event, and the
+    people it asked are told nothing more is needed from them. Decided tracks are untouched.
+    """
+    closed = []
+    for track in (
+        ReviewTrack.objects.select_for_update(of=("self",))
+        .filter(application=application, state=TrackState.OPEN)
+        .select_related("panel", "organisation")
+        .order_by("id")
+    ):
+        track.application = application
+        track.closed_at = timezone.now()
+        fire(
+            track,
+            "close",
+            by=by,
+            check_policy=False,  # the system's, on behalf of whoever ended the application
+            reason=reason,
+            payload={"track": _track_label(track), "application_state": application.state},
+        )
+        closed.append(track)
+    return closed
+
+
 def _track_label(track: ReviewTrack) -> str:
     if track.organisation_id:
         return f"{track.kind}:{track.organisation_id}"
