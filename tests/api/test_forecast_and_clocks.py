@@ -256,7 +256,12 @@ def test_clocks_split_the_tre_and_the_applicant(client_for, world):
     owner = next(t for t in data["tracks"] if t["kind"] == "owner_signoff")
     assert owner["breached"] is True
     scoping = data["visits"][1]
-    assert scoping["target"] == {"stage": "scoping", "days": 20, "unit": "working"}
+    assert scoping["target"] == {
+        "stage": "scoping",
+        "days": 20,
+        "unit": "working",
+        "effective_from": "2000-01-01T00:00:00Z",
+    }
     assert scoping["breached"] is False
 
 

@@ -279,7 +279,7 @@ def test_stage_targets_are_edited_by_ops_with_errors_against_inputs(page_client,
         {"days": "15", "unit": "working", "due_soon_days": "3", "escalate_after_days": ""},
     )
     assert ok["Location"] == "/ops/targets/"
-    row = StageTarget.objects.get(stage="scoping")
+    row = StageTarget.objects.filter(stage="scoping").latest("effective_from")
     assert (row.days, row.escalate_after_days, row.updated_by) == (15, None, world.ops)
     assert ops.get("/ops/targets/nonsense/").status_code == 404
     assert page_client(world.reviewer).get("/ops/targets/").status_code == 403

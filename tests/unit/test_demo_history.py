@@ -101,11 +101,14 @@ def test_stage_visits_written_as_events_are_appended_match_the_event_log(demo):
         "next_state",
         "entered_on",
         "left_on",
+        "due_on",
+        "target_id",
     )
     kept = list(StageVisit.objects.order_by("event_id").values_list(*columns))
     derived = derived_stage_visits()
     assert len(kept) > 100
     assert any(v[4] > 1 for v in kept)  # some state visited twice
+    assert any(v[10] is not None for v in kept if v[4] > 1)  # resumed clocks have due dates
     assert kept == [tuple(row) for row in derived]
     assert StageVisit.objects.filter(left_at__isnull=True).count() == Application.objects.count()
     rebuild_stage_visits()

@@ -176,6 +176,14 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
     version = models.PositiveIntegerField(help_text="The application version under review")
     opened_at = models.DateTimeField(auto_now_add=True)
     due_date = models.DateField(null=True, blank=True)
+    target = models.ForeignKey(
+        "workflow.StageTarget",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version of the target in force when the track opened (its due date)",
+    )
     outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
     rationale = models.TextField(blank=True)
     conditions = models.JSONField(default=list, blank=True)

@@ -40,7 +40,7 @@ from workflow.reviews.selectors import active_panel, required_tracks
 from workflow.reviews.services.feedback import open_feedback
 from workflow.safes import services as five_safes
 from workflow.transparency import services as transparency
-from workflow.turnaround.targets import track_due_date
+from workflow.turnaround.targets import track_target
 
 
 def combine_outcomes(outcomes: Iterable[str]) -> str:
@@ -58,10 +58,12 @@ def combine_outcomes(outcomes: Iterable[str]) -> str:
     return Outcome.APPROVED
 
 
-def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> datetime.date:
-    # The target ops set for the track (the panel's own, else its kind's; working or calendar
-    # days), as it stands at opening.
-    return track_due_date(kind, opened, panel=panel)
+def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> dict[str, Any]:
+    """The track's due date and the version of its target: the target ops set for the track
+    (the panel's own, else its kind's; working or calendar days), as it stands at opening.
+    Both are fixed then: a later change of target applies to tracks opened after it."""
+    target = track_target(kind, panel=panel)
+    return {"due_date": target.due(opened), "target_id": target.id}
 
 
 def panel_errors(application: Application) -> dict[str, list[str]]:
@@ -96,7 +98,7 @@ def open_tracks(*, application: Application, by: User) -> list[ReviewTrack]:
             organisation_id=org_id,
             panel=panel,
             version=application.current_version,
-            due_date=_due(kind, today, panel),
+            **_due(kind, today, panel),
         )
         tracks.append(track)
         if org_id in covered:
@@ -161,7 +163,7 @@ def reopen_revised_tracks(*, application: Application, by: User) -> list[ReviewT
             panel=panel or old.panel,
             round=old.round + 1,
             version=application.current_version,
-            due_date=_due(old.kind, today, panel),
+            **_due(old.kind, today, panel),
         )
         record_event(
             application=application,
