@@ -303,6 +303,10 @@ def test_turnaround_dashboard_draws_accessible_charts_and_filters(page_client, w
     assert "the figures as a table" in body
     assert "style=" not in body
     assert "/api/v1/metrics/turnaround.csv" in body
+    # Which target versions judged the figures, and the one lateness rule in words.
+    assert "Which targets judged these figures" in body
+    assert "Late means ended, or still open, after the due date" in body
+    assert "Scoping with an analyst" in body
     filtered = _body(ops.get("/ops/turnaround/?route=dea&dataset=education&start=2020-01-01"))
     assert "route=dea" in filtered
     assert "dataset=education" in filtered

@@ -170,6 +170,11 @@ def turnaround(request):
             ],
             "wip": wip,
             "owner_people": summary["pre_approved"]["count"] - summary["pre_approved"]["hits"],
+            "judged": [
+                {**version, "label": STAGE_LABELS.get(row.get("stage") or row["kind"], "")}
+                for row in (*summary["stages"], *summary["tracks"])
+                for version in row["judged_by"]
+            ],
             "oldest": summary["oldest_open"],
             "track_labels": {k.value: k.label for k in TrackKind},
             "state_labels": STATE_LABELS,
