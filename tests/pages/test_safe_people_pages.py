@@ -258,6 +258,8 @@ def test_application_page_shows_the_forecast_and_who_needs_accreditation(page_cl
     body = _body(page_client(world.colleague).get(f"/applications/{application.pk}/"))
     assert "When access is likely" in body
     assert "Access expected" in body
+    assert "What this forecast assumes" in body
+    assert "a rejection or a withdrawal is not forecast" in body
     assert "Apply for accreditation" in body
     assert "Needs" in body
 

@@ -473,13 +473,25 @@ class StageTargetViewSet(viewsets.GenericViewSet):
 
 
 class EstimateSerializer(serializers.Serializer):
-    days = serializers.FloatField()
+    days = serializers.FloatField(help_text="The typical (median) duration it is drawn from")
     unit = serializers.ChoiceField(choices=DayUnit.choices)
     source = serializers.ChoiceField(
-        choices=["history", "target"],
-        help_text="history: the median on this route; target: too little history yet",
+        choices=["history", "history_all_routes", "overdue_history", "due_date", "target"],
+        help_text="history: past cases on this route; history_all_routes: on every route (too "
+        "few on this one); overdue_history: how long overdue ones of its kind still took; "
+        "due_date: expected by its due date (it has run longer than past ones); target: too "
+        "little history yet",
     )
     samples = serializers.IntegerField()
+
+
+class StepEstimateSerializer(EstimateSerializer):
+    rework_chance = serializers.FloatField(
+        help_text="The chance of another round of feedback after it (from the TRE's history)"
+    )
+    round_days = serializers.FloatField(
+        allow_null=True, help_text="What such a round typically costs, in days"
+    )
 
 
 class TrackStepSerializer(serializers.Serializer):
@@ -495,9 +507,21 @@ class TrackStepSerializer(serializers.Serializer):
 class StepSerializer(serializers.Serializer):
     stage = serializers.CharField()
     status = serializers.ChoiceField(choices=["current", "ahead"])
-    expected_end = serializers.DateField()
-    estimate = EstimateSerializer(required=False)
+    expected_end = serializers.DateField(help_text="The median of the draws, a working day")
+    estimate = StepEstimateSerializer(required=False)
+    rework_chance = serializers.FloatField(required=False)
     tracks = TrackStepSerializer(many=True, required=False)
+
+
+class RangeSerializer(serializers.Serializer):
+    low = serializers.DateField()
+    high = serializers.DateField()
+    probability = serializers.FloatField(help_text="The share of the draws between the two")
+
+
+class AssumptionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
 
 
 class WarningSerializer(serializers.Serializer):
@@ -511,9 +535,13 @@ class ForecastSerializer(serializers.Serializer):
     state = serializers.CharField()
     generated_at = serializers.DateTimeField()
     route = serializers.CharField(allow_null=True)
-    predicted_access_date = serializers.DateField(allow_null=True)
+    predicted_access_date = serializers.DateField(
+        allow_null=True, help_text="The median of the simulated access dates, a working day"
+    )
+    range = RangeSerializer(allow_null=True, help_text="Access falls in it with this chance")
     access_date = serializers.DateField(allow_null=True, help_text="When access was granted")
     steps = StepSerializer(many=True)
+    assumptions = AssumptionSerializer(many=True, help_text="What the forecast assumes, in words")
     warnings = WarningSerializer(many=True)
 
 
@@ -589,8 +617,10 @@ def _visible_application(request: Request, pk: int):
 
 
 class ApplicationForecastView(APIView):
-    """When access is likely: a predicted date from past applications on the same route, the
-    stages ahead, and warnings when it falls after the project's start or end date."""
+    """When access is likely: a date (a working day) and an 80% range, simulated from how long
+    each stage took on the same route and how often it needed another round of feedback; the
+    stages ahead, what it assumes, and warnings when it falls after the project's start or end
+    date."""
 
     @extend_schema(operation_id="applications_forecast", responses=ForecastSerializer)
     def get(self, request: Request, pk: int) -> Response:

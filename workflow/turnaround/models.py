@@ -10,6 +10,7 @@ time: see ``workflow.services.turnaround``).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -180,4 +181,27 @@ class StageVisit(models.Model):
         return f"{self.application_id} in {self.state} from {self.entered_at:%Y-%m-%d %H:%M}"
 
 
-__all__ = ["CalendarDay", "DayUnit", "StageTarget", "StageVisit", "TargetStage"]
+class ForecastReplay(models.Model):
+    """One measurement of the forecast's accuracy: the TRE's history replayed
+    (``workflow.turnaround.accuracy``, ``manage.py forecast_accuracy``), shown to ops on the
+    Turnaround page."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        db_table = "workflow_forecast_replay"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Forecast replay of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+__all__ = [
+    "CalendarDay",
+    "DayUnit",
+    "ForecastReplay",
+    "StageTarget",
+    "StageVisit",
+    "TargetStage",
+]

@@ -1,4 +1,5 @@
-"""Write logic of turnaround: ops set the stage targets, as versions."""
+"""Write logic of turnaround: ops set the stage targets, as versions; the forecast's measured
+accuracy is recorded."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
 from workflow.models import (
+    ForecastReplay,
     StageTarget,
 )
 from workflow.turnaround.targets import (
@@ -67,3 +69,10 @@ def stage_target_set(*, stage: str, by, data: dict[str, Any], create: bool = Fal
     row.updated_by = by
     row.save()
     return row
+
+
+@transaction.atomic
+def forecast_replay_record(*, report: dict[str, Any]) -> ForecastReplay:
+    """Keep a replay's report (``workflow.turnaround.accuracy.replay``), the latest of which
+    the Turnaround page shows. The system's: run by ``manage.py forecast_accuracy``."""
+    return ForecastReplay.objects.create(report=report)

@@ -19,7 +19,7 @@ from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, error_items
 from workflow.models import StageTarget, State, TargetStage, TrackKind
-from workflow.turnaround import charts, metrics
+from workflow.turnaround import accuracy, charts, metrics
 from workflow.turnaround.forms import StageTargetForm, TurnaroundFilterForm
 from workflow.turnaround.services import stage_target_set
 from workflow.turnaround.stage_guide import STAGES, typical_days
@@ -169,6 +169,7 @@ def turnaround(request):
                 charts.work_in_progress(wip["by_stage"], STAGE_LABELS),
             ],
             "wip": wip,
+            "replay": accuracy.latest_report(),
             "owner_people": summary["pre_approved"]["count"] - summary["pre_approved"]["hits"],
             "judged": [
                 {**version, "label": STAGE_LABELS.get(row.get("stage") or row["kind"], "")}
