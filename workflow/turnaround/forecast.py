@@ -1253,6 +1253,9 @@ TRACK_WORDS = {
 SOURCE_WORDS = {
     "history": "past applications on this route",
     "history_all_routes": "past applications on every route",
+    "history_all_stages": "past answers to feedback at any stage",
+    "history_and_target": "the few past applications, with the target for the rest",
+    "history_and_due_date": "the few past ones that lasted as long, and its due date",
     "overdue_history": "how long overdue ones still took",
 }
 
