@@ -1,38 +1,34 @@
-"""When will access come? A date on a working day, a range, and what it assumes.
+"""When will access come? A date on a working day, an 80% range, and what it assumes.
 
-**Method.** The forecast simulates the rest of the route many times (``DRAWS``, with a fixed
-seed, so the same facts give the same answer), each time drawing every stage's duration from
-the TRE's own history, and reads the median date and the 10th and 90th percentiles from the
-draws. The history is what had ended by the moment of the forecast (so a replay of the past
-sees only what was known then), on the application's route (DEA or standard), the latest
-``HISTORY_LIMIT`` of each kind:
+**Method.** The rest of the route is simulated ``DRAWS`` times with a fixed seed (the same facts
+give the same answer), each time drawing every duration from the TRE's own history; the date
+is the median of the simulated access dates, the range their 10th and 90th percentiles (from
+the same simulation with each draw smoothed: ``Forecaster.run``). The history is what was known
+at the moment of the forecast (a replay of the past sees only that), on the application's route
+(DEA or standard), the latest ``HISTORY_LIMIT`` cases of each kind to start; cases still running
+then count as lasting at least as long as they had (``Pool.of``, Kaplan-Meier).
 
 1. The stages still ahead, one after the other: scoping → internal review → in review →
-   approved (granting access) → access. A stage ahead lasts as long as a first visit of that
-   stage did.
-2. **Rework.** After each visit, another round of feedback comes with the chance it came on the
-   route (the share of that stage's visits that ended in a request for changes: first visits,
-   and visits after a round, apart), and costs what such rounds cost: the applicant's time to
-   answer, then a visit of the stage again. Rounds keep coming with that chance (at most
-   ``MAX_ROUNDS``).
-3. **In review**, every needed track starts together and the stage ends when the slowest is
-   decided (parallel, not the sum): the IGRP, the DEA panel when any dataset uses the DEA
-   gateway, one sign-off per owner, each from the decisions people made on its kind of track.
-   Decided tracks count at their real date; a panel that asked for revision makes the next
-   round certain, and on resubmission only the tracks that asked reopen.
-4. **The current stage** has already lasted some time: it is drawn from the past stages of its
-   kind that lasted at least as long (how long those still took). When it is **overdue** and
-   too few past stages lasted that long, from how long the overdue stages of its kind still took
-   after their due date. Failing both, its due date (or, overdue, its target again from today).
-5. Access is granted on a working day (England and Wales): every date is moved to the next
-   working day.
+   approved (granting access) → access.
+2. **Rework.** Each visit of a feedback stage ends in another round with the chance such visits
+   did on the route (``History.rework``: shrunk towards every route and every stage so that a
+   handful of visits do not swing it); a round costs what rounds cost: the visit as long as
+   those that ended in a request for changes, the applicant's answer, the stage again. At most
+   ``MAX_ROUNDS``.
+3. **In review**, every needed track starts together and the stage ends with the slowest
+   (parallel, not the sum), each from the decisions people made on its kind of track. Decided
+   tracks count at their real date; a panel that asked for revision makes the round certain,
+   and on resubmission only the tracks that asked reopen.
+4. **The current stage** is drawn from the past ones of its kind that lasted at least as long
+   (how long they still took, and how they ended). When too few did: overdue, from how long
+   overdue ones of its kind still took after their due date; not yet due, by its due date.
+5. Access is granted on a working day (England and Wales): dates move to the next working day.
 
 **Too little history.** With fewer than ``TURNAROUND_FORECAST_MIN_HISTORY`` (3) past cases on
-the route, the same figure over every route stands in; with fewer still, the stage's target
-(scoping 20 working days, internal review 5, each panel 19 calendar days, owner sign-off 10
-working days, grant access 5) and no further round of feedback. Each step says which
-(``source``: ``history``, ``history_all_routes``, ``overdue_history``, ``due_date`` or
-``target``, with the number of samples) and the forecast lists its assumptions in words.
+the route, the same over every route stands in; fewer than that, the few there are with the
+target filling in for the missing ones; none, the target alone and no further round. Each
+estimate says which (``source``, ``samples``) and the forecast lists its assumptions in words.
+docs/turnaround.md says it all at more length.
 
 It is computed on each read from the events as they stand: every event changes it. Live projects
 show their ``access_date`` instead. ``workflow.turnaround.accuracy`` replays the TRE's history to
