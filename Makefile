@@ -28,6 +28,7 @@ run: migrate assets ## Web (http://127.0.0.1:8000), Celery worker and beat with 
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
 	$(PY) manage.py demo_history
+	$(PY) manage.py forecast_accuracy
 	@echo "Starting web on http://$(RUN_ADDR)/ (log in at /login/; API docs /api/docs/, admin /admin/), worker and beat. Ctrl-C stops all three."
 	.venv/bin/honcho --procfile Procfile.dev start
 
@@ -46,6 +47,7 @@ migrate: sync ## Apply migrations to the local database (SQLite in var/ unless D
 demo: migrate ## Load the demo data and its history (idempotent) and print the demo logins
 	$(PY) manage.py load_demo
 	$(PY) manage.py demo_history
+	$(PY) manage.py forecast_accuracy
 
 lint: sync ## ruff lint and format check
 	.venv/bin/ruff check .

@@ -420,14 +420,15 @@ LOGGING = {
 # --- Domain settings ------------------------------------------------------------------------
 # Words, not statistics: a lay summary is published, so it is kept short (HDR UK register).
 LAY_SUMMARY_MAX_WORDS = 300
-# Stage and panel targets are set by ops (workflow.StageTarget; defaults in
-# workflow/services/turnaround.py). An application open this long is escalated to ops, and the
+# Stage and panel targets are set by ops, as versions (workflow.StageTarget; defaults in
+# workflow/turnaround/targets.py). An application open this long is escalated to ops, and the
 # request-to-access median is shown against this target (SAIL: "roughly 3 months").
 TURNAROUND_OPEN_ALERT_DAYS = env.int("TURNAROUND_OPEN_ALERT_DAYS", default=365)
 TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS = env.int(
     "TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS", default=90
 )
-# The forecast uses a stage's history once this many past visits exist on the route.
+# The forecast uses a stage's history once this many past cases exist on the route (over every
+# route, then padded with the target, with fewer: docs/turnaround.md).
 TURNAROUND_FORECAST_MIN_HISTORY = env.int("TURNAROUND_FORECAST_MIN_HISTORY", default=3)
 
 # --- Safe people and the Five Safes (docs/five-safes.md) -------------------------------------

@@ -16,6 +16,8 @@ from workflow.route.selectors import HOLDER_WORDS
 def _who(model: type, step: Step) -> str:
     """Who may take it, in the words of its policy's docstring (workflow/*/policies.py)."""
     if step.system:
+        if model is ReviewTrack and step.name == "close":
+            return "the system, when the application ends (withdrawn, rejected or closed)"
         return "the system (the combined outcome of the review tracks)"
     policy = policy_for(model, step.name)
     if policy is None:
@@ -89,7 +91,7 @@ def render() -> str:
     lines += ["", "## Review track", "", "```mermaid", "stateDiagram-v2", "    [*] --> open"]
     for row in track_rows:
         lines.append(f"    {row['source']} --> {row['target']}: {row['name']}")
-    lines += [f"    {TrackState.DECIDED} --> [*]", "```", ""]
+    lines += [f"    {TrackState.DECIDED} --> [*]", f"    {TrackState.CLOSED} --> [*]", "```", ""]
     for row in track_rows:
         lines.append(
             f"- `{row['name']}`: {row['who']}; recorded as {row['role']}; event "

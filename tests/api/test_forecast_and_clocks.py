@@ -39,7 +39,14 @@ def test_forecast_without_history_uses_the_default_targets(client_for, world):
         "stage": "scoping",
         "status": "current",
         "expected_end": "2026-03-30",  # 20 working days
-        "estimate": {"days": 20.0, "unit": "working", "source": "target", "samples": 0},
+        "estimate": {
+            "days": 20.0,
+            "unit": "working",
+            "source": "target",
+            "samples": 0,
+            "rework_chance": 0.0,  # too little history: no further round is assumed
+            "round_days": None,
+        },
     }
     # Internal review: 5 working days, over Good Friday and Easter Monday.
     assert internal["expected_end"] == "2026-04-08"
@@ -91,7 +98,8 @@ def test_dea_forecast_takes_the_slowest_track_not_the_sum(client_for, world, set
     assert data["route"] == "dea"
     internal, review, _grant = data["steps"]
     assert internal["estimate"] == {"days": 5.0, "unit": "calendar", "source": "history",
-                                    "samples": 2}  # fmt: skip
+                                    "samples": 2, "rework_chance": 0.0,
+                                    "round_days": None}  # fmt: skip
     tracks = {t["kind"]: t["estimate"]["days"] for t in review["tracks"]}
     assert tracks == {"igrp": 10.0, "dea_panel": 40.0, "owner_signoff": 2.0}
     review_days = (D.fromisoformat(review["expected_end"]) - referral_day).days
@@ -120,9 +128,13 @@ def test_forecast_in_review_counts_the_open_tracks_from_their_opening(client_for
     ends = {t["kind"]: t["expected_end"] for t in review["tracks"]}
     assert ends["igrp"] == (referred + 3 * DAY).isoformat()  # decided: its real date
     assert ends["dea_panel"] == (referred + 40 * DAY).isoformat()
-    # The owner's 2 days are already past: expected today, not in the past.
-    assert ends["owner_signoff"] == (referred + 5 * DAY).isoformat()
-    assert data["predicted_access_date"] == (referred + 43 * DAY).isoformat()
+    # The owner's sign-off has run longer than the one past sign-off (2 days) but is not due
+    # yet: expected by its due date (10 working days), not "today".
+    assert ends["owner_signoff"] == add_workdays(referred, 10).isoformat()
+    # The slowest track and 3 days to grant access: Saturday 25 July, so Monday 27 July, a
+    # working day.
+    assert (referred + 43 * DAY).isoformat() == "2026-07-25"
+    assert data["predicted_access_date"] == "2026-07-27"
 
 
 def test_forecast_is_recomputed_on_each_event(client_for, world):
@@ -256,5 +268,132 @@ def test_clocks_split_the_tre_and_the_applicant(client_for, world):
     owner = next(t for t in data["tracks"] if t["kind"] == "owner_signoff")
     assert owner["breached"] is True
     scoping = data["visits"][1]
-    assert scoping["target"] == {"stage": "scoping", "days": 20, "unit": "working"}
+    assert scoping["target"] == {
+        "stage": "scoping",
+        "days": 20,
+        "unit": "working",
+        "effective_from": "2000-01-01T00:00:00Z",
+    }
     assert scoping["breached"] is False
+
+
+def test_withdrawal_closes_the_open_tracks_so_their_clocks_stop(client_for, world):
+    """Finding 3: a withdrawn application's review tracks stayed open, so its clocks showed a
+    DEA panel and an owner track running and late months after the withdrawal."""
+    from notifications.models import Notification
+    from workflow.models import EventKind, TrackState
+    from workflow.turnaround.reminders import reminders_sweep
+
+    app = history(
+        world,
+        [
+            ("submit", 0),  # Monday 2 March
+            ("complete_scoping", 1),
+            ("refer", 1),  # Wednesday 4 March: three tracks open
+            ("decide", 2, {"kind": TrackKind.IGRP}),
+            ("withdraw", 3),  # Monday 9 March, the DEA panel and the owner still open
+        ],
+        dea=True,
+    )
+    assert not app.tracks.filter(state=TrackState.OPEN).exists()
+    closed = app.events.filter(kind=EventKind.TRACK_CLOSED)
+    assert sorted(e.payload["track"].split(":")[0] for e in closed) == [
+        "dea_panel",
+        "owner_signoff",
+    ]
+    with travel(D(2026, 9, 1)):  # six months later
+        data = client_for(world.ops).get(f"/api/v1/applications/{app.pk}/clocks/").json()
+        assert reminders_sweep()["track.overdue"] == 0
+    tracks = {t["kind"]: t for t in data["tracks"]}
+    for kind in ("dea_panel", "owner_signoff"):
+        assert tracks[kind]["calendar_days"] == 5.0, kind  # 4 March to 9 March, then stopped
+        assert tracks[kind]["breached"] is False, kind
+    assert not Notification.objects.filter(kind__startswith="track.", kind__endswith="due").exists()
+
+
+def test_closing_a_project_closes_its_open_conditions_so_their_reminders_stop(world):
+    from workflow.models import ConditionState, ConditionTiming
+    from workflow.route import services as route_services
+    from workflow.safes import services as safes_services
+    from workflow.turnaround.reminders import reminders_sweep
+
+    app = history(
+        world,
+        [
+            ("submit", 0),
+            ("complete_scoping", 1),
+            ("refer", 1),
+            ("decide_all", 2),
+            ("grant", 1),
+        ],
+    )
+    with travel(D(2026, 3, 10)):
+        condition = app.conditions.create(
+            text="Report outputs each quarter",
+            origin="safe",
+            safe="outputs",
+            responsible=world.pi,
+            timing=ConditionTiming.DURING_PROJECT,
+        )
+        safes_services.condition_update(
+            condition=condition, by=world.reviewer, data={"due_date": D(2026, 6, 30)}
+        )
+        route_services.application_close(application=app, by=world.ops, reason="Finished early.")
+    condition.refresh_from_db()
+    assert condition.state == ConditionState.WITHDRAWN
+    with travel(D(2026, 6, 29)):
+        assert reminders_sweep()["condition.due"] == 0
+
+
+def test_the_forecast_expects_rework_gives_a_working_day_and_a_range_and_says_so(client_for, world):
+    """Finding 7: the forecast was a median path with no rework, could fall on a weekend and
+    gave one date. Here two of the three past scopings needed another round of feedback (10
+    days, the applicant's 10, then 10 more): a new application's forecast counts that chance
+    and its cost, lands on a working day, gives an 80% range and says what it assumes."""
+    from workflow.turnaround.calendar import is_working_day
+
+    reworked = [
+        ("submit", 0),
+        ("request_changes", 10),
+        ("resubmit", 10),
+        ("complete_scoping", 10),
+        ("refer", 5),
+        ("decide_all", 19),
+        ("grant", 4),
+    ]
+    smooth = [("submit", 0), ("complete_scoping", 12), ("refer", 5), ("decide_all", 19),
+              ("grant", 4)]  # fmt: skip
+    for start, steps in ((0, reworked), (10, reworked), (20, smooth), (30, smooth)):
+        history(world, steps, start=T0 + datetime.timedelta(days=start))
+    app = history(world, [("submit", 0)], start=T0 + datetime.timedelta(days=120))
+    data = forecast(client_for(world.pi), app, (T0 + datetime.timedelta(days=120)).date())
+    scoping = data["steps"][0]
+    assert scoping["stage"] == "scoping"
+    assert 0.3 < scoping["estimate"]["rework_chance"] < 0.7  # 2 of 4, counted with caution
+    assert scoping["estimate"]["round_days"] >= 15  # the applicant's 10 and scoping again
+    predicted = D.fromisoformat(data["predicted_access_date"])
+    assert is_working_day(predicted)
+    low, high = D.fromisoformat(data["range"]["low"]), D.fromisoformat(data["range"]["high"])
+    assert data["range"]["probability"] == 0.8
+    assert low <= predicted <= high
+    assert (high - low).days >= 14  # a round of feedback or not: a real range
+    codes = {a["code"] for a in data["assumptions"]}
+    assert {"rework:scoping", "working_day", "reaches_access"} <= codes
+
+
+def test_an_overdue_stage_is_forecast_from_how_long_overdue_ones_still_took(client_for, world):
+    """Finding 7: an overdue stage was assumed to end today. Three past scopings each ran
+    about 10 days past their due date; one now 14 days overdue, longer than any of them, is
+    expected to take as long again as they took after theirs, not to end today."""
+    late = [("submit", 0), ("complete_scoping", 38), ("refer", 5), ("decide_all", 19),
+            ("grant", 4)]  # fmt: skip
+    for start in (0, 7, 14):
+        history(world, late, start=T0 + datetime.timedelta(days=start))
+    app = history(world, [("submit", 0)], start=T0 + datetime.timedelta(days=60))
+    today = (T0 + datetime.timedelta(days=60 + 42)).date()  # due after 28 days: 14 overdue
+    data = forecast(client_for(world.ops), app, today)
+    scoping = data["steps"][0]
+    assert scoping["status"] == "current"
+    assert scoping["estimate"]["source"] == "overdue_history"
+    assert D.fromisoformat(scoping["expected_end"]) > today
+    assert any(a["code"] == "overdue:scoping" for a in data["assumptions"])

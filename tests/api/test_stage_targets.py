@@ -116,8 +116,12 @@ def test_admin_lets_ops_edit_a_target(client, world):
         url, {"days": 7, "unit": "working", "due_soon_days": 2, "escalate_after_days": 3}
     )
     assert response.status_code == 302
+    # Saving adds a version in force from now; the one that was in force is kept as it was.
+    current = StageTarget.objects.filter(stage="internal_review").latest("effective_from")
+    assert (current.days, current.updated_by) == (7, world.ops)
     row.refresh_from_db()
-    assert (row.days, row.updated_by) == (7, world.ops)
+    assert (row.days, row.updated_by) == (5, None)
+    assert targets()["internal_review"].days == 7
     bad = client.post(url, {"days": 3, "unit": "working", "due_soon_days": 5})
     assert bad.status_code == 200  # the form again, with the problem
     assert "before the due date" in bad.content.decode()
@@ -139,3 +143,33 @@ def test_admin_adds_a_panel_target(client, world):
     )
     assert response.status_code == 302
     assert StageTarget.objects.get(stage="panel:dea-rap").updated_by == world.ops
+
+
+def test_a_change_is_a_new_version_and_a_later_date_schedules_it(client_for, world):
+    import datetime
+
+    from tests.factories.turnaround import travel
+
+    client = client_for(world.ops)
+    with travel(datetime.date(2026, 3, 2)):
+        now = client.patch(f"{URL}scoping/", {"days": 15}, format="json")
+        later = client.patch(
+            f"{URL}scoping/", {"days": 25, "effective_from": "2026-04-01"}, format="json"
+        )
+        past = client.patch(
+            f"{URL}scoping/", {"days": 10, "effective_from": "2026-03-01"}, format="json"
+        )
+        assert targets()["scoping"].days == 15
+        listed = {r["stage"]: r for r in client.get(URL).json()}
+    assert now.status_code == later.status_code == 200
+    assert past.status_code == 400
+    assert "effective_from" in past.json()["fields"]
+    scoping = listed["scoping"]
+    assert scoping["days"] == 15
+    assert [(v["days"], v["effective_from"][:10]) for v in scoping["versions"]] == [
+        (20, "2000-01-01"),
+        (15, "2026-03-02"),
+        (25, "2026-04-01"),
+    ]
+    with travel(datetime.date(2026, 4, 1)):
+        assert targets()["scoping"].days == 25

@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories.catalogue import make_category
 from tests.factories.turnaround import T0, history, travel
 from tests.factories.workflow import World
-from workflow.models import Outcome, TrackKind
-from workflow.reviews import services as reviews_services
+from workflow.models import TrackKind
 from workflow.turnaround import metrics
 from workflow.turnaround.sql import compose, run
 
@@ -105,10 +105,18 @@ def test_metrics_on_a_known_history(client_for, world, known):
     assert rta["target_days"] == 90
 
     scoping = by(data["stages"], "stage", "scoping")
-    assert scoping["count"] == 5  # A, B twice, C and the rejected one (the open one is not done)
-    assert scoping["median_days"] == 10.0
+    # A, B (two visits, one stage on one clock), C and the rejected one; the open one is not
+    # done. B's scoping took 10 + 10 days on the TRE's clock, around its applicant's 6.
+    assert scoping["count"] == 4
+    assert scoping["median_days"] == 17.5  # 10, 15, 20, 20
+    assert (scoping["per_visit"]["count"], scoping["per_visit"]["median_days"]) == (5, 10.0)
     assert scoping["clock"] == "tre"
-    assert scoping["target"] == {"stage": "scoping", "days": 20, "unit": "working"}
+    assert scoping["target"] == {
+        "stage": "scoping",
+        "days": 20,
+        "unit": "working",
+        "effective_from": "2000-01-01T00:00:00Z",
+    }
     changes = by(data["stages"], "stage", "changes_requested")
     assert changes["clock"] == "applicant"
     assert changes["median_days"] == 6.0
@@ -276,22 +284,142 @@ def test_summary_with_nothing_yet(client_for, world):
     assert data["oldest_open"] == []
 
 
-def test_a_pre_approved_sign_off_counts_as_a_hit(world, client_for):
-    """An owner track decided by the system (a pre-approved category covered it) is a hit."""
-    from workflow.events import record_event
-    from workflow.models import ActorRole, EventKind
-
-    app = history(world, [("submit", 0), ("complete_scoping", 1), ("refer", 1)])
-    track = app.tracks.get(kind=TrackKind.OWNER_SIGNOFF)
-    with travel(D(2026, 3, 5)):
-        reviews_services.review_track_decide(track=track, by=world.owner, outcome=Outcome.APPROVED)
-        record_event(
-            application=app,
-            track=track,
-            kind=EventKind.TRACK_DECIDED,
-            by=None,
-            role=ActorRole.SYSTEM,
-            payload={"pre_approved": True},
-        )
+def test_owner_figures_report_automatic_sign_offs_apart_from_people_s(client_for, world):
+    """Finding 6: an owner track decided at once under a pre-approved category (0 days) was
+    counted with the sign-offs people made, pulling the owner's times down. Every owner figure
+    now counts people's decisions; the automatic ones are reported beside them."""
+    standard_a(world)  # the owner signs off 19 days after referral
+    make_category(dataset=world.dataset, by=world.owner, permitted_purposes=["public_policy"])
+    covered = history(
+        world,
+        [("submit", 0), ("complete_scoping", 20), ("refer", 5), ("decide_all", 19), ("grant", 4)],
+        start=T0 + datetime.timedelta(days=7),
+    )
+    assert covered.tracks.get(kind=TrackKind.OWNER_SIGNOFF).automatic is True
     data = get(client_for(world.ops)).json()
-    assert data["pre_approved"] == {"count": 1, "hits": 1, "rate": 1.0}
+    owner = by(data["tracks"], "kind", "owner_signoff")
+    assert (owner["count"], owner["median_days"]) == (1, 19.0)
+    assert owner["breaches"] == 1  # 19 days against 10 working days: the person's, late
+    assert owner["automatic"]["count"] == 1
+    assert owner["automatic"]["median_days"] == 0.0
+    assert data["pre_approved"] == {"count": 2, "hits": 1, "rate": 0.5}
+    breaches = {r["stage"]: r for r in data["target_breaches"]["by_stage"]}
+    assert breaches["owner_signoff"]["completed"] == 1
+    igrp = by(data["tracks"], "kind", "igrp")
+    assert igrp["automatic"]["count"] == 0
+
+
+def test_csv_has_one_row_per_figure_each_with_a_unique_stable_key(client_for, world, known):
+    """Finding 2: the open-longest rows were keyed by state, so two applications in the same
+    state gave the same metric names. Per-application rows are keyed by the reference."""
+    second = history(world, [("submit", 0)], start=T0 + datetime.timedelta(days=1))
+    response = get(client_for(world.ops), format="csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["metric", "value"]
+    keys = [row[0] for row in rows[1:]]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    for app in (known["open"], second):
+        assert f"oldest_open.{app.reference}.days_open" in keys
+    analyst = known["open"].analyst_id
+    assert f"work_in_progress.analysts.{analyst}.open" in keys
+
+
+def clocks_of(client, app):
+    return client.get(f"/api/v1/applications/{app.pk}/clocks/").json()
+
+
+def test_one_lateness_rule_late_is_ended_or_still_open_after_the_due_date(client_for, world):
+    """Finding 1: the metrics counted a stage late only after more than N working days, while
+    clocks and reminders said "after its due date"; they disagreed when the due date was
+    followed by a weekend. Submitted on Friday 27 February, scoping is due on Friday 27 March:
+    finished on Saturday 28 March it is late, and one still open that Saturday is late too."""
+    from workflow.turnaround.reminders import reminders_sweep
+
+    friday = datetime.datetime(2026, 2, 27, 9, 0, tzinfo=datetime.UTC)
+    done = history(world, [("submit", 0), ("complete_scoping", 29)], start=friday)
+    waiting = history(world, [("submit", 0)], start=friday)
+    client = client_for(world.ops)
+    with travel(D(2026, 3, 28)):
+        raised = reminders_sweep()
+        data = client.get(URL).json()
+        done_clocks, waiting_clocks = clocks_of(client, done), clocks_of(client, waiting)
+    assert raised["stage.overdue"] == 1  # the one still open, the day after its due date
+    scoping = by(data["stages"], "stage", "scoping")
+    assert (scoping["breaches"], scoping["open_breaches"]) == (1, 1)
+    for clocks in (done_clocks, waiting_clocks):
+        visit = by(clocks["visits"], "state", "scoping")
+        assert visit["due_date"] == "2026-03-27"
+        assert visit["breached"] is True
+
+
+def test_a_request_for_changes_pauses_the_stage_clock_and_does_not_restart_it(client_for, world):
+    """Finding 4: scoping for 15 working days, the applicant's 11, scoping again for 10: 25
+    working days on the TRE's clock against a target of 20. Per visit neither was late, so the
+    target restarted with each visit; on the cumulative clock scoping is due 5 working days
+    after the resubmission, and late."""
+    from workflow.route import services as route_services
+
+    app = history(
+        world,
+        [
+            ("submit", 0),  # Monday 2 March
+            ("request_changes", 21),  # Monday 23 March: 15 working days of scoping
+            ("resubmit", 15),  # Tuesday 7 April (after Easter): 5 working days are left
+        ],
+    )
+    assert reminders_sweep_on(D(2026, 4, 14))["stage.overdue"] == 0  # due that day
+    assert reminders_sweep_on(D(2026, 4, 15))["stage.overdue"] == 1
+    with travel(D(2026, 4, 21)):  # 10 working days after the resubmission
+        app.refresh_from_db()
+        route_services.scoping_update(
+            application=app,
+            by=app.analyst,
+            data={"feasible": True, "scoped_variables": [world.year, world.grade]},
+        )
+        route_services.application_complete_scoping(application=app, by=app.analyst)
+    client = client_for(world.ops)
+    data = get(client).json()
+    scoping = by(data["stages"], "stage", "scoping")
+    assert scoping["count"] == 1  # one application's scoping, over two visits
+    assert scoping["median_working_days"] == 25.0
+    assert scoping["breaches"] == 1
+    assert scoping["per_visit"]["count"] == 2  # the visits, as a secondary view
+    with travel(NOW):
+        clocks = clocks_of(client, app)
+    stage = by(clocks["stages"], "state", "scoping")
+    assert (stage["visits"], stage["working_days"], stage["clock"]) == (2, 25, "tre")
+    assert stage["due_date"] == "2026-04-14"
+    assert stage["late"] is True
+    assert [v["due_date"] for v in clocks["visits"] if v["state"] == "scoping"] == [
+        "2026-03-30",
+        "2026-04-14",
+    ]
+
+
+def reminders_sweep_on(day):
+    from workflow.turnaround.reminders import reminders_sweep
+
+    with travel(day):
+        return reminders_sweep()
+
+
+def test_changing_a_target_does_not_rewrite_history(client_for, world):
+    """Finding 5: setting scoping to 15 working days turned past visits that met the 20 of
+    their time into late ones. Each visit is judged by the target in force when it started,
+    and the figures say which target that was."""
+    history(world, [("submit", 0), ("complete_scoping", 25)])  # 19 working days: met 20
+    client = client_for(world.ops)
+    with travel(D(2026, 4, 20)):
+        response = client.patch("/api/v1/stage-targets/scoping/", {"days": 15}, format="json")
+    assert response.status_code == 200, response.json()
+    later = history(
+        world, [("submit", 0), ("complete_scoping", 25)], start=T0 + datetime.timedelta(days=56)
+    )  # 27 April: 19 working days against the 15 in force then
+    data = get(client).json()
+    scoping = by(data["stages"], "stage", "scoping")
+    assert scoping["breaches"] == 1  # only the later one
+    assert scoping["target"]["days"] == 15
+    judged = {(j["days"], j["effective_from"][:10]): j["count"] for j in scoping["judged_by"]}
+    assert judged == {(20, "2000-01-01"): 1, (15, "2026-04-20"): 1}
+    with travel(NOW):
+        assert by(clocks_of(client, later)["visits"], "state", "scoping")["target"]["days"] == 15

@@ -84,7 +84,9 @@ def test_five_safes_verdict_conditions_and_the_ops_dashboard(demo, visitor):
     assert owain.page.title().startswith("Error: ")
     owain.fill("Target", "15")
     owain.click("Save the target")
-    assert "the new target applies from now" in owain.banner()
+    # A new version, from now: what started before keeps the target it started under.
+    assert "the new target applies to stages and tracks that start now" in owain.banner()
+    assert "those already started keep theirs" in owain.banner()
     owain.visit("/ops/turnaround/")
     owain.select("Route", "Digital Economy Act (DEA panel)")
     owain.click("Show the figures")

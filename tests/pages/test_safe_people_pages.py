@@ -263,6 +263,8 @@ def test_application_page_shows_the_forecast_and_who_needs_accreditation(page_cl
     body = _body(page_client(world.colleague).get(f"/applications/{application.pk}/"))
     assert "When access is likely" in body
     assert "Access expected" in body
+    assert "What this forecast assumes" in body
+    assert "a rejection or a withdrawal is not forecast" in body
     assert "Apply for accreditation" in body
     assert "Needs" in body
 
@@ -284,7 +286,7 @@ def test_stage_targets_are_edited_by_ops_with_errors_against_inputs(page_client,
         {"days": "15", "unit": "working", "due_soon_days": "3", "escalate_after_days": ""},
     )
     assert ok["Location"] == "/ops/targets/"
-    row = StageTarget.objects.get(stage="scoping")
+    row = StageTarget.objects.filter(stage="scoping").latest("effective_from")
     assert (row.days, row.escalate_after_days, row.updated_by) == (15, None, world.ops)
     assert ops.get("/ops/targets/nonsense/").status_code == 404
     assert page_client(world.reviewer).get("/ops/targets/").status_code == 403
@@ -308,6 +310,10 @@ def test_turnaround_dashboard_draws_accessible_charts_and_filters(page_client, w
     assert "the figures as a table" in body
     assert "style=" not in body
     assert "/api/v1/metrics/turnaround.csv" in body
+    # Which target versions judged the figures, and the one lateness rule in words.
+    assert "Which targets judged these figures" in body
+    assert "Late means ended, or still open, after the due date" in body
+    assert "Scoping with an analyst" in body
     filtered = _body(ops.get("/ops/turnaround/?route=dea&dataset=education&start=2020-01-01"))
     assert "route=dea" in filtered
     assert "dataset=education" in filtered

@@ -61,14 +61,16 @@ def test_demo_dea_forecast_waits_for_the_slowest_track_not_the_sum(demo):
     assert data["route"] == "dea"
     review = data["steps"][0]
     ends = [datetime.date.fromisoformat(t["expected_end"]) for t in review["tracks"]]
-    assert datetime.date.fromisoformat(review["expected_end"]) == max(ends)
-    referred = timezone.localtime(app.tracks.first().opened_at).date()
-    days = [math.ceil(t["estimate"]["days"]) for t in review["tracks"]]
     expected_end = datetime.date.fromisoformat(review["expected_end"])
-    # The slowest track decides when review ends; the sum of them would be much later.
-    assert expected_end == max(timezone.localdate(), referred + datetime.timedelta(max(days)))
-    assert expected_end < referred + datetime.timedelta(sum(days))
-    assert {t["estimate"]["source"] for t in review["tracks"]} == {"history"}
+    # Each track's remaining time is drawn from the past ones of its kind that had lasted as
+    # long; the stage ends with the slowest track of each draw, never before the slowest
+    # track's typical end, and well before the tracks one after the other would.
+    assert expected_end >= max(ends)
+    left = [math.ceil(t["estimate"]["days"]) for t in review["tracks"]]
+    assert expected_end < timezone.localdate() + datetime.timedelta(sum(left))
+    sources = {t["estimate"]["source"] for t in review["tracks"]}
+    assert sources <= {"history", "history_all_routes", "due_date", "overdue_history"}
+    assert data["range"]["low"] <= data["predicted_access_date"] <= data["range"]["high"]
 
 
 def test_demo_history_runs_again_without_adding_anything(demo):
@@ -101,12 +103,46 @@ def test_stage_visits_written_as_events_are_appended_match_the_event_log(demo):
         "next_state",
         "entered_on",
         "left_on",
+        "due_on",
+        "target_id",
     )
     kept = list(StageVisit.objects.order_by("event_id").values_list(*columns))
     derived = derived_stage_visits()
     assert len(kept) > 100
     assert any(v[4] > 1 for v in kept)  # some state visited twice
+    assert any(v[10] is not None for v in kept if v[4] > 1)  # resumed clocks have due dates
     assert kept == [tuple(row) for row in derived]
     assert StageVisit.objects.filter(left_at__isnull=True).count() == Application.objects.count()
     rebuild_stage_visits()
     assert list(StageVisit.objects.order_by("event_id").values_list(*columns)) == kept
+
+
+def test_replaying_the_demo_history_measures_the_forecast_against_the_baselines(demo):
+    """The replay (``manage.py forecast_accuracy``): at past moments every open application
+    is forecast from what was known then. On the demo's year and a half the forecast beats both
+    naive baselines close to access and overall, holds its own more than 45 days ahead (where
+    one unforeseeable revision weighs heavily on so few applications), and its 80% range holds
+    the actual day at about that rate. The report is kept for the Turnaround page."""
+    from workflow.models import ForecastReplay
+
+    out = StringIO()
+    call_command("forecast_accuracy", stdout=out)
+    assert "Forecast replay:" in out.getvalue()
+    report = ForecastReplay.objects.get().report
+    rows = {row["horizon"]: row for row in report["horizons"]}
+    assert set(rows) == {"0-45", "over 45", "all"}
+    assert report["cases"] >= 100
+    assert report["never_reached_access"] >= 1  # withdrawn, rejected, still open: not scored
+    for name in ("0-45", "all"):
+        row = rows[name]
+        assert row["forecast"]["mae"] < row["median_so_far"]["mae"], row
+        assert row["forecast"]["mae"] < row["three_months"]["mae"], row
+    far = rows["over 45"]
+    assert far["forecast"]["mae"] < far["median_so_far"]["mae"], far
+    assert far["forecast"]["mae"] <= far["three_months"]["mae"] + 2, far
+    assert 0.65 <= rows["all"]["range_coverage"] <= 0.95
+    page = ops_client()
+    page.force_login(User.objects.get(username="owain.ops"))
+    body = page.get("/ops/turnaround/").content.decode()
+    assert "How accurate the forecast is" in body
+    assert "Submission + 3 months" in body

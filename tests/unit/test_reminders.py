@@ -99,13 +99,14 @@ def test_a_sweep_run_twice_sends_nothing_twice(world, scoping):
         assert send_reminders.run() == dict.fromkeys(reminders.REMINDERS, 0)
 
 
-def test_a_new_visit_of_the_stage_has_its_own_reminders(world):
+def test_a_resumed_stage_is_reminded_as_a_new_visit_on_its_cumulative_due_date(world):
     app = history(world, [("submit", 0), ("request_changes", 1), ("resubmit", 2)])
     analyst = app.analyst
-    # Scoping again from Thursday 5 March: due 20 working days later, on 2 April.
-    assert add_workdays(D(2026, 3, 5), 20) == D(2026, 4, 2)
+    # Scoping used one working day (Monday to Tuesday) before the request for changes; again
+    # from Thursday 5 March its clock resumes with 19 working days left: due on 1 April.
+    assert add_workdays(D(2026, 3, 5), 19) == D(2026, 4, 1)
     sweep(D(2026, 3, 26))
-    sweep(D(2026, 4, 2))
+    sweep(D(2026, 4, 1))
     keys = set(rows("stage.due_today", analyst).values_list("dedupe_key", flat=True))
     assert len(keys) == 1
     (key,) = keys

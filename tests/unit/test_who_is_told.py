@@ -261,6 +261,12 @@ def test_withdrawal_tells_those_who_held_it_and_a_draft_tells_nobody(world):
     }
 
 
+def test_withdrawal_in_review_tells_the_open_tracks_people_nothing_more_is_needed(world):
+    app = world.at(State.IN_REVIEW)
+    got = told(lambda: route_services.application_withdraw(application=app, by=world.pi))
+    assert got["track.closed"] == names(world.panel, world.lay, world.expert, world.owner)
+
+
 def test_reassigning_the_analyst_tells_the_new_and_the_previous(world):
     app = world.at(State.SCOPING)
     other = world.analyst2 if app.analyst == world.analyst else world.analyst

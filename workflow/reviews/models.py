@@ -36,6 +36,9 @@ class TrackKind(models.TextChoices):
 class TrackState(models.TextChoices):
     OPEN = "open", "Open"
     DECIDED = "decided", "Decided"
+    # The application was withdrawn, rejected or closed while the track was open: nobody
+    # decides it any more, its clock stops and nobody is reminded of it.
+    CLOSED = "closed", "Closed undecided"
 
 
 class Outcome(models.TextChoices):
@@ -173,12 +176,23 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
     version = models.PositiveIntegerField(help_text="The application version under review")
     opened_at = models.DateTimeField(auto_now_add=True)
     due_date = models.DateField(null=True, blank=True)
+    target = models.ForeignKey(
+        "workflow.StageTarget",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version of the target in force when the track opened (its due date)",
+    )
     outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
     rationale = models.TextField(blank=True)
     conditions = models.JSONField(default=list, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Closed undecided when the application ended"
     )
 
     class Meta:
@@ -191,6 +205,11 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
                 | Q(decided_at__isnull=False, decided_by__isnull=False) & ~Q(outcome="")
                 | Q(decided_at__isnull=False, automatic=True) & ~Q(outcome=""),
                 name="workflow_track_decision_fields_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="closed", closed_at__isnull=False, decided_at__isnull=True)
+                | ~Q(state="closed") & Q(closed_at__isnull=True),
+                name="workflow_track_closed_at_with_state",
             ),
             models.CheckConstraint(
                 condition=Q(kind="owner_signoff", organisation__isnull=False)
@@ -239,6 +258,20 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
         role=_decider_role,
     )
     def decide(self) -> None:
+        pass
+
+    # Taken by the system when the application ends (withdrawn, rejected, closed) on behalf of
+    # whoever ended it (``workflow.reviews.services.review_tracks_close``).
+    @transition(
+        state,
+        source=TrackState.OPEN,
+        target=TrackState.CLOSED,
+        event=EventKind.TRACK_CLOSED,
+        notify="track.closed",
+        role=ActorRole.SYSTEM,
+        system=True,
+    )
+    def close(self) -> None:
         pass
 
 

@@ -3,7 +3,8 @@
 A track that opens (at referral) or reopens (on resubmission after a panel asked for revision)
 tells the people who can decide it now, with a link to the track: its panel's members and
 chair, or the data owners of its organisation. A chair hears once when the vote can be closed;
-reviewers hear of each decision.
+reviewers hear of each decision. When the application ends (withdrawn, rejected, closed) with a
+track still open, the people that track asked hear that nothing more is needed from them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from access.models import User
 from notifications.notices import notice
 from workflow.models import ReviewTrack, TrackKind
-from workflow.reviews.selectors import panel_chairs, reviewers_of, track_deciders
+from workflow.reviews.selectors import panel_chairs, reviewers_of, track_audience, track_deciders
 
 Context = Mapping[str, Any]
 
@@ -81,3 +82,17 @@ def _reviewers(track: ReviewTrack, context: Context) -> list[User]:
 )
 def _chairs(track: ReviewTrack, context: Context) -> list[User]:
     return panel_chairs(track)
+
+
+@notice(
+    "track.closed",
+    subject="{{ app.reference }}: your review is no longer needed",
+    body="Application {{ app.reference }} is {{ app.get_state_display|lower }}, so the "
+    "{% if track.kind == 'owner_signoff' %}sign-off of {{ track.organisation.name }}{% else %}"
+    "review of the {{ track.panel.name|default:track.get_kind_display }}{% endif %} is closed "
+    "undecided. Nothing more is needed from you.",
+    url=lambda track, context: f"/applications/{track.application_id}/",
+    about=_about,
+)
+def _asked(track: ReviewTrack, context: Context) -> list[User]:
+    return track_audience(track)

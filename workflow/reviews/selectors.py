@@ -53,8 +53,26 @@ def is_conflicted(user: User, application: Application | int) -> bool:
 # --- who can decide a track now -------------------------------------------------------------
 
 
+def track_audience(track: ReviewTrack) -> list[User]:
+    """Who was asked to decide ``track``, whatever its state: its panel's current members, or
+    the data owners of its organisation. Never a member of the application's team."""
+    if track.kind == TrackKind.OWNER_SIGNOFF:
+        if track.organisation_id is None:  # never: a sign-off names its organisation
+            return []
+        people = organisation_people(
+            [track.organisation_id], OrganisationMembership.Capacity.DATA_OWNER
+        )
+        return track.application.not_on_team(people)
+    if track.panel_id is None:  # never: a panel track names its panel
+        return []
+    seats = PanelMembership.objects.filter(
+        panel_id=track.panel_id, left_on__isnull=True, user__is_active=True
+    ).select_related("user")
+    return track.application.not_on_team(m.user for m in seats)
+
+
 def track_deciders(track: ReviewTrack) -> list[User]:
-    """Who can act on ``track`` now (nobody once it is decided).
+    """Who can act on ``track`` now (nobody once it is decided or closed).
 
     A panel track: its panel's current members who have neither voted nor declared a conflict,
     and the chair, who closes the vote. An owner's sign-off: the data owners of its

@@ -114,6 +114,7 @@ class EventKind(models.TextChoices):
     REFERRED = "referred", "Referred to panels and owners"
     TRACK_DECIDED = "track_decided", "Review track decided"
     TRACK_REOPENED = "track_reopened", "Review track reopened"
+    TRACK_CLOSED = "track_closed", "Review track closed undecided (the application ended)"
     VOTE_CAST = "vote_cast", "Vote cast"
     VOTE_CHANGED = "vote_changed", "Vote changed"
     CONFLICT_DECLARED = "conflict_declared", "Conflict of interest declared"
@@ -135,6 +136,7 @@ class EventKind(models.TextChoices):
     CONDITION_UPDATED = "condition_updated", "Condition terms changed"
     CONDITION_EVIDENCE = "condition_evidence", "Evidence given for a condition"
     CONDITION_VERIFIED = "condition_verified", "Condition verified as met"
+    CONDITIONS_CLOSED = "conditions_closed", "Open conditions withdrawn (the application ended)"
     AGREEMENT_SIGNED = "agreement_signed", "Data access agreement signed"
 
 

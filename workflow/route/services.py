@@ -578,6 +578,7 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     fire(application, "reject", by=by, reason=reason, errors=_require_reason(reason, "rejecting"))
     application.decided_at = timezone.now()
     application.save(update_fields=["decided_at", "updated_at"])
+    _end_open_work(application, by=by, reason=reason)
     transparency.decision_record_create(
         application=application, outcome="rejected", by=by, reason=reason
     )
@@ -585,10 +586,20 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     return application
 
 
+def _end_open_work(application: Application, *, by: User, reason: str) -> None:
+    """The application has ended (withdrawn, rejected, closed): close every review track and
+    condition still open, so that no clock runs on and nobody is reminded of it."""
+    reviews.review_tracks_close(application=application, by=by, reason=reason)
+    five_safes.conditions_close(application=application, by=by, reason=reason)
+
+
 @service
 def application_withdraw(*, application: Application, by: User, reason: str = "") -> Application:
+    """Any state before a final decision → withdrawn (the team). Open review tracks and
+    conditions close with it."""
     application = Application.objects.locked(application)
     fire(application, "withdraw", by=by, reason=reason)
+    _end_open_work(application, by=by, reason=reason)
     return application
 
 
@@ -642,6 +653,7 @@ def application_reinstate(*, application: Application, by: User, reason: str = "
 def application_close(*, application: Application, by: User, reason: str = "") -> Application:
     application = Application.objects.locked(application)
     fire(application, "close", by=by, reason=reason)
+    _end_open_work(application, by=by, reason=reason or "The project is closed.")
     access_grants_end_for_application(
         application=application, by=by, reason=reason or "The project is closed."
     )

@@ -1,4 +1,5 @@
-"""Admin for stage targets: ops set them here as in the API (``stage_target_set``)."""
+"""Admin for stage targets: ops set them here as in the API (``stage_target_set``): each save
+adds a version of the stage's target."""
 
 from django import forms
 from django.contrib import admin
@@ -12,6 +13,12 @@ from workflow.turnaround import targets as turnaround
 
 
 class StageTargetForm(forms.ModelForm):
+    in_force_from = forms.DateField(
+        required=False,
+        help_text="From when this version is in force (empty: from now). Saving always adds a "
+        "version: stages and tracks that started before keep the one they started under.",
+    )
+
     class Meta:
         model = StageTarget
         fields = ["stage", *turnaround.TARGET_FIELDS]
@@ -20,9 +27,14 @@ class StageTargetForm(forms.ModelForm):
         super().clean()
         data = self.cleaned_data
         creating = self.instance.pk is None
-        problems = turnaround.target_errors(data.get("stage", ""), data, creating=creating)
+        problems = turnaround.target_errors(
+            data.get("stage", ""),
+            {**data, "effective_from": data.get("in_force_from")},
+            creating=creating,
+        )
         for field, field_messages in problems.items():
             for message in field_messages:
+                field = "in_force_from" if field == "effective_from" else field
                 self.add_error(field if field in self.fields else None, message)
         return data
 
@@ -32,7 +44,16 @@ class StageTargetAdmin(admin.ModelAdmin):
     """Ops set targets here as in the API (``stage_target_set``, stamped with who and when)."""
 
     form = StageTargetForm
-    list_display = ["stage", "days", "unit", "due_soon_days", "escalate_after_days", "updated_by"]
+    list_display = [
+        "stage",
+        "effective_from",
+        "days",
+        "unit",
+        "due_soon_days",
+        "escalate_after_days",
+        "updated_by",
+    ]
+    list_filter = ["stage"]
     readonly_fields = ["updated_at", "updated_by"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -49,9 +70,13 @@ class StageTargetAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        # A new version of the stage's target (never an edit of one in force).
         saved = target_services.stage_target_set(
             stage=obj.stage,
             by=request.user,
-            data={name: form.cleaned_data.get(name) for name in turnaround.TARGET_FIELDS},
+            data={
+                **{name: form.cleaned_data.get(name) for name in turnaround.TARGET_FIELDS},
+                "effective_from": form.cleaned_data.get("in_force_from"),
+            },
         )
         obj.pk, obj.updated_at, obj.updated_by = saved.pk, saved.updated_at, saved.updated_by

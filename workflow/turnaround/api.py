@@ -8,9 +8,16 @@ import csv
 import io
 from typing import Any
 
+from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers, viewsets
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,26 +34,51 @@ from workflow.turnaround.services import stage_target_set
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-# In a list, the field that names each row (so CSV paths read "stages.scoping.median_days").
-ROW_KEYS = ("stage", "kind", "panel", "state", "reference", "name", "organisation")
+# In a list, the field that names each row, so that every CSV row has a unique and stable key
+# ("stages.scoping.median_days", "oldest_open.TRE-2026-0042.days_open"). Lists of applications,
+# people and organisations are keyed by what does not change: the reference, the id.
+LIST_KEYS = {
+    "oldest_open": "reference",
+    "work_in_progress.analysts": "user_id",
+    "work_in_progress.owners": "organisation_id",
+}
+ROW_KEYS = ("reference", "stage", "kind", "panel", "state", "horizon", "effective_from", "name")
 
 
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+def _row_name(path: str, item: Any, index: int) -> str:
+    if not isinstance(item, dict):
+        return str(index)
+    key = LIST_KEYS.get(path)
+    if key is not None and item.get(key) not in (None, ""):
+        return str(item[key])
+    return next((str(item[k]) for k in ROW_KEYS if item.get(k) not in (None, "")), str(index))
+
+
+def _flatten(value: Any, prefix: str, path: str) -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         rows: list[tuple[str, Any]] = []
         for key, sub in value.items():
-            rows += flatten(sub, f"{prefix}.{key}" if prefix else str(key))
+            rows += _flatten(
+                sub, f"{prefix}.{key}" if prefix else str(key), f"{path}.{key}" if path else key
+            )
         return rows
     if isinstance(value, list):
         rows = []
         for index, item in enumerate(value):
-            name = next(
-                (str(item[k]) for k in ROW_KEYS if isinstance(item, dict) and item.get(k)),
-                str(index),
-            )
-            rows += flatten(item, f"{prefix}.{name}")
+            rows += _flatten(item, f"{prefix}.{_row_name(path, item, index)}", path)
         return rows
     return [(prefix, "" if value is None else value)]
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """One (metric, value) row per figure; the metric is a dotted path, unique in the file."""
+    rows = _flatten(value, prefix, "")
+    seen: set[str] = set()
+    for name, _ in rows:
+        if name in seen:
+            raise ValueError(f"Two figures would share the CSV key {name!r}")
+        seen.add(name)
+    return rows
 
 
 class CSVRenderer(BaseRenderer):
@@ -102,6 +134,16 @@ class TargetRefSerializer(serializers.Serializer):
     stage = serializers.CharField()
     days = serializers.IntegerField()
     unit = serializers.ChoiceField(choices=DayUnit.choices)
+    effective_from = serializers.DateTimeField(help_text="When this version came into force")
+
+
+class JudgedBySerializer(TargetRefSerializer):
+    count = serializers.IntegerField(help_text="How many of what ended this version judged")
+
+
+class VisitStatsSerializer(StatsSerializer):
+    median_working_days = serializers.FloatField(allow_null=True)
+    p90_working_days = serializers.FloatField(allow_null=True)
 
 
 class RequestToAccessSerializer(StatsSerializer):
@@ -111,22 +153,41 @@ class RequestToAccessSerializer(StatsSerializer):
 
 
 class StageStatsSerializer(StatsSerializer):
+    """Stages that ended in the period, each on its clock: on the TRE's clock a stage's visits
+    add up (paused while the applicant held it); ``per_visit`` is the same per visit."""
+
     stage = serializers.CharField()
     clock = serializers.CharField(allow_null=True)
+    cumulative = serializers.BooleanField(help_text="Its visits add up on one clock")
     median_working_days = serializers.FloatField(allow_null=True)
     p90_working_days = serializers.FloatField(allow_null=True)
-    target = TargetRefSerializer(allow_null=True)
-    breaches = serializers.IntegerField(allow_null=True)
-    open_breaches = serializers.IntegerField(allow_null=True)
+    target = TargetRefSerializer(allow_null=True, help_text="The version in force now")
+    judged_by = JudgedBySerializer(
+        many=True, help_text="The versions that judged the stages that ended in the period"
+    )
+    breaches = serializers.IntegerField(
+        allow_null=True, help_text="Ended in the period after their due date"
+    )
+    open_breaches = serializers.IntegerField(
+        allow_null=True, help_text="Running now and already past their due date"
+    )
+    per_visit = VisitStatsSerializer()
 
 
 class TrackStatsSerializer(StatsSerializer):
+    """Decisions people made; ``automatic`` counts the owner sign-offs decided at once under a
+    pre-approved category, apart, so that they do not pull the owners' times down."""
+
     kind = serializers.CharField()
     median_working_days = serializers.FloatField(allow_null=True)
     p90_working_days = serializers.FloatField(allow_null=True)
-    target = TargetRefSerializer()
+    target = TargetRefSerializer(help_text="The version in force now")
+    judged_by = JudgedBySerializer(
+        many=True, help_text="The versions the tracks decided in the period opened under"
+    )
     breaches = serializers.IntegerField()
     open_breaches = serializers.IntegerField()
+    automatic = StatsSerializer(help_text="Decided at once under a pre-approved category")
 
 
 class PanelResponseSerializer(StatsSerializer):
@@ -294,21 +355,37 @@ class TurnaroundMetricsCSVView(TurnaroundMetricsView):
 # --- stage targets ------------------------------------------------------------------------------
 
 
-class StageTargetSerializer(serializers.ModelSerializer):
+class StageTargetVersionSerializer(serializers.ModelSerializer):
     updated_by = serializers.CharField(source="updated_by.full_name", allow_null=True, default=None)
 
     class Meta:
         model = StageTarget
         fields = [
-            "stage",
             "days",
             "unit",
             "due_soon_days",
             "escalate_after_days",
+            "effective_from",
             "updated_at",
             "updated_by",
         ]
         read_only_fields = fields
+
+
+class StageTargetSerializer(StageTargetVersionSerializer):
+    """A stage's target: the version in force now (the first one to come when none is yet),
+    and every version, oldest first (``effective_from`` after now: scheduled)."""
+
+    versions = serializers.SerializerMethodField()
+
+    class Meta(StageTargetVersionSerializer.Meta):
+        fields = ["stage", *StageTargetVersionSerializer.Meta.fields, "versions"]
+        read_only_fields = fields
+
+    @extend_schema_field(StageTargetVersionSerializer(many=True))
+    def get_versions(self, row: StageTarget) -> list[dict]:
+        versions = self.context.get("versions", {}).get(row.stage) or [row]
+        return list(StageTargetVersionSerializer(versions, many=True).data)
 
 
 class StageTargetInputSerializer(serializers.Serializer):
@@ -317,18 +394,58 @@ class StageTargetInputSerializer(serializers.Serializer):
     unit = serializers.ChoiceField(choices=DayUnit.choices, required=False)
     due_soon_days = serializers.IntegerField(min_value=0, required=False)
     escalate_after_days = serializers.IntegerField(min_value=0, allow_null=True, required=False)
+    effective_from = serializers.DateField(
+        required=False,
+        help_text="From when the new version is in force: today (the default: from now) or a "
+        "later date. Stages and tracks that started before keep the version they started under.",
+    )
 
 
-class StageTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+def _versions_by_stage() -> dict[str, list[StageTarget]]:
+    versions: dict[str, list[StageTarget]] = {}
+    for row in StageTarget.objects.select_related("updated_by").order_by(
+        "stage", "effective_from", "id"
+    ):
+        versions.setdefault(row.stage, []).append(row)
+    return versions
+
+
+def _in_force(versions: list[StageTarget]) -> StageTarget:
+    now = timezone.now()
+    current = [v for v in versions if v.effective_from <= now]
+    return current[-1] if current else versions[0]
+
+
+class StageTargetViewSet(viewsets.GenericViewSet):
     """How long each stage and each panel should take, and when reminders and escalations
-    go out. Anyone signed in may read them; ops set them."""
+    go out, version by version. Anyone signed in may read them; ops set them."""
 
-    queryset = StageTarget.objects.select_related("updated_by").order_by("id")
+    queryset = StageTarget.objects.none()
     serializer_class = StageTargetSerializer
     lookup_field = "stage"
     lookup_value_regex = r"[a-z0-9_:\-]+"
     pagination_class = None
     filter_backends: list = []
+
+    def _answer(self, row: StageTarget, versions: dict, status: int = 200) -> Response:
+        return Response(
+            StageTargetSerializer(row, context={"versions": versions}).data, status=status
+        )
+
+    def list(self, request: Request) -> Response:
+        versions = _versions_by_stage()
+        # In the order the stages were first given a target (the seeded ones first).
+        rows = sorted(
+            (_in_force(v) for v in versions.values()),
+            key=lambda r: min(v.pk for v in versions[r.stage]),
+        )
+        return Response(StageTargetSerializer(rows, many=True, context={"versions": versions}).data)
+
+    def retrieve(self, request: Request, stage: str | None = None) -> Response:
+        versions = _versions_by_stage()
+        if stage not in versions:
+            raise Http404("No target for this stage.")
+        return self._answer(_in_force(versions[stage]), versions)
 
     @extend_schema(request=StageTargetInputSerializer, responses={201: StageTargetSerializer})
     def create(self, request: Request) -> Response:
@@ -338,30 +455,44 @@ class StageTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = dict(serializer.validated_data)
         stage = data.pop("stage", "")
         row = stage_target_set(stage=stage, by=signed_in_user(request), data=data, create=True)
-        return Response(StageTargetSerializer(row).data, status=201)
+        return self._answer(row, _versions_by_stage(), status=201)
 
     @extend_schema(request=StageTargetInputSerializer, responses=StageTargetSerializer)
     def partial_update(self, request: Request, stage: str | None = None) -> Response:
-        row = self.get_object()
+        """A new version of the stage's target, in force from ``effective_from``."""
+        if stage is None or not StageTarget.objects.filter(stage=stage).exists():
+            raise Http404("No target for this stage.")
         serializer = StageTargetInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "stage"}
-        row = stage_target_set(stage=row.stage, by=signed_in_user(request), data=data)
-        return Response(StageTargetSerializer(row).data)
+        row = stage_target_set(stage=stage, by=signed_in_user(request), data=data)
+        return self._answer(row, _versions_by_stage())
 
 
 # --- one application's clocks and forecast ------------------------------------------------------
 
 
 class EstimateSerializer(serializers.Serializer):
-    days = serializers.FloatField()
+    days = serializers.FloatField(help_text="The typical (median) duration it is drawn from")
     unit = serializers.ChoiceField(choices=DayUnit.choices)
     # Not Field.source at run time (DRF's metaclass takes declared fields out of the class).
     source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=["history", "target"],
-        help_text="history: the median on this route; target: too little history yet",
+        choices=["history", "history_all_routes", "overdue_history", "due_date", "target"],
+        help_text="history: past cases on this route; history_all_routes: on every route (too "
+        "few on this one); overdue_history: how long overdue ones of its kind still took; "
+        "due_date: expected by its due date (it has run longer than past ones); target: too "
+        "little history yet",
     )
     samples = serializers.IntegerField()
+
+
+class StepEstimateSerializer(EstimateSerializer):
+    rework_chance = serializers.FloatField(
+        help_text="The chance of another round of feedback after it (from the TRE's history)"
+    )
+    round_days = serializers.FloatField(
+        allow_null=True, help_text="What such a round typically costs, in days"
+    )
 
 
 class TrackStepSerializer(serializers.Serializer):
@@ -377,9 +508,21 @@ class TrackStepSerializer(serializers.Serializer):
 class StepSerializer(serializers.Serializer):
     stage = serializers.CharField()
     status = serializers.ChoiceField(choices=["current", "ahead"])
-    expected_end = serializers.DateField()
-    estimate = EstimateSerializer(required=False)
+    expected_end = serializers.DateField(help_text="The median of the draws, a working day")
+    estimate = StepEstimateSerializer(required=False)
+    rework_chance = serializers.FloatField(required=False)
     tracks = TrackStepSerializer(many=True, required=False)
+
+
+class RangeSerializer(serializers.Serializer):
+    low = serializers.DateField()
+    high = serializers.DateField()
+    probability = serializers.FloatField(help_text="The share of the draws between the two")
+
+
+class AssumptionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
 
 
 class WarningSerializer(serializers.Serializer):
@@ -393,9 +536,13 @@ class ForecastSerializer(serializers.Serializer):
     state = serializers.CharField()
     generated_at = serializers.DateTimeField()
     route = serializers.CharField(allow_null=True)
-    predicted_access_date = serializers.DateField(allow_null=True)
+    predicted_access_date = serializers.DateField(
+        allow_null=True, help_text="The median of the simulated access dates, a working day"
+    )
+    range = RangeSerializer(allow_null=True, help_text="Access falls in it with this chance")
     access_date = serializers.DateField(allow_null=True, help_text="When access was granted")
     steps = StepSerializer(many=True)
+    assumptions = AssumptionSerializer(many=True, help_text="What the forecast assumes, in words")
     warnings = WarningSerializer(many=True)
 
 
@@ -407,9 +554,26 @@ class VisitSerializer(serializers.Serializer):
     left_at = serializers.DateTimeField(allow_null=True)
     calendar_days = serializers.FloatField()
     working_days = serializers.IntegerField(allow_null=True)
-    target = TargetRefSerializer(allow_null=True)
-    due_date = serializers.DateField(allow_null=True)
-    breached = serializers.BooleanField()
+    target = TargetRefSerializer(allow_null=True, help_text="The version that judges it")
+    due_date = serializers.DateField(
+        allow_null=True, help_text="The stage's due date on its clock as this visit started"
+    )
+    breached = serializers.BooleanField(help_text="Ended, or still open, after its due date")
+
+
+class StageClockSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    clock = serializers.CharField()
+    cumulative = serializers.BooleanField(
+        help_text="The stage's visits add up on one clock, paused while the applicant holds it"
+    )
+    visits = serializers.IntegerField()
+    calendar_days = serializers.FloatField()
+    working_days = serializers.IntegerField()
+    target = TargetRefSerializer(allow_null=True, help_text="The version that judges it")
+    due_date = serializers.DateField(allow_null=True, help_text="As its latest visit started")
+    running = serializers.BooleanField(help_text="Its clock runs now")
+    late = serializers.BooleanField(help_text="Ended, or still open, after a due date")
 
 
 class TrackVisitSerializer(serializers.Serializer):
@@ -418,13 +582,18 @@ class TrackVisitSerializer(serializers.Serializer):
     organisation_id = serializers.IntegerField(allow_null=True)
     round = serializers.IntegerField()
     superseded = serializers.BooleanField()
+    automatic = serializers.BooleanField(help_text="Decided at once (a pre-approved category)")
     opened_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(
+        allow_null=True, help_text="Closed undecided when the application ended"
+    )
     outcome = serializers.CharField()
     calendar_days = serializers.FloatField()
     working_days = serializers.IntegerField(allow_null=True)
+    target = TargetRefSerializer(allow_null=True, help_text="The version it opened under")
     due_date = serializers.DateField(allow_null=True)
-    breached = serializers.BooleanField()
+    breached = serializers.BooleanField(help_text="Ended, or still open, after its due date")
 
 
 class ClockTotalSerializer(serializers.Serializer):
@@ -439,6 +608,7 @@ class ClockTotalsSerializer(serializers.Serializer):
 
 class ClocksSerializer(serializers.Serializer):
     visits = VisitSerializer(many=True)
+    stages = StageClockSerializer(many=True)
     tracks = TrackVisitSerializer(many=True)
     totals = ClockTotalsSerializer()
 
@@ -448,8 +618,10 @@ def _visible_application(request: Request, pk: int):
 
 
 class ApplicationForecastView(APIView):
-    """When access is likely: a predicted date from past applications on the same route, the
-    stages ahead, and warnings when it falls after the project's start or end date."""
+    """When access is likely: a date (a working day) and an 80% range, simulated from how long
+    each stage took on the same route and how often it needed another round of feedback; the
+    stages ahead, what it assumes, and warnings when it falls after the project's start or end
+    date."""
 
     @extend_schema(operation_id="applications_forecast", responses=ForecastSerializer)
     def get(self, request: Request, pk: int) -> Response:

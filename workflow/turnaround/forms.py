@@ -22,6 +22,13 @@ class StageTargetForm(forms.Form):
         required=False,
         help_text="Leave empty never to escalate.",
     )
+    effective_from = forms.DateField(
+        label="In force from (optional)",
+        required=False,
+        widget=DATE,
+        help_text="Leave empty for from now. Stages and review tracks that started before keep "
+        "the target they started under.",
+    )
 
     def __init__(self, *args, **kwargs):
 

@@ -36,9 +36,7 @@ from django.utils import timezone
 from access.models import Role
 from access.selectors import users_with_role
 from workflow.models import (
-    ActorRole,
     Application,
-    EventKind,
     LegalGateway,
     Outcome,
     RequestedDataset,
@@ -48,16 +46,15 @@ from workflow.models import (
     TrackState,
 )
 from workflow.turnaround.calendar import ensure_calendar
-from workflow.turnaround.clocks import (
+from workflow.turnaround.clocks import PANEL_KINDS, _as_date, as_float, holder_label
+from workflow.turnaround.lateness import (
     APPLICANT_CLOCK_STATES,
+    CUMULATIVE_STATES,
     OPEN_STATES,
-    PANEL_KINDS,
     STAGE_FOR_STATE,
     TRE_CLOCK_STATES,
-    _as_date,
-    as_float,
     clock_of,
-    holder_label,
+    late_sql,
 )
 from workflow.turnaround.sql import (
     ALL_APPLICATIONS,
@@ -68,7 +65,7 @@ from workflow.turnaround.sql import (
     run,
     visits_ctes,
 )
-from workflow.turnaround.targets import target_for_track, targets
+from workflow.turnaround.targets import Target, TargetBook, target_for_track
 
 ROUTES = ("dea", "standard")
 OLDEST_LIMIT = 10
@@ -167,13 +164,30 @@ def _in_period(column: str, f: MetricsFilter) -> tuple[str, list]:
     return " AND ".join(parts), params
 
 
-def _targets_cte(current: dict) -> tuple[str, list]:
-    rows = list(current.values())
-    values = ", ".join("(%s, %s, %s)" for _ in rows)
-    params: list[Any] = []
-    for t in rows:
-        params += [t.stage, t.days, t.unit]
-    return f"targets(stage, days, unit) AS (VALUES {values})", params
+def _runs_cte(today: datetime.date) -> tuple[str, list]:
+    """``runs``: each stage visit with its stage's time so far on its clock. A TRE stage visited
+    again after a request for changes is one run (its visits add up: the clock paused while the
+    applicant held it); each applicant's round is a run of its own. ``late`` is the one rule
+    (``lateness``) over the run's visits so far; ``completes`` marks the visit that ended the
+    stage: it moved on, neither back to the applicant nor withdrawn."""
+    q = Sql()
+    stage_states = _in([*TRE_CLOCK_STATES, *APPLICANT_CLOCK_STATES])
+    window = (
+        "OVER (PARTITION BY v.application_id, v.state,"
+        f" CASE WHEN v.state IN {_in(CUMULATIVE_STATES)} THEN 0 ELSE v.visit END"
+        " ORDER BY v.visit ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    )
+    return compose(
+        "runs AS (SELECT v.application_id, v.state, v.visit, v.left_at, v.next_state,"  # nosec B608
+        f" v.target_id, v.calendar_days, v.working_days,"
+        f" SUM(v.calendar_days) {window} AS cum_calendar_days,"
+        f" SUM(v.working_days) {window} AS cum_working_days,"
+        f" MAX(CASE WHEN {late_sql('v.due_on', 'v.left_on')} THEN 1 ELSE 0 END) {window} AS late,",
+        ("", [q.day(today)]),
+        "CASE WHEN v.left_at IS NOT NULL AND v.next_state <> 'withdrawn' AND"
+        f" (v.state NOT IN {_in(CUMULATIVE_STATES)} OR v.next_state <> 'changes_requested')"
+        f" THEN 1 ELSE 0 END AS completes FROM visits v WHERE v.state IN {stage_states})",
+    )
 
 
 def _in(values: Sequence[str]) -> str:
@@ -200,17 +214,24 @@ def turnaround_summary(f: MetricsFilter, *, now: datetime.datetime | None = None
     """Every ops figure for the filter. A fixed number of queries."""
     now = now or timezone.now()
     ensure_calendar()
-    current = targets()
+    book = TargetBook()
+    current = book.current(now)
     apps = _apps(f)
-    ctes = compose(visits_ctes(apps, now), ",", _targets_cte(current), ",", _journeys_cte())
+    ctes = compose(
+        visits_ctes(apps, now),
+        ",",
+        _runs_cte(timezone.localtime(now).date()),
+        ",",
+        _journeys_cte(),
+    )
     durations = _durations(ctes, f)
     counts = _counts(ctes, f, now)
     return {
         "filters": f.as_dict(),
         "generated_at": now,
         "request_to_access": _request_to_access(durations),
-        "stages": _stages(durations, counts, current),
-        "tracks": _tracks(durations, counts, current),
+        "stages": _stages(durations, counts, current, book),
+        "tracks": _tracks(durations, counts, current, book),
         "panel_response": _panel_response(durations, counts, current),
         "pushback": _pushback(counts),
         "first_time_approval": _rate(
@@ -252,18 +273,33 @@ def _durations(ctes: tuple[str, list], f: MetricsFilter) -> dict[tuple[str, str]
         " AND v.entered_at < j.access_at AND",
         access_period,
         "GROUP BY v.application_id",
-        "UNION ALL SELECT 'stage', state, calendar_days FROM visits WHERE left_at IS NOT NULL"  # nosec B608
+        # Each stage on its clock: the run's time when the stage ended (cumulative).
+        "UNION ALL SELECT 'stage', state, cum_calendar_days FROM runs WHERE completes = 1 AND",
+        left_period,
+        "UNION ALL SELECT 'stage_working', state, cum_working_days FROM runs"
+        " WHERE completes = 1 AND",
+        left_period,
+        # Per visit, the secondary view.
+        "UNION ALL SELECT 'stage_visit', state, calendar_days FROM visits WHERE left_at IS NOT NULL"  # nosec B608
         f" AND next_state <> 'withdrawn' AND state IN {stage_states} AND",
         left_period,
-        "UNION ALL SELECT 'stage_working', state, working_days FROM visits"  # nosec B608
+        "UNION ALL SELECT 'stage_visit_working', state, working_days FROM visits"  # nosec B608
         f" WHERE left_at IS NOT NULL AND next_state <> 'withdrawn' AND state IN {stage_states}"
         " AND",
         left_period,
+        # People's decisions and automatic ones (a pre-approved category) apart: an automatic
+        # sign-off takes no time and would pull every owner figure down.
         "UNION ALL SELECT 'track', kind, calendar_days FROM track_visits"
-        " WHERE decided_at IS NOT NULL AND",
+        " WHERE decided_at IS NOT NULL AND automatic = %s AND",
+        ("", [False]),
         decided_period,
         "UNION ALL SELECT 'track_working', kind, working_days FROM track_visits"
-        " WHERE decided_at IS NOT NULL AND",
+        " WHERE decided_at IS NOT NULL AND automatic = %s AND",
+        ("", [False]),
+        decided_period,
+        "UNION ALL SELECT 'track_automatic', kind, calendar_days FROM track_visits"
+        " WHERE decided_at IS NOT NULL AND automatic = %s AND",
+        ("", [True]),
         decided_period,
         ")",
     )
@@ -288,15 +324,7 @@ def _counts(ctes: tuple[str, list], f: MetricsFilter, now: datetime.datetime) ->
     entered_period = _in_period("v.entered_at", f)
     panel = _in(PANEL_KINDS)
     pushed_back = _in([Outcome.REVISE_AND_RESUBMIT, Outcome.REJECTED])
-    breach = (
-        "CASE WHEN tg.unit = 'working' AND v.working_days > tg.days THEN 1"
-        " WHEN tg.unit <> 'working' AND v.date_days > tg.days THEN 1 ELSE 0 END"
-    )
-    stage_map = " ".join(
-        f"WHEN '{state}' THEN '{stage}'" for state, stage in STAGE_FOR_STATE.items()
-    )
-    # Inline, not a CTE: referenced twice, a CTE would be materialised (a copy of every visit).
-    staged = f"(SELECT v.*, CASE v.state {stage_map} END AS stage FROM visits v)"  # nosec B608
+    run_period = _in_period("r.left_at", f)
     sql, params = compose(
         "WITH",
         ctes,
@@ -320,7 +348,8 @@ def _counts(ctes: tuple[str, list], f: MetricsFilter, now: datetime.datetime) ->
         decided_period,
         "GROUP BY t.kind",
         "UNION ALL SELECT 'track_within_target', t.kind, COUNT(*) FROM track_visits t"
-        " WHERE t.decided_at IS NOT NULL AND t.ended_on <= t.due_date AND",
+        " WHERE t.decided_at IS NOT NULL AND t.automatic = %s AND t.ended_on <= t.due_date AND",
+        ("", [False]),
         decided_period,
         "GROUP BY t.kind",
         # Owner sign-off: decided, and decided by the system under a pre-approved category.
@@ -328,10 +357,8 @@ def _counts(ctes: tuple[str, list], f: MetricsFilter, now: datetime.datetime) ->
         " WHERE t.kind = 'owner_signoff' AND t.decided_at IS NOT NULL AND",
         decided_period,
         "UNION ALL SELECT 'owner_tracks', 'pre_approved', COUNT(*) FROM track_visits t"
-        " WHERE t.kind = 'owner_signoff' AND t.decided_at IS NOT NULL AND EXISTS (SELECT 1"
-        " FROM workflow_event e WHERE e.track_id = t.track_id AND e.kind = %s"
-        " AND e.actor_role = %s) AND",
-        ("", [EventKind.TRACK_DECIDED, ActorRole.SYSTEM]),
+        " WHERE t.kind = 'owner_signoff' AND t.decided_at IS NOT NULL AND t.automatic = %s AND",
+        ("", [True]),
         decided_period,
         # First-time approval: decisions made, and approvals with no changes asked for at
         # internal review or by the panels.
@@ -343,18 +370,29 @@ def _counts(ctes: tuple[str, list], f: MetricsFilter, now: datetime.datetime) ->
         " WHERE c.application_id = v.application_id AND c.state = 'changes_requested'"
         " AND c.from_state IN ('internal_review', 'in_review')) AND",
         entered_period,
-        # Breaches of the stage targets: visits that ended late in the period, and visits
-        # open now and already late.
-        f"UNION ALL SELECT 'breach_completed', v.stage, SUM({breach}) FROM {staged} v"  # nosec B608
-        " JOIN targets tg ON tg.stage = v.stage WHERE v.left_at IS NOT NULL"
-        " AND v.next_state <> 'withdrawn' AND",
-        left_period,
-        "GROUP BY v.stage",
-        f"UNION ALL SELECT 'breach_open', v.stage, SUM({breach}) FROM {staged} v"  # nosec B608
+        # Late stages (the one rule, on each stage's cumulative clock): stages that ended in
+        # the period late, and stages whose clock runs now and are already late; and which
+        # version of the target judged the stages that ended.
+        "UNION ALL SELECT 'breach_completed', r.state, SUM(r.late) FROM runs r"
+        " WHERE r.completes = 1 AND r.target_id IS NOT NULL AND",
+        run_period,
+        "GROUP BY r.state",
         # An open visit is always of the application's current state (StageVisit).
-        " JOIN targets tg ON tg.stage = v.stage WHERE v.left_at IS NULL GROUP BY v.stage",
+        "UNION ALL SELECT 'breach_open', r.state, SUM(r.late) FROM runs r"
+        " WHERE r.left_at IS NULL AND r.target_id IS NOT NULL GROUP BY r.state",
+        "UNION ALL SELECT 'judged', r.state || ':' || CAST(r.target_id AS TEXT), COUNT(*)"
+        " FROM runs r WHERE r.completes = 1 AND r.target_id IS NOT NULL AND",
+        run_period,
+        "GROUP BY r.state, r.target_id",
+        "UNION ALL SELECT 'judged', t.kind || ':' || CAST(t.target_id AS TEXT), COUNT(*)"
+        " FROM track_visits t WHERE t.decided_at IS NOT NULL AND t.automatic = %s"
+        " AND t.target_id IS NOT NULL AND",
+        ("", [False]),
+        decided_period,
+        "GROUP BY t.kind, t.target_id",
         "UNION ALL SELECT 'breach_completed', t.kind, COUNT(*) FROM track_visits t"
-        " WHERE t.decided_at IS NOT NULL AND t.ended_on > t.due_date AND",
+        " WHERE t.decided_at IS NOT NULL AND t.automatic = %s AND t.ended_on > t.due_date AND",
+        ("", [False]),
         decided_period,
         "GROUP BY t.kind",
         "UNION ALL SELECT 'breach_open', t.kind, COUNT(*) FROM track_visits t"
@@ -385,28 +423,51 @@ def _empty() -> dict[str, Any]:
     return {"count": 0, "mean_days": None, "median_days": None, "p90_days": None}
 
 
-def _stages(durations: dict, counts: dict, current: dict) -> list[dict[str, Any]]:
+def _judged_by(counts: dict, group: str, book: TargetBook) -> list[dict[str, Any]]:
+    """Which versions of the target judged what ended in the period, and how many each."""
+    rows = []
+    for (measure, key), n in counts.items():
+        name, _, target_id = key.rpartition(":")
+        if measure == "judged" and name == group and int(target_id) in book.by_id:
+            rows.append({**book.by_id[int(target_id)].as_dict(), "count": n})
+    return sorted(rows, key=lambda r: r["effective_from"])
+
+
+def _stages(
+    durations: dict, counts: dict, current: dict[str, Target], book: TargetBook
+) -> list[dict[str, Any]]:
     out = []
     for state in (*TRE_CLOCK_STATES, *APPLICANT_CLOCK_STATES):
         stage = STAGE_FOR_STATE.get(state)
         calendar = durations.get(("stage", state), _empty())
         working = durations.get(("stage_working", state), _empty())
+        visit = durations.get(("stage_visit", state), _empty())
+        visit_working = durations.get(("stage_visit_working", state), _empty())
         out.append(
             {
                 "stage": str(state),
                 "clock": clock_of(state),
+                "cumulative": state in CUMULATIVE_STATES,
                 **calendar,
                 "median_working_days": working["median_days"],
                 "p90_working_days": working["p90_days"],
                 "target": current[stage].as_dict() if stage else None,
-                "breaches": counts.get(("breach_completed", stage), 0) if stage else None,
-                "open_breaches": counts.get(("breach_open", stage), 0) if stage else None,
+                "judged_by": _judged_by(counts, state, book) if stage else [],
+                "breaches": counts.get(("breach_completed", state), 0) if stage else None,
+                "open_breaches": counts.get(("breach_open", state), 0) if stage else None,
+                "per_visit": {
+                    **visit,
+                    "median_working_days": visit_working["median_days"],
+                    "p90_working_days": visit_working["p90_days"],
+                },
             }
         )
     return out
 
 
-def _tracks(durations: dict, counts: dict, current: dict) -> list[dict[str, Any]]:
+def _tracks(
+    durations: dict, counts: dict, current: dict[str, Target], book: TargetBook
+) -> list[dict[str, Any]]:
     out = []
     for kind in TrackKind.values:
         calendar = durations.get(("track", kind), _empty())
@@ -418,8 +479,10 @@ def _tracks(durations: dict, counts: dict, current: dict) -> list[dict[str, Any]
                 "median_working_days": working["median_days"],
                 "p90_working_days": working["p90_days"],
                 "target": target_for_track(kind, current).as_dict(),
+                "judged_by": _judged_by(counts, kind, book),
                 "breaches": counts.get(("breach_completed", kind), 0),
                 "open_breaches": counts.get(("breach_open", kind), 0),
+                "automatic": durations.get(("track_automatic", kind), _empty()),
             }
         )
     return out
@@ -465,10 +528,11 @@ def _pushback(counts: dict) -> dict[str, Any]:
 def _breaches(counts: dict) -> dict[str, Any]:
     by_stage: defaultdict[str, dict[str, int]] = defaultdict(lambda: {"completed": 0, "open": 0})
     for (measure, grp), n in counts.items():
+        # Stages by their target's name (``approved`` is ``grant_access``), tracks by kind.
         if measure == "breach_completed":
-            by_stage[grp]["completed"] += n
+            by_stage[STAGE_FOR_STATE.get(grp, grp)]["completed"] += n
         elif measure == "breach_open":
-            by_stage[grp]["open"] += n
+            by_stage[STAGE_FOR_STATE.get(grp, grp)]["open"] += n
     rows = [{"stage": stage, **v} for stage, v in sorted(by_stage.items())]
     return {
         "completed": sum(r["completed"] for r in rows),
@@ -567,7 +631,7 @@ def request_to_access_journeys(
     query (plus the calendar check)."""
     now = now or timezone.now()
     ensure_calendar()
-    ctes = compose(visits_ctes(_apps(f), now), ",", _targets_cte(targets()), ",", _journeys_cte())
+    ctes = compose(visits_ctes(_apps(f), now), ",", _journeys_cte())
     q = Sql()
     access_day = q.local_date("j.access_at")
     sql, params = compose(

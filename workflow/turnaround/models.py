@@ -10,6 +10,7 @@ time: see ``workflow.services.turnaround``).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -33,17 +34,23 @@ class TargetStage(models.TextChoices):
 
 
 class StageTarget(models.Model):
-    """How long a stage (or a review track) should take, set by ops.
+    """One version of how long a stage (or a review track) should take, set by ops, in force
+    from ``effective_from`` until the stage's next version.
 
     ``due_soon_days`` before the due date the holder of the step is reminded; on the due date
     and once overdue again; ``escalate_after_days`` past the due date ops are told (never when
-    it is empty). Days count in the target's own unit.
+    it is empty). Days count in the target's own unit. A change adds a version; a version in
+    force is never edited, so every stage visit and track keeps the target it started under
+    (``workflow.turnaround.targets``).
     """
 
     stage = models.CharField(
         max_length=60,
-        unique=True,
+        db_index=True,
         help_text="A stage or track kind (scoping, igrp, ...) or panel:<slug> for one panel",
+    )
+    effective_from = models.DateTimeField(
+        help_text="In force for stages and tracks that start from this moment"
     )
     days = models.PositiveSmallIntegerField()
     unit = models.CharField(max_length=10, choices=DayUnit.choices)
@@ -61,8 +68,11 @@ class StageTarget(models.Model):
     )
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["stage", "effective_from", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "effective_from"], name="workflow_target_one_version_at_a_time"
+            ),
             models.CheckConstraint(condition=Q(days__gte=1), name="workflow_target_days_positive"),
             models.CheckConstraint(
                 condition=Q(due_soon_days__lt=models.F("days")),
@@ -76,7 +86,8 @@ class StageTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.stage}: {self.days} {self.unit} days"
+        since = f" from {self.effective_from:%Y-%m-%d}" if self.effective_from else ""
+        return f"{self.stage}: {self.days} {self.unit} days{since}"
 
 
 class CalendarDay(models.Model):
@@ -91,8 +102,8 @@ class CalendarDay(models.Model):
 
     date = models.DateField(primary_key=True)
     is_working_day = models.BooleanField()
-    workday_index = models.PositiveIntegerField()
-    day_index = models.PositiveIntegerField(help_text="Days since the first row")
+    workday_index = models.PositiveIntegerField(db_index=True)
+    day_index = models.PositiveIntegerField(help_text="Days since the first row", db_index=True)
     holiday = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -131,17 +142,25 @@ class StageVisit(models.Model):
     # so that aggregates join the calendar on a column instead of converting every timestamp.
     entered_on = models.DateField()
     left_on = models.DateField(null=True, blank=True)
+    # The stage's due date on its clock as this visit starts, fixed then (as a track's is):
+    # the target in force when the stage first started, less the time its earlier visits used
+    # (the clock pauses while the applicant holds the application). Empty for states without
+    # a target. ``target`` is the version that judged it.
+    due_on = models.DateField(null=True, blank=True)
+    target = models.ForeignKey(
+        StageTarget, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         db_table = "workflow_stage_visit"
         ordering = ["entered_at", "event"]
         indexes = [
             models.Index(fields=["application", "entered_at"], name="workflow_visit_app_idx"),
-            # The sweep: open visits of a state that began in a date window.
+            # The sweep: open visits of a state due in a date window.
             models.Index(
-                fields=["state", "entered_at"],
+                fields=["state", "due_on"],
                 condition=Q(left_at__isnull=True),
-                name="workflow_visit_open_idx",
+                name="workflow_visit_open_due_idx",
             ),
             # Open a year: first submissions (the first visit of scoping) by date.
             models.Index(
@@ -162,4 +181,27 @@ class StageVisit(models.Model):
         return f"{self.application_id} in {self.state} from {self.entered_at:%Y-%m-%d %H:%M}"
 
 
-__all__ = ["CalendarDay", "DayUnit", "StageTarget", "StageVisit", "TargetStage"]
+class ForecastReplay(models.Model):
+    """One measurement of the forecast's accuracy: the TRE's history replayed
+    (``workflow.turnaround.accuracy``, ``manage.py forecast_accuracy``), shown to ops on the
+    Turnaround page."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        db_table = "workflow_forecast_replay"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Forecast replay of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+__all__ = [
+    "CalendarDay",
+    "DayUnit",
+    "ForecastReplay",
+    "StageTarget",
+    "StageVisit",
+    "TargetStage",
+]

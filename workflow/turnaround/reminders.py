@@ -8,10 +8,12 @@ keeps that key unique per recipient, so a sweep that runs twice (or two beats by
 raises nothing twice, and an item is reminded once per stage visit: a stage entered again
 after a request for changes is a new visit with its own reminders.
 
-Selection happens in the database with indexed filters (the open stage visits' partial index
-on state and entry time, the tracks' partial due-date index): due dates are turned into a window
-of start dates (``turnaround.latest_start_for``), never computed for every application in
-Python. Kinds (see docs/turnaround.md for the table):
+Selection happens in the database with indexed filters on due dates fixed when each visit or
+track started (the open stage visits' partial index on state and due date, the tracks' partial
+due-date index), never computed for every application in Python. A stage's due date is on its
+cumulative clock (``workflow.turnaround.lateness``): after a request for changes it is what the
+earlier visits left of the target, so the resumed stage is reminded when that runs out.
+Kinds (see docs/turnaround.md for the table):
 
 * ``stage.due_soon`` / ``stage.due_today`` / ``stage.overdue`` to whoever holds the stage:
   scoping (the analyst, or ops when none), internal review (reviewers), approved (ops, to grant
@@ -60,19 +62,22 @@ from workflow.models import (
 from workflow.reviews.selectors import track_deciders
 from workflow.route.selectors import next_actors
 from workflow.turnaround.calendar import add_days, latest_start_for, local_date
-from workflow.turnaround.clocks import OPEN_STATES, STAGE_FOR_STATE
-from workflow.turnaround.targets import Target, target_for_track, targets
+from workflow.turnaround.lateness import CUMULATIVE_STATES, OPEN_STATES, STAGE_FOR_STATE
+from workflow.turnaround.targets import Target, TargetBook, target_for_track
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
-    # An application with its current visit's start (``current_visits``).
+    # An application with its current visit's start and due date (``current_visits``).
     InVisit = WithAnnotations[Application, "VisitStart"]
 
 
 class VisitStart(TypedDict):
     entered_at: datetime.datetime
     entered_event: int
+    visit_number: int
+    due_on: datetime.date
+    target_id: int | None
 
 
 logger = logging.getLogger(__name__)
@@ -95,7 +100,8 @@ class Due:
 class SweepClock:
     now: datetime.datetime
     today: datetime.date
-    targets: dict[str, Target]
+    targets: dict[str, Target]  # in force now: the reminders' schedules
+    book: TargetBook = field(default_factory=TargetBook)  # every version: what judged a visit
     # Who holds each role, read once per sweep, not once per item (docs/benchmarks.md).
     directory: RoleDirectory = field(default_factory=RoleDirectory)
 
@@ -127,7 +133,10 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Raise every reminder due at ``now``. Idempotent: returns how many new rows each kind
     raised (0 everywhere when run again at the same moment)."""
     now = now or timezone.now()
-    clock = SweepClock(now=now, today=timezone.localtime(now).date(), targets=targets())
+    book = TargetBook()
+    clock = SweepClock(
+        now=now, today=timezone.localtime(now).date(), targets=book.current(now), book=book
+    )
     raised: dict[str, int] = {}
     _sweep_all(clock, raised)
     logger.info("reminder sweep at %s raised %s", now.isoformat(), raised)
@@ -195,58 +204,51 @@ STEP_WORDS: dict[str, str] = {
 }
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
-
-
 def current_visits(
-    state: str, *, entered_after: datetime.date | None, entered_by: datetime.date
+    state: str, *, due_after: datetime.date | None, due_by: datetime.date
 ) -> QuerySet[InVisit]:
-    """Applications in ``state`` whose current visit began (local date) after
-    ``entered_after`` and on or before ``entered_by``, with ``entered_at`` and
-    ``entered_event`` (the visit's key) annotated. The open visits' partial index on (state,
-    entered_at) selects the window, so the cost follows the items due, not the applications
-    open."""
+    """Applications in ``state`` whose current visit is due (its stage's due date on its clock,
+    fixed as the visit started) after ``due_after`` and on or before ``due_by``, with
+    ``entered_at``, ``entered_event`` (the visit's key), ``visit_number``, ``due_on`` and
+    ``target_id`` annotated. The open visits' partial index on (state, due_on) selects the
+    window, so the cost follows the items due, not the applications open."""
     visit = FilteredRelation("stage_visits", condition=Q(stage_visits__left_at__isnull=True))
     qs = (
         Application.objects.annotate(visit=visit)
-        .filter(
-            state=state,
-            visit__state=state,
-            visit__entered_at__lt=_start_of(entered_by + ONE_DAY),
+        .filter(state=state, visit__state=state, visit__due_on__lte=due_by)
+        .annotate(
+            entered_at=F("visit__entered_at"),
+            entered_event=F("visit__event_id"),
+            visit_number=F("visit__visit"),
+            due_on=F("visit__due_on"),
+            target_id=F("visit__target_id"),
         )
-        .annotate(entered_at=F("visit__entered_at"), entered_event=F("visit__event_id"))
         .select_related("analyst")
         .prefetch_related(Prefetch("members", queryset=_TEAM))
         .order_by("id")
     )
-    if entered_after is not None:
-        qs = qs.filter(visit__entered_at__gte=_start_of(entered_after + ONE_DAY))
+    if due_after is not None:
+        qs = qs.filter(visit__due_on__gt=due_after)
     return qs
-
-
-def _due_window(
-    target: Target, after: datetime.date | None, by: datetime.date
-) -> tuple[datetime.date | None, datetime.date]:
-    """Due dates in (after, by] as start dates in (start_after, start_by]."""
-    start_after = latest_start_for(after, target.days, target.unit) if after else None
-    return start_after, latest_start_for(by, target.days, target.unit)
 
 
 def _stage_items(
     clock: SweepClock, window: Callable[[Target], tuple[datetime.date | None, datetime.date]]
 ) -> Iterable[Due]:
+    """The visits of each stage due in ``window(target)``: a due-date window, the reminder's
+    schedule from the stage's target in force now (the due dates themselves were fixed when
+    each visit started)."""
     for state, stage in STAGE_FOR_STATE.items():
-        target = clock.targets[stage]
-        after, by = _due_window(target, *window(target))
-        for app in current_visits(state, entered_after=after, entered_by=by):
-            yield _stage_due(app, state, target, clock, next_actors(app, directory=clock.directory))
+        after, by = window(clock.targets[stage])
+        for app in current_visits(state, due_after=after, due_by=by):
+            yield _stage_due(app, state, clock, next_actors(app, directory=clock.directory))
 
 
-def _stage_due(
-    app: InVisit, state: str, target: Target, clock: SweepClock, recipients: list[User]
-) -> Due:
-    due = target.due(local_date(app.entered_at))
+def _stage_due(app: InVisit, state: str, clock: SweepClock, recipients: list[User]) -> Due:
+    stage = STAGE_FOR_STATE[state]
+    target = (app.target_id is not None and clock.book.by_id.get(app.target_id)) or (
+        clock.targets[stage]
+    )
     return Due(
         recipients=recipients,
         about=f"application:{app.pk}",
@@ -256,9 +258,11 @@ def _stage_due(
             "app": app,
             "step": STEP_WORDS[state],
             "since": local_date(app.entered_at),
-            "due_date": due,
+            "due_date": app.due_on,
             "target": target,
-            "overdue_days": max((clock.today - due).days, 0),
+            # After a request for changes the stage's clock resumed where it had stopped.
+            "resumed": app.visit_number > 1 and state in CUMULATIVE_STATES,
+            "overdue_days": max((clock.today - app.due_on).days, 0),
         },
     )
 
@@ -266,8 +270,9 @@ def _stage_due(
 TARGET_TEXT = "{{ target.days }} {{ target.unit }} days"
 STAGE_BODY = (
     "Application {{ app.reference }} has been waiting for {{ step }} since "
-    "{{ since|date:'j F Y' }}. The target is " + TARGET_TEXT + ", so it is due on "
-    "{{ due_date|date:'l j F Y' }}."
+    "{{ since|date:'j F Y' }}. The target is " + TARGET_TEXT + "{% if resumed %}, counting "
+    "the time it spent in {{ step }} before the request for changes{% endif %}, so it is due "
+    "on {{ due_date|date:'l j F Y' }}."
 )
 
 
@@ -304,9 +309,8 @@ def stage_escalated(clock: SweepClock) -> Iterable[Due]:
             continue
         # Due on or before the date that is the margin before today.
         latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
-        _, by = _due_window(target, None, latest_due)
-        for app in current_visits(state, entered_after=None, entered_by=by):
-            yield _stage_due(app, state, target, clock, _ops(app, clock))
+        for app in current_visits(state, due_after=None, due_by=latest_due):
+            yield _stage_due(app, state, clock, _ops(app, clock))
 
 
 # --- review tracks -------------------------------------------------------------------------------

@@ -63,12 +63,16 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
 
     visits (from ``StageVisit``, one row per visit): event_id (the event that entered the
     state: the visit's key), application_id, state, from_state, visit (1 for the first visit
-    of that state), entered_at, left_at (NULL while open), next_state, calendar_days (exact, up
-    to ``now`` while open), working_days, date_days (whole local dates between), entered_on.
+    of that state), entered_at, left_at (NULL while open), next_state, left_on, due_on (the
+    stage's due date as the visit started), target_id (the target version that judges it),
+    calendar_days (exact, up to ``now`` while open), working_days, date_days (whole local
+    dates between), entered_on.
 
     track_visits: track_id, application_id, kind, organisation_id, round, superseded,
-    track_state, outcome, opened_at, decided_at, due_date, calendar_days, working_days,
-    ended_on (local date of the decision, or today).
+    track_state, outcome, automatic (decided at once under a pre-approved category),
+    opened_at, decided_at, closed_at (closed undecided when the application ended), due_date,
+    target_id (the target version it opened under), calendar_days, working_days, ended_on
+    (local date of the decision or closure, or today).
     """
     q = Sql()
     now_param = q.moment(now)
@@ -77,7 +81,8 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
         # with its own filters pushed down (the stage visit index, the few rows an arm needs)
         # instead of one copy of every visit written out and scanned again.
         f"visits AS {q.not_materialized} (SELECT c.event_id, c.application_id, c.state,"
-        " c.from_state, c.visit, c.entered_at, c.left_at, c.next_state,",
+        " c.from_state, c.visit, c.entered_at, c.left_at, c.next_state, c.left_on, c.due_on,"
+        " c.target_id,",
         (q.days_between("c.entered_at", "COALESCE(c.left_at, %s)"), [now_param]),
         "AS calendar_days, de.workday_index - ds.workday_index AS working_days,"
         " de.day_index - ds.day_index AS date_days, c.entered_on"
@@ -87,14 +92,16 @@ def visits_ctes(apps: tuple[str, Sequence[Any]], now: datetime.datetime) -> tupl
         *only_applications("WHERE c.application_id", apps),
         "), track_visits AS (SELECT t.id AS track_id, t.application_id, t.kind,"
         " t.organisation_id, t.round, t.superseded, t.state AS track_state, t.outcome,"
-        " t.opened_at, t.decided_at, t.due_date,",
-        (q.days_between("t.opened_at", "COALESCE(t.decided_at, %s)"), [now_param]),
+        " t.automatic,"
+        " t.opened_at, t.decided_at, t.closed_at, t.due_date, t.target_id,",
+        # A track's clock stops when it is decided, or closed undecided as the application ended.
+        (q.days_between("t.opened_at", "COALESCE(t.decided_at, t.closed_at, %s)"), [now_param]),
         "AS calendar_days, de.workday_index - ds.workday_index AS working_days,"
         " de.date AS ended_on"
         " FROM workflow_reviewtrack t LEFT JOIN workflow_calendar_day ds ON ds.date =",
         q.local_date("t.opened_at"),
         "LEFT JOIN workflow_calendar_day de ON de.date =",
-        q.local_date("COALESCE(t.decided_at, %s)", [now_param]),
+        q.local_date("COALESCE(t.decided_at, t.closed_at, %s)", [now_param]),
         *only_applications("WHERE t.application_id", apps),
         ")",
     )

@@ -12,17 +12,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, error_items
 from workflow.models import StageTarget, State, TargetStage, TrackKind
-from workflow.turnaround import charts, metrics
+from workflow.turnaround import accuracy, charts, metrics
 from workflow.turnaround.forms import StageTargetForm, TurnaroundFilterForm
 from workflow.turnaround.services import stage_target_set
 from workflow.turnaround.stage_guide import STAGES, typical_days
-from workflow.turnaround.targets import targets
+from workflow.turnaround.targets import TargetBook, targets
 
 STATE_LABELS = {s.value: s.label for s in State}
 STAGE_LABELS = {
@@ -44,8 +45,9 @@ def _require(user, permission: Permission, message: str) -> None:
 @login_required
 def target_list(request):
     _require(request.user, Permission.TARGETS_MANAGE, "Only ops set stage targets.")
-    rows = StageTarget.objects.select_related("updated_by").in_bulk(field_name="stage")
-    current = targets()
+    rows = StageTarget.objects.select_related("updated_by").in_bulk()
+    book = TargetBook(list(rows.values()))
+    current, scheduled = book.current(), book.scheduled()
     labels = dict(TargetStage.choices)
     return render(
         request,
@@ -53,8 +55,17 @@ def target_list(request):
         {
             "title": "Stage targets",
             "targets": [
-                {"target": t, "label": labels.get(stage, stage), "row": rows.get(stage)}
-                for stage, t in current.items()
+                {
+                    "target": t,
+                    "label": labels.get(stage, stage),
+                    "row": rows.get(t.id),
+                    "scheduled": scheduled.get(stage, []),
+                }
+                # In the order stages were first given a target (the seeded ones first).
+                for stage, t in sorted(
+                    current.items(),
+                    key=lambda item: min((v.id or 0 for v in book.versions[item[0]]), default=0),
+                )
             ],
         },
     )
@@ -83,7 +94,13 @@ def target_edit(request, stage: str):
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
-            messages.success(request, f"{label}: the new target applies from now.")
+            start = form.cleaned_data.get("effective_from")
+            when = f"from {start:%-d %B %Y}" if start and start > timezone.localdate() else "now"
+            messages.success(
+                request,
+                f"{label}: the new target applies to stages and tracks that start {when}; "
+                "those already started keep theirs.",
+            )
             return redirect("workflow:stage-targets")
     errors = error_items(form)
     return render(
@@ -152,6 +169,13 @@ def turnaround(request):
                 charts.work_in_progress(wip["by_stage"], STAGE_LABELS),
             ],
             "wip": wip,
+            "replay": accuracy.latest_report(),
+            "owner_people": summary["pre_approved"]["count"] - summary["pre_approved"]["hits"],
+            "judged": [
+                {**version, "label": STAGE_LABELS.get(row.get("stage") or row["kind"], "")}
+                for row in (*summary["stages"], *summary["tracks"])
+                for version in row["judged_by"]
+            ],
             "oldest": summary["oldest_open"],
             "track_labels": {k.value: k.label for k in TrackKind},
             "state_labels": STATE_LABELS,

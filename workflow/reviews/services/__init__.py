@@ -19,6 +19,7 @@ from workflow.reviews.services.tracks import (
     panel_errors,
     reopen_revised_tracks,
     review_track_decide,
+    review_tracks_close,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "reopen_revised_tracks",
     "required_tracks",
     "review_track_decide",
+    "review_tracks_close",
     "tally",
     "vote_cast",
     "vote_change",

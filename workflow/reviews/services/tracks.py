@@ -40,7 +40,7 @@ from workflow.reviews.selectors import active_panel, required_tracks
 from workflow.reviews.services.feedback import open_feedback
 from workflow.safes import services as five_safes
 from workflow.transparency import services as transparency
-from workflow.turnaround.targets import track_due_date
+from workflow.turnaround.targets import track_target
 
 
 def combine_outcomes(outcomes: Iterable[str]) -> str:
@@ -58,10 +58,12 @@ def combine_outcomes(outcomes: Iterable[str]) -> str:
     return Outcome.APPROVED
 
 
-def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> datetime.date:
-    # The target ops set for the track (the panel's own, else its kind's; working or calendar
-    # days), as it stands at opening.
-    return track_due_date(kind, opened, panel=panel)
+def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> dict[str, Any]:
+    """The track's due date and the version of its target: the target ops set for the track
+    (the panel's own, else its kind's; working or calendar days), as it stands at opening.
+    Both are fixed then: a later change of target applies to tracks opened after it."""
+    target = track_target(kind, panel=panel)
+    return {"due_date": target.due(opened), "target_id": target.id}
 
 
 def panel_errors(application: Application) -> dict[str, list[str]]:
@@ -96,7 +98,7 @@ def open_tracks(*, application: Application, by: User) -> list[ReviewTrack]:
             organisation_id=org_id,
             panel=panel,
             version=application.current_version,
-            due_date=_due(kind, today, panel),
+            **_due(kind, today, panel),
         )
         tracks.append(track)
         if org_id in covered:
@@ -163,7 +165,7 @@ def reopen_revised_tracks(*, application: Application, by: User) -> list[ReviewT
             panel=panel or old.panel,
             round=old.round + 1,
             version=application.current_version,
-            due_date=_due(old.kind, today, panel),
+            **_due(old.kind, today, panel),
         )
         record_event(
             application=application,
@@ -176,6 +178,37 @@ def reopen_revised_tracks(*, application: Application, by: User) -> list[ReviewT
         raise_notice("track.reopened", track, actor=by, app=application, track=track)
         reopened.append(track)
     return reopened
+
+
+def review_tracks_close(
+    *, application: Application, by: User, reason: str = ""
+) -> list[ReviewTrack]:
+    """Close every open track of an application that has ended (withdrawn, rejected, closed):
+    nobody decides them any more, their clocks stop and nobody is reminded of them.
+
+    Before: the application is locked and has just left the route (the caller's transition).
+    After: no track of it is open; each one closed has ``closed_at`` and its own event, and the
+    people it asked are told nothing more is needed from them. Decided tracks are untouched.
+    """
+    closed = []
+    for track in (
+        ReviewTrack.objects.select_for_update(of=("self",))
+        .filter(application=application, state=TrackState.OPEN)
+        .select_related("panel", "organisation")
+        .order_by("id")
+    ):
+        track.application = application
+        track.closed_at = timezone.now()
+        fire(
+            track,
+            "close",
+            by=by,
+            check_policy=False,  # the system's, on behalf of whoever ended the application
+            reason=reason,
+            payload={"track": _track_label(track), "application_state": application.state},
+        )
+        closed.append(track)
+    return closed
 
 
 def _track_label(track: ReviewTrack) -> str:

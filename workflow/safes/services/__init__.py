@@ -7,6 +7,7 @@ from workflow.safes.services.conditions import (
     condition_give_evidence,
     condition_update,
     condition_verify,
+    conditions_close,
 )
 from workflow.safes.services.five_safes import (
     access_gate,
@@ -36,6 +37,7 @@ __all__ = [
     "condition_give_evidence",
     "condition_update",
     "condition_verify",
+    "conditions_close",
     "five_safes_overview",
     "go_live",
     "public_benefit_score",

@@ -166,3 +166,30 @@ def conditions_access_errors(application: Application) -> dict[str, list[str]]:
             timing=ConditionTiming.BEFORE_ACCESS, state=ConditionState.OPEN
         )
     }
+
+
+def conditions_close(*, application: Application, by: User, reason: str = "") -> list[Condition]:
+    """Withdraw every open condition of an application that has ended (withdrawn, rejected,
+    closed): nothing is left to meet, so nobody is reminded of it.
+
+    Before: the application is locked and has just left the route. After: none of its
+    conditions is open; one event lists those withdrawn (none written when there were none).
+    """
+    now = timezone.now()
+    closed = list(
+        application.conditions.select_for_update().filter(state=ConditionState.OPEN).order_by("id")
+    )
+    for condition in closed:
+        condition.withdraw()
+        condition.withdrawn_at = now
+        condition.save()
+    if closed:
+        record_event(
+            application=application,
+            kind=EventKind.CONDITIONS_CLOSED,
+            by=by,
+            role=ActorRole.SYSTEM,
+            reason=reason,
+            payload={"conditions": [c.pk for c in closed], "application_state": application.state},
+        )
+    return closed

@@ -60,7 +60,7 @@ def drop_truncate_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workflow", "0014_event_signatory_actor_role")]
+    dependencies = [("workflow", "0017_forecast_replay")]
 
     operations = [
         migrations.AddField(
