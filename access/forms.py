@@ -7,6 +7,7 @@ from django import forms
 
 from access.models import AccreditationKind, User
 from core.forms import hints, why
+from core.text import single_line
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -27,9 +28,12 @@ class AccreditationApplyForm(forms.Form):
         label="Who awarded it?",
         max_length=200,
         required=False,
+        validators=[single_line],
         help_text="For example ONS Safe Researcher Training, or the UK Statistics Authority.",
     )
-    certificate_number = forms.CharField(label="Certificate number", max_length=100, required=False)
+    certificate_number = forms.CharField(
+        label="Certificate number", max_length=100, required=False, validators=[single_line]
+    )
     issued_on = forms.DateField(label="Date issued", widget=DATE)
     expires_on = forms.DateField(
         label="Expiry date (optional)",

@@ -16,6 +16,10 @@ from django.utils import timezone
 
 from access.models import Organisation
 
+# A pre-approved category names at most this many variables (a dataset's data dictionary can
+# be long; the API refuses more before looking any up).
+MAX_CATEGORY_VARIABLES = 2000
+
 
 class Sensitivity(models.TextChoices):
     """Ordered from least to most sensitive; ``rank`` compares them."""

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a control character in the path, the query or a
+    # page's form is a 400, a body over DATA_UPLOAD_MAX_MEMORY_SIZE a 413 (core/text.py).
+    "core.middleware.RequestInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -264,7 +267,7 @@ BENCHMARK_FLOOR_ENDPOINT = env.bool("TRE_BENCHMARK_FLOOR", default=False)
 # Content Security Policy (django-csp): everything from our own origin, nothing inline. The
 # pages keep their JavaScript and CSS in static files (the agreed rule for every template);
 # htmx is told not to inject its indicator <style> (base.html's htmx-config). The API docs page
-# loads Swagger UI from its CDN and relaxes the policy for that one view (access/urls.py).
+# too: Swagger UI is served from static/vendor/ (core/api/docs.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -279,23 +282,31 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-SWAGGER_UI_CDN = "https://cdn.jsdelivr.net"
+
+# --- Who the client is, behind the proxies ------------------------------------------------------
+# How many trusted proxies append to X-Forwarded-For in front of the app: 1 for nginx alone
+# (deploy/nginx, $proxy_add_x_forwarded_for), 2 with a load balancer before it (Kubernetes:
+# deploy/k8s/config.yaml), 0 with none (development: the connection's address is the client's).
+# The client's address is the NUM_PROXIES-th entry from the right (core/client.py); entries
+# further left are what the client wrote and prove nothing. Too high a count lets a client choose
+# its address; too low counts every client as the proxy.
+NUM_PROXIES = env.int("NUM_PROXIES", default=1 if PRODUCTION else 0)
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
-# address, that pair is locked out for AXES_COOLOFF_TIME, on the sign-in page and on the API
-# token login alike (both go through django.contrib.auth.authenticate with the request). Per
-# pair rather than per username, so nobody can lock a colleague out from elsewhere; the DRF
-# "login" throttle (below) also caps attempts per address.
+# client address, that pair is locked out for AXES_COOLOFF_TIME, on the sign-in page and on the
+# API token login alike (both go through django.contrib.auth.authenticate with the request).
+# Per pair rather than per username, so nobody can lock a colleague out from elsewhere; the
+# address is the proxies' (core.client.client_address), the same the API token login's throttle
+# counts (LOGIN_THROTTLE_RATE: attempts per address, in the shared cache). Failures are rows in
+# the database, shared by every process.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.client.client_address"
 AXES_VERBOSE = False
-# Behind the reverse proxy the client address is in X-Forwarded-For (deploy/ sets it).
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1 if PRODUCTION else 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- Evidence uploads (ethics letters, accreditation certificates) ---------------------------
 # Stored under MEDIA_ROOT, which is outside the web root: nothing serves it but the views that
@@ -315,6 +326,12 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every view opts in to what anonymous users may read.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's three parsers, refusing control characters in any field and JSON nested too deep.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "core.api.parsers.FormParser",
+        "core.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -322,10 +339,14 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with every operation's error answers and the list caps (maxItems).
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # API token logins per client address (core/api/throttling.py), in the shared cache.
     "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
+    # DRF's own reading of X-Forwarded-For, for any other throttle: the same count of proxies.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -336,6 +357,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI would otherwise send the schema's address to validator.swagger.io for a badge.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [
@@ -406,6 +429,22 @@ CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule is one table in config/celery.py.
+
+# --- Cache ------------------------------------------------------------------------------------
+# What every web process must share: the sign-in throttle's counts (in each process's memory,
+# the limit was multiplied by the number of gunicorn workers). Production: Redis, CACHE_URL
+# (default: the broker's Redis; keys are prefixed). Development and tests: a table in the
+# database, nothing to install; migrate creates it (core/apps.py).
+_default_cache = (
+    CELERY_BROKER_URL
+    if PRODUCTION and CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else "dbcache://tre_cache"
+)
+CACHES = {"default": env.cache_url("CACHE_URL", default=_default_cache)}
+CACHES["default"]["KEY_PREFIX"] = "tre"
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis that stops answering must not hold a request: the throttle lets sign-in through.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

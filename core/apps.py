@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def create_cache_tables(using: str = "default", **kwargs) -> None:
+    """The database cache's table (``CACHES``: the development and test default), created by
+    every ``migrate`` (and ``flush``) so the zero-setup run needs no extra command. Does
+    nothing when the cache is Redis, or the table exists."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +17,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Shared plumbing"
+
+    def ready(self) -> None:
+        post_migrate.connect(create_cache_tables, sender=self)

@@ -1,4 +1,6 @@
-"""The one table of the shared plumbing: stored answers of the API's keyed writes."""
+"""The one table of the shared plumbing: stored answers of the API's keyed writes. (Having a
+models module also makes Django send core its ``post_migrate`` signal, on which the database
+cache's table is created: core/apps.py.)"""
 
 from __future__ import annotations
 

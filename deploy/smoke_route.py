@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sys
 import time
 import urllib.error
@@ -208,7 +209,26 @@ def wait_for_email(mail_dir: Path, needle: str, timeout: float = 60) -> Path:
     raise SmokeFailure(f"no email containing {needle!r} in {mail_dir} after {timeout:.0f} s")
 
 
+def api_docs(base: str) -> None:
+    """The API docs page and every file it names come from this site, through nginx (Swagger UI
+    from static/vendor/, under its collected, hashed names)."""
+    with urllib.request.urlopen(base + "/api/docs/", timeout=30) as response:  # noqa: S310
+        page = response.read().decode()
+        policy = response.headers.get("Content-Security-Policy", "")
+    if "http" in policy:
+        raise SmokeFailure(f"the API docs' policy names another origin: {policy}")
+    files = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    if not any("swagger-ui-bundle" in f for f in files):
+        raise SmokeFailure(f"the API docs page names no Swagger UI bundle: {files}")
+    for path in files:
+        with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310
+            if response.status != 200:
+                raise SmokeFailure(f"{path}: {response.status}")
+    step(f"API docs: Swagger UI from this site, {len(files)} files through nginx")
+
+
 def route(base: str, mail_dir: Path) -> None:
+    api_docs(base)
     app = drive(Api(base))
     # The approval letter's email to the PI: raised in the web request's transaction, sent by
     # the worker after commit (deliver_notification).

@@ -55,6 +55,7 @@ from django.utils import timezone
 
 from access.models import User
 from core.errors import NotAllowed, ValidationFailed
+from core.text import one_line
 from notifications.models import DigestRun, EmailMode, EmailStatus, Notification
 from notifications.models import NotificationPreference as Preference
 
@@ -159,7 +160,8 @@ class Message:
         return Notification(
             recipient=recipient,
             kind=self.kind,
-            subject=_render(self.subject, None, per_recipient)[:200],
+            # One line whatever a name in it holds: a line break in a mail subject is an error.
+            subject=one_line(_render(self.subject, None, per_recipient))[:200],
             body=_render(self.body, self.template_name, per_recipient),
             url=self.url,
             about=self.about,
@@ -543,7 +545,7 @@ def _notification_email(notification: Notification) -> EmailMessage:
         f"--\n{_FOOTER.format(preferences=_absolute('/notifications/preferences/'))}\n"
     )
     return EmailMessage(
-        subject=notification.subject,
+        subject=one_line(notification.subject),  # rows written before subjects were one line
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient.email],

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from access.models import Organisation, OrganisationMembership, User
 from core.api.representation import ORGANISATION_FIELDS
+from core.text import single_line
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -38,6 +39,8 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "email", "full_name", "affiliation", "roles", "memberships"]
         read_only_fields = ["id", "username", "email", "roles", "memberships", "affiliation"]
+        # A name goes into mail subjects and the public register: one line of text.
+        extra_kwargs = {"full_name": {"validators": [single_line]}}
 
     def get_roles(self, user: User) -> list[str]:
         return sorted(user.role_names)

@@ -6,7 +6,6 @@ from knox.models import AuthToken
 from rest_framework import generics, permissions, viewsets
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from access.api.authentication import signed_in_user
@@ -18,6 +17,7 @@ from access.api.serializers import (
 )
 from access.models import Organisation, User
 from access.sessions import issue_token, revoke_token, sign_out_everywhere
+from core.api.throttling import AddressRateThrottle
 
 
 class MeView(generics.RetrieveUpdateAPIView):
@@ -50,8 +50,9 @@ class TokenLoginView(APIView):
     expires ``API_TOKEN_TTL_HOURS`` after its last use. ``DELETE`` (with the token): revoke
     the token the request is made with (access/sessions.py)."""
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    # Attempts per client address (behind the proxies), counted in the shared cache; only on
+    # POST (get_throttles).
+    throttle_classes = [AddressRateThrottle]
 
     def get_authenticators(self):
         # Signing in needs no credentials but the password (a stale token must not stop it).

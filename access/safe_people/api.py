@@ -30,12 +30,6 @@ DECISIONS: dict[str, Callable] = {
 def _decision_action(name: str):
     call = DECISIONS[name]
 
-    @extend_schema(
-        operation_id=f"accreditations_{name}",
-        request=s.AccreditationDecisionInputSerializer,
-        responses={200: s.AccreditationSerializer},
-        summary=f"{name.capitalize()} (accreditation officers; never their own)",
-    )
     def handler(self, request: Request, pk=None):
         accreditation = self.get_object()
         serializer = s.AccreditationDecisionInputSerializer(data=request.data)
@@ -46,7 +40,14 @@ def _decision_action(name: str):
         return self._detail(request, accreditation.pk)
 
     handler.__name__ = name
-    return action(detail=True, methods=["post"])(handler)
+    # extend_schema outside @action, which replaces the function's ``kwargs`` (where the schema
+    # is kept): the other way round the request body was missing from the schema.
+    return extend_schema(
+        operation_id=f"accreditations_{name}",
+        request=s.AccreditationDecisionInputSerializer,
+        responses={200: s.AccreditationSerializer},
+        summary=f"{name.capitalize()} (accreditation officers; never their own)",
+    )(action(detail=True, methods=["post"])(handler))
 
 
 class AccreditationViewSet(

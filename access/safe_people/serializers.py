@@ -14,6 +14,7 @@ from access.models import (
     User,
 )
 from core.api.serializers import StrictInput
+from core.text import single_line
 
 
 class HistorySerializer(serializers.Serializer):
@@ -65,8 +66,8 @@ class AccreditationSerializer(serializers.ModelSerializer):
 
 class AccreditationApplyInputSerializer(StrictInput):
     kind = serializers.ChoiceField(choices=AccreditationKind.choices)
-    issuer = serializers.CharField(max_length=200)
-    certificate_number = serializers.CharField(max_length=100)
+    issuer = serializers.CharField(max_length=200, validators=[single_line])
+    certificate_number = serializers.CharField(max_length=100, validators=[single_line])
     issued_on = serializers.DateField()
     expires_on = serializers.DateField(
         required=False, allow_null=True, help_text="Defaults to the kind's validity period"
@@ -98,7 +99,7 @@ class AgreementTextSerializer(serializers.ModelSerializer):
 
 
 class AgreementPublishInputSerializer(StrictInput):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[single_line])
     body = serializers.CharField()
 
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from access.api.serializers import UserSummarySerializer
 from access.models import Organisation, User
 from catalogue.models import (
+    MAX_CATEGORY_VARIABLES,
     Dataset,
     OutputsAllowed,
     PreApprovedCategory,
@@ -19,19 +20,10 @@ from catalogue.models import (
     Sensitivity,
     Variable,
 )
+from core.api.serializers import resolve_keys
+from core.text import single_line
 
 # --- Errors (documentation only: the global handler produces them) -------------------------
-
-
-class ErrorOutput(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    # DRF's metaclass takes declared fields out of the class, so this one does not replace
-    # Serializer.fields at run time; the types cannot know that.
-    fields = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per input field (empty unless the input was invalid)",
-    )
 
 
 # --- Outputs ----------------------------------------------------------------------------------
@@ -308,22 +300,26 @@ class CategoryCreateInput(serializers.Serializer):
     dataset = serializers.SlugRelatedField(
         slug_field="slug", queryset=Dataset.objects.all(), help_text="Dataset slug"
     )
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[single_line])
     description = serializers.CharField()
-    permitted_purposes = PurposeListField(allow_empty=True)
+    permitted_purposes = PurposeListField(allow_empty=True, max_length=len(Purpose.choices))
     max_sensitivity = serializers.ChoiceField(choices=Sensitivity.choices)
     all_non_identifying_variables = serializers.BooleanField(required=False, default=False)
-    permitted_variables = serializers.PrimaryKeyRelatedField(
-        many=True,
-        queryset=Variable.objects.all(),
+    permitted_variables = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         default=list,
+        max_length=MAX_CATEGORY_VARIABLES,
         help_text="Ids of variables of this dataset (none identifying)",
     )
     outputs_allowed = serializers.ChoiceField(choices=OutputsAllowed.choices)
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
     valid_from = serializers.DateField()
     valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_permitted_variables(self, ids: list[int]) -> list[Variable]:
+        # One query for them all (a related field would query once per id).
+        return resolve_keys(ids, Variable.objects.all())
 
 
 class CategoryReviseInput(CategoryCreateInput):

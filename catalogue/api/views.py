@@ -29,16 +29,16 @@ from catalogue.api.serializers import (
     DatasetCreateInput,
     DatasetOutput,
     DatasetUpdateInput,
-    ErrorOutput,
     VariableCreateInput,
     VariableOutput,
     VariableUpdateInput,
 )
+from core.api.errors import ErrorSerializer
 
 WRITE_ERRORS = {
-    400: ErrorOutput,
-    401: ErrorOutput,
-    403: ErrorOutput,
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
 }
 
 
@@ -92,7 +92,7 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="Change a dataset (operations)",
         request=DatasetUpdateInput,
-        responses={200: DatasetOutput, 404: ErrorOutput, **WRITE_ERRORS},
+        responses={200: DatasetOutput, 404: ErrorSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request: Request, slug: str) -> Response:
         dataset = self.get_object()
@@ -140,7 +140,7 @@ class VariableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Change a variable (operations)",
         request=VariableUpdateInput,
-        responses={200: VariableOutput, 404: ErrorOutput, **WRITE_ERRORS},
+        responses={200: VariableOutput, 404: ErrorSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         variable = self.get_object()
@@ -229,7 +229,7 @@ class PreApprovedCategoryViewSet(
             "version. 409 when the category is retired."
         ),
         request=CategoryReviseInput,
-        responses={200: CategoryOutput, 404: ErrorOutput, 409: ErrorOutput, **WRITE_ERRORS},
+        responses={200: CategoryOutput, 404: ErrorSerializer, 409: ErrorSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk: str) -> Response:
@@ -248,7 +248,7 @@ class PreApprovedCategoryViewSet(
             "already retired."
         ),
         request=CategoryRetireInput,
-        responses={200: CategoryOutput, 404: ErrorOutput, 409: ErrorOutput, **WRITE_ERRORS},
+        responses={200: CategoryOutput, 404: ErrorSerializer, 409: ErrorSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: str) -> Response:
@@ -275,7 +275,7 @@ class PreApprovedCategoryViewSet(
         summary="One version of a category",
         description="Public. The text a decision citing `category-id@version` relied on.",
         parameters=[VERSION],
-        responses={200: CategoryVersionOutput, 404: ErrorOutput},
+        responses={200: CategoryVersionOutput, 404: ErrorSerializer},
     )
     @action(
         detail=True,

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,6 +43,20 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 
     walk("", detail)
     return out
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error the API answers: a code, a sentence, and the messages per field."""
+
+    code = serializers.CharField(help_text="invalid, not_found, invalid_state, throttled, …")
+    detail = serializers.CharField()
+    fields = serializers.DictField(  # type: ignore[assignment]  # a field, popped by the metaclass
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field; nested fields as dotted paths (datasets.0.dataset)",
+    )
+
+    class Meta:
+        ref_name = "Error"
 
 
 def error_body(code: str, detail: str, fields: dict[str, list[str]] | None = None, **extra):

@@ -6,6 +6,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 TOTAL = "_page_total"  # the annotation that carries the total on each row
+# The largest OFFSET the databases take (a signed 64-bit integer): a page that starts further
+# on cannot exist, and asking the database for it was a 500 ("bigint out of range").
+MAX_OFFSET = 2**63 - 1
 
 
 class RowCount(Subquery):
@@ -54,6 +57,8 @@ class Pagination(PageNumberPagination):
             if number < 1:
                 raise self._not_found(raw, EmptyPage(paginator.error_messages["min_page"]))
             offset = (number - 1) * page_size
+            if offset + page_size > MAX_OFFSET:
+                raise self._not_found(raw, EmptyPage(paginator.error_messages["no_results"]))
             # A distinct query counts its distinct rows; any other, its primary keys.
             counted = queryset.order_by()
             total = RowCount(counted if counted.query.distinct else counted.values("pk"))

@@ -3,9 +3,11 @@ token login, and a lost database answered with a clean 503."""
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
@@ -37,13 +39,27 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_api_docs_alone_may_load_swagger_ui_from_its_cdn(client, settings):
+def test_api_docs_serve_swagger_ui_from_our_own_static_files(client):
+    """The docs page loaded swagger-ui-dist@latest from a CDN, without integrity checks, and
+    relaxed the policy for it. Now every file is ours (npm, static/vendor/) and the page has
+    the site's own strict policy."""
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
-    assert settings.SWAGGER_UI_CDN in docs["Content-Security-Policy"]
-    assert "unsafe-inline" not in docs["Content-Security-Policy"]
-    assert b"<script>" not in docs.content  # the split view: no inline script
-    assert settings.SWAGGER_UI_CDN not in client.get("/login/")["Content-Security-Policy"]
+    policy = docs["Content-Security-Policy"]
+    assert policy == client.get("/login/")["Content-Security-Policy"]
+    assert "http" not in policy
+    assert "unsafe-inline" not in policy
+    body = docs.content.decode()
+    assert "<script>" not in body  # the split view: no inline script
+    urls = re.findall(r'(?:src|href)="([^"]+)"', body)
+    assert any("swagger-ui-bundle" in url for url in urls)
+    for url in urls:
+        assert url.startswith("/"), url
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), f"{url} is not a static file"
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert '"validatorUrl": null' in script.content.decode()
 
 
 def test_web_login_is_locked_after_repeated_failures(client, lockout):

@@ -16,7 +16,7 @@ from access.api.serializers import UserSummarySerializer
 from access.models import User
 from core.api.serializers import StrictInputMixin
 from core.errors import NotAllowed
-from workflow.models import Outcome, Panel, PanelMembership, ReviewTrack, Vote
+from workflow.models import MAX_CONDITIONS, Outcome, Panel, PanelMembership, ReviewTrack, Vote
 from workflow.reviews import services as reviews_services
 from workflow.reviews.policies import can_see_panels, can_see_votes
 from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
@@ -102,7 +102,9 @@ class TrackVotesSerializer(serializers.Serializer):
 class VoteInputSerializer(StrictInputMixin, serializers.Serializer):
     choice = serializers.ChoiceField(choices=Outcome.choices)
     rationale = serializers.CharField(allow_blank=True, required=False, default="")
-    conditions = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    conditions = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=MAX_CONDITIONS
+    )
 
 
 class ConflictInputSerializer(StrictInputMixin, serializers.Serializer):

@@ -275,6 +275,13 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
         pass
 
 
+# A request for changes carries at most this many points (the composer page's rows), and a
+# vote or a decision at most this many conditions; the services refuse more, in the API and on
+# the pages alike.
+MAX_FEEDBACK_ITEMS = 50
+MAX_CONDITIONS = 50
+
+
 class FeedbackRequest(models.Model):
     """One consolidated request for changes: every point at once."""
 
@@ -391,6 +398,8 @@ class PreApprovedMatch(models.Model):
 
 
 __all__ = [
+    "MAX_CONDITIONS",
+    "MAX_FEEDBACK_ITEMS",
     "ConflictOfInterest",
     "DecisionRule",
     "FeedbackItem",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.api.authentication import signed_in_user
+from core.api.errors import ErrorSerializer
 from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from core.api.idempotency import answer
 from core.errors import InvalidTransition, ValidationFailed
@@ -102,16 +104,15 @@ def _target(application: Application, name: str) -> str | None:
     return None
 
 
+# An action that answers one whole list (an application's timeline, versions, feedback…): not
+# paginated and not filtered, and the schema says so (it offered page and filter parameters the
+# action ignored, and a paginated shape it never answered).
+WHOLE_LIST: dict[str, Any] = {"pagination_class": None, "filter_backends": []}
+
+
 def _transition_action(name: str):
     input_serializer, call = TRANSITIONS[name]
 
-    @extend_schema(
-        operation_id=f"applications_{name}",
-        parameters=[IDEMPOTENCY_KEY],
-        request=input_serializer,
-        responses={200: s.ApplicationSerializer},
-        summary=name.replace("_", " ").capitalize(),
-    )
     def handler(self, request: Request, pk=None):
         application = self.get_object()
         serializer = input_serializer(data=request.data)
@@ -123,7 +124,15 @@ def _transition_action(name: str):
         )
 
     handler.__name__ = name
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+    # extend_schema goes outside @action: @action replaces the function's ``kwargs``, where
+    # extend_schema keeps the schema (the other way round the request body was lost).
+    return extend_schema(
+        operation_id=f"applications_{name}",
+        parameters=[IDEMPOTENCY_KEY],
+        request=input_serializer,
+        responses={200: s.ApplicationSerializer},
+        summary=name.replace("_", " ").capitalize(),
+    )(action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler))
 
 
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -264,7 +273,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
     @extend_schema(responses=s.AvailableTransitionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **WHOLE_LIST)
     def transitions(self, request: Request, pk=None) -> Response:
         """What the caller may do now: allowed by the state and by their part in the route."""
         application = self.get_object()
@@ -286,7 +295,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         check_view_whole(self.request.user, application)
 
     @extend_schema(responses=s.VersionSummarySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **WHOLE_LIST)
     def versions(self, request: Request, pk=None) -> Response:
         application = self.get_object()
         self._require_full_view(application)
@@ -335,7 +344,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
     @extend_schema(responses=s.DatasetMatchSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="pre-approval")
+    @action(detail=True, methods=["get"], url_path="pre-approval", **WHOLE_LIST)
     def pre_approval(self, request: Request, pk=None) -> Response:
         """Per requested dataset: which pre-approved category matches and why, or exactly why
         none does. Frozen when the tracks open; this shows the match as it stands today."""
@@ -343,7 +352,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         matches = visible_view(request.user, application).matches(match_application(application))
         return Response(s.DatasetMatchSerializer(matches, many=True).data)
 
-    @extend_schema(responses=s.DecisionLetterSerializer)
+    @extend_schema(
+        responses={
+            200: s.DecisionLetterSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="No decision yet (the state)"),
+        }
+    )
     @action(detail=True, methods=["get"], url_path="decision-letter")
     def decision_letter(self, request: Request, pk=None) -> Response:
         """One letter with every track's outcome, rationale and conditions."""
@@ -357,14 +371,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(s.DecisionLetterSerializer(letter).data)
 
     @extend_schema(responses=s.EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **WHOLE_LIST)
     def timeline(self, request: Request, pk=None) -> Response:
         application = self.get_object()
         events = timeline_for(request.user, application)
         return Response(s.EventSerializer(events, many=True).data)
 
     @extend_schema(responses=s.FeedbackRequestSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **WHOLE_LIST)
     def feedback(self, request: Request, pk=None) -> Response:
         application = self.get_object()
         self._require_full_view(application)

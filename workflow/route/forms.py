@@ -10,7 +10,9 @@ from django import forms
 from access.models import Organisation, User
 from catalogue.models import Dataset
 from core.forms import DATE, YES_NO, choice_field, hints, why
+from core.text import single_line
 from workflow.models import (
+    MAX_FEEDBACK_ITEMS,
     FeedbackItem,
     LegalGateway,
     MeetingMedium,
@@ -25,7 +27,10 @@ def _field(question: Question) -> forms.Field:
     common: dict = {"label": question.label, "help_text": question.hint}
     if question.kind == "line":
         made: forms.Field = forms.CharField(
-            max_length=question.max_length, required=question.always, **common
+            max_length=question.max_length,
+            required=question.always,
+            validators=[single_line],
+            **common,
         )
     elif question.kind == "text":
         made = forms.CharField(
@@ -67,7 +72,9 @@ SECTION_FORMS: dict[str, type[forms.Form]] = {
 
 class NewApplicationForm(forms.Form):
     title = why(
-        forms.CharField(label="What is your project called?", max_length=250),
+        forms.CharField(
+            label="What is your project called?", max_length=250, validators=[single_line]
+        ),
         "You can change it later. It names your application until you submit it.",
     )
 
@@ -260,7 +267,9 @@ class FeedbackComposerForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    rows = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=50, initial=1)
+    rows = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=MAX_FEEDBACK_ITEMS, initial=1
+    )
 
     def __init__(self, *args, rows: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
@@ -309,12 +318,17 @@ class SafeguardsForm(forms.Form):
     The minimum cell count comes from the settings (``DISCLOSURE_MIN_CELL_COUNT``)."""
 
     ethics_committee = why(
-        forms.CharField(label="Research ethics committee", max_length=200, required=False),
+        forms.CharField(
+            label="Research ethics committee",
+            max_length=200,
+            required=False,
+            validators=[single_line],
+        ),
         "Projects using the DEA research gateway or asking for data that can identify a person "
         "need a research ethics committee's approval before the panels see them.",
     )
     ethics_reference = forms.CharField(
-        label="Ethics approval reference", max_length=100, required=False
+        label="Ethics approval reference", max_length=100, required=False, validators=[single_line]
     )
     ethics_approved_on = forms.DateField(
         label="Date of the ethics approval", required=False, widget=DATE

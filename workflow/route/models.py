@@ -87,6 +87,16 @@ class Section(models.TextChoices):
     GENERAL = "general", "General"
 
 
+# How long the lists of an application may be, in the API and on the pages alike (the services
+# refuse more; the API's input serializers say so in the schema and refuse before any lookup).
+# Generous for a real project, small enough that one request cannot tie up a web worker: a
+# draft with 45,000 team members took 21 s before there was a cap.
+MAX_TEAM_MEMBERS = 50
+MAX_REQUESTED_DATASETS = 25
+MAX_VARIABLES_PER_DATASET = 250
+MAX_SCOPED_VARIABLES = MAX_REQUESTED_DATASETS * 40
+
+
 class ActorRole(models.TextChoices):
     """The capacity in which someone acted, recorded on every event."""
 
@@ -531,6 +541,10 @@ __all__ = [
     "FEEDBACK_STAGES",
     "FEEDBACK_STAGE_CHOICES",
     "FINAL_STATES",
+    "MAX_REQUESTED_DATASETS",
+    "MAX_SCOPED_VARIABLES",
+    "MAX_TEAM_MEMBERS",
+    "MAX_VARIABLES_PER_DATASET",
     "WITHDRAWABLE",
     "ActorRole",
     "Application",

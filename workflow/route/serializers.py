@@ -10,9 +10,23 @@ from access.api.serializers import OrganisationSerializer, UserSummarySerializer
 from access.models import Organisation, User
 from catalogue.models import Dataset, Purpose, Variable
 from core.api import representation as represent
-from core.api.serializers import StrictInputMixin
+from core.api.serializers import (
+    SLUG_MISSING,
+    StrictInputMixin,
+    many,
+    pk_field,
+    resolve_each,
+    resolve_keys,
+)
+from core.text import single_line
 from workflow.models import (
     FEEDBACK_STAGE_CHOICES,
+    MAX_CONDITIONS,
+    MAX_FEEDBACK_ITEMS,
+    MAX_REQUESTED_DATASETS,
+    MAX_SCOPED_VARIABLES,
+    MAX_TEAM_MEMBERS,
+    MAX_VARIABLES_PER_DATASET,
     Application,
     ApplicationMember,
     ApplicationVersion,
@@ -467,14 +481,14 @@ class DecisionLetterSerializer(serializers.Serializer):
 
 
 # --- input ----------------------------------------------------------------------------------
+# Lists are capped as the services cap them (the schema says so: maxItems), and the people and
+# datasets they name are looked up in one query each (core.api.serializers.resolve_each).
 class MemberInputSerializer(serializers.Serializer):
     """A team member: someone already on the team (or yourself) by ``user`` id, anyone else by
     ``email``. An id is never looked up beyond those people, so the answer can never tell the
     name behind an id the caller could not otherwise know (``ApplicationInputSerializer``)."""
 
-    user = serializers.IntegerField(
-        required=False, help_text="The id of someone already on the team, or your own"
-    )
+    user = pk_field(required=False, help_text="The id of someone already on the team, or your own")
     email = serializers.EmailField(
         required=False, help_text="The email address of someone to add to the team"
     )
@@ -494,15 +508,22 @@ NOT_NAMEABLE = (
 
 
 class RequestedVariableInputSerializer(serializers.Serializer):
-    variable = serializers.CharField(max_length=100, help_text="Variable name in the dataset")
+    variable = serializers.CharField(
+        max_length=100, validators=[single_line], help_text="Variable name in the dataset"
+    )
     justification = serializers.CharField(allow_blank=True, required=False, default="")
 
 
 class RequestedDatasetInputSerializer(serializers.Serializer):
-    dataset = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+    dataset = serializers.CharField(max_length=100, help_text="Dataset slug")
     legal_gateway = serializers.ChoiceField(choices=LegalGateway.choices)
     justification = serializers.CharField(allow_blank=True, required=False, default="")
-    variables = RequestedVariableInputSerializer(many=True, required=False, default=list)
+    variables = many(
+        RequestedVariableInputSerializer,
+        required=False,
+        default=list,
+        max_length=MAX_VARIABLES_PER_DATASET,
+    )
 
 
 def _input_field(question: Question) -> serializers.Field:
@@ -513,6 +534,7 @@ def _input_field(question: Question) -> serializers.Field:
             max_length=question.max_length,
             allow_blank=not question.always,
             required=question.always,
+            validators=[single_line] if question.kind == "line" else [],
             help_text=help_text,
         )
     if question.kind == "choice":
@@ -574,6 +596,11 @@ class _ApplicationInput(StrictInputMixin, serializers.Serializer):
             raise serializers.ValidationError(errors)
         return resolved
 
+    def validate_datasets(self, datasets: list[dict]) -> list[dict]:
+        return resolve_each(
+            datasets, "dataset", Dataset.objects.all(), to_field="slug", missing=SLUG_MISSING
+        )
+
 
 # The team's fields come from the content spec (workflow/route/content.py), with the team and
 # the datasets; PATCH takes any of them (partial), POST needs what is always required.
@@ -584,15 +611,20 @@ ApplicationInputSerializer = type(
         "__module__": __name__,
         "__doc__": "An application's content, as the team writes it.",
         **{name: _input_field(question) for name, question in QUESTIONS.items()},
-        "members": MemberInputSerializer(many=True, required=False),
-        "datasets": RequestedDatasetInputSerializer(many=True, required=False),
+        "members": many(MemberInputSerializer, required=False, max_length=MAX_TEAM_MEMBERS),
+        "datasets": many(
+            RequestedDatasetInputSerializer, required=False, max_length=MAX_REQUESTED_DATASETS
+        ),
     },
 )
 
 
 class ScopingInputSerializer(StrictInputMixin, serializers.Serializer):
-    scoped_variables = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Variable.objects.all(), required=False
+    scoped_variables = serializers.ListField(
+        child=pk_field(),
+        required=False,
+        max_length=MAX_SCOPED_VARIABLES,
+        help_text="Ids of variables of the requested datasets",
     )
     refined_research_question = serializers.CharField(allow_blank=True, required=False)
     linkage_needs = serializers.CharField(allow_blank=True, required=False)
@@ -603,6 +635,9 @@ class ScopingInputSerializer(StrictInputMixin, serializers.Serializer):
     meeting_medium = serializers.ChoiceField(
         choices=MeetingMedium.choices, allow_blank=True, required=False
     )
+
+    def validate_scoped_variables(self, ids: list[int]) -> list[Variable]:
+        return resolve_keys(ids, Variable.objects.all())
 
 
 class EmptyInputSerializer(serializers.Serializer):
@@ -624,7 +659,7 @@ class FeedbackItemInputSerializer(serializers.Serializer):
 
 class RequestChangesInputSerializer(serializers.Serializer):
     summary = serializers.CharField(allow_blank=True, required=False, default="")
-    items = FeedbackItemInputSerializer(many=True, allow_empty=False)
+    items = many(FeedbackItemInputSerializer, allow_empty=False, max_length=MAX_FEEDBACK_ITEMS)
 
 
 class FeedbackResponseInputSerializer(serializers.Serializer):
@@ -638,4 +673,6 @@ class AssignAnalystInputSerializer(serializers.Serializer):
 class TrackDecisionInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     rationale = serializers.CharField(allow_blank=True, required=False, default="")
-    conditions = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    conditions = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=MAX_CONDITIONS
+    )

@@ -31,6 +31,11 @@ from core.errors import ValidationFailed
 from notifications.notices import raise_notice, service
 from workflow.events import fire, record_event
 from workflow.models import (
+    MAX_FEEDBACK_ITEMS,
+    MAX_REQUESTED_DATASETS,
+    MAX_SCOPED_VARIABLES,
+    MAX_TEAM_MEMBERS,
+    MAX_VARIABLES_PER_DATASET,
     ActorRole,
     Application,
     ApplicationMember,
@@ -90,6 +95,13 @@ def _validate_content(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _replace_members(application: Application, members: Sequence[dict[str, Any]]) -> None:
+    """The team, replaced whole. Before: each ``user`` is a loaded ``User`` (the API resolves
+    them all in one query). At most ``MAX_TEAM_MEMBERS``."""
+    if len(members) > MAX_TEAM_MEMBERS:
+        raise ValidationFailed(
+            "The team has problems.",
+            fields={"members": [f"Name at most {MAX_TEAM_MEMBERS} people on the team."]},
+        )
     errors: dict[str, list[str]] = {}
     seen: set[int] = set()
     pis = 0
@@ -121,9 +133,25 @@ def _replace_members(application: Application, members: Sequence[dict[str, Any]]
 
 
 def _replace_datasets(application: Application, datasets: Sequence[dict[str, Any]]) -> None:
+    """The data request, replaced whole: at most ``MAX_REQUESTED_DATASETS`` datasets of at most
+    ``MAX_VARIABLES_PER_DATASET`` variables each. The variables of every dataset are looked up
+    in one query, and the rows written in two inserts, however many there are."""
+    if len(datasets) > MAX_REQUESTED_DATASETS:
+        raise ValidationFailed(
+            "The data request has problems.",
+            fields={"datasets": [f"Ask for at most {MAX_REQUESTED_DATASETS} datasets."]},
+        )
+    names_of = [[v["variable"] for v in d.get("variables", [])] for d in datasets]
+    wanted = {name for names in names_of for name in names}
+    known: dict[tuple[int, str], int] = {
+        (dataset_id, name): pk
+        for pk, dataset_id, name in Variable.objects.filter(
+            dataset__in=[d["dataset"] for d in datasets], name__in=wanted
+        ).values_list("pk", "dataset_id", "name")
+    }
     errors: dict[str, list[str]] = {}
     seen: set[int] = set()
-    for index, d in enumerate(datasets):
+    for index, (d, names) in enumerate(zip(datasets, names_of, strict=True)):
         dataset: Dataset = d["dataset"]
         prefix = f"datasets.{index}"
         if dataset.pk in seen:
@@ -135,12 +163,13 @@ def _replace_datasets(application: Application, datasets: Sequence[dict[str, Any
             problem = gateway_problem(dataset, d["legal_gateway"])
             if problem:
                 errors.setdefault(f"{prefix}.legal_gateway", []).append(problem)
-        names = [v["variable"] for v in d.get("variables", [])]
-        known = dict(
-            Variable.objects.filter(dataset=dataset, name__in=names).values_list("name", "id")
-        )
+        if len(names) > MAX_VARIABLES_PER_DATASET:
+            errors.setdefault(f"{prefix}.variables", []).append(
+                f"Ask for at most {MAX_VARIABLES_PER_DATASET} variables of a dataset."
+            )
+            continue
         for v_index, name in enumerate(names):
-            if name not in known:
+            if (dataset.pk, name) not in known:
                 errors.setdefault(f"{prefix}.variables.{v_index}.variable", []).append(
                     f"{name} is not a variable of {dataset.title}."
                 )
@@ -149,26 +178,25 @@ def _replace_datasets(application: Application, datasets: Sequence[dict[str, Any
     if errors:
         raise ValidationFailed("The data request has problems.", fields=errors)
     application.requested_datasets.all().delete()
-    for d in datasets:
-        rd = RequestedDataset.objects.create(
+    # bulk_create sets the primary keys (PostgreSQL, and SQLite 3.35+) the variables refer to.
+    requested = RequestedDataset.objects.bulk_create(
+        RequestedDataset(
             application=application,
             dataset=d["dataset"],
             legal_gateway=d["legal_gateway"],
             justification=d.get("justification", ""),
         )
-        ids = dict(
-            Variable.objects.filter(
-                dataset=d["dataset"], name__in=[v["variable"] for v in d.get("variables", [])]
-            ).values_list("name", "id")
+        for d in datasets
+    )
+    RequestedVariable.objects.bulk_create(
+        RequestedVariable(
+            requested_dataset=rd,
+            variable_id=known[(rd.dataset_id, v["variable"])],
+            justification=v.get("justification", ""),
         )
-        RequestedVariable.objects.bulk_create(
-            RequestedVariable(
-                requested_dataset=rd,
-                variable_id=ids[v["variable"]],
-                justification=v.get("justification", ""),
-            )
-            for v in d.get("variables", [])
-        )
+        for rd, d in zip(requested, datasets, strict=True)
+        for v in d.get("variables", [])
+    )
 
 
 def _apply(application: Application, data: dict[str, Any]) -> list[str]:
@@ -386,6 +414,9 @@ def application_request_changes(
     errors: dict[str, list[str]] = {}
     if not items:
         errors["items"] = ["Give at least one point for the applicant to address."]
+    elif len(items) > MAX_FEEDBACK_ITEMS:
+        errors["items"] = [f"Give at most {MAX_FEEDBACK_ITEMS} points in one request."]
+        items = ()  # nothing more to check item by item
     for index, item in enumerate(items):
         if item.get("section") not in Section.values:
             errors[f"items.{index}.section"] = ["Choose the section this point is about."]
@@ -465,7 +496,9 @@ def scoping_update(*, application: Application, by: User, data: dict[str, Any]) 
     if data.get("meeting_medium") and data["meeting_medium"] not in MeetingMedium.values:
         errors["meeting_medium"] = ["Choose video, telephone or in person."]
     variables = data.get("scoped_variables")
-    if variables is not None:
+    if variables is not None and len(variables) > MAX_SCOPED_VARIABLES:
+        errors["scoped_variables"] = [f"Scope at most {MAX_SCOPED_VARIABLES} variables."]
+    elif variables is not None:
         dataset_ids = set(application.requested_datasets.values_list("dataset_id", flat=True))
         outside = [v for v in variables if v.dataset_id not in dataset_ids]
         if outside:

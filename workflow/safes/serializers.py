@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from django.core.validators import MaxLengthValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access.api.serializers import OrganisationSerializer, UserSummarySerializer
 from access.models import AgreementSignature, SignatureCapacity, User
 from access.safe_people.serializers import AgreementTextSerializer
-from core.api.serializers import StrictInputMixin
+from core.api.serializers import StrictInputMixin, many
+from core.text import single_line
 from workflow.models import (
+    MAX_CONDITIONS,
     ApplicationSafeguards,
     CheckOutcome,
     Condition,
@@ -20,6 +23,7 @@ from workflow.models import (
     SafeVerdict,
     Verdict,
 )
+from workflow.safes import public_benefit_framework as benefit_framework
 
 # --- output ---------------------------------------------------------------------------------
 
@@ -148,6 +152,8 @@ class SafeguardsSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        # An application without safeguards yet answers an unsaved record: no time.
+        extra_kwargs = {"updated_at": {"allow_null": True}}
 
     @extend_schema_field(EvidenceFileSerializer(allow_null=True))
     def get_ethics_letter(self, safeguards) -> dict | None:
@@ -279,12 +285,18 @@ class VerdictInputSerializer(StrictInputMixin, serializers.Serializer):
     safe = serializers.ChoiceField(choices=Safe.choices)
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     rationale = serializers.CharField(allow_blank=True)
-    conditions = VerdictConditionInputSerializer(many=True, required=False, default=list)
+    conditions = many(
+        VerdictConditionInputSerializer, required=False, default=list, max_length=MAX_CONDITIONS
+    )
 
 
 class SafeguardsInputSerializer(StrictInputMixin, serializers.Serializer):
-    ethics_reference = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    ethics_committee = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    ethics_reference = serializers.CharField(
+        max_length=100, allow_blank=True, required=False, validators=[single_line]
+    )
+    ethics_committee = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, validators=[single_line]
+    )
     ethics_approved_on = serializers.DateField(allow_null=True, required=False)
     access_inside_tre_only = serializers.BooleanField(allow_null=True, required=False)
     intended_outputs = serializers.CharField(allow_blank=True, required=False)
@@ -305,23 +317,40 @@ class RiskInputSerializer(serializers.Serializer):
     residual_severity = serializers.IntegerField()
 
 
+def _at_most(count: int) -> list[MaxLengthValidator]:
+    """A dict of answers has at most one entry per question of the framework (maxProperties)."""
+    return [MaxLengthValidator(count, message=f"Answer at most {count} questions.")]
+
+
 class PublicBenefitInputSerializer(StrictInputMixin, serializers.Serializer):
     tests = serializers.DictField(
-        child=serializers.JSONField(), required=False, help_text='{"PU-1": {"rating", "narrative"}}'
+        child=serializers.JSONField(),
+        required=False,
+        validators=_at_most(len(benefit_framework.TESTS)),
+        help_text='{"PU-1": {"rating", "narrative"}}',
     )
     scale = serializers.DictField(
         child=serializers.JSONField(),
         required=False,
+        validators=_at_most(len(benefit_framework.SCALE_IDS)),
         help_text='{"1.1": {"score": 1-5 or null, "justification", "na_reason"}}',
     )
-    benefits = serializers.ListField(child=serializers.CharField(), required=False)
-    beneficiaries = serializers.DictField(child=serializers.CharField(), required=False)
-    risks = RiskInputSerializer(many=True, required=False)
+    benefits = serializers.ListField(
+        child=serializers.CharField(), required=False, max_length=len(benefit_framework.BENEFIT_IDS)
+    )
+    beneficiaries = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        validators=_at_most(len(benefit_framework.BENEFICIARY_QUESTION_IDS)),
+    )
+    risks = many(RiskInputSerializer, required=False, max_length=MAX_CONDITIONS)
 
 
 class PanelScoreInputSerializer(StrictInputMixin, serializers.Serializer):
     scores = serializers.DictField(
-        child=serializers.JSONField(), help_text='{"1.1": 1-5 or null (not applicable)}'
+        child=serializers.JSONField(),
+        validators=_at_most(len(benefit_framework.SCALE_IDS)),
+        help_text='{"1.1": 1-5 or null (not applicable)}',
     )
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 

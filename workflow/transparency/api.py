@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from access.api.authentication import signed_in_user
 from access.models import Organisation
 from catalogue.models import Dataset, Purpose
+from core.text import single_line
 from workflow.models import OutputKind, ProjectOutput, RegisterStatus
 from workflow.route import policies as route_policies
 from workflow.transparency import selectors as selectors
@@ -209,7 +210,7 @@ class DecisionRecordListView(generics.ListAPIView):
 
 class OutputInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=OutputKind.choices)
-    title = serializers.CharField(max_length=300)
+    title = serializers.CharField(max_length=300, validators=[single_line])
     url = serializers.URLField(max_length=500)
 
 

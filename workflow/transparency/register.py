@@ -107,7 +107,7 @@ class Attribute:
     output)."""
 
     key: str
-    shape: Literal["text", "date", "moment", "url"] = "text"
+    shape: Literal["text", "date", "moment"] = "text"
     help: str = ""
     choices: type[TextChoices] | None = None
 
@@ -539,7 +539,9 @@ REGISTER_FIELDS: tuple[RegisterField, ...] = (
         attributes=(
             Attribute("kind", choices=OutputKind),
             Attribute("title"),
-            Attribute("url", "url"),
+            # Text, not a URI: a link Django's URLField accepted need not pass JSON Schema's
+            # stricter "uri" format, and the register would answer outside its own schema.
+            Attribute("url"),
             Attribute("added_at", "moment"),
         ),
         record_name="PublicOutput",

@@ -3,13 +3,13 @@ JSON entry (its serializer, so its OpenAPI schema too) and the CSV's columns."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
 
+from core import spreadsheet
 from workflow.transparency.register import REGISTER_FIELDS, Attribute, RegisterField
 
 
@@ -19,8 +19,6 @@ def _attribute_field(attribute: Attribute) -> serializers.Field:
         return serializers.ChoiceField(choices=attribute.choices.choices, **kwargs)
     if attribute.shape == "date":
         return serializers.DateField(allow_null=True, **kwargs)
-    if attribute.shape == "url":
-        return serializers.URLField(**kwargs)
     if attribute.shape == "moment":
         return serializers.DateTimeField(**kwargs)
     return serializers.CharField(**kwargs)
@@ -86,7 +84,7 @@ CSV_COLUMNS = [
 def register_csv(rows: Iterable[dict]) -> str:
     """Serialized entries as one CSV document, one row per entry."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)  # cells a researcher wrote never run as formulas
     writer.writerow([header for header, _, _ in CSV_COLUMNS])
     for row in rows:
         writer.writerow([cell(row[api]) for _, api, cell in CSV_COLUMNS])

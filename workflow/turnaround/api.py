@@ -4,7 +4,6 @@ service, answer."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -26,6 +25,7 @@ from rest_framework.views import APIView
 from access.api.authentication import signed_in_user
 from access.policy import Permission, has_permission
 from catalogue.models import Dataset
+from core import spreadsheet
 from core.errors import NotAllowed
 from workflow.models import DayUnit, StageTarget
 from workflow.route.policies import visible_application, visible_view
@@ -89,11 +89,15 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            # An error is an error, in the API's one shape: never a CSV of it.
+            response["Content-Type"] = "application/json"
+            return JSONRenderer().render(data)
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = spreadsheet.writer(out)  # application titles never run as formulas
         writer.writerow(["metric", "value"])
         writer.writerows(flatten(data))
-        response = (renderer_context or {}).get("response")
         if response is not None and response.status_code == 200:
             response["Content-Disposition"] = 'attachment; filename="turnaround.csv"'
         return out.getvalue().encode(self.charset)

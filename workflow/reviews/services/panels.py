@@ -20,6 +20,7 @@ from core.errors import ConcurrentChange, InvalidTransition, ValidationFailed
 from notifications.notices import raise_notice, service
 from workflow.events import record_event
 from workflow.models import (
+    MAX_CONDITIONS,
     ActorRole,
     Application,
     ConflictOfInterest,
@@ -123,6 +124,8 @@ def _check_vote_input(choice: str, rationale: str, conditions: Sequence[str]) ->
         errors["rationale"] = ["Give your reasons (required for anything but approve)."]
     if choice == Outcome.APPROVED_WITH_CONDITIONS and not [c for c in conditions if c.strip()]:
         errors["conditions"] = ["Propose at least one condition."]
+    if len(conditions) > MAX_CONDITIONS:
+        errors["conditions"] = [f"Propose at most {MAX_CONDITIONS} conditions."]
     if errors:
         raise ValidationFailed("The vote has invalid fields.", fields=errors)
 

@@ -22,6 +22,7 @@ from core.errors import ValidationFailed
 from notifications.notices import raise_notice, service
 from workflow.events import fire, record_event
 from workflow.models import (
+    MAX_CONDITIONS,
     ActorRole,
     Application,
     EventKind,
@@ -233,6 +234,8 @@ def track_decision_errors(
         c.strip() for c in conditions
     ):
         errors["conditions"] = ["Conditions go with 'approved with conditions' only."]
+    if len(conditions) > MAX_CONDITIONS:
+        errors["conditions"] = [f"State at most {MAX_CONDITIONS} conditions."]
     return errors
 
 

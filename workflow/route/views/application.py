@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import ValidationFailed
 from core.forms import EmptyForm, NoteForm, ReasonForm
 from core.web import apply_domain_errors, done, error_items
-from workflow.models import ConditionState, State
+from workflow.models import MAX_FEEDBACK_ITEMS, ConditionState, State
 from workflow.pages import get_application
 from workflow.reviews.letters import DECISION_EVENTS, decision_letter
 from workflow.reviews.preapproval import match_application
@@ -323,12 +323,12 @@ def request_changes(request, pk: int):
     request.back_to = reverse("workflow:application", args=[pk])
     check_take(request.user, application, "request_changes")
     try:
-        rows = min(max(int(request.POST.get("rows", 1)), 1), 50)
+        rows = min(max(int(request.POST.get("rows", 1)), 1), MAX_FEEDBACK_ITEMS)
     except ValueError:
         rows = 1
     adding = request.method == "POST" and "add" in request.POST
     if adding:
-        rows += 1
+        rows = min(rows + 1, MAX_FEEDBACK_ITEMS)
     form = FeedbackComposerForm(
         request.POST if request.method == "POST" else None, rows=rows, initial={"rows": rows}
     )

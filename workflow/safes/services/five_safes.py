@@ -40,6 +40,7 @@ from core.evidence import display_name, sha256_of, stored_name, validate_evidenc
 from notifications.notices import raise_notice, service
 from workflow.events import record_event
 from workflow.models import (
+    MAX_CONDITIONS,
     ActorRole,
     Application,
     ApplicationSafeguards,
@@ -287,6 +288,9 @@ def safe_verdict_record(
         errors["conditions"] = ["State at least one condition."]
     if verdict in (Verdict.MET, Verdict.NOT_MET) and texts:
         errors["conditions"] = ["Conditions go with 'met with conditions' only."]
+    if len(conditions) > MAX_CONDITIONS:
+        errors["conditions"] = [f"State at most {MAX_CONDITIONS} conditions."]
+        texts = []  # not checked one by one
     errors.update(_condition_term_errors(application, texts))
     if errors:
         raise ValidationFailed("The verdict has problems.", fields=errors)

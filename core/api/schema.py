@@ -1,0 +1,89 @@
+"""The OpenAPI schema says what the API answers, errors included (``DEFAULT_SCHEMA_CLASS``).
+
+drf-spectacular documents the success of each operation. Here every operation also documents
+the errors it can answer, all in the one error shape (``Error``), worked out from the view:
+
+- 400 always (a control character in the query is refused before any view);
+- 401 when the view authenticates (an invalid token is refused even where anyone may read);
+- 403 when the view needs a signed-in user, or writes (CSRF for a session);
+- 404 always: an object you cannot see, a page past the end, or a ``?format=`` the operation
+  does not answer in (DRF's content negotiation);
+- 409 when a signed-in user writes (wrong state, or a concurrent change);
+- 413, 415 when the operation takes a body (over the limit; not JSON or a form);
+- 429 when the view limits the rate (the sign-in throttle) or locks sign-in out (django-axes);
+- 503 always (the database is unreachable).
+
+A 500 is not documented: it is a bug. And lists given ``max_length`` (the input caps) say so
+as ``maxItems``, which drf-spectacular does for ``ListField`` but not for nested lists.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+from core.api.errors import ErrorSerializer
+from core.api.throttling import AddressRateThrottle
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+DESCRIPTIONS = {
+    "400": "Invalid input: a message per field",
+    "401": "Not signed in, or the token is not valid",
+    "403": "Not allowed",
+    "404": "Not found, or not visible to you",
+    "409": "The state does not allow this, or someone changed it first",
+    "413": "The request body is over the limit",
+    "415": "The body is not JSON (or a form)",
+    "429": "Too many attempts: try again later (Retry-After)",
+    "503": "The service is briefly unavailable (Retry-After)",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _error_codes(self) -> list[str]:
+        view = self.view
+        writes = self.method in WRITES
+        authenticates = bool(getattr(view, "authentication_classes", ()))
+        anyone = all(
+            issubclass(p, permissions.AllowAny) for p in getattr(view, "permission_classes", ())
+        )
+        codes = ["400"]
+        if authenticates:
+            codes.append("401")
+        if not anyone or (writes and authenticates):
+            codes.append("403")
+        codes.append("404")
+        if writes and authenticates:
+            codes.append("409")
+        if writes:
+            codes += ["413", "415"]
+        throttles = getattr(view, "throttle_classes", ())
+        if any(issubclass(t, AddressRateThrottle) for t in throttles):
+            codes.append("429")
+        codes.append("503")
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            if code not in responses:
+                error = OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code])
+                responses[code] = self._get_response_for_code(
+                    error, code, ["application/json"], direction
+                )
+        return responses
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            most, least = getattr(field, "max_length", None), getattr(field, "min_length", None)
+            if most is not None:
+                schema["maxItems"] = most
+            if least is not None:
+                schema["minItems"] = least
+        return schema
