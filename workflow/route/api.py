@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from access.api.authentication import signed_in_user
 from core.api.errors import ErrorSerializer
 from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
-from core.api.idempotency import answer
+from core.api.idempotency import answer, idempotent
 from core.errors import InvalidTransition, ValidationFailed
 from workflow.models import Application, FeedbackItem, State
 from workflow.reviews import services as reviews_services
@@ -389,6 +389,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request=s.FeedbackResponseInputSerializer, responses=s.FeedbackItemSerializer)
     @action(detail=True, methods=["post"], url_path=r"feedback/(?P<item_id>\d+)/respond")
+    @idempotent
     def respond(self, request: Request, pk=None, item_id=None) -> Response:
         application = self.get_object()
         item = get_object_or_404(
