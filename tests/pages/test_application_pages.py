@@ -245,3 +245,51 @@ def test_data_owner_sees_only_their_part_and_not_the_whole_letter(page_client, w
     assert client.get(f"/applications/{application.pk}/decision-letter/").status_code == 403
     assert client.get(f"/applications/{application.pk}/versions/").status_code == 403
     assert client.get(f"/applications/{application.pk}/pre-approval/").status_code == 200
+
+
+def test_feedback_page_saves_every_typed_answer_in_one_form_and_links_each_point_to_its_section(
+    page_client, world
+):
+    application = world.at(State.CHANGES_REQUESTED)
+    first = FeedbackItem.objects.get(request__application=application)
+    second = FeedbackItem.objects.create(
+        request=first.request, section="research_question", text="Say which admissions."
+    )
+    third = FeedbackItem.objects.create(request=first.request, section="general", text="Any more?")
+    url = f"/applications/{application.pk}/feedback/"
+    client = page_client(world.pi)
+    page = _body(client.get(url))
+    assert page.count("<form") - page.count('action="/logout') >= 1
+    assert "Your answer to point 1" in page and "Your answer to point 3" in page
+    assert f'href="/applications/{application.pk}/sections/research_question/"' in page
+
+    blank = client.post(url, {f"item-{i.pk}-response": "" for i in (first, second, third)})
+    assert blank.status_code == 400
+    assert "Write your answer to this point." in _body(blank)
+
+    # Two typed, one left blank: both typed answers are saved, the blank one stays open, and
+    # (with HTMX) the page that comes back still holds every box's text.
+    htmx = page_client(world.pi, htmx=True).post(
+        url,
+        {
+            f"item-{first.pk}-response": "Dropped two variables.",
+            f"item-{second.pk}-response": "Emergency admissions only.",
+            f"item-{third.pk}-response": "",
+        },
+    )
+    assert htmx.status_code == 200
+    body = _body(htmx)
+    assert "2 answers saved." in body
+    assert "Dropped two variables." in body and "Emergency admissions only." in body
+    first.refresh_from_db()
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert (first.response, second.response, third.response) == (
+        "Dropped two variables.",
+        "Emergency admissions only.",
+        "",
+    )
+    plain = client.post(url, {f"item-{third.pk}-response": "None."})
+    assert plain.status_code == 302 and plain["Location"].endswith("/feedback/")
+    assert "0 points still to answer" in _body(client.get(url))
+    assert page_client(world.outsider).post(url, {}).status_code == 404

@@ -306,7 +306,11 @@ class FeedbackComposerForm(forms.Form):
 
 
 class FeedbackAnswerForm(forms.Form):
-    response = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 4}))
+    response = forms.CharField(
+        label="Your answer",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write your answer to this point."},
+    )
 
     def __init__(self, data: Any = None, *, item: FeedbackItem, **kwargs: Any) -> None:
         super().__init__(data, prefix=f"item-{item.pk}", **kwargs)

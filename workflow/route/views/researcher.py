@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalogue.models import Dataset
-from core.errors import NotAllowed, ValidationFailed
+from core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from core.middleware import back_url
 from core.web import ErrorItem, apply_domain_errors, done, error_items
 from workflow.models import FeedbackItem, ProjectRole, Section, State
 from workflow.pages import get_application
 from workflow.reviews import services as reviews_services
-from workflow.reviews.policies import can_answer_feedback
+from workflow.reviews.policies import can_answer_feedback, may_answer_feedback
 from workflow.reviews.preapproval import match_application
 from workflow.reviews.selectors import feedback_rounds, open_feedback_items
 from workflow.route import services as route_services
@@ -492,19 +492,61 @@ def submit(request, pk: int):
 
 
 @login_required
-def feedback(request, pk: int, bound_form=None):
+@require_http_methods(["GET", "POST"])
+def feedback(request, pk: int):
+    """Every round's points; while the team may answer, one form holds an answer box for each
+    open point, so saving keeps everything typed in all of them (with or without JavaScript)."""
+    return _feedback_page(request, pk, posted=request.method == "POST")
+
+
+def _feedback_page(request, pk: int, *, posted: bool = False, bound_form=None):
     application = get_application(request, pk, whole=True)
-    rounds = feedback_rounds(application)
+    request.back_to = reverse("workflow:feedback", args=[pk])
     answering = can_answer_feedback(request.user, application)
+    items = list(open_feedback_items(application)) if answering else []
+    if posted and not answering:
+        if not may_answer_feedback(request.user, application):
+            raise NotAllowed("Only members of the application can answer its feedback.")
+        raise InvalidTransition(
+            "Feedback can be answered only while changes are requested.",
+            current_state=application.state,
+        )
     forms_by_item = {}
-    if answering:
-        for item in open_feedback_items(application):
-            if bound_form is not None and bound_form.item_id == item.pk:
-                forms_by_item[item.pk] = bound_form
-            else:
-                forms_by_item[item.pk] = FeedbackAnswerForm(
-                    item=item, initial={"response": item.response}
-                )
+    for item in items:
+        if bound_form is not None and bound_form.item_id == item.pk:
+            forms_by_item[item.pk] = bound_form
+        elif posted:
+            forms_by_item[item.pk] = FeedbackAnswerForm(request.POST, item=item)
+        else:
+            forms_by_item[item.pk] = FeedbackAnswerForm(
+                item=item, initial={"response": item.response}
+            )
+    for number, item in enumerate(items, start=1):
+        forms_by_item[item.pk].fields["response"].label = f"Your answer to point {number}"
+    if posted:
+        typed = {
+            item.pk: forms_by_item[item.pk].data.get(
+                forms_by_item[item.pk].add_prefix("response"), ""
+            )
+            for item in items
+        }
+        if items and not any(text.strip() for text in typed.values()):
+            bound_form = forms_by_item[items[0].pk]
+            bound_form.is_valid()  # blank: "Write your answer to this point."
+        else:
+            saved = reviews_services.feedback_answers_save(
+                application=application, by=request.user, responses=typed
+            )
+            count = len(saved)
+            messages.success(
+                request,
+                f"{count} answer{'s' if count != 1 else ''} saved."
+                if count
+                else "Your answers were already saved.",
+            )
+            if not request.htmx:
+                return done(request, reverse("workflow:feedback", args=[pk]))
+    rounds = feedback_rounds(application)
     return _render(
         request,
         "workflow/researcher/feedback.html",
@@ -515,9 +557,15 @@ def feedback(request, pk: int, bound_form=None):
             "forms_by_item": forms_by_item,
             "answering": answering,
             "unanswered": sum(1 for i in open_feedback_items(application) if not i.response),
+            "section_links": _feedback_section_links(application),
         },
         bound_form,
     )
+
+
+def _feedback_section_links(application) -> dict[str, str]:
+    """Where each point's section is changed (scoping and general points have no page)."""
+    return {key: section_url(application, key) for key in SECTION_BY_KEY}
 
 
 @login_required
@@ -539,9 +587,9 @@ def answer(request, pk: int, item_id: int):
         else:
             messages.success(request, "Your answer is saved.")
             if request.htmx:
-                return feedback(request, pk)
+                return _feedback_page(request, pk)
             return done(request, reverse("workflow:feedback", args=[pk]) + f"#item-{item.pk}")
-    return feedback(request, pk, bound_form=form)
+    return _feedback_page(request, pk, bound_form=form)
 
 
 @login_required
