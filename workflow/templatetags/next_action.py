@@ -1,0 +1,20 @@
+"""The "You need to …" banner at the top of an application's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from workflow.route.views.next_action import next_action
+
+register = template.Library()
+
+
+@register.inclusion_tag("workflow/_next_action.html", takes_context=True)
+def next_action_banner(context: dict[str, Any], application: Any) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    action = next_action(user, application) if application is not None and user else None
+    here = getattr(request, "path", "")
+    return {"action": action, "here": here}
