@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from catalogue.models import Dataset
 from workflow.models import Application, FeedbackItem, LegalGateway, State
 from workflow.route import services as route_services
 
@@ -152,16 +153,42 @@ def test_dataset_add_edit_and_remove(page_client, world):
             "why_postcode": "",
         },
     )
+    # The identifying variable's reason is checked here, where it is entered.
+    assert response.status_code == 400
+    assert "Say why you need postcode: it can identify a person." in _body(response)
+    assert 'href="#id_why_postcode"' in _body(response)
+    response = client.post(
+        f"/applications/{application.pk}/datasets/education/",
+        {
+            "legal_gateway": LegalGateway.PUBLIC_TASK,
+            "justification": "",
+            "variables": ["grade", "postcode"],
+            "why_postcode": "To link pupils to their area.",
+        },
+    )
     assert response.status_code == 302
     datasets = _body(client.get(f"/applications/{application.pk}/sections/data/"))
     assert "grade" in datasets
     assert "Not within a pre-approved category" in datasets
-    # Submission names the identifying variable without a reason, linking to its page.
+    # Saved without a reason some other way (the API keeps drafts loose), submission names
+    # the variable and links to its own reason box on the dataset's page.
+    entry = {
+        "dataset": Dataset.objects.get(slug="education"),
+        "legal_gateway": LegalGateway.PUBLIC_TASK,
+        "justification": "",
+        "variables": [
+            {"variable": "grade", "justification": "Attainment."},
+            {"variable": "postcode", "justification": ""},
+        ],
+    }
+    route_services.application_update(
+        application=application, by=world.pi, data={"datasets": [entry]}
+    )
     submit = client.post(f"/applications/{application.pk}/submit/")
     assert submit.status_code == 400
     body = _body(submit)
     assert "postcode can identify people: justify it on its own." in body
-    assert f"/applications/{application.pk}/datasets/education/#id_variables" in body
+    assert f"/applications/{application.pk}/datasets/education/#id_why_postcode" in body
     client.post(f"/applications/{application.pk}/datasets/education/remove/")
     assert not application.requested_datasets.exists()
     assert client.get(f"/applications/{application.pk}/datasets/education/").status_code == 404
@@ -260,7 +287,8 @@ def test_feedback_page_saves_every_typed_answer_in_one_form_and_links_each_point
     client = page_client(world.pi)
     page = _body(client.get(url))
     assert page.count("<form") - page.count('action="/logout') >= 1
-    assert "Your answer to point 1" in page and "Your answer to point 3" in page
+    assert "Your answer to point 1" in page
+    assert "Your answer to point 3" in page
     assert f'href="/applications/{application.pk}/sections/research_question/"' in page
 
     blank = client.post(url, {f"item-{i.pk}-response": "" for i in (first, second, third)})
@@ -280,7 +308,8 @@ def test_feedback_page_saves_every_typed_answer_in_one_form_and_links_each_point
     assert htmx.status_code == 200
     body = _body(htmx)
     assert "2 answers saved." in body
-    assert "Dropped two variables." in body and "Emergency admissions only." in body
+    assert "Dropped two variables." in body
+    assert "Emergency admissions only." in body
     first.refresh_from_db()
     second.refresh_from_db()
     third.refresh_from_db()
@@ -290,6 +319,32 @@ def test_feedback_page_saves_every_typed_answer_in_one_form_and_links_each_point
         "",
     )
     plain = client.post(url, {f"item-{third.pk}-response": "None."})
-    assert plain.status_code == 302 and plain["Location"].endswith("/feedback/")
+    assert plain.status_code == 302
+    assert plain["Location"].endswith("/feedback/")
     assert "0 points still to answer" in _body(client.get(url))
     assert page_client(world.outsider).post(url, {}).status_code == 404
+
+
+def test_check_and_submit_cannot_start_until_every_section_safeguards_included_is_done(
+    page_client, world
+):
+    application = world.draft(safeguards=False)
+    client = page_client(world.pi)
+    overview = _body(client.get(f"/applications/{application.pk}/"))
+    assert "You have completed 7 of 8 sections." in overview
+    assert "Cannot start yet" in overview
+    assert f'href="/applications/{application.pk}/steps/submit/"' not in overview
+    assert "You need to complete every section of the application" in overview
+    refused = client.post(f"/applications/{application.pk}/submit/")
+    assert refused.status_code == 400
+    body = _body(refused)
+    assert "Safeguards:" in body
+    assert f'href="/applications/{application.pk}/sections/safeguards/"' in body
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
+
+    ready = world.draft()
+    overview = _body(client.get(f"/applications/{ready.pk}/"))
+    assert "You have completed 8 of 8 sections." in overview
+    assert f'href="/applications/{ready.pk}/submit/"' in overview
+    assert "You need to check your answers and submit the application." in overview

@@ -170,6 +170,17 @@ class DatasetRequestForm(forms.Form):
                     help_text="Only if you ask for it: it can identify a person.",
                 )
 
+    def clean(self):
+        """An identifying variable is asked for only with its own reason: checked here, where
+        it is entered, rather than first at submission."""
+        data = super().clean()
+        chosen = set(data.get("variables") or ())
+        for v in self.variable_list:
+            name = f"why_{v.name}"
+            if v.is_identifying and v.name in chosen and not (data.get(name) or "").strip():
+                self.add_error(name, f"Say why you need {v.name}: it can identify a person.")
+        return data
+
     @property
     def identifying_fields(self):
         return [self[f"why_{v.name}"] for v in self.variable_list if v.is_identifying]

@@ -64,6 +64,7 @@ from workflow.route.policies import (
 )
 from workflow.route.selectors import OPEN_SCOPING
 from workflow.safes import services as five_safes
+from workflow.safes.checks import safeguard_errors
 from workflow.transparency import services as transparency
 
 # What the team writes: the application's own fields (workflow/route/content.py), its team and
@@ -376,7 +377,7 @@ def application_submit(*, application: Application, by: User) -> Application:
     """
     application = Application.objects.locked(application)
     check_take(by, application, "submit")
-    _ready(submission_errors(application))
+    _ready({**submission_errors(application), **safeguard_errors(application)})
     application.submitted_at = timezone.now()
     _freeze_version(application, by)
     fire(application, "submit", by=by)
@@ -453,6 +454,7 @@ def application_resubmit(*, application: Application, by: User) -> Application:
                 f"Answer every point before resubmitting ({len(unanswered)} unanswered)."
             ]
     errors.update(submission_errors(application))
+    errors.update(safeguard_errors(application))
     _ready(errors)
     returning_to = application.changes_requested_from
     if request is not None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from workflow.route.views.next_action import next_action
+from workflow.route.next_action import next_action
 
 register = template.Library()
 
@@ -16,5 +16,7 @@ def next_action_banner(context: dict[str, Any], application: Any) -> dict[str, A
     request = context.get("request")
     user = getattr(request, "user", None)
     action = next_action(user, application) if application is not None and user else None
+    # No button to the page the person is already on (the words still say what to do).
     here = getattr(request, "path", "")
-    return {"action": action, "here": here}
+    button = action is not None and action.href.split("#")[0] != here
+    return {"action": action, "button": button}

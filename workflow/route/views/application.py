@@ -36,7 +36,7 @@ from workflow.route.policies import (
     visible_view,
 )
 from workflow.route.selectors import timeline_for
-from workflow.route.views.common import next_step, task_list
+from workflow.route.views.common import next_step, submit_task, task_list
 from workflow.safes.policies import (
     SIGNING_STATES,
 )
@@ -188,6 +188,15 @@ def overview(request, pk: int):
     tracks = view.tracks(t for t in application.tracks.all() if not t.superseded)
     open_items = open_feedback_items(application) if member else []
     editable = can_edit(user, application)
+    sections = (
+        task_list(application, submission_errors(application), open_items) if editable else []
+    )
+    completed = sum(1 for task in sections if task["status"] == "Completed")
+    actions = actions_for(user, application)
+    if sections:
+        # Checking and submitting is the task list's last task, offered once every section
+        # is completed, rather than a button that leads to a page of errors.
+        actions = [a for a in actions if a["name"] not in ("submit", "resubmit")]
     context = {
         "title": application.title,
         "application": application,
@@ -195,12 +204,12 @@ def overview(request, pk: int):
         "full_view": view.whole,
         "editable": editable,
         "next_step": next_step(user, application),
-        "actions": actions_for(user, application),
+        "actions": actions,
         "datasets": datasets,
         "tracks": tracks,
-        "tasks": task_list(application, submission_errors(application), open_items)
-        if editable
-        else [],
+        "tasks": [*sections, submit_task(application, sections)] if sections else [],
+        "sections_completed": completed,
+        "sections_total": len(sections),
         "open_items": open_items,
         "unanswered": sum(1 for i in open_items if not i.response),
         "has_letter": application.events.filter(kind__in=DECISION_EVENTS).exists(),

@@ -416,11 +416,19 @@ def dataset_remove(request, pk: int, slug: str):
 
 def _error_links(application, errors: dict[str, list[str]]) -> list[ErrorItem]:
     """Each reason the application cannot be submitted, linking to where it is fixed."""
-    slugs = [rd.dataset.slug for rd in application.requested_datasets.select_related("dataset")]
+    # The same datasets in the same order as ``submission_errors`` numbers them.
+    requested = list(
+        application.requested_datasets.select_related("dataset").prefetch_related(
+            "variables__variable"
+        )
+    )
+    slugs = [rd.dataset.slug for rd in requested]
     items: list[ErrorItem] = []
     for path, messages_ in errors.items():
         parts = path.split(".")
-        if parts[0] == "items":
+        if parts[0] == SAFEGUARDS:
+            href = section_url(application, SAFEGUARDS)
+        elif parts[0] == "items":
             href = reverse("workflow:feedback", args=[application.pk])
         elif path == "datasets":
             href = reverse("workflow:dataset-add", args=[application.pk]) + "#id_dataset"
@@ -428,7 +436,11 @@ def _error_links(application, errors: dict[str, list[str]]) -> list[ErrorItem]:
             slug = slugs[int(parts[1])] if int(parts[1]) < len(slugs) else ""
             field = parts[-1] if parts[-1] != "variable" else "variables"
             if len(parts) == 5 and parts[-1] == "justification":
-                field = "variables"
+                # The reason box of that very variable, on the dataset's page.
+                variables = list(requested[int(parts[1])].variables.all())
+                index = int(parts[3])
+                field = f"why_{variables[index].variable.name}" if index < len(variables) else ""
+                field = field or "variables"
             href = reverse("workflow:dataset-edit", args=[application.pk, slug]) + f"#id_{field}"
         elif section := section_of(path):
             href = section_url(application, section) + f"#id_{parts[0]}"

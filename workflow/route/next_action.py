@@ -19,6 +19,7 @@ from workflow.reviews.selectors import open_feedback_items, track_deciders
 from workflow.route.content import submission_errors
 from workflow.route.policies import is_member
 from workflow.route.selectors import applications_to_sign, next_actors
+from workflow.safes.checks import safeguard_errors
 from workflow.safes.policies import SIGNING_STATES
 from workflow.safes.selectors import agreement_status, safe_people
 
@@ -45,11 +46,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Safe researcher training" lower-cased, acronyms kept."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def _team_action(user: Any, application: Application) -> NextAction | None:
     pk = application.pk
     state = application.state
     if state == State.DRAFT:
-        if submission_errors(application):
+        if submission_errors(application) or safeguard_errors(application):
             return NextAction(
                 "You need to complete every section of the application, then check and submit it.",
                 "Continue the application",
@@ -76,10 +82,10 @@ def _team_action(user: Any, application: Application) -> NextAction | None:
     if state in ACCREDITATION_STATES:
         mine = next((row for row in safe_people(application) if row["person"].pk == user.pk), None)
         if mine is not None and mine["missing"]:
-            needs = " and ".join(mine["missing"])
+            needs = " and ".join(_in_sentence(label) for label in mine["missing"])
             return NextAction(
-                f"You need {needs} accredited: the team cannot have access until you do, "
-                "whatever the panels decide.",
+                f"You need to get your {needs} accredited: the team cannot have access until "
+                "you do, whatever the panels decide.",
                 "Apply for accreditation",
                 reverse("accreditation"),
             )
