@@ -6,10 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from access.models import AccreditationKind, User
-from core.forms import hints, why
+from core.forms import DATE, Form, hints, why
 from core.text import single_line
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 KIND_HINTS = {
     AccreditationKind.SAFE_RESEARCHER: "Every project needs it. Renewed every two years.",
@@ -20,7 +18,7 @@ KIND_HINTS = {
 }
 
 
-class AccreditationApplyForm(forms.Form):
+class AccreditationApplyForm(Form):
     kind = forms.ChoiceField(
         label="Which accreditation?", choices=AccreditationKind.choices, widget=forms.RadioSelect
     )
@@ -71,7 +69,7 @@ class AccreditationApplyForm(forms.Form):
         return data
 
 
-class AccreditationDecisionForm(forms.Form):
+class AccreditationDecisionForm(Form):
     decision = forms.ChoiceField(
         label="Your decision",
         choices=[("accredit", "Accredit"), ("refuse", "Refuse")],

@@ -11,6 +11,8 @@ from typing import Any
 from django import forms, template
 from django.db import models
 
+from core.forms import DateInput
+
 register = template.Library()
 
 # Tag colours: text always names the state; colour only reinforces it.
@@ -51,6 +53,8 @@ STATE_COLOURS = {
 
 
 def _template_for(widget: forms.Widget) -> str:
+    if isinstance(widget, DateInput):
+        return "components/fields/date.html"
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "components/fields/checkboxes.html"
     if isinstance(widget, forms.RadioSelect):
@@ -108,6 +112,8 @@ def govuk_field(
     makes the label the page's h1 (one-question pages); ``maxwords`` adds the word count.
     """
     widget = bound.field.widget
+    if isinstance(widget, DateInput) and not (hint or bound.help_text):
+        hint = "For example, 27 3 2026"
     return {
         "field": bound,
         "template": _template_for(widget),
@@ -121,6 +127,12 @@ def govuk_field(
         "inline": inline,
         "input_type": getattr(widget, "input_type", "text"),
         "options": _options(bound) if hasattr(bound.field, "choices") else [],
+        "date_parts": [
+            {"name": name, "label": name.capitalize(), "value": value}
+            for name, value in DateInput.parts(bound.value()).items()
+        ]
+        if isinstance(widget, DateInput)
+        else [],
         "describedby": " ".join(
             part
             for part, present in (

@@ -9,7 +9,7 @@ from django import forms
 
 from access.models import Organisation, User
 from catalogue.models import Dataset
-from core.forms import DATE, YES_NO, choice_field, hints, why
+from core.forms import DATE, YES_NO, Form, choice_field, hints, why
 from core.text import single_line
 from workflow.models import (
     MAX_FEEDBACK_ITEMS,
@@ -62,7 +62,7 @@ def _field(question: Question) -> forms.Field:
 def section_form(part: Part) -> type[forms.Form]:
     """The form of one section of the task list: its questions, in order."""
     fields = {question.name: _field(question) for question in part.questions}
-    return type(f"{part.key.title().replace('_', '')}Form", (forms.Form,), fields)
+    return type(f"{part.key.title().replace('_', '')}Form", (Form,), fields)
 
 
 SECTION_FORMS: dict[str, type[forms.Form]] = {
@@ -70,7 +70,7 @@ SECTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-class NewApplicationForm(forms.Form):
+class NewApplicationForm(Form):
     title = why(
         forms.CharField(
             label="What is your project called?", max_length=250, validators=[single_line]
@@ -79,7 +79,7 @@ class NewApplicationForm(forms.Form):
     )
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(Form):
     email = forms.EmailField(
         label="Email address",
         help_text="They need an account here. They will see the application and can edit it.",
@@ -108,7 +108,7 @@ class DatasetChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({obj.provider.name})"
 
 
-class AddDatasetForm(forms.Form):
+class AddDatasetForm(Form):
     dataset = DatasetChoiceField(
         label="Dataset",
         queryset=Dataset.objects.select_related("provider").order_by("title"),
@@ -135,7 +135,7 @@ class AddDatasetForm(forms.Form):
     )
 
 
-class DatasetRequestForm(forms.Form):
+class DatasetRequestForm(Form):
     """One requested dataset: its gateway, why, which variables and, for each variable that
     can identify a person, why that one is needed."""
 
@@ -199,7 +199,7 @@ class DatasetRequestForm(forms.Form):
         }
 
 
-class ScopingForm(forms.Form):
+class ScopingForm(Form):
     scoped_variables = why(
         forms.MultipleChoiceField(
             label="Variables in scope",
@@ -255,7 +255,7 @@ class ScopingForm(forms.Form):
         return data
 
 
-class AssignAnalystForm(forms.Form):
+class AssignAnalystForm(Form):
     analyst = forms.ModelChoiceField(
         label="Analyst",
         queryset=User.objects.filter(is_active=True, role_assignments__role="analyst").order_by(
@@ -268,7 +268,7 @@ class AssignAnalystForm(forms.Form):
 FEEDBACK_SECTIONS = [("", "Choose a section"), *Section.choices]
 
 
-class FeedbackComposerForm(forms.Form):
+class FeedbackComposerForm(Form):
     """A request for changes: a summary and any number of points, each tied to a section.
 
     Without JavaScript, "Add another point" posts the form back with one more row."""
@@ -316,7 +316,7 @@ class FeedbackComposerForm(forms.Form):
         return items, field_map
 
 
-class FeedbackAnswerForm(forms.Form):
+class FeedbackAnswerForm(Form):
     response = forms.CharField(
         label="Your answer",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -328,7 +328,7 @@ class FeedbackAnswerForm(forms.Form):
         self.item_id = item.pk
 
 
-class SafeguardsForm(forms.Form):
+class SafeguardsForm(Form):
     """Ethics approval, intended outputs, TRE-only access and the disclosure-control rules.
     The minimum cell count comes from the settings (``DISCLOSURE_MIN_CELL_COUNT``)."""
 
