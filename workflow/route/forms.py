@@ -173,7 +173,7 @@ class DatasetRequestForm(Form):
     def clean(self):
         """An identifying variable is asked for only with its own reason: checked here, where
         it is entered, rather than first at submission."""
-        data = super().clean()
+        data = super().clean() or {}
         chosen = set(data.get("variables") or ())
         for v in self.variable_list:
             name = f"why_{v.name}"

@@ -31,6 +31,7 @@ def task_list(application: Application, errors: dict[str, list[str]], open_items
     asked = {item.section for item in open_items if not item.response}
     tasks = []
     for spec in PARTS:
+        problems: list
         if spec.key == SAFEGUARDS:
             problems = safeguard_problems(application)
             filled = hasattr(application, "safeguards")
