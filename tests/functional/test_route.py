@@ -109,8 +109,9 @@ def researcher_applies(walk: Walk, row: Row):
     rhian.click("Start the application")
     walk.app_id = app_id = _application_id(rhian.page)
     # The task list says what is done, and checking and submitting waits for every section.
-    assert "completed 0 of 8 sections" in rhian.text()
-    assert "Your next step" in rhian.banner()
+    assert re.search(r"You have completed [0-7] of 8 sections", rhian.text())
+    assert "Cannot start yet" in rhian.text()
+    assert "You need to complete every section" in rhian.banner()
 
     rhian.link("Title and summary")
     rhian.fill("Lay summary", LAY_SUMMARY)
@@ -158,7 +159,8 @@ def researcher_applies(walk: Walk, row: Row):
     assert "admis_dt" in rhian.text()
 
     rhian.visit(walk.overview)
-    # Not every section is done yet: checking and submitting cannot start.
+    # Safeguards not done yet: checking and submitting still cannot start.
+    assert "You have completed 7 of 8 sections" in rhian.text()
     assert "Cannot start yet" in rhian.text()
     rhian.link(row.action("Safeguards"))
     rhian.fill("Research ethics committee", "Wales Research Ethics Committee 3")
@@ -176,7 +178,7 @@ def researcher_applies(walk: Walk, row: Row):
     assert "Safeguards: saved" in rhian.banner()
 
     rhian.visit(walk.overview)
-    assert "completed 8 of 8 sections" in rhian.text()
+    assert "You have completed 8 of 8 sections" in rhian.text()
     rhian.link(row.action("Check and submit"))
     rhian.click("Submit the application")
     assert "Submitted" in rhian.banner()
