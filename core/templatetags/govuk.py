@@ -12,6 +12,7 @@ from django import forms, template
 from django.db import models
 
 from core.forms import DateInput
+from core.text import in_sentence as _in_sentence
 
 register = template.Library()
 
@@ -169,3 +170,10 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def in_sentence(label: object) -> str:
+    """``{{ label|in_sentence }}``: a label inside a sentence, acronyms kept (never ``lower``,
+    which reads "DEA" as "dea" to a screen reader)."""
+    return _in_sentence(label)

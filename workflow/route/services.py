@@ -28,6 +28,7 @@ from access.safe_people.services import (
 from access.selectors import users_with_role
 from catalogue.models import Dataset, Variable
 from core.errors import ValidationFailed
+from core.text import in_sentence
 from notifications.notices import raise_notice, service
 from workflow.events import fire, record_event
 from workflow.models import (
@@ -86,9 +87,11 @@ def _validate_content(data: dict[str, Any]) -> dict[str, list[str]]:
             continue
         empty = value is None or (isinstance(value, str) and not value.strip())
         if question.always and empty:
-            errors[name] = [question.missing or f"Enter the {question.title.lower()}."]
+            errors[name] = [question.missing or f"Enter the {in_sentence(question.title)}."]
         elif question.choices is not None and not empty and value not in question.choices.values:
-            errors[name] = [f"'{value}' is not one of the choices for {question.title.lower()}."]
+            errors[name] = [
+                f"'{value}' is not one of the choices for {in_sentence(question.title)}."
+            ]
     start, end = data.get("start_date"), data.get("end_date")
     if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end <= start:
         errors["end_date"] = ["The project must end after it starts."]

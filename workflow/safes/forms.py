@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from core.forms import DATE, Form, choice_field
+from core.text import in_sentence
 from core.web import lines
 from workflow.models import Condition, ConditionTiming, Safe, Verdict
 from workflow.safes import public_benefit_framework as pb
@@ -44,7 +45,7 @@ class SafeVerdictForm(Form):
         self.fields["timing"].initial = ConditionTiming.BEFORE_ACCESS
         # Five forms share the page: each label names its safe.
         if self.prefix in Safe.values:
-            safe = Safe(self.prefix).label.lower()
+            safe = in_sentence(Safe(self.prefix).label)
             self.fields["verdict"].label = f"Your verdict on {safe}"
             self.fields["rationale"].label = f"Reasons for the verdict on {safe}"
             self.fields["conditions"].label = f"Conditions on {safe} (met with conditions only)"

@@ -11,6 +11,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+from core.text import in_sentence
+
 LABEL_WIDTH = 250
 BAR_AREA = 300
 # Room after the longest bar for its value ("7 applications").
@@ -184,7 +186,7 @@ def work_in_progress(by_stage: list[dict], labels: dict) -> Chart:
     total = sum(r["count"] for r in by_stage)
     busiest = max(by_stage, key=lambda r: r["count"]) if by_stage else None
     summary = f"{total} applications open." + (
-        f" Most are in {labels.get(busiest['state'], busiest['state']).lower()} "
+        f" Most are in {in_sentence(labels.get(busiest['state'], busiest['state']))} "
         f"({busiest['count']})."
         if busiest and busiest["count"]
         else ""
