@@ -22,15 +22,19 @@ class AccreditationApplyForm(Form):
     kind = forms.ChoiceField(
         label="Which accreditation?", choices=AccreditationKind.choices, widget=forms.RadioSelect
     )
+    # The officer checks the certificate against the issuer's records: both are needed.
     issuer = forms.CharField(
         label="Who awarded it?",
         max_length=200,
-        required=False,
         validators=[single_line],
+        error_messages={"required": "Enter who awarded the certificate."},
         help_text="For example ONS Safe Researcher Training, or the UK Statistics Authority.",
     )
     certificate_number = forms.CharField(
-        label="Certificate number", max_length=100, required=False, validators=[single_line]
+        label="Certificate number",
+        max_length=100,
+        validators=[single_line],
+        error_messages={"required": "Enter the certificate number."},
     )
     issued_on = forms.DateField(label="Date issued", widget=DATE)
     expires_on = forms.DateField(

@@ -68,7 +68,7 @@ class CategoryForm(Form):
         label="Outputs allowed", choices=OutputsAllowed.choices, widget=forms.RadioSelect
     )
     conditions = forms.CharField(
-        label="Conditions every such project must meet",
+        label="Conditions every such project must meet (optional)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -177,3 +177,23 @@ def in_sentence(label: object) -> str:
     """``{{ label|in_sentence }}``: a label inside a sentence, acronyms kept (never ``lower``,
     which reads "DEA" as "dea" to a screen reader)."""
     return _in_sentence(label)
+
+
+@register.filter
+def errors_of(messages: Any) -> list[dict[str, str]]:
+    """The error messages of a request (a refused step, a refused upload), for the page's
+    error summary: each with the field it is about (from the ``field-<name>`` tag), if any."""
+    problems = []
+    for message in messages:
+        if message.level_tag != "error":
+            continue
+        field = next(
+            (
+                tag[len("field-") :]
+                for tag in message.extra_tags.split()
+                if tag.startswith("field-")
+            ),
+            "",
+        )
+        problems.append({"text": str(message), "field": field})
+    return problems

@@ -89,10 +89,11 @@ def test_unknown_section_is_not_found_and_a_submitted_application_is_not_editabl
     response = client.post(
         f"/applications/{application.pk}/sections/summary/", {"title": "Changed"}
     )
-    assert response.status_code == 302  # back, with the reason in a banner
+    assert response.status_code == 302  # back, with the reason in an error summary
     body = _body(client.get(response["Location"]))
     assert "can only be edited as a draft" in body
-    assert "tre-notification-banner--error" in body
+    assert "govuk-error-summary" in body
+    assert "<title>Error:" in body
 
 
 def test_htmx_request_that_meets_a_409_is_sent_back_by_the_client(page_client, world):
@@ -348,3 +349,21 @@ def test_check_and_submit_cannot_start_until_every_section_safeguards_included_i
     assert "You have completed 8 of 8 sections." in overview
     assert f'href="/applications/{ready.pk}/submit/"' in overview
     assert "You need to check your answers and submit the application." in overview
+
+
+def test_a_refused_upload_comes_back_as_an_error_summary_linking_to_the_file_input(
+    page_client, world
+):
+    application = world.draft()
+    client = page_client(world.pi)
+    safeguards = f"/applications/{application.pk}/sections/safeguards/"
+    refused = client.post(
+        f"/applications/{application.pk}/ethics-letter/", {}, headers={"referer": safeguards}
+    )
+    assert refused.status_code == 302
+    body = _body(client.get(refused["Location"]))
+    assert "govuk-error-summary" in body
+    assert '<a href="#id_file">Choose a file to upload.</a>' in body
+    assert 'id="id_file"' in body
+    assert "The file was not accepted." not in body
+    assert "govuk-notification-banner" not in body.split("govuk-error-summary", 1)[1][:2000]

@@ -135,7 +135,21 @@ def test_apply_errors_go_against_their_inputs(page_client, world):
     assert response.status_code == 400
     body = _body(response)
     assert 'href="#id_issuer"' in body
-    assert 'href="#id_supervisor_email"' in body
+    assert "Enter who awarded the certificate." in body
+    assert "Enter the certificate number." in body
+    # With the certificate's details given, the service's rule on the supervisor comes back
+    # against its input too.
+    response = page_client(world.colleague).post(
+        "/accreditation/apply/",
+        {
+            "kind": "dea_provisional",
+            "issuer": "UK Statistics Authority",
+            "certificate_number": "DEA-1",
+            "issued_on": "2026-01-10",
+        },
+    )
+    assert response.status_code == 400
+    assert 'href="#id_supervisor_email"' in _body(response)
 
 
 # --- the agreement ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ class VoteForm(Form):
         help_text="Needed for anything but approve. The chair and the other members read them.",
     )
     conditions = ConditionsField(
-        label="Conditions you propose",
+        label="Conditions you propose (optional)",
         required=False,
         help_text="One condition per line. Needed with approve with conditions.",
     )
@@ -53,7 +53,7 @@ class TrackDecisionForm(Form):
         help_text="The applicant reads them in the decision letter.",
     )
     conditions = ConditionsField(
-        label="Conditions", required=False, help_text="One condition per line."
+        label="Conditions (optional)", required=False, help_text="One condition per line."
     )
 
     def __init__(self, *args, owner: bool = False, **kwargs):

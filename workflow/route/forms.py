@@ -24,7 +24,11 @@ from workflow.route.content import PARTS, Part, Question
 
 def _field(question: Question) -> forms.Field:
     """The form field that asks ``question`` (from the content spec)."""
-    common: dict = {"label": question.label, "help_text": question.hint}
+    # A question submission does not need (no "missing" message, not always asked) is marked
+    # optional, as GOV.UK asks; the others are needed before the application can be submitted.
+    optional = not question.missing and not question.always and question.default is None
+    label = f"{question.label} (optional)" if optional else question.label
+    common: dict = {"label": label, "help_text": question.hint}
     if question.kind == "line":
         made: forms.Field = forms.CharField(
             max_length=question.max_length,
@@ -96,7 +100,8 @@ class TeamMemberForm(Form):
         user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
         if user is None:
             raise forms.ValidationError(
-                "There is no account with that email address: ask them to register first."
+                "There is no account with that email address. Check it, or ask the TRE's "
+                "support team to create an account for them (accounts are not self-registered)."
             )
         return user
 
@@ -211,10 +216,12 @@ class ScopingForm(Form):
         "Scoping agrees the smallest set of variables that answers the question.",
     )
     refined_research_question = forms.CharField(
-        label="Refined research question", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Refined research question (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     linkage_needs = forms.CharField(
-        label="Linkage needs", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Linkage needs (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     feasibility_notes = forms.CharField(
         label="Feasibility notes", required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -226,7 +233,9 @@ class ScopingForm(Form):
         widget=forms.RadioSelect,
     )
     support_needed = forms.CharField(
-        label="Support the team needs", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Support the team needs (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     meeting_medium = forms.ChoiceField(
         label="Scoping meeting",
