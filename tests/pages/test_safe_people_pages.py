@@ -265,7 +265,12 @@ def test_grant_access_page_shows_the_gate_and_the_refusal(page_client, world):
     assert "<title>Error:" in _body(refused)
     assert page_client(world.pi).get(url).status_code == 403
     world.sign_agreement(application)
-    assert "Everything is in place" in _body(ops.get(url))
+    # Nothing stops access, but the page does not claim more than that: no reviewer verdict
+    # is recorded on any safe here.
+    ready = _body(ops.get(url))
+    assert "Nothing stops access" in ready
+    assert "No reviewer verdict is recorded on 5 of the five safes" in ready
+    assert "Everything is in place" not in ready
     assert ops.post(url).status_code == 302
     application.refresh_from_db()
     assert application.state == "active"
