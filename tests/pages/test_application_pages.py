@@ -367,3 +367,15 @@ def test_a_refused_upload_comes_back_as_an_error_summary_linking_to_the_file_inp
     assert 'id="id_file"' in body
     assert "The file was not accepted." not in body
     assert "govuk-notification-banner" not in body.split("govuk-error-summary", 1)[1][:2000]
+
+
+def test_my_applications_puts_what_waits_on_me_first_with_its_button(page_client, world):
+    waiting = world.at(State.CHANGES_REQUESTED)
+    world.at(State.SCOPING, title="Nothing for me to do")
+    body = _body(page_client(world.pi).get("/applications/"))
+    assert "Needs your action" in body
+    banner = body.split("Needs your action", 1)[1].split("</ul>", 1)[0]
+    assert f'href="/applications/{waiting.pk}/feedback/"' in banner
+    assert "Answer the feedback" in banner
+    assert "Nothing for me to do" not in banner
+    assert body.index(waiting.title) < body.index("Nothing for me to do")

@@ -20,3 +20,9 @@ def next_action_banner(context: dict[str, Any], application: Any) -> dict[str, A
     here = getattr(request, "path", "")
     button = action is not None and action.href.split("#")[0] != here
     return {"action": action, "button": button}
+
+
+@register.filter
+def needs_action(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a list whose ``action`` waits on the reader."""
+    return [row for row in rows if row.get("action")]

@@ -27,6 +27,7 @@ from workflow.reviews.selectors import open_feedback_items
 from workflow.route import services as route_services
 from workflow.route.content import diff, submission_errors
 from workflow.route.forms import FeedbackComposerForm
+from workflow.route.next_action import next_action
 from workflow.route.policies import (
     WARNING_STEPS,
     available_steps,
@@ -205,6 +206,8 @@ def overview(request, pk: int):
         "editable": editable,
         "next_step": next_step(user, application),
         "actions": actions,
+        # One primary button a page: the next step's banner has it when there is one.
+        "next_action_shown": next_action(user, application) is not None,
         "datasets": datasets,
         "tracks": tracks,
         "tasks": [*sections, submit_task(application, sections)] if sections else [],

@@ -34,6 +34,7 @@ from workflow.route.forms import (
     SafeguardsForm,
     TeamMemberForm,
 )
+from workflow.route.next_action import next_action
 from workflow.route.policies import (
     EDITABLE_STATES,
     can_create,
@@ -87,7 +88,17 @@ def my_applications(request):
     applications = with_stage_age(applications_of_member(request.user)).order_by(
         "-updated_at", "-id"
     )
-    rows = [{"application": a, "next": next_step(request.user, a)} for a in applications]
+    rows = [
+        {
+            "application": a,
+            "next": next_step(request.user, a),
+            "action": next_action(request.user, a),
+        }
+        for a in applications
+    ]
+    # What waits on this person comes first (a stable sort keeps the latest change first
+    # within each group).
+    rows.sort(key=lambda row: row["action"] is None)
     return render(
         request,
         "workflow/researcher/my_applications.html",
