@@ -379,3 +379,15 @@ def test_my_applications_puts_what_waits_on_me_first_with_its_button(page_client
     assert "Answer the feedback" in banner
     assert "Nothing for me to do" not in banner
     assert body.index(waiting.title) < body.index("Nothing for me to do")
+
+
+def test_the_person_holding_the_step_sees_you_need_to_and_nobody_else_does(page_client, world):
+    application = world.at(State.SCOPING)
+    url = f"/applications/{application.pk}/"
+    holder = application.analyst
+    body = _body(page_client(holder).get(url))
+    assert "Your next step" in body
+    assert "You need to scope this application" in body
+    assert f'href="/scoping/{application.pk}/"' in body.split("Your next step", 1)[1][:1500]
+    # The team is waiting on the analyst, not the other way round.
+    assert "Your next step" not in _body(page_client(world.pi).get(url))
