@@ -6,10 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from access.models import AccreditationKind, User
-from core.forms import hints, why
+from core.forms import DATE, Form, hints, why
 from core.text import single_line
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 KIND_HINTS = {
     AccreditationKind.SAFE_RESEARCHER: "Every project needs it. Renewed every two years.",
@@ -20,19 +18,23 @@ KIND_HINTS = {
 }
 
 
-class AccreditationApplyForm(forms.Form):
+class AccreditationApplyForm(Form):
     kind = forms.ChoiceField(
         label="Which accreditation?", choices=AccreditationKind.choices, widget=forms.RadioSelect
     )
+    # The officer checks the certificate against the issuer's records: both are needed.
     issuer = forms.CharField(
         label="Who awarded it?",
         max_length=200,
-        required=False,
         validators=[single_line],
+        error_messages={"required": "Enter who awarded the certificate."},
         help_text="For example ONS Safe Researcher Training, or the UK Statistics Authority.",
     )
     certificate_number = forms.CharField(
-        label="Certificate number", max_length=100, required=False, validators=[single_line]
+        label="Certificate number",
+        max_length=100,
+        validators=[single_line],
+        error_messages={"required": "Enter the certificate number."},
     )
     issued_on = forms.DateField(label="Date issued", widget=DATE)
     expires_on = forms.DateField(
@@ -71,7 +73,7 @@ class AccreditationApplyForm(forms.Form):
         return data
 
 
-class AccreditationDecisionForm(forms.Form):
+class AccreditationDecisionForm(Form):
     decision = forms.ChoiceField(
         label="Your decision",
         choices=[("accredit", "Accredit"), ("refuse", "Refuse")],

@@ -24,6 +24,7 @@ from access.sessions import (
     sign_out_everywhere,
     tokens_of,
 )
+from core.forms import specific_messages
 from core.web import error_items
 
 
@@ -37,6 +38,17 @@ class SignInForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
     password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username (or email address) and password. The "
+        "password is case-sensitive.",
+    }
+
+    def full_clean(self) -> None:
+        for name, field in self.fields.items():
+            specific_messages(field, str(field.label or name))
+        super().full_clean()
 
 
 class SignInView(auth_views.LoginView):

@@ -6,12 +6,10 @@ from django import forms
 
 from access.models import Organisation
 from catalogue.models import Dataset, OutputsAllowed, Purpose, Sensitivity
-from core.forms import choice_field, hints
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from core.forms import DATE, Form, choice_field, hints
 
 
-class DatasetSearchForm(forms.Form):
+class DatasetSearchForm(Form):
     q = forms.CharField(label="Search datasets and variables", required=False)
     provider = forms.ModelChoiceField(
         label="Provider",
@@ -35,7 +33,7 @@ VARIABLES_ALL = "all"
 VARIABLES_LISTED = "listed"
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(Form):
     """The full terms of a pre-approved category (a new category, or its next version)."""
 
     title = forms.CharField(label="Title", max_length=200)
@@ -70,7 +68,7 @@ class CategoryForm(forms.Form):
         label="Outputs allowed", choices=OutputsAllowed.choices, widget=forms.RadioSelect
     )
     conditions = forms.CharField(
-        label="Conditions every such project must meet",
+        label="Conditions every such project must meet (optional)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -112,7 +110,7 @@ class CategoryForm(forms.Form):
         return data
 
 
-class RetireForm(forms.Form):
+class RetireForm(Form):
     reason = forms.CharField(
         label="Why is it retired?",
         widget=forms.Textarea(attrs={"rows": 3}),

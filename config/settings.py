@@ -111,6 +111,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # ``in_sentence`` (a label inside a sentence, acronyms kept) in every template,
+            # the notices' subject and body templates included.
+            "builtins": ["core.templatetags.govuk"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

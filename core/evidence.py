@@ -48,7 +48,7 @@ def validate_evidence(upload: UploadedFile | None, *, field: str) -> str:
     """The sniffed content type of a valid upload; ``ValidationFailed`` on ``field`` otherwise."""
 
     def refuse(message: str):
-        return ValidationFailed("The file was not accepted.", fields={field: [message]})
+        return ValidationFailed(message, fields={field: [message]})
 
     if upload is None:
         raise refuse("Choose a file to upload.")

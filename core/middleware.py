@@ -52,11 +52,14 @@ class DomainErrorMiddleware:
             )
             return response.render()
         if isinstance(exception, InvalidTransition | ConcurrentChange | ValidationFailed):
-            messages.error(request, exception.detail)
-            if isinstance(exception, ValidationFailed):
-                for field_messages in exception.fields.values():
-                    for message in field_messages:
-                        messages.error(request, message)
+            # Shown on the page it came from as a GOV.UK error summary (components/messages.html):
+            # each field's message linking to the input of that name, or the one message.
+            fields = exception.fields if isinstance(exception, ValidationFailed) else {}
+            if not any(exception.detail in field_messages for field_messages in fields.values()):
+                messages.error(request, exception.detail)
+            for name, field_messages in fields.items():
+                for message in field_messages:
+                    messages.error(request, message, extra_tags=f"field-{name}")
             url = back_url(request)
             if getattr(request, "htmx", False):
                 return HttpResponseClientRedirect(url)

@@ -53,3 +53,12 @@ def one_line(value: str) -> str:
     of spaces one. For mail subjects, which may not hold a line break (Django raises
     ``BadHeaderError``) whatever a person typed into their own name."""
     return " ".join(LINE_BREAK_OR_CONTROL.sub(" ", value).split())
+
+
+def in_sentence(label: object) -> str:
+    """A label inside a sentence: its first letter lower-cased, unless it starts with an
+    acronym ("DEA accredited researcher", "IGRP panel response" stay as they are)."""
+    text = str(label)
+    if text[:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]

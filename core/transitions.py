@@ -154,10 +154,11 @@ def steps_of(model: type[models.Model], field_name: str = "state") -> list[Step]
 def check_state(obj: Any, name: str, what: str = "") -> None:
     """409 with the current state unless the state machine allows ``name`` now."""
     if not can_proceed(getattr(obj, name), check_conditions=False):
-        current = obj.get_state_display().lower()
+        current = obj.get_state_display()
         subject = what or obj._meta.verbose_name
         raise InvalidTransition(
-            f"Cannot {name.replace('_', ' ')} while the {subject} is {current}.",
+            f"You cannot {name.replace('_', ' ')} now: the {subject} is at “{current}”. "
+            "Someone may have acted on it since you opened the page.",
             current_state=obj.state,
         )
 

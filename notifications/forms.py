@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import hints
+from core.forms import Form, hints
 from notifications.models import EmailMode
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(Form):
     email_mode = hints(
         forms.ChoiceField(
             label="How do you want to hear about changes by email?",

@@ -30,7 +30,7 @@ def _person(accreditation: Accreditation, context: Mapping[str, Any]) -> list[Us
     "accreditation.applied",
     subject="{{ accreditation.person.full_name }} applied for {{ accreditation.get_kind_display }}",
     body="{{ accreditation.person.full_name }} has applied for "
-    "{{ accreditation.get_kind_display|lower }} (certificate "
+    "{{ accreditation.get_kind_display|in_sentence }} (certificate "
     "{{ accreditation.certificate_number }} from {{ accreditation.issuer }}). It needs an "
     "accreditation officer's decision.",
     # Officers decide on their queue's page.
@@ -47,47 +47,47 @@ def _officers(accreditation: Accreditation, context: Mapping[str, Any]) -> list[
 
 notice(
     "accreditation.accredited",
-    subject="Your {{ accreditation.get_kind_display|lower }} is accredited",
-    body="Your {{ accreditation.get_kind_display|lower }} is accredited until "
+    subject="Your {{ accreditation.get_kind_display|in_sentence }} is accredited",
+    body="Your {{ accreditation.get_kind_display|in_sentence }} is accredited until "
     "{{ accreditation.expires_on|date:'j F Y' }}.",
     url=_own_page,
     about=_about_accreditation,
 )(_person)
 notice(
     "accreditation.refused",
-    subject="Your {{ accreditation.get_kind_display|lower }} was not accredited",
-    body="Your application for {{ accreditation.get_kind_display|lower }} was refused: "
+    subject="Your {{ accreditation.get_kind_display|in_sentence }} was not accredited",
+    body="Your application for {{ accreditation.get_kind_display|in_sentence }} was refused: "
     "{{ accreditation.decision_reason }}",
     url=_own_page,
     about=_about_accreditation,
 )(_person)
 notice(
     "accreditation.suspended",
-    subject="Your {{ accreditation.get_kind_display|lower }} is suspended",
-    body="Your {{ accreditation.get_kind_display|lower }} has been suspended: "
+    subject="Your {{ accreditation.get_kind_display|in_sentence }} is suspended",
+    body="Your {{ accreditation.get_kind_display|in_sentence }} has been suspended: "
     "{{ accreditation.lapse_reason }} Your access to project data is suspended with it.",
     url=_own_page,
     about=_about_accreditation,
 )(_person)
 notice(
     "accreditation.reinstated",
-    subject="Your {{ accreditation.get_kind_display|lower }} is reinstated",
-    body="The suspension of your {{ accreditation.get_kind_display|lower }} has been lifted.",
+    subject="Your {{ accreditation.get_kind_display|in_sentence }} is reinstated",
+    body="The suspension of your {{ accreditation.get_kind_display|in_sentence }} has been lifted.",
     url=_own_page,
     about=_about_accreditation,
 )(_person)
 notice(
     "accreditation.revoked",
-    subject="Your {{ accreditation.get_kind_display|lower }} is revoked",
-    body="Your {{ accreditation.get_kind_display|lower }} has been revoked: "
+    subject="Your {{ accreditation.get_kind_display|in_sentence }} is revoked",
+    body="Your {{ accreditation.get_kind_display|in_sentence }} has been revoked: "
     "{{ accreditation.lapse_reason }} Your access to project data ends with it.",
     url=_own_page,
     about=_about_accreditation,
 )(_person)
 notice(
     "accreditation.expired",
-    subject="Your {{ accreditation.get_kind_display|lower }} has expired",
-    body="Your {{ accreditation.get_kind_display|lower }} expired on "
+    subject="Your {{ accreditation.get_kind_display|in_sentence }} has expired",
+    body="Your {{ accreditation.get_kind_display|in_sentence }} expired on "
     "{{ accreditation.expires_on|date:'j F Y' }}. Your access to project data is suspended "
     "until you renew it: apply again with your new certificate.",
     url=_own_page,

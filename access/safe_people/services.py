@@ -50,6 +50,7 @@ from access.safe_people.selectors import (
 )
 from core import audit_chain
 from core.errors import ValidationFailed
+from core.text import in_sentence
 from core.transitions import Log, Step, step_of, take
 from notifications.notices import collecting, raise_notice, service
 
@@ -276,8 +277,8 @@ def _lapse(accreditation: Accreditation, name: str, *, by: User | None, reason: 
     access_grants_review_person(
         person=accreditation.person,
         by=by,
-        reason=f"{accreditation.get_kind_display()} {accreditation.get_state_display().lower()}"
-        f" ({reason})",
+        reason=f"{accreditation.get_kind_display()} "
+        f"{in_sentence(accreditation.get_state_display())} ({reason})",
     )
 
 
@@ -370,7 +371,7 @@ def _move_grant(grant: AccessGrant, name: str, *, by: User | None, reason: str) 
 
 
 def _labels(requirements: Iterable[str]) -> str:
-    return " and ".join(Requirement(r).label.lower() for r in requirements)
+    return " and ".join(in_sentence(Requirement(r).label) for r in requirements)
 
 
 def access_grants_create(

@@ -11,6 +11,9 @@ from typing import Any
 from django import forms, template
 from django.db import models
 
+from core.forms import DateInput
+from core.text import in_sentence as _in_sentence
+
 register = template.Library()
 
 # Tag colours: text always names the state; colour only reinforces it.
@@ -51,6 +54,8 @@ STATE_COLOURS = {
 
 
 def _template_for(widget: forms.Widget) -> str:
+    if isinstance(widget, DateInput):
+        return "components/fields/date.html"
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "components/fields/checkboxes.html"
     if isinstance(widget, forms.RadioSelect):
@@ -108,6 +113,8 @@ def govuk_field(
     makes the label the page's h1 (one-question pages); ``maxwords`` adds the word count.
     """
     widget = bound.field.widget
+    if isinstance(widget, DateInput) and not (hint or bound.help_text):
+        hint = "For example, 27 3 2026"
     return {
         "field": bound,
         "template": _template_for(widget),
@@ -121,6 +128,12 @@ def govuk_field(
         "inline": inline,
         "input_type": getattr(widget, "input_type", "text"),
         "options": _options(bound) if hasattr(bound.field, "choices") else [],
+        "date_parts": [
+            {"name": name, "label": name.capitalize(), "value": value}
+            for name, value in DateInput.parts(bound.value()).items()
+        ]
+        if isinstance(widget, DateInput)
+        else [],
         "describedby": " ".join(
             part
             for part, present in (
@@ -157,3 +170,30 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def in_sentence(label: object) -> str:
+    """``{{ label|in_sentence }}``: a label inside a sentence, acronyms kept (never ``lower``,
+    which reads "DEA" as "dea" to a screen reader)."""
+    return _in_sentence(label)
+
+
+@register.filter
+def errors_of(messages: Any) -> list[dict[str, str]]:
+    """The error messages of a request (a refused step, a refused upload), for the page's
+    error summary: each with the field it is about (from the ``field-<name>`` tag), if any."""
+    problems = []
+    for message in messages:
+        if message.level_tag != "error":
+            continue
+        field = next(
+            (
+                tag[len("field-") :]
+                for tag in message.extra_tags.split()
+                if tag.startswith("field-")
+            ),
+            "",
+        )
+        problems.append({"text": str(message), "field": field})
+    return problems

@@ -2,8 +2,23 @@
 // Every form works without this file: it only enhances.
 import { initAll } from "../vendor/govuk-frontend.min.js";
 
+// A stacked table (tre-table--stack) shows each cell's column header beside it on a phone.
+function labelCells(scope) {
+  for (const table of scope.querySelectorAll("table.tre-table--stack")) {
+    const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, index) => {
+        if (cell.tagName === "TD" && headers[index] && !cell.hasAttribute("colspan")) {
+          cell.setAttribute("data-label", headers[index]);
+        }
+      });
+    }
+  }
+}
+
 function start(scope) {
   initAll({ scope });
+  labelCells(scope);
   // After a partial save the confirmation takes the focus, as a new page would.
   const focus = scope.querySelector("[data-tre-focus]");
   if (focus) {

@@ -492,5 +492,5 @@ def test_members_of_a_dea_project_are_told_they_need_dea_accreditation(world):
     dataset = {**world.content()["datasets"][0], "legal_gateway": LegalGateway.DEA_RESEARCH}
     application = world.at(State.SCOPING, datasets=[dataset])
     assert needed(world.pi) == [
-        f"{application.reference}: you need dea accredited researcher (full or provisional)"
+        f"{application.reference}: you need DEA accredited researcher (full or provisional)"
     ]

@@ -54,6 +54,23 @@ def test_route_from_idea_to_approval_through_the_api(world, client_for):
     assert app["reference"].startswith("TRE-")
     url = f"/api/v1/applications/{app['id']}/"
 
+    # Submission needs the safeguards too (ethics, the setting, outputs, disclosure rules).
+    early = post(pi, url + "submit/")
+    assert early.status_code == 400
+    assert "safeguards.outputs.declared" in early.json()["fields"]
+    safeguards = pi.patch(
+        url + "safeguards/",
+        {
+            "ethics_reference": "REC 24/WA/0001",
+            "ethics_committee": "Wales Research Ethics Committee 3",
+            "ethics_approved_on": "2026-01-15",
+            "intended_outputs": "Aggregate tables for a journal article.",
+            "access_inside_tre_only": True,
+            "acknowledge_disclosure_rules": True,
+        },
+        format="json",
+    )
+    assert safeguards.status_code == 200, safeguards.json()
     submitted = post(pi, url + "submit/")
     assert submitted.status_code == 200, submitted.json()
     assert submitted.json()["state"] == "scoping"

@@ -58,7 +58,7 @@ def test_accreditation_runs_in_parallel_and_access_starts_the_day_of_approval(cl
         told = Notification.objects.filter(recipient=newcomer, kind="accreditation.needed")
         assert {n.subject.split(": you need ")[1] for n in told} == {
             "safe researcher training",
-            "dea accredited researcher (full or provisional)",
+            "DEA accredited researcher (full or provisional)",
         }
 
     newcomer_api = client_for(newcomer)

@@ -194,10 +194,33 @@ def test_csv_export(client_for, world, known):
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
         assert "attachment" in response["Content-Disposition"]
-        rows = dict(csv.reader(io.StringIO(response.content.decode())))
-        assert rows["request_to_access.median_days"] == "63.0"
-        assert rows["stages.scoping.target.days"] == "20"
-        assert rows["panel_response.igrp.target_days"] == "19"
+        # A table: a header row, then one row per period and measure.
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert list(rows[0]) == [
+            "period_from",
+            "period_to",
+            "measure",
+            "name",
+            "count",
+            "mean_days",
+            "median_days",
+            "p90_days",
+            "median_working_days",
+            "p90_working_days",
+            "target",
+            "target_unit",
+            "breaches",
+            "open_breaches",
+            "application",
+            "title",
+        ]
+        by = {(r["measure"], r["name"]): r for r in rows}
+        assert by["request_to_access", "request to access"]["median_days"] == "63.0"
+        assert by["stage", "scoping"]["target"] == "20"
+        assert by["panel_response", "igrp"]["target"] == "19"
+        months = [r for r in rows if r["measure"] == "request_to_access_by_month"]
+        assert months
+        assert all(r["period_from"].endswith("-01") for r in months)
 
 
 @pytest.mark.parametrize("role", ["researcher", "analyst", "reviewer", "panel_member"])
@@ -311,17 +334,19 @@ def test_owner_figures_report_automatic_sign_offs_apart_from_people_s(client_for
 
 def test_csv_has_one_row_per_figure_each_with_a_unique_stable_key(client_for, world, known):
     """Finding 2: the open-longest rows were keyed by state, so two applications in the same
-    state gave the same metric names. Per-application rows are keyed by the reference."""
+    state shared a row. Each row of the table is one period, measure, name and application."""
     second = history(world, [("submit", 0)], start=T0 + datetime.timedelta(days=1))
     response = get(client_for(world.ops), format="csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["metric", "value"]
-    keys = [row[0] for row in rows[1:]]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    keys = [
+        (r["period_from"], r["period_to"], r["measure"], r["name"], r["application"]) for r in rows
+    ]
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    oldest = {r["application"] for r in rows if r["measure"] == "oldest_open"}
     for app in (known["open"], second):
-        assert f"oldest_open.{app.reference}.days_open" in keys
-    analyst = known["open"].analyst_id
-    assert f"work_in_progress.analysts.{analyst}.open" in keys
+        assert app.reference in oldest
+    analyst = known["open"].analyst.full_name
+    assert any(r["measure"] == "open_scoping_by_analyst" and r["name"] == analyst for r in rows)
 
 
 def clocks_of(client, app):

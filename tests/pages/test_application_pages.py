@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from catalogue.models import Dataset
 from workflow.models import Application, FeedbackItem, LegalGateway, State
 from workflow.route import services as route_services
 
@@ -88,10 +89,11 @@ def test_unknown_section_is_not_found_and_a_submitted_application_is_not_editabl
     response = client.post(
         f"/applications/{application.pk}/sections/summary/", {"title": "Changed"}
     )
-    assert response.status_code == 302  # back, with the reason in a banner
+    assert response.status_code == 302  # back, with the reason in an error summary
     body = _body(client.get(response["Location"]))
     assert "can only be edited as a draft" in body
-    assert "tre-notification-banner--error" in body
+    assert "govuk-error-summary" in body
+    assert "<title>Error:" in body
 
 
 def test_htmx_request_that_meets_a_409_is_sent_back_by_the_client(page_client, world):
@@ -152,16 +154,42 @@ def test_dataset_add_edit_and_remove(page_client, world):
             "why_postcode": "",
         },
     )
+    # The identifying variable's reason is checked here, where it is entered.
+    assert response.status_code == 400
+    assert "Say why you need postcode: it can identify a person." in _body(response)
+    assert 'href="#id_why_postcode"' in _body(response)
+    response = client.post(
+        f"/applications/{application.pk}/datasets/education/",
+        {
+            "legal_gateway": LegalGateway.PUBLIC_TASK,
+            "justification": "",
+            "variables": ["grade", "postcode"],
+            "why_postcode": "To link pupils to their area.",
+        },
+    )
     assert response.status_code == 302
     datasets = _body(client.get(f"/applications/{application.pk}/sections/data/"))
     assert "grade" in datasets
     assert "Not within a pre-approved category" in datasets
-    # Submission names the identifying variable without a reason, linking to its page.
+    # Saved without a reason some other way (the API keeps drafts loose), submission names
+    # the variable and links to its own reason box on the dataset's page.
+    entry = {
+        "dataset": Dataset.objects.get(slug="education"),
+        "legal_gateway": LegalGateway.PUBLIC_TASK,
+        "justification": "",
+        "variables": [
+            {"variable": "grade", "justification": "Attainment."},
+            {"variable": "postcode", "justification": ""},
+        ],
+    }
+    route_services.application_update(
+        application=application, by=world.pi, data={"datasets": [entry]}
+    )
     submit = client.post(f"/applications/{application.pk}/submit/")
     assert submit.status_code == 400
     body = _body(submit)
     assert "postcode can identify people: justify it on its own." in body
-    assert f"/applications/{application.pk}/datasets/education/#id_variables" in body
+    assert f"/applications/{application.pk}/datasets/education/#id_why_postcode" in body
     client.post(f"/applications/{application.pk}/datasets/education/remove/")
     assert not application.requested_datasets.exists()
     assert client.get(f"/applications/{application.pk}/datasets/education/").status_code == 404
@@ -245,3 +273,121 @@ def test_data_owner_sees_only_their_part_and_not_the_whole_letter(page_client, w
     assert client.get(f"/applications/{application.pk}/decision-letter/").status_code == 403
     assert client.get(f"/applications/{application.pk}/versions/").status_code == 403
     assert client.get(f"/applications/{application.pk}/pre-approval/").status_code == 200
+
+
+def test_feedback_page_saves_every_typed_answer_in_one_form_and_links_each_point_to_its_section(
+    page_client, world
+):
+    application = world.at(State.CHANGES_REQUESTED)
+    first = FeedbackItem.objects.get(request__application=application)
+    second = FeedbackItem.objects.create(
+        request=first.request, section="research_question", text="Say which admissions."
+    )
+    third = FeedbackItem.objects.create(request=first.request, section="general", text="Any more?")
+    url = f"/applications/{application.pk}/feedback/"
+    client = page_client(world.pi)
+    page = _body(client.get(url))
+    assert page.count("<form") - page.count('action="/logout') >= 1
+    assert "Your answer to point 1" in page
+    assert "Your answer to point 3" in page
+    assert f'href="/applications/{application.pk}/sections/research_question/"' in page
+
+    blank = client.post(url, {f"item-{i.pk}-response": "" for i in (first, second, third)})
+    assert blank.status_code == 400
+    assert "Write your answer to this point." in _body(blank)
+
+    # Two typed, one left blank: both typed answers are saved, the blank one stays open, and
+    # (with HTMX) the page that comes back still holds every box's text.
+    htmx = page_client(world.pi, htmx=True).post(
+        url,
+        {
+            f"item-{first.pk}-response": "Dropped two variables.",
+            f"item-{second.pk}-response": "Emergency admissions only.",
+            f"item-{third.pk}-response": "",
+        },
+    )
+    assert htmx.status_code == 200
+    body = _body(htmx)
+    assert "2 answers saved." in body
+    assert "Dropped two variables." in body
+    assert "Emergency admissions only." in body
+    first.refresh_from_db()
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert (first.response, second.response, third.response) == (
+        "Dropped two variables.",
+        "Emergency admissions only.",
+        "",
+    )
+    plain = client.post(url, {f"item-{third.pk}-response": "None."})
+    assert plain.status_code == 302
+    assert plain["Location"].endswith("/feedback/")
+    assert "0 points still to answer" in _body(client.get(url))
+    assert page_client(world.outsider).post(url, {}).status_code == 404
+
+
+def test_check_and_submit_cannot_start_until_every_section_safeguards_included_is_done(
+    page_client, world
+):
+    application = world.draft(safeguards=False)
+    client = page_client(world.pi)
+    overview = _body(client.get(f"/applications/{application.pk}/"))
+    assert "You have completed 7 of 8 sections." in overview
+    assert "Cannot start yet" in overview
+    assert f'href="/applications/{application.pk}/steps/submit/"' not in overview
+    assert "You need to complete every section of the application" in overview
+    refused = client.post(f"/applications/{application.pk}/submit/")
+    assert refused.status_code == 400
+    body = _body(refused)
+    assert "Safeguards:" in body
+    assert f'href="/applications/{application.pk}/sections/safeguards/"' in body
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
+
+    ready = world.draft()
+    overview = _body(client.get(f"/applications/{ready.pk}/"))
+    assert "You have completed 8 of 8 sections." in overview
+    assert f'href="/applications/{ready.pk}/submit/"' in overview
+    assert "You need to check your answers and submit the application." in overview
+
+
+def test_a_refused_upload_comes_back_as_an_error_summary_linking_to_the_file_input(
+    page_client, world
+):
+    application = world.draft()
+    client = page_client(world.pi)
+    safeguards = f"/applications/{application.pk}/sections/safeguards/"
+    refused = client.post(
+        f"/applications/{application.pk}/ethics-letter/", {}, headers={"referer": safeguards}
+    )
+    assert refused.status_code == 302
+    body = _body(client.get(refused["Location"]))
+    assert "govuk-error-summary" in body
+    assert '<a href="#id_file">Choose a file to upload.</a>' in body
+    assert 'id="id_file"' in body
+    assert "The file was not accepted." not in body
+    assert "govuk-notification-banner" not in body.split("govuk-error-summary", 1)[1][:2000]
+
+
+def test_my_applications_puts_what_waits_on_me_first_with_its_button(page_client, world):
+    waiting = world.at(State.CHANGES_REQUESTED)
+    world.at(State.SCOPING, title="Nothing for me to do")
+    body = _body(page_client(world.pi).get("/applications/"))
+    assert "Needs your action" in body
+    banner = body.split("Needs your action", 1)[1].split("</ul>", 1)[0]
+    assert f'href="/applications/{waiting.pk}/feedback/"' in banner
+    assert "Answer the feedback" in banner
+    assert "Nothing for me to do" not in banner
+    assert body.index(waiting.title) < body.index("Nothing for me to do")
+
+
+def test_the_person_holding_the_step_sees_you_need_to_and_nobody_else_does(page_client, world):
+    application = world.at(State.SCOPING)
+    url = f"/applications/{application.pk}/"
+    holder = application.analyst
+    body = _body(page_client(holder).get(url))
+    assert "Your next step" in body
+    assert "You need to scope this application" in body
+    assert f'href="/scoping/{application.pk}/"' in body.split("Your next step", 1)[1][:1500]
+    # The team is waiting on the analyst, not the other way round.
+    assert "Your next step" not in _body(page_client(world.pi).get(url))

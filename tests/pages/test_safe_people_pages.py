@@ -135,7 +135,21 @@ def test_apply_errors_go_against_their_inputs(page_client, world):
     assert response.status_code == 400
     body = _body(response)
     assert 'href="#id_issuer"' in body
-    assert 'href="#id_supervisor_email"' in body
+    assert "Enter who awarded the certificate." in body
+    assert "Enter the certificate number." in body
+    # With the certificate's details given, the service's rule on the supervisor comes back
+    # against its input too.
+    response = page_client(world.colleague).post(
+        "/accreditation/apply/",
+        {
+            "kind": "dea_provisional",
+            "issuer": "UK Statistics Authority",
+            "certificate_number": "DEA-1",
+            "issued_on": "2026-01-10",
+        },
+    )
+    assert response.status_code == 400
+    assert 'href="#id_supervisor_email"' in _body(response)
 
 
 # --- the agreement ---------------------------------------------------------------------------
@@ -251,7 +265,12 @@ def test_grant_access_page_shows_the_gate_and_the_refusal(page_client, world):
     assert "<title>Error:" in _body(refused)
     assert page_client(world.pi).get(url).status_code == 403
     world.sign_agreement(application)
-    assert "Everything is in place" in _body(ops.get(url))
+    # Nothing stops access, but the page does not claim more than that: no reviewer verdict
+    # is recorded on any safe here.
+    ready = _body(ops.get(url))
+    assert "Nothing stops access" in ready
+    assert "No reviewer verdict is recorded on 5 of the five safes" in ready
+    assert "Everything is in place" not in ready
     assert ops.post(url).status_code == 302
     application.refresh_from_db()
     assert application.state == "active"

@@ -64,7 +64,7 @@ def test_scoping_queue_workspace_and_complete(page_client, world):
         f"/applications/{application.pk}/steps/complete-scoping/",
         HTTP_REFERER=f"http://testserver/applications/{application.pk}/",
     )
-    assert "Cannot complete scoping" in _body(client.get(again["Location"]))
+    assert "You cannot complete scoping now" in _body(client.get(again["Location"]))
     assert page_client(world.outsider).get(f"/scoping/{application.pk}/").status_code == 404
 
 

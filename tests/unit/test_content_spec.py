@@ -35,7 +35,11 @@ def test_the_section_forms_ask_exactly_the_questions_in_the_spec_order():
         if part.questions:
             form = SECTION_FORMS[part.key]
             for question in part.questions:
-                assert form.base_fields[question.name].label == question.label
+                label = form.base_fields[question.name].label
+                # What submission does not need is marked optional, as GOV.UK asks.
+                assert label in (question.label, f"{question.label} (optional)")
+                optional = not question.missing and not question.always and not question.default
+                assert label.endswith("(optional)") == optional, question.name
 
 
 def test_the_api_takes_and_shows_exactly_the_team_fields():

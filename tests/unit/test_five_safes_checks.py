@@ -96,7 +96,7 @@ def test_people_dea_accreditation_is_not_needed_without_the_dea_gateway(world):
 def test_people_dea_accreditation_fails_on_a_dea_project_without_it(world):
     check = result(world.draft(datasets=dea(world)), "people.dea_accreditation")
     assert check.result == "fail"
-    assert "Priya Investigator and Colin Colleague have no dea accredited researcher" in (
+    assert "Priya Investigator and Colin Colleague have no DEA accredited researcher" in (
         check.message
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import choice_field
+from core.forms import Form, choice_field
 from core.web import lines
 from workflow.models import (
     Outcome,
@@ -21,7 +21,7 @@ class ConditionsField(forms.CharField):
         return lines(super().to_python(value))
 
 
-class VoteForm(forms.Form):
+class VoteForm(Form):
     choice = forms.ChoiceField(label="Your vote", choices=Outcome.choices, widget=forms.RadioSelect)
     rationale = forms.CharField(
         label="Your reasons",
@@ -30,13 +30,13 @@ class VoteForm(forms.Form):
         help_text="Needed for anything but approve. The chair and the other members read them.",
     )
     conditions = ConditionsField(
-        label="Conditions you propose",
+        label="Conditions you propose (optional)",
         required=False,
         help_text="One condition per line. Needed with approve with conditions.",
     )
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(Form):
     reason = forms.CharField(
         label="What is the conflict of interest?",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -44,7 +44,7 @@ class ConflictForm(forms.Form):
     )
 
 
-class TrackDecisionForm(forms.Form):
+class TrackDecisionForm(Form):
     outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices, widget=forms.RadioSelect)
     rationale = forms.CharField(
         label="Reasons",
@@ -53,7 +53,7 @@ class TrackDecisionForm(forms.Form):
         help_text="The applicant reads them in the decision letter.",
     )
     conditions = ConditionsField(
-        label="Conditions", required=False, help_text="One condition per line."
+        label="Conditions (optional)", required=False, help_text="One condition per line."
     )
 
     def __init__(self, *args, owner: bool = False, **kwargs):

@@ -87,7 +87,7 @@ def _chairs(track: ReviewTrack, context: Context) -> list[User]:
 @notice(
     "track.closed",
     subject="{{ app.reference }}: your review is no longer needed",
-    body="Application {{ app.reference }} is {{ app.get_state_display|lower }}, so the "
+    body="Application {{ app.reference }} is {{ app.get_state_display|in_sentence }}, so the "
     "{% if track.kind == 'owner_signoff' %}sign-off of {{ track.organisation.name }}{% else %}"
     "review of the {{ track.panel.name|default:track.get_kind_display }}{% endif %} is closed "
     "undecided. Nothing more is needed from you.",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from catalogue.models import PreApprovedCategory, Purpose, Sensitivity
+from core.text import in_sentence
 from workflow.models import Application, RequestedDataset
 
 
@@ -45,9 +46,9 @@ def _judge(
     reasons: list[str] = []
     if not terms.is_valid_on(day):
         if day < terms.valid_from:
-            reasons.append(f"The category is in force only from {terms.valid_from:%d %B %Y}.")
+            reasons.append(f"The category is in force only from {terms.valid_from:%-d %B %Y}.")
         else:
-            reasons.append(f"The category expired on {terms.valid_until:%d %B %Y}.")
+            reasons.append(f"The category expired on {terms.valid_until:%-d %B %Y}.")
     if not purpose:
         reasons.append("The application does not state its purpose yet.")
     elif purpose not in terms.permitted_purposes:
@@ -56,8 +57,8 @@ def _judge(
     sensitivity = rd.dataset.sensitivity
     if Sensitivity.rank(sensitivity) > Sensitivity.rank(terms.max_sensitivity):
         reasons.append(
-            f"The data are {Sensitivity(sensitivity).label.lower()}; the category allows up to "
-            f"{Sensitivity(terms.max_sensitivity).label.lower()}."
+            f"The data are {in_sentence(Sensitivity(sensitivity).label)}; the category allows "
+            f"up to {in_sentence(Sensitivity(terms.max_sensitivity).label)}."
         )
     requested = [rv.variable for rv in rd.variables.all()]
     if terms.all_non_identifying_variables:

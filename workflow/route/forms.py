@@ -9,7 +9,7 @@ from django import forms
 
 from access.models import Organisation, User
 from catalogue.models import Dataset
-from core.forms import DATE, YES_NO, choice_field, hints, why
+from core.forms import DATE, YES_NO, Form, choice_field, hints, why
 from core.text import single_line
 from workflow.models import (
     MAX_FEEDBACK_ITEMS,
@@ -24,7 +24,11 @@ from workflow.route.content import PARTS, Part, Question
 
 def _field(question: Question) -> forms.Field:
     """The form field that asks ``question`` (from the content spec)."""
-    common: dict = {"label": question.label, "help_text": question.hint}
+    # A question submission does not need (no "missing" message, not always asked) is marked
+    # optional, as GOV.UK asks; the others are needed before the application can be submitted.
+    optional = not question.missing and not question.always and question.default is None
+    label = f"{question.label} (optional)" if optional else question.label
+    common: dict = {"label": label, "help_text": question.hint}
     if question.kind == "line":
         made: forms.Field = forms.CharField(
             max_length=question.max_length,
@@ -62,7 +66,7 @@ def _field(question: Question) -> forms.Field:
 def section_form(part: Part) -> type[forms.Form]:
     """The form of one section of the task list: its questions, in order."""
     fields = {question.name: _field(question) for question in part.questions}
-    return type(f"{part.key.title().replace('_', '')}Form", (forms.Form,), fields)
+    return type(f"{part.key.title().replace('_', '')}Form", (Form,), fields)
 
 
 SECTION_FORMS: dict[str, type[forms.Form]] = {
@@ -70,7 +74,7 @@ SECTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-class NewApplicationForm(forms.Form):
+class NewApplicationForm(Form):
     title = why(
         forms.CharField(
             label="What is your project called?", max_length=250, validators=[single_line]
@@ -79,7 +83,7 @@ class NewApplicationForm(forms.Form):
     )
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(Form):
     email = forms.EmailField(
         label="Email address",
         help_text="They need an account here. They will see the application and can edit it.",
@@ -96,7 +100,8 @@ class TeamMemberForm(forms.Form):
         user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
         if user is None:
             raise forms.ValidationError(
-                "There is no account with that email address: ask them to register first."
+                "There is no account with that email address. Check it, or ask the TRE's "
+                "support team to create an account for them (accounts are not self-registered)."
             )
         return user
 
@@ -108,7 +113,7 @@ class DatasetChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({obj.provider.name})"
 
 
-class AddDatasetForm(forms.Form):
+class AddDatasetForm(Form):
     dataset = DatasetChoiceField(
         label="Dataset",
         queryset=Dataset.objects.select_related("provider").order_by("title"),
@@ -135,7 +140,7 @@ class AddDatasetForm(forms.Form):
     )
 
 
-class DatasetRequestForm(forms.Form):
+class DatasetRequestForm(Form):
     """One requested dataset: its gateway, why, which variables and, for each variable that
     can identify a person, why that one is needed."""
 
@@ -170,6 +175,17 @@ class DatasetRequestForm(forms.Form):
                     help_text="Only if you ask for it: it can identify a person.",
                 )
 
+    def clean(self):
+        """An identifying variable is asked for only with its own reason: checked here, where
+        it is entered, rather than first at submission."""
+        data = super().clean() or {}
+        chosen = set(data.get("variables") or ())
+        for v in self.variable_list:
+            name = f"why_{v.name}"
+            if v.is_identifying and v.name in chosen and not (data.get(name) or "").strip():
+                self.add_error(name, f"Say why you need {v.name}: it can identify a person.")
+        return data
+
     @property
     def identifying_fields(self):
         return [self[f"why_{v.name}"] for v in self.variable_list if v.is_identifying]
@@ -188,7 +204,7 @@ class DatasetRequestForm(forms.Form):
         }
 
 
-class ScopingForm(forms.Form):
+class ScopingForm(Form):
     scoped_variables = why(
         forms.MultipleChoiceField(
             label="Variables in scope",
@@ -200,10 +216,12 @@ class ScopingForm(forms.Form):
         "Scoping agrees the smallest set of variables that answers the question.",
     )
     refined_research_question = forms.CharField(
-        label="Refined research question", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Refined research question (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     linkage_needs = forms.CharField(
-        label="Linkage needs", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Linkage needs (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     feasibility_notes = forms.CharField(
         label="Feasibility notes", required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -215,7 +233,9 @@ class ScopingForm(forms.Form):
         widget=forms.RadioSelect,
     )
     support_needed = forms.CharField(
-        label="Support the team needs", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Support the team needs (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     meeting_medium = forms.ChoiceField(
         label="Scoping meeting",
@@ -244,7 +264,7 @@ class ScopingForm(forms.Form):
         return data
 
 
-class AssignAnalystForm(forms.Form):
+class AssignAnalystForm(Form):
     analyst = forms.ModelChoiceField(
         label="Analyst",
         queryset=User.objects.filter(is_active=True, role_assignments__role="analyst").order_by(
@@ -257,7 +277,7 @@ class AssignAnalystForm(forms.Form):
 FEEDBACK_SECTIONS = [("", "Choose a section"), *Section.choices]
 
 
-class FeedbackComposerForm(forms.Form):
+class FeedbackComposerForm(Form):
     """A request for changes: a summary and any number of points, each tied to a section.
 
     Without JavaScript, "Add another point" posts the form back with one more row."""
@@ -305,15 +325,19 @@ class FeedbackComposerForm(forms.Form):
         return items, field_map
 
 
-class FeedbackAnswerForm(forms.Form):
-    response = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 4}))
+class FeedbackAnswerForm(Form):
+    response = forms.CharField(
+        label="Your answer",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write your answer to this point."},
+    )
 
     def __init__(self, data: Any = None, *, item: FeedbackItem, **kwargs: Any) -> None:
         super().__init__(data, prefix=f"item-{item.pk}", **kwargs)
         self.item_id = item.pk
 
 
-class SafeguardsForm(forms.Form):
+class SafeguardsForm(Form):
     """Ethics approval, intended outputs, TRE-only access and the disclosure-control rules.
     The minimum cell count comes from the settings (``DISCLOSURE_MIN_CELL_COUNT``)."""
 

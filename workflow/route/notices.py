@@ -76,7 +76,7 @@ def _changes_requested(application: Application, context: Context) -> list[User]
     "application.resubmitted",
     "{{ app.reference }} was resubmitted",
     "Application {{ app.reference }} has been resubmitted and is back in "
-    "{{ app.get_state_display|lower }}.",
+    "{{ app.get_state_display|in_sentence }}.",
 )
 def _resubmitted(application: Application, context: Context) -> list[User]:
     """The team and whoever holds the stage it went back to. Back in review, each reopened

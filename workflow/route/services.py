@@ -28,6 +28,7 @@ from access.safe_people.services import (
 from access.selectors import users_with_role
 from catalogue.models import Dataset, Variable
 from core.errors import ValidationFailed
+from core.text import in_sentence
 from notifications.notices import raise_notice, service
 from workflow.events import fire, record_event
 from workflow.models import (
@@ -64,6 +65,7 @@ from workflow.route.policies import (
 )
 from workflow.route.selectors import OPEN_SCOPING
 from workflow.safes import services as five_safes
+from workflow.safes.checks import safeguard_errors
 from workflow.transparency import services as transparency
 
 # What the team writes: the application's own fields (workflow/route/content.py), its team and
@@ -85,9 +87,11 @@ def _validate_content(data: dict[str, Any]) -> dict[str, list[str]]:
             continue
         empty = value is None or (isinstance(value, str) and not value.strip())
         if question.always and empty:
-            errors[name] = [question.missing or f"Enter the {question.title.lower()}."]
+            errors[name] = [question.missing or f"Enter the {in_sentence(question.title)}."]
         elif question.choices is not None and not empty and value not in question.choices.values:
-            errors[name] = [f"'{value}' is not one of the choices for {question.title.lower()}."]
+            errors[name] = [
+                f"'{value}' is not one of the choices for {in_sentence(question.title)}."
+            ]
     start, end = data.get("start_date"), data.get("end_date")
     if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end <= start:
         errors["end_date"] = ["The project must end after it starts."]
@@ -376,7 +380,7 @@ def application_submit(*, application: Application, by: User) -> Application:
     """
     application = Application.objects.locked(application)
     check_take(by, application, "submit")
-    _ready(submission_errors(application))
+    _ready({**submission_errors(application), **safeguard_errors(application)})
     application.submitted_at = timezone.now()
     _freeze_version(application, by)
     fire(application, "submit", by=by)
@@ -453,6 +457,7 @@ def application_resubmit(*, application: Application, by: User) -> Application:
                 f"Answer every point before resubmitting ({len(unanswered)} unanswered)."
             ]
     errors.update(submission_errors(application))
+    errors.update(safeguard_errors(application))
     _ready(errors)
     returning_to = application.changes_requested_from
     if request is not None:

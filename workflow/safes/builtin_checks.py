@@ -27,6 +27,7 @@ from access.models import (
 )
 from access.safe_people.selectors import supervisor_problem
 from catalogue.models import Purpose, Sensitivity
+from core.text import in_sentence
 from workflow.models import LegalGateway, Safe
 from workflow.route.content import word_count
 from workflow.safes.checks import CheckContext, check
@@ -91,7 +92,7 @@ def _requirement_status(ctx: CheckContext, requirement: str):
 
 
 def _requirement_check(ctx: CheckContext, requirement: str):
-    label = Requirement(requirement).label.lower()
+    label = in_sentence(Requirement(requirement).label)
     missing, in_progress, _ = _requirement_status(ctx, requirement)
     if not ctx.members:
         return ctx.fail("The application names no team members.")
@@ -145,7 +146,7 @@ def accreditation_covers_project(application, ctx):
             last = max(a.expires_on for a in awards)
             if last < end:
                 short.append(
-                    f"{member}'s {Requirement(requirement).label.lower()} ends on {_day(last)}"
+                    f"{member}'s {in_sentence(Requirement(requirement).label)} ends on {_day(last)}"
                 )
     if short:
         return ctx.warn(
@@ -432,7 +433,7 @@ def sensitivity_recorded(application, ctx):
         )
     highest = max(ctx.requested, key=lambda rd: Sensitivity.rank(rd.dataset.sensitivity))
     return ctx.passed(
-        f"Highest sensitivity: {Sensitivity(highest.dataset.sensitivity).label.lower()} "
+        f"Highest sensitivity: {in_sentence(Sensitivity(highest.dataset.sensitivity).label)} "
         f"({highest.dataset.title})."
     )
 

@@ -183,6 +183,33 @@ def gate_errors(results: list[CheckResult], gate: str) -> dict[str, list[str]]:
     }
 
 
+# The application's Safeguards section (ethics, the setting, the outputs and the disclosure rules)
+# is judged by these checks; it is done when none of them fails or waits.
+SAFEGUARD_CHECKS = (
+    "projects.ethics",
+    "settings.tre_only",
+    "outputs.declared",
+    "outputs.disclosure_rules",
+)
+
+
+def safeguard_problems(application: Application) -> list[CheckResult]:
+    """The safeguard checks that do not pass yet (fail or pending)."""
+    return [
+        r
+        for r in run_checks(application)
+        if r.code in SAFEGUARD_CHECKS and r.result in (CheckOutcome.FAIL, CheckOutcome.PENDING)
+    ]
+
+
+def safeguard_errors(application: Application) -> dict[str, list[str]]:
+    """What stops submission in the Safeguards section: ``{"safeguards.<code>": [message]}``."""
+    return {
+        f"safeguards.{r.code}": [f"Safeguards: {r.message}"]
+        for r in safeguard_problems(application)
+    }
+
+
 def docs_tables() -> str:
     """The registry and the safe-people machines as Markdown (docs/five-safes.md embeds it, and
     a test fails when the docs fall behind the code)."""

@@ -7,13 +7,14 @@ from typing import Any
 
 from django import forms
 
-from core.forms import DATE, choice_field
+from core.forms import DATE, Form, choice_field
+from core.text import in_sentence
 from core.web import lines
 from workflow.models import Condition, ConditionTiming, Safe, Verdict
 from workflow.safes import public_benefit_framework as pb
 
 
-class SafeVerdictForm(forms.Form):
+class SafeVerdictForm(Form):
     """A reviewer's verdict on one safe. Prefixed with the safe, so five sit on one page."""
 
     verdict = forms.ChoiceField(
@@ -44,7 +45,7 @@ class SafeVerdictForm(forms.Form):
         self.fields["timing"].initial = ConditionTiming.BEFORE_ACCESS
         # Five forms share the page: each label names its safe.
         if self.prefix in Safe.values:
-            safe = Safe(self.prefix).label.lower()
+            safe = in_sentence(Safe(self.prefix).label)
             self.fields["verdict"].label = f"Your verdict on {safe}"
             self.fields["rationale"].label = f"Reasons for the verdict on {safe}"
             self.fields["conditions"].label = f"Conditions on {safe} (met with conditions only)"
@@ -57,7 +58,7 @@ class SafeVerdictForm(forms.Form):
         ]
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Form):
     evidence = forms.CharField(
         label="How is it met?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -69,7 +70,7 @@ class EvidenceForm(forms.Form):
         super().__init__(data, prefix=f"evidence-{condition.pk}", **kwargs)
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Form):
     note = forms.CharField(
         label="Note (optional if the team gave evidence)",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -96,7 +97,7 @@ def _key(question_id: str) -> str:
     return question_id.replace(".", "_")
 
 
-class PublicBenefitAnswersForm(forms.Form):
+class PublicBenefitAnswersForm(Form):
     """The team's answers: each factor of the three tests rated with a narrative, the 18-question
     scale (1 to 5, or not applicable with a reason) and the benefit dimensions. The wording of
     every question is the framework's (``workflow.public_benefit``)."""
@@ -182,7 +183,7 @@ class PublicBenefitAnswersForm(forms.Form):
         return {"tests": tests, "scale": scale, "benefits": data["benefits"]}, field_map
 
 
-class PublicBenefitScoreForm(forms.Form):
+class PublicBenefitScoreForm(Form):
     """A panel member's own scores of the 18 questions."""
 
     comment = forms.CharField(

@@ -20,11 +20,11 @@ def _about(application: Application) -> str:
 
 @notice(
     "accreditation.needed",
-    subject="{{ reference }}: you need {{ requirement_label|lower }}",
+    subject="{{ reference }}: you need {{ requirement_label|in_sentence }}",
     body="You are named on application {{ reference }}, which needs every member to hold "
-    "{{ requirement_label|lower }}. You do not hold it yet. Start now ({{ start_label }}: apply "
-    "with your certificate on your accreditation page, /accreditation/), so it is in place by "
-    "the time the project is approved.",
+    "{{ requirement_label|in_sentence }}. You do not hold it yet. Start now ({{ start_label }}: "
+    "apply with your certificate on your accreditation page, /accreditation/), so it is in "
+    "place by the time the project is approved.",
     url=lambda application, context: "/accreditation/",
     about=_about,
     # Once per person, requirement and application, however often the team resubmits.

@@ -16,6 +16,7 @@ from access.models import OrganisationMembership, Role, SignatureCapacity
 from access.policy import Permission, has_permission
 from access.selectors import organisations_of
 from core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from core.text import in_sentence
 from workflow.models import (
     Application,
     Condition,
@@ -146,7 +147,7 @@ def _condition_open(condition: Condition) -> bool:
 def _check_condition_open(condition: Condition) -> None:
     if condition.state != ConditionState.OPEN:
         raise InvalidTransition(
-            f"This condition is {condition.get_state_display().lower()}.",
+            f"This condition is {in_sentence(condition.get_state_display())}.",
             current_state=condition.state,
         )
     if condition.application.state not in CONDITION_STATES:

@@ -167,6 +167,7 @@ def agreement_status(application: Application) -> dict[str, Any]:
         "organisation": application.lead_organisation,
         "organisation_signed_by": signatory.signer if signatory else None,
         "signatures": signatures,
+        "signed_count": len(signed_members) + (1 if signatory is not None else 0),
         "complete": current is not None
         and all(m.pk in signed_members for m in members)
         and signatory is not None,

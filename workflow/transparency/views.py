@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from access.models import Organisation
 from catalogue.models import Dataset
 from core.errors import NotAllowed, ValidationFailed
+from core.forms import Form
 from core.web import apply_domain_errors, done, error_items
 from workflow.models import OutputKind, RegisterEntry, RegisterStatus
 from workflow.pages import get_application
@@ -25,7 +26,7 @@ from workflow.transparency import services as register_services
 from workflow.transparency.policies import can_add_output
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(Form):
     dataset = forms.ModelChoiceField(
         label="Dataset",
         queryset=Dataset.objects.order_by("title"),
@@ -97,7 +98,7 @@ def register_entry(request, reference: str):
     )
 
 
-class OutputForm(forms.Form):
+class OutputForm(Form):
     kind = forms.ChoiceField(label="What is it?", choices=OutputKind.choices)
     title = forms.CharField(label="Title", max_length=300)
     url = forms.URLField(

@@ -5,7 +5,6 @@ service, answer."""
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
@@ -30,60 +29,15 @@ from core.api.idempotency import idempotent
 from core.errors import NotAllowed
 from workflow.models import DayUnit, StageTarget
 from workflow.route.policies import visible_application, visible_view
-from workflow.turnaround import clocks, forecast, metrics
+from workflow.turnaround import clocks, export, forecast, metrics
 from workflow.turnaround.services import stage_target_set
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-# In a list, the field that names each row, so that every CSV row has a unique and stable key
-# ("stages.scoping.median_days", "oldest_open.TRE-2026-0042.days_open"). Lists of applications,
-# people and organisations are keyed by what does not change: the reference, the id.
-LIST_KEYS = {
-    "oldest_open": "reference",
-    "work_in_progress.analysts": "user_id",
-    "work_in_progress.owners": "organisation_id",
-}
-ROW_KEYS = ("reference", "stage", "kind", "panel", "state", "horizon", "effective_from", "name")
-
-
-def _row_name(path: str, item: Any, index: int) -> str:
-    if not isinstance(item, dict):
-        return str(index)
-    key = LIST_KEYS.get(path)
-    if key is not None and item.get(key) not in (None, ""):
-        return str(item[key])
-    return next((str(item[k]) for k in ROW_KEYS if item.get(k) not in (None, "")), str(index))
-
-
-def _flatten(value: Any, prefix: str, path: str) -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        rows: list[tuple[str, Any]] = []
-        for key, sub in value.items():
-            rows += _flatten(
-                sub, f"{prefix}.{key}" if prefix else str(key), f"{path}.{key}" if path else key
-            )
-        return rows
-    if isinstance(value, list):
-        rows = []
-        for index, item in enumerate(value):
-            rows += _flatten(item, f"{prefix}.{_row_name(path, item, index)}", path)
-        return rows
-    return [(prefix, "" if value is None else value)]
-
-
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """One (metric, value) row per figure; the metric is a dotted path, unique in the file."""
-    rows = _flatten(value, prefix, "")
-    seen: set[str] = set()
-    for name, _ in rows:
-        if name in seen:
-            raise ValueError(f"Two figures would share the CSV key {name!r}")
-        seen.add(name)
-    return rows
-
 
 class CSVRenderer(BaseRenderer):
-    """Any response as two columns, ``metric`` (a dotted path) and ``value``."""
+    """A table (a list of rows with the same keys) as CSV with a header row
+    (``workflow/turnaround/export.py`` builds the turnaround one)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -97,8 +51,8 @@ class CSVRenderer(BaseRenderer):
             return JSONRenderer().render(data)
         out = io.StringIO()
         writer = spreadsheet.writer(out)  # application titles never run as formulas
-        writer.writerow(["metric", "value"])
-        writer.writerows(flatten(data))
+        writer.writerow(export.COLUMNS)
+        writer.writerows([row[column] for column in export.COLUMNS] for row in data)
         if response is not None and response.status_code == 200:
             response["Content-Disposition"] = 'attachment; filename="turnaround.csv"'
         return out.getvalue().encode(self.charset)
@@ -329,19 +283,23 @@ class TurnaroundMetricsView(APIView):
         params = MetricsFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        summary = metrics.turnaround_summary(
-            metrics.MetricsFilter(
-                start=data.get("from"),
-                end=data.get("to"),
-                route=data.get("route"),
-                dataset=data.get("dataset"),
-            )
+        f = metrics.MetricsFilter(
+            start=data.get("from"),
+            end=data.get("to"),
+            route=data.get("route"),
+            dataset=data.get("dataset"),
         )
+        summary = metrics.turnaround_summary(f)
+        if request.accepted_renderer.format == CSVRenderer.format:
+            journeys = metrics.request_to_access_journeys(f)
+            return Response(export.turnaround_table(summary, journeys))
         return Response(TurnaroundSummarySerializer(summary).data)
 
 
 class TurnaroundMetricsCSVView(TurnaroundMetricsView):
-    """The same figures as ``/metrics/turnaround/``, as CSV (metric, value)."""
+    """The same figures as ``/metrics/turnaround/``, as a CSV table: one row per period and
+    measure (stage, review track, panel response, request to access, month by month), with a
+    header row (the columns of ``workflow/turnaround/export.py``)."""
 
     @extend_schema(
         operation_id="metrics_turnaround_csv",

@@ -11,13 +11,18 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-LABEL_WIDTH = 250
+from core.text import in_sentence
+
+# Each bar has its label on a line of its own above it, so that the chart stays narrow enough
+# to read on a phone: at 375 pixels wide the text is drawn at about 80% of its size, not 50%.
+LABEL_WIDTH = 0
 BAR_AREA = 300
-# Room after the longest bar for its value ("7 applications").
-WIDTH = LABEL_WIDTH + BAR_AREA + 120
-ROW = 30
+# Room after the longest bar (or its target line) for its value ("7 applications").
+WIDTH = BAR_AREA + 140
+ROW = 50
+LABEL_HEIGHT = 20
 BAR = 18
-TOP = 10
+TOP = 4
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,13 @@ class Chart:
         scale = BAR_AREA / top
         self.rows = []
         for i, bar in enumerate(self.bars):
-            y = TOP + i * ROW
+            y = TOP + i * ROW + LABEL_HEIGHT
             length = round((bar.value or 0) * scale, 1)
+            marker_x = (
+                round(LABEL_WIDTH + bar.marker * scale, 1) if bar.marker is not None else None
+            )
+            # The value is written after the bar and after its target line, never across it.
+            end = max(LABEL_WIDTH + length, marker_x or 0)
             self.rows.append(
                 {
                     "bar": bar,
@@ -56,13 +66,12 @@ class Chart:
                     "text_y": y + BAR - 4,
                     "bar_x": LABEL_WIDTH,
                     "bar_width": length,
-                    "value_x": LABEL_WIDTH + length + 6,
-                    "marker_x": round(LABEL_WIDTH + bar.marker * scale, 1)
-                    if bar.marker is not None
-                    else None,
+                    "value_x": round(end + 8, 1),
+                    "marker_x": marker_x,
                     "marker_top": y - 3,
                     "marker_bottom": y + BAR + 3,
-                    "label_x": LABEL_WIDTH - 8,
+                    "label_x": 0,
+                    "label_y": y - 6,
                 }
             )
         self.height = TOP * 2 + ROW * max(len(self.bars), 1)
@@ -70,9 +79,12 @@ class Chart:
 
 
 def _days(value: float | None) -> str:
-    return (
-        "no data" if value is None else f"{value:.0f} days" if value >= 10 else f"{value:.1f} days"
-    )
+    """Whole days, as every other figure on the page ("under 1 day" rather than "0.0 days")."""
+    if value is None:
+        return "no data"
+    if value < 1:
+        return "under 1 day"
+    return "1 day" if round(value) == 1 else f"{value:.0f} days"
 
 
 def distribution(journeys: list[dict], *, width: int = 15) -> Chart:
@@ -111,18 +123,29 @@ def monthly_trend(journeys: list[dict], *, target: float) -> Chart:
         if j["days"] is not None:
             by_month.setdefault(j["access_on"].strftime("%Y-%m"), []).append(j["days"])
     bars = []
-    for month in sorted(by_month):
-        values = by_month[month]
-        label = f"{month[:4]} {_MONTHS[int(month[5:]) - 1]}"
-        median = statistics.median(values)
-        bars.append(Bar(label, median, _days(median), marker=target, extra=(str(len(values)),)))
+    months = sorted(by_month)
+    # Every month from the first to the last, those with no access shown as such (a gap in
+    # the trend is a finding, not something to hide).
+    year, month = (int(months[0][:4]), int(months[0][5:])) if months else (0, 0)
+    while months and f"{year:04d}-{month:02d}" <= months[-1]:
+        key = f"{year:04d}-{month:02d}"
+        label = f"{year} {_MONTHS[month - 1]}"
+        values = by_month.get(key, [])
+        if values:
+            median = statistics.median(values)
+            bars.append(Bar(label, median, _days(median), marker=target, extra=(str(len(values)),)))
+        else:
+            bars.append(Bar(label, None, "no access", marker=target, extra=("0",)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     if bars:
         worst = max(bars, key=lambda b: b.value or 0)
         over = sum(1 for b in bars if (b.value or 0) > target)
+        empty = sum(1 for b in bars if b.value is None)
         summary = (
             f"Median days from request to access, month by month, over {len(bars)} months; "
             f"{over} above the {target:.0f}-day target. Slowest: {worst.label} "
             f"({_days(worst.value)})."
+            + (f" {empty} month{'s' if empty != 1 else ''} with no access." if empty else "")
         )
     else:
         summary = "No application got access in this period."
@@ -154,10 +177,10 @@ def stages_against_targets(stages: list[dict], tracks: list[dict], labels: dict)
             Bar(
                 labels.get(key, key),
                 median,
-                "no data" if median is None else f"{median:.1f} {unit}",
+                "no data" if median is None else f"{median:.0f} {unit}",
                 marker=float(target["days"]),
                 extra=(
-                    "no data" if p90 is None else f"{p90:.1f} {unit}",
+                    "no data" if p90 is None else f"{p90:.0f} {unit}",
                     f"{target['days']} {unit}",
                     str(row.get("count", 0)),
                     str(row.get("breaches") or 0),
@@ -165,11 +188,16 @@ def stages_against_targets(stages: list[dict], tracks: list[dict], labels: dict)
             )
         )
     over = [b.label for b in bars if b.value is not None and b.marker and b.value > b.marker]
-    summary = (
-        f"Median time in each stage against its target. Over target: {', '.join(over)}."
-        if over
-        else "Median time in each stage against its target: every stage within it."
-    )
+    measured = [b for b in bars if b.value is not None]
+    if not measured:
+        summary = "No stage ended in this period, so there is nothing to compare with targets."
+    elif over:
+        summary = f"Median time in each stage against its target. Over target: {', '.join(over)}."
+    else:
+        summary = (
+            "Median time in each stage against its target: every stage that ended in the "
+            "period is within it."
+        )
     return Chart(
         "stages",
         "Time in each stage against its target",
@@ -184,7 +212,7 @@ def work_in_progress(by_stage: list[dict], labels: dict) -> Chart:
     total = sum(r["count"] for r in by_stage)
     busiest = max(by_stage, key=lambda r: r["count"]) if by_stage else None
     summary = f"{total} applications open." + (
-        f" Most are in {labels.get(busiest['state'], busiest['state']).lower()} "
+        f" Most are in {in_sentence(labels.get(busiest['state'], busiest['state']))} "
         f"({busiest['count']})."
         if busiest and busiest["count"]
         else ""

@@ -1225,16 +1225,16 @@ def application_forecast(
         warnings.append(
             {
                 "code": "after_start_date",
-                "detail": f"Access is expected on {predicted:%d %B %Y}, after the project's "
-                f"start date ({application.start_date:%d %B %Y}).",
+                "detail": f"Access is expected on {predicted:%-d %B %Y}, after the project's "
+                f"start date ({application.start_date:%-d %B %Y}).",
             }
         )
     if application.end_date and predicted > application.end_date:
         warnings.append(
             {
                 "code": "after_end_date",
-                "detail": f"Access is expected on {predicted:%d %B %Y}, after the project (and "
-                f"its funding) ends on {application.end_date:%d %B %Y}.",
+                "detail": f"Access is expected on {predicted:%-d %B %Y}, after the project (and "
+                f"its funding) ends on {application.end_date:%-d %B %Y}.",
             }
         )
     return {**base, **forecast, "route": route, "warnings": warnings}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from catalogue.models import Dataset
-from core.forms import DATE, choice_field
+from core.forms import DATE, Form, choice_field
 from workflow.models import DayUnit
 
 
-class StageTargetForm(forms.Form):
+class StageTargetForm(Form):
     days = forms.IntegerField(label="Target", min_value=1, max_value=365)
     unit = forms.ChoiceField(label="Counted in", choices=[], widget=forms.RadioSelect)
     due_soon_days = forms.IntegerField(
@@ -36,7 +36,7 @@ class StageTargetForm(forms.Form):
         choice_field(self, "unit").choices = DayUnit.choices
 
 
-class TurnaroundFilterForm(forms.Form):
+class TurnaroundFilterForm(Form):
     """The dashboard's filters, read from the query string (a GET form)."""
 
     start = forms.DateField(label="From", required=False, widget=DATE)

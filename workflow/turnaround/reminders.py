@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from access.models import AccessGrant, Accreditation, AccreditationState, GrantState, Role, User
 from access.selectors import RoleDirectory
+from core.text import in_sentence
 from notifications.services import Message, notify_many
 from workflow.models import (
     Application,
@@ -429,7 +430,7 @@ def track_escalated(clock: SweepClock) -> Iterable[Due]:
     subject="Alert: {{ app.reference }} has been open for {{ days_open }} days",
     body=(
         "Application {{ app.reference }} was submitted on {{ since|date:'j F Y' }} and is still "
-        "open ({{ app.get_state_display|lower }}). Anything open a year needs ops' attention."
+        "open ({{ app.get_state_display|in_sentence }}). Anything open a year needs ops' attention."
     ),
 )
 def open_too_long(clock: SweepClock) -> Iterable[Due]:
@@ -494,7 +495,7 @@ def accreditations_expiring(first: datetime.date, last: datetime.date) -> Iterab
             about=f"accreditation:{award.pk}",
             due_on=award.expires_on,
             url="/accreditation/",
-            label=f"Your {award.get_kind_display().lower()}",
+            label=f"Your {in_sentence(award.get_kind_display())}",
         )
 
 

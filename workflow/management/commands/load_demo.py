@@ -31,6 +31,7 @@ from access.safe_people.services import (
 )
 from catalogue import services
 from catalogue.models import Dataset, PreApprovedCategory, Variable
+from core.text import in_sentence
 from notifications.services import latest_notification_id, notifications_archive_since
 from workflow.management.demo_data import (
     ACCREDITATIONS,
@@ -286,7 +287,7 @@ class Command(BaseCommand):
         out.write("")
         for panel in Panel.objects.prefetch_related("memberships__user"):
             chair = next((m.user.username for m in panel.memberships.all() if m.is_chair), "none")
-            rule = panel.get_decision_rule_display().lower()
+            rule = in_sentence(panel.get_decision_rule_display())
             out.write(
                 f"{panel.name}: quorum {panel.quorum}, {rule}, at least "
                 f"{panel.min_independent_votes} independent vote(s), chair {chair}."

@@ -2,7 +2,11 @@
 combined outcome. One module per part; this package is the topic's public service API."""
 
 from workflow.reviews.selectors import required_tracks
-from workflow.reviews.services.feedback import feedback_item_respond, open_feedback
+from workflow.reviews.services.feedback import (
+    feedback_answers_save,
+    feedback_item_respond,
+    open_feedback,
+)
 from workflow.reviews.services.panels import (
     Tally,
     conflict_declare,
@@ -26,6 +30,7 @@ __all__ = [
     "Tally",
     "combine_outcomes",
     "conflict_declare",
+    "feedback_answers_save",
     "feedback_item_respond",
     "open_feedback",
     "open_tracks",

@@ -7,7 +7,7 @@ likes until it resubmits), and resubmission closes the round.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.utils import timezone
 
@@ -65,3 +65,26 @@ def feedback_item_respond(*, item: FeedbackItem, by: User, response: str) -> Fee
         payload={"item_id": item.pk, "round": item.request.round, "section": item.section},
     )
     return item
+
+
+@service
+def feedback_answers_save(
+    *, application: Application, by: User, responses: Mapping[int, str]
+) -> list[FeedbackItem]:
+    """The team saves its answers to several points at once (the feedback page's one form).
+
+    Before: ``responses`` maps open points of ``application`` to their typed answers. After:
+    every point whose answer is not blank and differs from the stored one is answered (one
+    event each, as answering it alone would record); blank and unchanged ones are left as they
+    were, so saving half-written work loses nothing and records nothing twice.
+    """
+    Application.objects.locked(application.pk)
+    items = FeedbackItem.objects.filter(
+        request__application=application, pk__in=list(responses)
+    ).order_by("pk")
+    saved = []
+    for item in items:
+        text = responses[item.pk].strip()
+        if text and text != item.response:
+            saved.append(feedback_item_respond(item=item, by=by, response=text))
+    return saved

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from access.models import Role, User
 from core.errors import ConcurrentChange, InvalidTransition, ValidationFailed
+from core.text import in_sentence
 from notifications.notices import raise_notice, service
 from workflow.events import record_event
 from workflow.models import (
@@ -248,7 +249,7 @@ def panel_track_close(
         )
     if track.voting_panel.decision_rule != DecisionRule.CHAIR and outcome != current.leading:
         # With no blockers, any rule but the chair's has a leading outcome.
-        voted = Outcome(current.leading).label.lower() if current.leading else "no outcome"
+        voted = in_sentence(Outcome(current.leading).label) if current.leading else "no outcome"
         raise ValidationFailed(
             "The outcome must be the panel's.",
             fields={

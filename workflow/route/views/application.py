@@ -27,6 +27,7 @@ from workflow.reviews.selectors import open_feedback_items
 from workflow.route import services as route_services
 from workflow.route.content import diff, submission_errors
 from workflow.route.forms import FeedbackComposerForm
+from workflow.route.next_action import next_action
 from workflow.route.policies import (
     WARNING_STEPS,
     available_steps,
@@ -36,7 +37,7 @@ from workflow.route.policies import (
     visible_view,
 )
 from workflow.route.selectors import timeline_for
-from workflow.route.views.common import next_step, task_list
+from workflow.route.views.common import next_step, submit_task, task_list
 from workflow.safes.policies import (
     SIGNING_STATES,
 )
@@ -188,6 +189,15 @@ def overview(request, pk: int):
     tracks = view.tracks(t for t in application.tracks.all() if not t.superseded)
     open_items = open_feedback_items(application) if member else []
     editable = can_edit(user, application)
+    sections = (
+        task_list(application, submission_errors(application), open_items) if editable else []
+    )
+    completed = sum(1 for task in sections if task["status"] == "Completed")
+    actions = actions_for(user, application)
+    if sections:
+        # Checking and submitting is the task list's last task, offered once every section
+        # is completed, rather than a button that leads to a page of errors.
+        actions = [a for a in actions if a["name"] not in ("submit", "resubmit")]
     context = {
         "title": application.title,
         "application": application,
@@ -195,12 +205,14 @@ def overview(request, pk: int):
         "full_view": view.whole,
         "editable": editable,
         "next_step": next_step(user, application),
-        "actions": actions_for(user, application),
+        "actions": actions,
+        # One primary button a page: the next step's banner has it when there is one.
+        "next_action_shown": next_action(user, application) is not None,
         "datasets": datasets,
         "tracks": tracks,
-        "tasks": task_list(application, submission_errors(application), open_items)
-        if editable
-        else [],
+        "tasks": [*sections, submit_task(application, sections)] if sections else [],
+        "sections_completed": completed,
+        "sections_total": len(sections),
         "open_items": open_items,
         "unanswered": sum(1 for i in open_items if not i.response),
         "has_letter": application.events.filter(kind__in=DECISION_EVENTS).exists(),

@@ -10,25 +10,7 @@ from workflow.reviews.selectors import open_feedback_items
 from workflow.route.content import FIELD_PART, PART_BY_KEY, PARTS, SAFEGUARDS, Part
 from workflow.route.policies import is_member
 from workflow.route.selectors import HOLDER_WORDS, next_actors
-from workflow.safes.checks import run_checks
-
-# The safeguards section (workflow.route.content.SAFEGUARDS) is judged by these Five Safes checks.
-SAFEGUARD_CHECKS = (
-    "projects.ethics",
-    "settings.tre_only",
-    "outputs.declared",
-    "outputs.disclosure_rules",
-)
-
-
-def safeguard_problems(application: Application) -> list:
-    """The safeguard checks that do not pass yet (fail or pending), from the one registry."""
-    return [
-        r
-        for r in run_checks(application)
-        if r.code in SAFEGUARD_CHECKS and r.result in ("fail", "pending")
-    ]
-
+from workflow.safes.checks import safeguard_problems
 
 # Each section of the task list by its key (the sections feedback points refer to).
 SECTION_BY_KEY = PART_BY_KEY
@@ -49,6 +31,7 @@ def task_list(application: Application, errors: dict[str, list[str]], open_items
     asked = {item.section for item in open_items if not item.response}
     tasks = []
     for spec in PARTS:
+        problems: list
         if spec.key == SAFEGUARDS:
             problems = safeguard_problems(application)
             filled = hasattr(application, "safeguards")
@@ -73,6 +56,20 @@ def task_list(application: Application, errors: dict[str, list[str]], open_items
             }
         )
     return tasks
+
+
+def submit_task(application: Application, tasks: list[dict]) -> dict:
+    """The task list's last task: checking and submitting, which cannot start until every
+    section (Safeguards included) is completed."""
+    ready = all(task["status"] == "Completed" for task in tasks)
+    resubmitting = application.state == State.CHANGES_REQUESTED
+    return {
+        "key": "submit",
+        "label": "Check and resubmit" if resubmitting else "Check and submit",
+        "href": reverse("workflow:submit", args=[application.pk]) if ready else "",
+        "status": "Not yet started" if ready else "Cannot start yet",
+        "hint": "" if ready else "When every section above is completed",
+    }
 
 
 def _filled(application: Application, part: Part) -> bool:

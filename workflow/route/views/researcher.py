@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalogue.models import Dataset
-from core.errors import NotAllowed, ValidationFailed
+from core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from core.middleware import back_url
 from core.web import ErrorItem, apply_domain_errors, done, error_items
 from workflow.models import FeedbackItem, ProjectRole, Section, State
 from workflow.pages import get_application
 from workflow.reviews import services as reviews_services
-from workflow.reviews.policies import can_answer_feedback
+from workflow.reviews.policies import can_answer_feedback, may_answer_feedback
 from workflow.reviews.preapproval import match_application
 from workflow.reviews.selectors import feedback_rounds, open_feedback_items
 from workflow.route import services as route_services
@@ -34,6 +34,7 @@ from workflow.route.forms import (
     SafeguardsForm,
     TeamMemberForm,
 )
+from workflow.route.next_action import next_action
 from workflow.route.policies import (
     EDITABLE_STATES,
     can_create,
@@ -87,7 +88,17 @@ def my_applications(request):
     applications = with_stage_age(applications_of_member(request.user)).order_by(
         "-updated_at", "-id"
     )
-    rows = [{"application": a, "next": next_step(request.user, a)} for a in applications]
+    rows = [
+        {
+            "application": a,
+            "next": next_step(request.user, a),
+            "action": next_action(request.user, a),
+        }
+        for a in applications
+    ]
+    # What waits on this person comes first (a stable sort keeps the latest change first
+    # within each group).
+    rows.sort(key=lambda row: row["action"] is None)
     return render(
         request,
         "workflow/researcher/my_applications.html",
@@ -416,11 +427,19 @@ def dataset_remove(request, pk: int, slug: str):
 
 def _error_links(application, errors: dict[str, list[str]]) -> list[ErrorItem]:
     """Each reason the application cannot be submitted, linking to where it is fixed."""
-    slugs = [rd.dataset.slug for rd in application.requested_datasets.select_related("dataset")]
+    # The same datasets in the same order as ``submission_errors`` numbers them.
+    requested = list(
+        application.requested_datasets.select_related("dataset").prefetch_related(
+            "variables__variable"
+        )
+    )
+    slugs = [rd.dataset.slug for rd in requested]
     items: list[ErrorItem] = []
     for path, messages_ in errors.items():
         parts = path.split(".")
-        if parts[0] == "items":
+        if parts[0] == SAFEGUARDS:
+            href = section_url(application, SAFEGUARDS)
+        elif parts[0] == "items":
             href = reverse("workflow:feedback", args=[application.pk])
         elif path == "datasets":
             href = reverse("workflow:dataset-add", args=[application.pk]) + "#id_dataset"
@@ -428,7 +447,11 @@ def _error_links(application, errors: dict[str, list[str]]) -> list[ErrorItem]:
             slug = slugs[int(parts[1])] if int(parts[1]) < len(slugs) else ""
             field = parts[-1] if parts[-1] != "variable" else "variables"
             if len(parts) == 5 and parts[-1] == "justification":
-                field = "variables"
+                # The reason box of that very variable, on the dataset's page.
+                variables = list(requested[int(parts[1])].variables.all())
+                index = int(parts[3])
+                field = f"why_{variables[index].variable.name}" if index < len(variables) else ""
+                field = field or "variables"
             href = reverse("workflow:dataset-edit", args=[application.pk, slug]) + f"#id_{field}"
         elif section := section_of(path):
             href = section_url(application, section) + f"#id_{parts[0]}"
@@ -492,19 +515,61 @@ def submit(request, pk: int):
 
 
 @login_required
-def feedback(request, pk: int, bound_form=None):
+@require_http_methods(["GET", "POST"])
+def feedback(request, pk: int):
+    """Every round's points; while the team may answer, one form holds an answer box for each
+    open point, so saving keeps everything typed in all of them (with or without JavaScript)."""
+    return _feedback_page(request, pk, posted=request.method == "POST")
+
+
+def _feedback_page(request, pk: int, *, posted: bool = False, bound_form=None):
     application = get_application(request, pk, whole=True)
-    rounds = feedback_rounds(application)
+    request.back_to = reverse("workflow:feedback", args=[pk])
     answering = can_answer_feedback(request.user, application)
+    items = list(open_feedback_items(application)) if answering else []
+    if posted and not answering:
+        if not may_answer_feedback(request.user, application):
+            raise NotAllowed("Only members of the application can answer its feedback.")
+        raise InvalidTransition(
+            "Feedback can be answered only while changes are requested.",
+            current_state=application.state,
+        )
     forms_by_item = {}
-    if answering:
-        for item in open_feedback_items(application):
-            if bound_form is not None and bound_form.item_id == item.pk:
-                forms_by_item[item.pk] = bound_form
-            else:
-                forms_by_item[item.pk] = FeedbackAnswerForm(
-                    item=item, initial={"response": item.response}
-                )
+    for item in items:
+        if bound_form is not None and bound_form.item_id == item.pk:
+            forms_by_item[item.pk] = bound_form
+        elif posted:
+            forms_by_item[item.pk] = FeedbackAnswerForm(request.POST, item=item)
+        else:
+            forms_by_item[item.pk] = FeedbackAnswerForm(
+                item=item, initial={"response": item.response}
+            )
+    for number, item in enumerate(items, start=1):
+        forms_by_item[item.pk].fields["response"].label = f"Your answer to point {number}"
+    if posted:
+        typed = {
+            item.pk: forms_by_item[item.pk].data.get(
+                forms_by_item[item.pk].add_prefix("response"), ""
+            )
+            for item in items
+        }
+        if items and not any(text.strip() for text in typed.values()):
+            bound_form = forms_by_item[items[0].pk]
+            bound_form.is_valid()  # blank: "Write your answer to this point."
+        else:
+            saved = reviews_services.feedback_answers_save(
+                application=application, by=request.user, responses=typed
+            )
+            count = len(saved)
+            messages.success(
+                request,
+                f"{count} answer{'s' if count != 1 else ''} saved."
+                if count
+                else "Your answers were already saved.",
+            )
+            if not request.htmx:
+                return done(request, reverse("workflow:feedback", args=[pk]))
+    rounds = feedback_rounds(application)
     return _render(
         request,
         "workflow/researcher/feedback.html",
@@ -515,9 +580,15 @@ def feedback(request, pk: int, bound_form=None):
             "forms_by_item": forms_by_item,
             "answering": answering,
             "unanswered": sum(1 for i in open_feedback_items(application) if not i.response),
+            "section_links": _feedback_section_links(application),
         },
         bound_form,
     )
+
+
+def _feedback_section_links(application) -> dict[str, str]:
+    """Where each point's section is changed (scoping and general points have no page)."""
+    return {key: section_url(application, key) for key in SECTION_BY_KEY}
 
 
 @login_required
@@ -539,9 +610,9 @@ def answer(request, pk: int, item_id: int):
         else:
             messages.success(request, "Your answer is saved.")
             if request.htmx:
-                return feedback(request, pk)
+                return _feedback_page(request, pk)
             return done(request, reverse("workflow:feedback", args=[pk]) + f"#item-{item.pk}")
-    return feedback(request, pk, bound_form=form)
+    return _feedback_page(request, pk, bound_form=form)
 
 
 @login_required

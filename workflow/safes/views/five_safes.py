@@ -251,6 +251,7 @@ def grant_access(request, pk: int):
     request.back_to = reverse("workflow:application", args=[pk])
     check_take(request.user, application, "grant_access")
     form = EmptyForm(request.POST if request.method == "POST" else None)
+    overview = safes_services.five_safes_overview(application)
     errors: list[ErrorItem] = []
     if request.method == "POST":
         try:
@@ -278,7 +279,8 @@ def grant_access(request, pk: int):
             "approved": application.state == State.APPROVED,
             "people": safe_people(application),
             "agreement": agreement_status(application),
-            "overview": safes_services.five_safes_overview(application),
+            "overview": overview,
+            "without_verdict": [safe["label"] for safe in overview["safes"] if not safe["verdict"]],
             "conditions": application.conditions.exclude(state=ConditionState.WITHDRAWN),
             "error_items": errors,
         },
