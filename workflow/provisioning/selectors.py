@@ -1,7 +1,8 @@
 """Reads of provisioning: active grants, the change feed, deliveries.
 
-An entitlement is an access grant in state ``active`` whose project is live and whose dates
-include today. Suspended and ended grants are never returned as active, whatever any delivery
+An entitlement is an access grant in state ``active`` whose project is live and whose last
+day has not passed (one whose ``start_on`` is still to come is listed: open the workspace from
+that day; it gets visas only from then). Suspended and ended grants are never returned as active, whatever any delivery
 did (the feed and webhooks report changes; this reads the grants themselves).
 """
 
@@ -31,7 +32,6 @@ def active_grants(today: datetime.date | None = None) -> QuerySet[AccessGrant]:
         AccessGrant.objects.filter(
             state=GrantState.ACTIVE,
             application__state=State.ACTIVE,
-            start_on__lte=today,
             end_on__gte=today,
         )
         .select_related("application", "person")

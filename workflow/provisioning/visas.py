@@ -117,13 +117,16 @@ def visas_for(
     now = now or timezone.now()
     header = {"alg": algorithm(key), "kid": key.thumbprint(), "typ": "JWT"}
     visas = []
+    today = now.date()
     for grant in grants:
+        if grant.start_on > today:
+            continue  # not started: no visa asserts it yet
         for dataset in dataset_slugs(grant.application):  # type: ignore[arg-type]
             claims = visa_claims(grant, dataset, now)
             visas.append(
                 {
                     "grant": grant.pk,
-                    "project": claims["ga4gh_visa_v1"]["source"].rstrip("/").rsplit("/", 1)[-1],
+                    "project": grant.application.reference,  # type: ignore[attr-defined]
                     "dataset": dataset,
                     "expires_at": datetime.datetime.fromtimestamp(claims["exp"], tz=datetime.UTC),
                     "jwt": jwt.encode(header, claims, key),
