@@ -155,7 +155,8 @@ def test_change_feed_tells_every_change_in_order_and_never_repeats(world, live, 
     assert suspended["state"] == "suspended"
     assert "Breach" in suspended["reason"]
     cursors = [c["data"]["cursor"] for c in first["changes"] + later["changes"] + rest["changes"]]
-    assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors)
+    assert cursors == sorted(cursors)
+    assert len(set(cursors)) == len(cursors)
 
 
 def test_change_feed_refuses_a_bad_cursor(actors):

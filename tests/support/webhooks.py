@@ -43,7 +43,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
-                headers = {k: v for k, v in self.headers.items()}
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 try:
                     body = Webhook(receiver.secret).verify(raw, headers)
                 except WebhookVerificationError as error:

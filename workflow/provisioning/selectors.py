@@ -2,8 +2,9 @@
 
 An entitlement is an access grant in state ``active`` whose project is live and whose last
 day has not passed (one whose ``start_on`` is still to come is listed: open the workspace from
-that day; it gets visas only from then). Suspended and ended grants are never returned as active, whatever any delivery
-did (the feed and webhooks report changes; this reads the grants themselves).
+that day; it gets visas only from then). Suspended and ended grants are never returned as
+active, whatever any delivery did (the feed and webhooks report changes; this reads the grants
+themselves).
 """
 
 from __future__ import annotations
