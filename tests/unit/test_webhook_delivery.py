@@ -179,3 +179,10 @@ def test_the_token_of_a_service_account_cannot_manage_webhooks(world):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/webhook-deliveries/").status_code == 403
+
+
+def test_the_outbox_publishes_the_delivery_task_by_its_name():
+    from workflow.provisioning.outbox import DELIVER_TASK
+    from workflow.provisioning.tasks import deliver_webhook_lane
+
+    assert deliver_webhook_lane.name == DELIVER_TASK

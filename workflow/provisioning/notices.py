@@ -24,8 +24,8 @@ from typing import Any
 from access.models import AccessGrant
 from notifications.notices import watch
 from workflow.provisioning.models import ChangeKind
+from workflow.provisioning.outbox import change_record
 from workflow.provisioning.selectors import dataset_slugs
-from workflow.provisioning.services import change_record
 from workflow.route.models import Application
 
 GRANT_CHANGES: dict[str, tuple[ChangeKind, ...]] = {

@@ -1,9 +1,10 @@
 """Every write of provisioning: the change feed and its webhook deliveries, receivers, service
 accounts, and the delivery of webhooks.
 
-``change_record`` is called by the watchers in ``notices.py`` at the end of the service that
-changed a grant or a live project, inside its transaction: the change row and one delivery row
-per interested receiver commit with the change or not at all (the outbox). Delivery happens
+The change feed and its delivery rows are written by ``outbox.change_record``, called by the
+watchers in ``notices.py`` at the end of the service that changed a grant or a live project,
+inside its transaction: the change row and one delivery row per interested receiver commit with
+the change or not at all (the outbox). Delivery happens
 after commit, in Celery (``tasks.deliver_webhook_lane``), per *lane* (one receiver, one
 project): the oldest pending delivery of a lane goes first and the next waits until it is
 delivered, so a receiver sees each project's changes in order. A failed attempt is logged,
@@ -28,12 +29,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 from standardwebhooks import Webhook
 
-from access.models import AccessGrant, User
+from access.models import User
 from core.errors import ValidationFailed
 from notifications.notices import service
 from workflow.provisioning.models import (
@@ -44,82 +45,17 @@ from workflow.provisioning.models import (
     WebhookDelivery,
     WebhookReceiver,
 )
+from workflow.provisioning.outbox import publish_lanes
 from workflow.provisioning.policies import SCOPES, check_manage_provisioning
-from workflow.provisioning.selectors import KINDS, change_payload, receivers_for
-from workflow.route.models import Application
+from workflow.provisioning.selectors import KINDS, change_payload
 
 logger = logging.getLogger(__name__)
 
-# Any constant: the one advisory lock that numbers the feed in commit order (PostgreSQL).
-FEED_LOCK = 918_273_645
 RESPONSE_KEPT = 2000
 
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
-
-
-# --- the change feed -------------------------------------------------------------------------
-
-
-def change_record(
-    *,
-    kind: str,
-    application: Application,
-    grant: AccessGrant | None = None,
-    person: User | None = None,
-    data: dict[str, Any],
-) -> EntitlementChange:
-    """Append one change to the feed and queue it for every receiver that wants its kind.
-
-    Must run inside the transaction of the change it reports. On PostgreSQL a transaction-level
-    advisory lock is taken before the row is numbered and held until commit, so ids commit in
-    increasing order and a poller never sees id N+1 before N (SQLite has one writer anyway).
-    The watchers call this at the very end of a service, after every row lock it takes, so the
-    lock is held briefly and never before another lock.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
-    now = timezone.now()
-    change = EntitlementChange.objects.create(
-        kind=kind,
-        application=application,
-        grant=grant,
-        person=person,
-        occurred_at=now,
-        data=data,
-    )
-    receivers = receivers_for(kind)
-    WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(receiver=r, change=change, application=application, next_attempt_at=now)
-        for r in receivers
-    )
-    lanes = [(r.pk, application.pk) for r in receivers]
-    if lanes:
-        transaction.on_commit(lambda: publish_lanes(lanes), robust=True)
-    return change
-
-
-def publish_lanes(lanes: Sequence[tuple[int, int]], *, countdown: float = 0) -> int:
-    """Publish one delivery task per lane. Never raises: the rows are the outbox, and the
-    sweep publishes any lane whose message was lost."""
-    from workflow.provisioning.tasks import deliver_webhook_lane
-
-    published = 0
-    for receiver_id, application_id in dict.fromkeys(lanes):
-        try:
-            deliver_webhook_lane.apply_async(
-                (receiver_id, application_id),
-                countdown=countdown or None,
-                retry=True,
-                retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
-            )
-            published += 1
-        except Exception:
-            # Broad on purpose: any broker error means "not now"; the sweep tries again.
-            logger.warning("Could not publish webhook lane %s/%s", receiver_id, application_id)
-    return published
 
 
 # --- receivers -------------------------------------------------------------------------------
