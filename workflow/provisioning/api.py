@@ -5,7 +5,6 @@ one service, answer."""
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -154,6 +153,7 @@ class WebhookReceiverViewSet(
 
     serializer_class = s.WebhookReceiverSerializer
     queryset = WebhookReceiver.objects.none()
+    lookup_value_regex = "[0-9]+"
     filter_backends: list = []
 
     def get_queryset(self):
@@ -182,7 +182,7 @@ class WebhookReceiverViewSet(
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         by = signed_in_user(request)
-        receiver = get_object_or_404(self.get_queryset(), pk=pk)
+        receiver = self.get_object()
         data = s.WebhookReceiverPatch(data=request.data)
         data.is_valid(raise_exception=True)
         receiver = services.webhook_receiver_update(by=by, receiver=receiver, **data.validated_data)
@@ -197,6 +197,7 @@ class WebhookDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.WebhookDeliverySerializer
     queryset = WebhookDelivery.objects.none()
+    lookup_value_regex = "[0-9]+"
     filterset_fields = ["receiver", "status", "application"]
     ordering_fields: list[str] = []
 
@@ -211,7 +212,7 @@ class WebhookDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, pk: str) -> Response:
-        delivery = get_object_or_404(self.get_queryset(), pk=pk)
+        delivery = self.get_object()
         services.webhook_delivery_redeliver(by=signed_in_user(request), delivery=delivery)
         return Response(s.WebhookDeliverySerializer(self.get_queryset().get(pk=delivery.pk)).data)
 
