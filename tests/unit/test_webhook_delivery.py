@@ -186,3 +186,16 @@ def test_the_outbox_publishes_the_delivery_task_by_its_name():
     from workflow.provisioning.tasks import deliver_webhook_lane
 
     assert deliver_webhook_lane.name == DELIVER_TASK
+
+
+def test_the_sweep_publishes_each_lane_with_a_delivery_due(world, settings):
+    hook = register(world, f"http://127.0.0.1:{free_port()}/down")
+    first = world.at(State.ACTIVE)
+    second = world.at(State.ACTIVE)
+    assert services.webhooks_redispatch() == 2  # one per project, however many are due
+    deliver(hook, first)  # fails: its lane backs off
+    later = timezone.now() + datetime.timedelta(seconds=1)
+    assert services.webhooks_redispatch(now=later) == 1  # only the second project's is due
+    services.webhook_receiver_update(by=world.ops, receiver=hook, active=False)
+    assert services.webhooks_redispatch(now=later) == 0
+    assert second.pk != first.pk

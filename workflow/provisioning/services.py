@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from knox.models import AuthToken
 from standardwebhooks import Webhook
@@ -342,11 +343,22 @@ def _attempt(delivery: WebhookDelivery, *, now: datetime.datetime) -> bool:
 def _pending_lanes(
     *, receiver_id: int | None = None, now: datetime.datetime | None = None
 ) -> list[tuple[int, int]]:
+    """Lanes with a pending delivery (of one receiver); with ``now``, only those whose head,
+    the delivery that goes next, is due (a lane backing off is left alone)."""
     rows = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, receiver__active=True)
     if receiver_id is not None:
         rows = rows.filter(receiver_id=receiver_id)
     if now is not None:
-        rows = rows.filter(next_attempt_at__lte=now)
+        head = (
+            WebhookDelivery.objects.filter(
+                receiver=OuterRef("receiver"),
+                application=OuterRef("application"),
+                status=DeliveryStatus.PENDING,
+            )
+            .order_by("change_id")
+            .values("change_id")[:1]
+        )
+        rows = rows.filter(change_id=Subquery(head), next_attempt_at__lte=now)
     return list(rows.values_list("receiver_id", "application_id").distinct().order_by())
 
 
