@@ -199,3 +199,27 @@ def test_the_sweep_publishes_each_lane_with_a_delivery_due(world, settings):
     services.webhook_receiver_update(by=world.ops, receiver=hook, active=False)
     assert services.webhooks_redispatch(now=later) == 0
     assert second.pk != first.pk
+
+
+def test_a_redirect_is_not_followed(world):
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(307)
+            self.send_header("location", "http://169.254.169.254/latest/meta-data/")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hook = register(world, f"http://127.0.0.1:{server.server_port}/moved")
+        live = world.at(State.ACTIVE)
+        assert deliver(hook, live) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    head = WebhookDelivery.objects.order_by("change_id").first()
+    assert head.status == DeliveryStatus.PENDING
+    assert head.last_status_code == 307
