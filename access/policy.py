@@ -42,6 +42,7 @@ class Permission(enum.StrEnum):
     ACCREDITATION_VIEW_ALL = "accreditation.view_all"
     AGREEMENT_PUBLISH = "agreement.publish"
     ACCESS_GRANTS_VIEW_ALL = "access_grant.view_all"
+    PROVISIONING_MANAGE = "provisioning.manage"
     FIVE_SAFES_ASSESS = "application.five_safes.assess"
     PUBLIC_BENEFIT_SCORE = "application.public_benefit.score"
     CONDITION_EVIDENCE = "condition.evidence"
@@ -107,6 +108,10 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.ACCREDITATION_VIEW_ALL: "See every researcher's accreditation",
     Permission.AGREEMENT_PUBLISH: "Publish a new version of the data access agreement",
     Permission.ACCESS_GRANTS_VIEW_ALL: "See every access grant",
+    Permission.PROVISIONING_MANAGE: (
+        "Register the secure environment's webhook receivers and service accounts, read every "
+        "delivery and send one again"
+    ),
     Permission.FIVE_SAFES_ASSESS: (
         "Record a verdict on each of the Five Safes of an application in review (never their own)"
     ),
@@ -174,6 +179,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCREDITATION_VIEW_ALL,
             Permission.AGREEMENT_PUBLISH,
             Permission.ACCESS_GRANTS_VIEW_ALL,
+            Permission.PROVISIONING_MANAGE,
             Permission.CONDITION_VERIFY,
             Permission.METRICS_VIEW,
             Permission.TARGETS_MANAGE,

@@ -37,6 +37,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         # A sweep older than its period is superseded by the next one.
         "options": {"expires": 55},
     },
+    # Webhooks to the secure environment: lanes whose delivery is due (a retry after a
+    # backoff, or a publish a broker outage lost) (workflow/provisioning/services.py).
+    "provisioning-redispatch-webhooks": {
+        "task": "workflow.provisioning.tasks.redispatch_webhooks",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     "notifications-send-daily-digests": {
         "task": "notifications.tasks.send_daily_digests",
         "schedule": crontab(minute="*/15"),

@@ -241,6 +241,26 @@ else:
 AUDIT_KEY_FALLBACKS = env.list("AUDIT_KEY_FALLBACKS", default=[])
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="")
 
+# --- Provisioning: what the secure environment is told (workflow/provisioning/) ---------------
+# Webhook receivers: a private, loopback or reserved address is refused (SSRF) unless allowed
+# (development and tests, where the receiver runs on this machine). Each attempt waits at most
+# WEBHOOK_TIMEOUT_SECONDS; a failure is retried after BASE * 2^(attempts-1) seconds, at most MAX.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=not PRODUCTION
+)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+# GA4GH visas are signed with this private key (PEM, EC P-256 → ES256 or RSA → RS256), given
+# inline or as a file. Without one, development and tests make a key in TRE_VAR_DIR; production
+# serves no visas (503) until one is set. VISA_ISSUER is the visas' "iss" (default SITE_URL).
+VISA_SIGNING_KEY = env.str("VISA_SIGNING_KEY", default="")
+VISA_SIGNING_KEY_FILE = env.str(
+    "VISA_SIGNING_KEY_FILE", default="" if PRODUCTION else str(VAR_DIR / "visa-signing-key.pem")
+)
+VISA_ISSUER = env.str("VISA_ISSUER", default="")
+VISA_LIFETIME_HOURS = env.int("VISA_LIFETIME_HOURS", default=24)
+
 # An Idempotency-Key on an API write is kept this long (core/api/idempotency.py).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
@@ -382,6 +402,7 @@ SPECTACULAR_SETTINGS = {
         "AccreditationStateEnum": "access.models.AccreditationState",
         "SignatureCapacityEnum": "access.models.SignatureCapacity",
         "GrantStateEnum": "access.models.GrantState",
+        "ChangeKindEnum": "workflow.models.ChangeKind",
         "ConditionStateEnum": "workflow.models.ConditionState",
         "OutputKindEnum": "workflow.models.OutputKind",
         "RegisterStatusEnum": "workflow.models.RegisterStatus",

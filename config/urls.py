@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from access import views
 from core.api.docs import SwaggerUIView
+from workflow.provisioning.api import WellKnownJWKSView
 from workflow.safes.views import accreditation as accreditation_views
 from workflow.turnaround import views as turnaround_views
 
@@ -53,6 +54,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     # The API and the admin
     path("admin/", admin.site.urls),
+    # The keys that verify GA4GH visas, where verifiers look first (also /api/v1/jwks/).
+    path(".well-known/jwks.json", WellKnownJWKSView.as_view(), name="jwks"),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from static/vendor/ (npm), under the site's own strict policy: no CDN.

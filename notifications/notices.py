@@ -16,6 +16,11 @@ Rules every notice follows:
   twice sends it once);
 * nested services send at the end of the outermost one; a nested block that fails (a caught
   exception inside a savepoint) drops the notices it queued.
+
+Machines are told too: a topic that tells systems rather than people (the secure environment,
+``workflow.provisioning``) declares ``@watch(kind, ...)`` on a function called with each
+notice of those kinds, in the order they were raised, at the same point (inside the
+transaction, after every change), whoever the people told are, even none.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ class NoticeKind:
 
 
 KINDS: dict[str, NoticeKind] = {}
+Watcher = Callable[[str, Any, Mapping[str, Any]], None]
+WATCHERS: dict[str, list[Watcher]] = {}
 
 
 def notice(
@@ -70,6 +77,17 @@ def notice(
             raise RuntimeError(f"Notice kind {kind} is already declared")
         KINDS[kind] = NoticeKind(kind, subject, body, recipients, url, about, dedupe)
         return recipients
+
+    return register
+
+
+def watch(*kinds: str) -> Callable[[Watcher], Watcher]:
+    """Call the decorated ``watcher(kind, obj, context)`` with every notice of ``kinds``."""
+
+    def register(watcher: Watcher) -> Watcher:
+        for kind in kinds:
+            WATCHERS.setdefault(kind, []).append(watcher)
+        return watcher
 
     return register
 
@@ -147,6 +165,8 @@ def send(pending: Iterable[Pending]) -> None:
         if key in seen:
             continue
         seen.add(key)
+        for watcher in WATCHERS.get(item.kind, ()):
+            watcher(item.kind, item.obj, item.context)
         people = _unique(declared.recipients(item.obj, item.context), exclude=item.actor_id)
         if not people:
             continue

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from workflow.provisioning import api as provisioning
 from workflow.reviews import api as panels
 from workflow.route import api as views
 from workflow.safes import api as safes
@@ -12,6 +13,12 @@ router.register("applications", views.ApplicationViewSet, basename="application"
 router.register("review-tracks", panels.ReviewTrackViewSet, basename="review-track")
 router.register("panels", panels.PanelViewSet, basename="panel")
 router.register("stage-targets", metrics.StageTargetViewSet, basename="stage-target")
+router.register(
+    "webhook-receivers", provisioning.WebhookReceiverViewSet, basename="webhook-receiver"
+)
+router.register(
+    "webhook-deliveries", provisioning.WebhookDeliveryViewSet, basename="webhook-delivery"
+)
 
 # The Five Safes, safeguards, public benefit, conditions and the agreement of an application.
 APP = "applications/<int:pk>"
@@ -100,4 +107,16 @@ register_urls = [
     path(f"{APP}/ro-crate/", register.ROCrateView.as_view(), name="application-ro-crate"),
 ]
 
-urlpatterns = [*metrics_urls, *router.urls, *safes_urls, *register_urls]
+# Provisioning: what the secure environment reads (docs/provisioning.md).
+provisioning_urls = [
+    path("entitlements/", provisioning.EntitlementListView.as_view(), name="entitlement-list"),
+    path(
+        "entitlements/changes/",
+        provisioning.ChangeFeedView.as_view(),
+        name="entitlement-changes",
+    ),
+    path("entitlements/visas/", provisioning.VisaListView.as_view(), name="entitlement-visas"),
+    path("jwks/", provisioning.JWKSView.as_view(), name="jwks"),
+]
+
+urlpatterns = [*metrics_urls, *router.urls, *safes_urls, *register_urls, *provisioning_urls]

@@ -9,6 +9,7 @@ REGISTERS = (
     "workflow.reviews.policies",
     "workflow.reviews.notices",
     "workflow.safes.notices",
+    "workflow.provisioning.notices",
 )
 
 

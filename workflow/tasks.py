@@ -11,9 +11,13 @@ import logging
 
 from celery import shared_task
 
+from workflow.provisioning.tasks import deliver_webhook_lane, redispatch_webhooks
 from workflow.turnaround import reminders
 
 logger = logging.getLogger(__name__)
+
+# Provisioning's tasks live with their topic; imported here so the worker registers them.
+__all__ = ["audit_checkpoint", "deliver_webhook_lane", "redispatch_webhooks", "send_reminders"]
 
 
 @shared_task(acks_late=True, ignore_result=True)

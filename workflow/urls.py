@@ -1,5 +1,6 @@
 from django.urls import path
 
+from workflow.provisioning import views as provisioning
 from workflow.reviews import views as reviews
 from workflow.route.views import application, researcher, staff
 from workflow.safes.views import five_safes as safes
@@ -93,4 +94,15 @@ urlpatterns = [
     path("ops/targets/", ops.target_list, name="stage-targets"),
     path("ops/targets/<str:stage>/", ops.target_edit, name="stage-target"),
     path("ops/turnaround/", ops.turnaround, name="turnaround"),
+    path("ops/webhooks/", provisioning.webhooks, name="webhooks"),
+    path(
+        "ops/webhooks/deliveries/<int:pk>/",
+        provisioning.webhook_delivery,
+        name="webhook-delivery",
+    ),
+    path(
+        "ops/webhooks/deliveries/<int:pk>/redeliver/",
+        provisioning.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
 ]

@@ -139,3 +139,17 @@ notice(
 def _member(grant: AccessGrant, context: Mapping[str, Any]) -> list[User]:
     """The member hears of their grant's end."""
     return [grant.person]
+
+
+@notice(
+    "access_grant.granted",
+    subject="Access to {{ grant.application.reference }} granted to {{ grant.person.full_name }}",
+    body="{{ grant.person.full_name }} may use the data of {{ grant.application.reference }} "
+    "until {{ grant.end_on|date:'j F Y' }}.",
+    url=_grant_page,
+    about=_about_grant,
+)
+def _nobody(grant: AccessGrant, context: Mapping[str, Any]) -> list[User]:
+    """People hear of a project going live from ``application.access_granted``; this notice is
+    for the machines that watch grants (the secure environment: ``workflow.provisioning``)."""
+    return []

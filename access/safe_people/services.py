@@ -406,6 +406,7 @@ def access_grants_create(
             to_state=grant.state,
             reason="Project went live.",
         )
+        raise_notice("access_grant.granted", grant, actor=by, grant=grant)
         grants.append(grant)
     return grants
 

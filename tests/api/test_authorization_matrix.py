@@ -165,6 +165,18 @@ READS: dict[str, dict[str, int]] = {
         **spec(frozenset({"reviewer", "ops"})),
         **dict.fromkeys((SEES_A | SEES_A_IN_PART) - {"reviewer", "ops"}, 403),
     },
+    # Provisioning (docs/provisioning.md): your own entitlements and visas (none yet: A is in
+    # review); everyone's, the change feed and the webhooks are for the secure environment's
+    # service account (tests/api/test_provisioning.py) and ops; the JWKS is public.
+    "/api/v1/entitlements/": SIGNED_IN,
+    "/api/v1/entitlements/visas/": SIGNED_IN,
+    "/api/v1/entitlements/changes/": spec(STAFF, hidden=403),
+    "/api/v1/jwks/": PUBLIC,
+    "/api/v1/webhook-receivers/": spec(STAFF, hidden=403),
+    "/api/v1/webhook-deliveries/": spec(STAFF, hidden=403),
+    # No such receiver or delivery: ops do not find it, everyone else is refused first.
+    "/api/v1/webhook-receivers/{id}/": {**spec(frozenset(), hidden=403), "ops": 404},
+    "/api/v1/webhook-deliveries/{id}/": {**spec(frozenset(), hidden=403), "ops": 404},
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -190,6 +202,8 @@ WRITES = {
     r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py, "
     "tests/api/test_tokens_and_sessions.py",
     r"^/api/v1/auth/sign-out-everywhere/$": "tests/api/test_tokens_and_sessions.py",
+    r"^/api/v1/webhook-(receivers|deliveries)/": "tests/api/test_provisioning.py, "
+    "tests/unit/test_webhook_delivery.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
@@ -274,6 +288,8 @@ def people(settings, tmp_path):
         "/api/v1/notifications/{id}/": {"id": world.pi.notifications.order_by("id").first().pk},
         "/api/v1/accreditations/{id}/": {"id": world.pi.accreditations.first().pk},
         "/api/v1/access-grants/{id}/": {"id": 999_999},
+        "/api/v1/webhook-receivers/{id}/": {"id": 999_999},
+        "/api/v1/webhook-deliveries/{id}/": {"id": 999_999},
         "/api/v1/register/{reference}/": {"reference": application.reference},
     }
     return application, cast, params, special

@@ -16,10 +16,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from access.models import Accreditation, Role
+from access.models import AccessGrant, Accreditation, Role
 from access.safe_people import services as safe_people
 from notifications.models import Notification
-from notifications.notices import KINDS
+from notifications.notices import KINDS, recipients_of
 from tests.factories import make_user
 from tests.factories.access import accredit
 from tests.factories.catalogue import DatasetFactory, VariableFactory
@@ -321,6 +321,15 @@ def test_accreditation_decisions_tell_the_officers_then_the_researcher(world):
             "accreditation.expired": names(newcomer)
         }
     assert Accreditation.objects.get(pk=expiring.pk).state == "expired"
+
+
+def test_a_grant_given_tells_machines_not_people(world):
+    # The team hears of going live from application.access_granted; access_grant.granted is
+    # for the watchers that tell the secure environment (workflow/provisioning/notices.py).
+    app = world.at(State.ACTIVE)
+    for grant in AccessGrant.objects.filter(application=app):
+        assert recipients_of("access_grant.granted", grant) == []
+    COVERED.add("access_grant.granted")
 
 
 def test_every_declared_notice_kind_is_covered_by_this_matrix():
