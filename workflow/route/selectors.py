@@ -446,48 +446,145 @@ def applications_of_member(user: User) -> QuerySet[Application]:
     return application_list(user).filter(members__user=user).distinct()
 
 
-def scoping_queue(user: User) -> QuerySet[Staged]:
-    """The applications assigned to ``user`` as analyst that are in scoping or back with the
-    team from scoping, oldest in their stage first."""
-    qs = application_list(user).filter(OPEN_SCOPING, analyst=user)
-    return with_stage_age(qs).order_by("stage_entered_at", "id")
+# --- work queues --------------------------------------------------------------------------
+#
+# Every staff queue is a page of rows (dicts) read in one query, sorted by the due date of the
+# stage the application is in (the open stage visit's, fixed when the stage started; none last:
+# a stage without a target, or the applicant's clock), then longest in the stage. The counts per
+# stage are one ``GROUP BY``. Nothing is loaded per row and no list of ids is sent, so a queue
+# costs the same few queries at ten applications or a hundred thousand.
+
+# Work still moving through the route (ops's "in progress"): not drafts, not live projects, not
+# finished ones.
+IN_PROGRESS = (
+    State.SCOPING,
+    State.CHANGES_REQUESTED,
+    State.INTERNAL_REVIEW,
+    State.IN_REVIEW,
+    State.APPROVED,
+    State.SUSPENDED,
+)
+
+QUEUE_COLUMNS = ("id", "reference", "title", "state", "analyst_id")
 
 
-def internal_review_queue(user: User) -> QuerySet[Staged]:
-    """Applications waiting for internal review that ``user`` may see, oldest first."""
-    if not has_permission(user, Permission.INTERNAL_REVIEW_DECIDE):
-        nothing: QuerySet[Staged] = Application.objects.none()
-        return nothing
-    qs = application_list(user).filter(state=State.INTERNAL_REVIEW)
-    return with_stage_age(qs).order_by("stage_entered_at", "id")
-
-
-def panel_tracks_for(user: User) -> QuerySet[ReviewTrack]:
-    """Open panel tracks of the panels ``user`` sits on now, with whether they have voted or
-    declared a conflict, soonest due first."""
-    return (
-        tracks_visible_to(user)
-        .filter(superseded=False, state=TrackState.OPEN, panel_id__in=current_panel_ids(user))
-        .annotate(
-            has_voted=Exists(Vote.objects.filter(track=OuterRef("pk"), member=user)),
-            conflicted=Exists(
-                ConflictOfInterest.objects.filter(application=OuterRef("application"), user=user)
-            ),
+def queue_rows(applications: QuerySet[Application]) -> QuerySet[Application, dict[str, Any]]:
+    """``applications`` as queue rows: ``QUEUE_COLUMNS``, the analyst's name, and the open
+    stage visit's ``due_on`` and ``entered_at`` (one open visit per application, a constraint,
+    so the join repeats no row); soonest due first."""
+    rows: QuerySet[Application, dict[str, Any]] = (
+        applications.annotate(
+            open_visit=FilteredRelation(
+                "stage_visits", condition=Q(stage_visits__left_at__isnull=True)
+            )
         )
+        .values(
+            *QUEUE_COLUMNS,
+            analyst_name=F("analyst__full_name"),
+            due_on=F("open_visit__due_on"),
+            entered_at=F("open_visit__entered_at"),
+        )
+        .order_by(
+            F("open_visit__due_on").asc(nulls_last=True),
+            F("open_visit__entered_at").asc(nulls_last=True),
+            "id",
+        )
+    )
+    return rows
+
+
+def stage_counts(applications: QuerySet[Application]) -> dict[str, int]:
+    """How many of ``applications`` are in each state (one ``GROUP BY``)."""
+    return dict(
+        applications.order_by().values("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+
+
+def search_applications(applications: QuerySet[Application], text: str) -> QuerySet[Application]:
+    """``applications`` whose reference or title contains ``text`` (the trigram indexes of
+    migration 0013 answer it)."""
+    return applications.filter(Q(reference__icontains=text) | Q(title__icontains=text))
+
+
+def late_only(applications: QuerySet[Application], today: datetime.date) -> QuerySet[Application]:
+    """``applications`` whose current stage is past its due date (the open visit's)."""
+    late: QuerySet[Application] = applications.filter(
+        stage_visits__left_at__isnull=True, stage_visits__due_on__lt=today
+    )
+    return late
+
+
+def ops_queue(user: User) -> QuerySet[Application]:
+    """Ops's work in progress: every application still moving through the route."""
+    applications: QuerySet[Application] = Application.objects.filter(state__in=IN_PROGRESS)
+    if not has_permission(user, Permission.ANALYST_ASSIGN):
+        return applications.none()
+    return applications
+
+
+def analyst_queue(user: User) -> QuerySet[Application]:
+    """An analyst's scoping work: assigned to them, in scoping or back with the team from it."""
+    applications: QuerySet[Application] = Application.objects.filter(OPEN_SCOPING, analyst=user)
+    return applications
+
+
+def reviewer_queue(user: User) -> QuerySet[Application]:
+    """Applications waiting for internal review, except the reviewer's own (nobody reviews
+    their own application: ``workflow.reviews.policies``)."""
+    applications: QuerySet[Application] = Application.objects.filter(state=State.INTERNAL_REVIEW)
+    if not has_permission(user, Permission.INTERNAL_REVIEW_DECIDE):
+        return applications.none()
+    return applications.exclude(
+        Exists(ApplicationMember.objects.filter(application=OuterRef("pk"), user=user))
+    )
+
+
+def panel_queue(user: User) -> QuerySet[ReviewTrack]:
+    """Open panel tracks of the panels ``user`` sits on now, soonest due first. Sitting on the
+    panel is what lets them see the application, so no other visibility rule is asked."""
+    tracks: QuerySet[ReviewTrack] = ReviewTrack.objects.all()
+    return (
+        tracks.filter(superseded=False, state=TrackState.OPEN, panel_id__in=current_panel_ids(user))
+        .select_related("application", "panel")
         .order_by("due_date", "id")
     )
 
 
-def signoff_tracks_for(user: User) -> QuerySet[ReviewTrack]:
-    """Open sign-off tracks of the organisations ``user`` is a data owner of."""
+def panel_marks(user: User, tracks: Iterable[ReviewTrack]) -> dict[int, str]:
+    """For a page of panel tracks: ``voted`` or ``conflicted`` per track id (two queries,
+    bounded by the page's size)."""
+    tracks = list(tracks)
+    voted = set(
+        Vote.objects.filter(track__in=[t.pk for t in tracks], member=user).values_list(
+            "track_id", flat=True
+        )
+    )
+    conflicted = set(
+        ConflictOfInterest.objects.filter(
+            application_id__in={t.application_id for t in tracks}, user=user
+        ).values_list("application_id", flat=True)
+    )
+    marks: dict[int, str] = {}
+    for track in tracks:
+        if track.application_id in conflicted:
+            marks[track.pk] = "conflicted"
+        elif track.pk in voted:
+            marks[track.pk] = "voted"
+    return marks
+
+
+def signoff_queue(user: User) -> QuerySet[ReviewTrack]:
+    """Open sign-off tracks of the organisations ``user`` is a data owner of, soonest due
+    first (their organisation's track is what lets them see the application)."""
+    tracks: QuerySet[ReviewTrack] = ReviewTrack.objects.all()
     return (
-        tracks_visible_to(user)
-        .filter(
+        tracks.filter(
             superseded=False,
             state=TrackState.OPEN,
             kind=TrackKind.OWNER_SIGNOFF,
             organisation_id__in=organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER),
         )
+        .select_related("application", "organisation")
         .order_by("due_date", "id")
     )
 
