@@ -344,7 +344,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # API token logins per client address (core/api/throttling.py), in the shared cache.
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("LOGIN_THROTTLE_RATE", default="10/min"),
+        # Requests per client address to the public endpoints and pages, signed out
+        # (core/api/throttling.py: AnonymousRateThrottle).
+        "anonymous": env.str("ANONYMOUS_THROTTLE_RATE", default="120/min"),
+    },
     # DRF's own reading of X-Forwarded-For, for any other throttle: the same count of proxies.
     "NUM_PROXIES": NUM_PROXIES,
 }

@@ -3,15 +3,17 @@ the GOV.UK options of a choice field. Translation only: rules stay in the servic
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.api.throttling import anonymous_allowed
 from core.errors import ValidationFailed
 
 
@@ -131,3 +133,20 @@ def paginate(request: HttpRequest, rows, *, per_page: int | None = None, count: 
     query = request.GET.copy()
     query.pop("page", None)
     return Listing(page=page, query=query.urlencode())
+
+
+def throttled_when_anonymous(view):
+    """A public page: at most ``ANONYMOUS_THROTTLE_RATE`` visits per client address while
+    signed out (core/api/throttling.py), then a 429 page with ``Retry-After``."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        allowed, wait = anonymous_allowed(request)
+        if not allowed:
+            response = render(request, "429.html", {"title": "Too many requests"}, status=429)
+            if wait is not None:
+                response["Retry-After"] = str(max(1, int(wait)))
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -120,6 +120,51 @@ def _owner_part(user: User) -> Q | None:
     ) & ~Q(state=State.DRAFT)
 
 
+def _whole_ids(user: User) -> QuerySet[Any, Any]:
+    """The ids of the applications ``user`` sees whole, as a ``UNION`` of one indexed query
+    per relation (the same relations as ``_whole``). ORing ``EXISTS`` clauses instead made
+    PostgreSQL scan every application and test each clause per row (and JIT-compile the
+    plan): 0.44-0.73 s at 100,000 applications for a panel member who sees one."""
+    parts: list[QuerySet[Any, Any]] = [
+        ApplicationMember.objects.filter(user=user).order_by().values("application_id")
+    ]
+    if user.has_role(Role.ANALYST):
+        parts.append(Application.objects.filter(analyst=user).order_by().values("id"))
+    if user.has_role(Role.REVIEWER):
+        # workflow_event_kind_app_idx (migration 0019)
+        parts.append(
+            Event.objects.filter(kind=EventKind.SCOPING_COMPLETED)
+            .order_by()
+            .values("application_id")
+        )
+    if user.has_role(Role.PANEL_MEMBER):
+        parts.append(
+            ReviewTrack.objects.filter(
+                panel__memberships__user=user, panel__memberships__left_on__isnull=True
+            )
+            .order_by()
+            .values("application_id")
+        )
+    first, *rest = parts
+    return first.union(*rest) if rest else first
+
+
+def _owner_ids(user: User) -> QuerySet[Any, Any] | None:
+    """The ids of the applications a data owner sees their organisations' part of, or None
+    (``_owner_part`` as one indexed query)."""
+    if not user.has_role(Role.DATA_OWNER):
+        return None
+    organisations = organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER)
+    if not organisations:
+        return None
+    return (
+        RequestedDataset.objects.filter(dataset__provider_id__in=organisations)
+        .exclude(application__state=State.DRAFT)
+        .order_by()
+        .values("application_id")
+    )
+
+
 def applications_visible_to(user: Any) -> QuerySet[Application]:
     """Every application ``user`` may see (whole, or their part of it as a data owner)."""
     applications: QuerySet[Application] = Application.objects.all()
@@ -127,11 +172,11 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
         return applications.none()
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
         return applications
-    visible = _whole(user)
-    owner = _owner_part(user)
+    visible = _whole_ids(user)
+    owner = _owner_ids(user)
     if owner is not None:
-        visible |= owner
-    return applications.filter(visible)
+        visible = visible.union(owner)
+    return applications.filter(pk__in=visible)
 
 
 def application_views_for(user: Any) -> tuple[QuerySet[Application], QuerySet[Application] | None]:
@@ -140,10 +185,14 @@ def application_views_for(user: Any) -> tuple[QuerySet[Application], QuerySet[Ap
         return Application.objects.none(), None
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
         return Application.objects.all(), None
-    whole = _whole(user)
-    owner = _owner_part(user)
-    only_part = Application.objects.filter(owner & ~whole) if owner is not None else None
-    return Application.objects.filter(whole), only_part
+    whole = _whole_ids(user)
+    owner = _owner_ids(user)
+    only_part = (
+        Application.objects.filter(pk__in=owner).exclude(pk__in=whole)
+        if owner is not None
+        else None
+    )
+    return Application.objects.filter(pk__in=whole), only_part
 
 
 @dataclass(frozen=True)

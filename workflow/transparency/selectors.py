@@ -6,9 +6,11 @@ project's outputs; nothing here joins to people, votes or rationale.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from access.policy import Permission, has_permission
 from workflow.models import (
@@ -32,6 +34,24 @@ def register_entries() -> QuerySet[RegisterEntry]:
             to_attr="public_outputs",
         ),
     )
+
+
+def register_last_change() -> datetime.datetime | None:
+    """When the public register last changed: an entry written or updated, or an output
+    added (entries and outputs are never deleted). Two index lookups (migration 0019)."""
+    changed = [
+        RegisterEntry.objects.aggregate(at=Max("updated_at"))["at"],
+        ProjectOutput.objects.aggregate(at=Max("added_at"))["at"],
+    ]
+    known = [moment for moment in changed if moment is not None]
+    return max(known) if known else None
+
+
+def register_etag(last_change: datetime.datetime | None, *parts: Any) -> str:
+    """A strong validator for a view of the register: its last change and whatever else the
+    answer depends on (the filters, who is signed in)."""
+    text = "|".join(str(part) for part in (last_change and last_change.isoformat(), *parts))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def register_filter(

@@ -162,6 +162,12 @@ class StageVisit(models.Model):
                 condition=Q(left_at__isnull=True),
                 name="workflow_visit_open_due_idx",
             ),
+            # The staff queues: open visits soonest due first, then longest in the stage.
+            models.Index(
+                fields=["due_on", "entered_at"],
+                condition=Q(left_at__isnull=True),
+                name="workflow_visit_open_order_idx",
+            ),
             # Open a year: first submissions (the first visit of scoping) by date.
             models.Index(
                 fields=["entered_at"],

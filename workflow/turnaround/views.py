@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
-from core.web import apply_domain_errors, error_items
+from core.web import apply_domain_errors, error_items, throttled_when_anonymous
 from workflow.models import StageTarget, State, TargetStage, TrackKind
 from workflow.turnaround import accuracy, charts, metrics
 from workflow.turnaround.forms import StageTargetForm, TurnaroundFilterForm
@@ -184,6 +184,7 @@ def turnaround(request):
     )
 
 
+@throttled_when_anonymous
 def how_to_get_access(request):
     typical = typical_days()
     stages = [
