@@ -472,7 +472,8 @@ def report(sizes: dict[int, dict], results: dict[int, list[dict]], sweeps: list[
         lines += [
             "### The reminder sweep with a backlog due",
             "",
-            "| open applications | due | seconds | queries | reminders raised | MiB | target < 5 s |",
+            "| open applications | due | seconds | queries | reminders raised | MiB "
+            "| target < 5 s |",
             "|---:|---:|---:|---:|---:|---:|---|",
         ]
         for s in sweeps:
