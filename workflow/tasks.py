@@ -36,3 +36,11 @@ def audit_checkpoint() -> str:
         for found in refused.breaks:
             logger.error("Audit break, no checkpoint written: %s", found)
         return f"refused: {len(refused.breaks)} breaks"
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refresh_figures() -> None:
+    """Beat, hourly: the slow-changing figures the public pages show (typical times)."""
+    from workflow.turnaround.stage_guide import refresh_typical_days
+
+    refresh_typical_days()
