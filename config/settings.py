@@ -474,6 +474,9 @@ TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS = env.int(
 # The forecast uses a stage's history once this many past cases exist on the route (over every
 # route, then padded with the target, with fewer: docs/turnaround.md).
 TURNAROUND_FORECAST_MIN_HISTORY = env.int("TURNAROUND_FORECAST_MIN_HISTORY", default=3)
+# How long the forecast's history (every stage visit, ranked) is kept before it is read again,
+# in seconds; beat refreshes it hourly (workflow/turnaround/forecast.py: stored_history).
+TURNAROUND_FORECAST_HISTORY_MAX_AGE = env.int("TURNAROUND_FORECAST_HISTORY_MAX_AGE", default=3600)
 
 # --- Safe people and the Five Safes (docs/five-safes.md) -------------------------------------
 # How long each kind of accreditation lasts by default, in years: SAIL renews safe-researcher

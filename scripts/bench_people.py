@@ -80,24 +80,17 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
     )
     # People: researchers in every organisation, twenty analysts.
     orgs = [r[0] for r in sql("SELECT id FROM access_organisation ORDER BY id")]
-    sql(
-        "DELETE FROM access_roleassignment WHERE user_id IN (SELECT id FROM access_user "
-        "WHERE username LIKE 'bench.%%')"
-    )
-    sql(
-        "DELETE FROM knox_authtoken WHERE user_id IN (SELECT id FROM access_user "
-        "WHERE username LIKE 'bench.%%')"
-    )
-    sql("DELETE FROM access_user WHERE username LIKE 'bench.%%'")
+    # Added once, kept for the next size (sessions and tokens refer to them).
+    have = sql("SELECT count(*) FROM access_user WHERE username LIKE 'bench.researcher%%'")[0][0]
     sql(
         """
         INSERT INTO access_user (password, is_superuser, username, email, is_staff, is_active,
             date_joined, full_name, affiliation_id)
         SELECT '!', false, 'bench.researcher' || i, 'bench' || i || '@uni.example', false, true,
             now(), 'Bench Researcher ' || i, (%(orgs)s::bigint[])[1 + i %% %(n_orgs)s]
-        FROM generate_series(1, %(n)s) AS i
+        FROM generate_series(%(first)s, %(n)s) AS i
         """,
-        {"orgs": orgs, "n_orgs": len(orgs), "n": researchers_wanted},
+        {"orgs": orgs, "n_orgs": len(orgs), "first": have + 1, "n": researchers_wanted},
     )
     sql(
         """
@@ -106,17 +99,21 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
         SELECT '!', false, 'bench.analyst' || i, 'analyst' || i || '@tre.example', false, true,
             now(), 'Bench Analyst ' || i
         FROM generate_series(1, 18) AS i
+        WHERE NOT EXISTS (SELECT 1 FROM access_user WHERE username = 'bench.analyst' || i)
         """
     )
     sql(
-        "INSERT INTO access_roleassignment (user_id, role, granted_at) SELECT id, "
-        "CASE WHEN username LIKE 'bench.analyst%%' THEN 'analyst' ELSE 'researcher' END, now() "
-        "FROM access_user WHERE username LIKE 'bench.%%'"
+        "INSERT INTO access_roleassignment (user_id, role, granted_at) SELECT u.id, "
+        "CASE WHEN u.username LIKE 'bench.analyst%%' THEN 'analyst' ELSE 'researcher' END, now() "
+        "FROM access_user u WHERE u.username LIKE 'bench.%%' AND NOT EXISTS "
+        "(SELECT 1 FROM access_roleassignment r WHERE r.user_id = u.id)"
     )
     researchers = [
         r[0]
         for r in sql(
-            "SELECT id FROM access_user WHERE username LIKE 'bench.researcher%%' ORDER BY id"
+            "SELECT id FROM access_user WHERE username LIKE 'bench.researcher%%' "
+            "ORDER BY id LIMIT %s",
+            [researchers_wanted],
         )
     ]
     analysts = [
