@@ -88,7 +88,7 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
             date_joined, full_name, affiliation_id)
         SELECT '!', false, 'bench.researcher' || i, 'bench' || i || '@uni.example', false, true,
             now(), 'Bench Researcher ' || i, (%(orgs)s::bigint[])[1 + i %% %(n_orgs)s]
-        FROM generate_series(%(first)s, %(n)s) AS i
+        FROM generate_series(%(first)s::int, %(n)s::int) AS i
         """,
         {"orgs": orgs, "n_orgs": len(orgs), "first": have + 1, "n": researchers_wanted},
     )
