@@ -29,7 +29,7 @@ from access.models import Organisation
 from catalogue.models import Dataset, Purpose
 from core.api.throttling import AnonymousRateThrottle
 from core.text import single_line
-from workflow.models import OutputKind, ProjectOutput, RegisterStatus
+from workflow.models import OutputKind, ProjectOutput, RegisterEntry, RegisterStatus
 from workflow.route import policies as route_policies
 from workflow.transparency import selectors as selectors
 from workflow.transparency import services as register_services
@@ -152,10 +152,10 @@ class RegisterCSVView(APIView):
     @method_decorator(condition(etag_func=_csv_etag, last_modified_func=_csv_last_change))
     def get(self, request: Request) -> HttpResponse | StreamingHttpResponse:
         entries = selectors.register_filter(
-            selectors.register_entries(), **_register_selection(request)
+            RegisterEntry.objects.all(), **_register_selection(request)
         )
         response = StreamingHttpResponse(
-            register_csv_lines(entries.iterator(chunk_size=1000)),
+            register_csv_lines(selectors.register_export(entries)),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="data-use-register.csv"'

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Max, Prefetch, Q, QuerySet
@@ -34,6 +36,28 @@ def register_entries() -> QuerySet[RegisterEntry]:
             to_attr="public_outputs",
         ),
     )
+
+
+def register_export(
+    entries: QuerySet[RegisterEntry], *, chunk: int = 1000
+) -> Iterator[RegisterEntry]:
+    """``entries`` (filtered, ordered, without prefetches) read through a server-side cursor
+    ``chunk`` at a time, each chunk's outputs read in one query and set where ``outputs_of``
+    looks for them: a query per thousand entries, and none of the per-object querysets
+    ``prefetch_related`` builds (most of the CSV's time at 4,000 entries)."""
+    rows = entries.prefetch_related(None).iterator(chunk_size=chunk)
+    while batch := list(itertools.islice(rows, chunk)):
+        published = [e.application_id for e in batch if e.status != RegisterStatus.DECLINED]
+        outputs: dict[int, list[ProjectOutput]] = {pk: [] for pk in published}
+        for output in ProjectOutput.objects.filter(application_id__in=published).order_by(
+            "added_at", "id"
+        ):
+            outputs[output.application_id].append(output)
+        for entry in batch:
+            application = Application(pk=entry.application_id)
+            application.public_outputs = outputs.get(entry.application_id, [])
+            entry.application = application
+        yield from batch
 
 
 def register_last_change() -> datetime.datetime | None:
