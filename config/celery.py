@@ -69,5 +69,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=40),
         "options": {"expires": 55 * 60},
     },
+    # The figures public pages show (typical time of each stage), kept rather than computed
+    # for every visit (workflow/turnaround/stage_guide.py).
+    "workflow-refresh-figures": {
+        "task": "workflow.tasks.refresh_figures",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 55 * 60},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -367,7 +367,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # API token logins per client address (core/api/throttling.py), in the shared cache.
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("LOGIN_THROTTLE_RATE", default="10/min"),
+        # Requests per client address to the public endpoints and pages, signed out
+        # (core/api/throttling.py: AnonymousRateThrottle).
+        "anonymous": env.str("ANONYMOUS_THROTTLE_RATE", default="120/min"),
+    },
     # DRF's own reading of X-Forwarded-For, for any other throttle: the same count of proxies.
     "NUM_PROXIES": NUM_PROXIES,
 }
@@ -493,6 +498,9 @@ TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS = env.int(
 # The forecast uses a stage's history once this many past cases exist on the route (over every
 # route, then padded with the target, with fewer: docs/turnaround.md).
 TURNAROUND_FORECAST_MIN_HISTORY = env.int("TURNAROUND_FORECAST_MIN_HISTORY", default=3)
+# How long the forecast's history (every stage visit, ranked) is kept before it is read again,
+# in seconds; beat refreshes it hourly (workflow/turnaround/forecast.py: stored_history).
+TURNAROUND_FORECAST_HISTORY_MAX_AGE = env.int("TURNAROUND_FORECAST_HISTORY_MAX_AGE", default=3600)
 
 # --- Safe people and the Five Safes (docs/five-safes.md) -------------------------------------
 # How long each kind of accreditation lasts by default, in years: SAIL renews safe-researcher

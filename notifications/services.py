@@ -148,6 +148,23 @@ class Message:
             unique.setdefault(recipient.pk, recipient)
         return unique
 
+    def _rendered(self, recipient: User) -> tuple[str, str]:
+        """The subject and body for ``recipient``: rendered once for every recipient when the
+        templates do not name the recipient (a reminder to several reviewers, say), otherwise
+        once each."""
+        shared = self.template_name is None and "recipient" not in self.subject + (self.body or "")
+        cache: dict[Any, tuple[str, str]] = self.__dict__.setdefault("_rendered_cache", {})
+        key = None if shared else recipient.pk
+        if key not in cache:
+            context = {**self.context, "recipient": recipient}
+            cache[key] = (
+                # One line whatever a name in it holds: a line break in a mail subject is an
+                # error.
+                one_line(_render(self.subject, None, context))[:200],
+                _render(self.body, self.template_name, context),
+            )
+        return cache[key]
+
     def row(self, recipient: User, mode: str, now: datetime) -> Notification:
         """The unsaved notification for one recipient whose email preference is ``mode``."""
         if not recipient.is_active or not recipient.email or mode == EmailMode.OFF:
@@ -156,13 +173,12 @@ class Message:
             status = EmailStatus.SKIPPED_DIGEST
         else:
             status = EmailStatus.PENDING
-        per_recipient = {**self.context, "recipient": recipient}
+        subject, body = self._rendered(recipient)
         return Notification(
             recipient=recipient,
             kind=self.kind,
-            # One line whatever a name in it holds: a line break in a mail subject is an error.
-            subject=one_line(_render(self.subject, None, per_recipient))[:200],
-            body=_render(self.body, self.template_name, per_recipient),
+            subject=subject,
+            body=body,
             url=self.url,
             about=self.about,
             dedupe_key=self.dedupe_key,

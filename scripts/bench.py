@@ -50,6 +50,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tre_bench")
 ADMIN_URL = DB_URL.rsplit("/", 1)[0] + "/postgres"
+# The database's own name, from the URL (it is dropped and created again, then dropped at the end).
+DB_NAME = DB_URL.rsplit("/", 1)[1].split("?", 1)[0]
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", DB_NAME):
+    raise SystemExit(f"BENCH_DATABASE_URL: {DB_NAME!r} is not a plain database name")
+ONLY = os.environ.get("BENCH_ONLY", "")  # "people": only the section on pages and queues
+PEOPLE_SIZES = [
+    int(n) for n in os.environ.get("BENCH_PEOPLE_SIZES", "10000,100000").split(",") if n
+]
+BACKLOG_DUE = (1_000, 10_000)  # the sweep with this many items due among 20,000 open
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 PORT = int(os.environ.get("BENCH_PORT", "8098"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
@@ -75,9 +84,14 @@ def child_env(**extra: str) -> dict[str, str]:
         DJANGO_DEBUG="false",
         TRE_BENCHMARK_FLOOR="1",
         LOG_LEVEL="WARNING",
+        # The bench asks the public pages many times from one address: not a client to limit.
+        ANONYMOUS_THROTTLE_RATE="1000000/min",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
+    # Compiled modules kept (this environment may say otherwise): a child that compiled every
+    # module afresh spent two seconds of its timed sweep doing it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -351,7 +365,12 @@ function request()
     local n = 2  -- wrk -t2: thread k takes items k+1, k+3, ... so none is used twice
     local item = pool[1 + thread_id + counter * n]
     counter = counter + 1
-    if item == nil then item = pool[1] end
+    if item == nil then
+      -- The pool ran out: never take an application again (it is withdrawn already, and the
+      -- answer would be a 409 counted as the transition's). Ask for one that does not exist:
+      -- a 404, counted as an error, so an exhausted pool shows in the report.
+      return wrk.format(method, path:gsub("{id}", "0"), headers, "{}")
+    end
     headers["Authorization"] = "Token " .. item[2]
     return wrk.format(method, path:gsub("{id}", item[1]), headers, "{}")
   end
@@ -548,9 +567,13 @@ import django
 django.setup()
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from workflow.services.reminders import reminders_sweep
-from workflow.services import metrics
+from workflow.turnaround.reminders import reminders_sweep
+from workflow.turnaround import metrics
 what = sys.argv[1]
+# What a long-lived worker has loaded already: the template engine and its filters.
+import datetime
+from notifications import services
+services._render("{{ x|date:'j F Y' }}", None, {"x": datetime.date.today()})
 started = time.perf_counter()
 with CaptureQueriesContext(connection) as queries:
     if what == "sweep":
@@ -617,7 +640,7 @@ def machine() -> str:
 
 
 def main() -> int:
-    if not shutil.which("wrk"):
+    if not shutil.which("wrk") and ONLY != "people":
         # Debian's wrk, the load generator (as make test installs Chromium).
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run([*sudo, "apt-get", "update"], check=True)  # noqa: S603
@@ -633,10 +656,25 @@ def main() -> int:
     var_dir.mkdir(parents=True)
     os.environ["TRE_VAR_DIR"] = str(var_dir)
     subprocess.run(  # noqa: S603
-        ["psql", ADMIN_URL, "-qc", "DROP DATABASE IF EXISTS tre_bench WITH (FORCE)"],  # noqa: S607
+        ["psql", ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"],  # noqa: S607
         check=True,
     )
-    subprocess.run(["psql", ADMIN_URL, "-qc", "CREATE DATABASE tre_bench"], check=True)  # noqa: S603,S607
+    subprocess.run(["psql", ADMIN_URL, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True)  # noqa: S603,S607
+    try:
+        return _run(var_dir, wall)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        # Leave nothing behind: the database (hundreds of MB) and the local state.
+        subprocess.run(  # noqa: S603
+            ["psql", ADMIN_URL, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"],  # noqa: S607
+            check=False,
+        )
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _run(var_dir: Path, wall: float) -> int:
     env = child_env(TRE_VAR_DIR=str(var_dir))
     for command in (["migrate", "-v0"], ["load_demo"]):
         subprocess.run(  # noqa: S603
@@ -646,6 +684,11 @@ def main() -> int:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
+    if ONLY == "people":
+        people_lines = people_section()
+        _write_people(people_lines)
+        print("\n".join(people_lines))
+        return 0
     add_researchers(100)
     users = sql("SELECT count(*) FROM access_user")[0][0]
     print(f"==> {users} users; flat cost", flush=True)
@@ -666,10 +709,53 @@ def main() -> int:
     metric_again = run_child("metrics")
     print(json.dumps([metric, metric_again]), flush=True)
     redis.Redis.from_url(REDIS_URL).flushdb()
+    print("==> what people use", flush=True)
+    people_lines = people_section()
     report = write_report(flat, api, mem, sweep_rows, metric, metric_again, apps, events, wall)
+    _write_people(people_lines)
     print(report)
-    shutil.rmtree(var_dir, ignore_errors=True)
     return 0
+
+
+PEOPLE_START = "<!-- bench_people: start -->"
+PEOPLE_END = "<!-- bench_people: end -->"
+
+
+def people_section() -> list[str]:
+    """Load each of PEOPLE_SIZES in realistic shapes and measure what people use
+    (scripts/bench_people.py); then the sweep with a backlog due."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_people
+
+    sizes: dict[int, dict] = {}
+    results: dict[int, list[dict]] = {}
+    for size in PEOPLE_SIZES:
+        print(f"==> loading {size:,} applications in realistic shapes", flush=True)
+        sizes[size] = bench_people.load_people(sql, size)
+        print(json.dumps(sizes[size]), flush=True)
+        results[size] = bench_people.measure_people(token_for)
+    backlog = []
+    for due in BACKLOG_DUE:
+        load(20_000, 5, due=due)
+        result = run_child("sweep")
+        result.update(applications=20_000, due=due)
+        print(f"  sweep with {due:,} due: {result}", flush=True)
+        backlog.append(result)
+    return bench_people.report(sizes, results, backlog)
+
+
+def _write_people(lines: list[str]) -> None:
+    """Put the section into docs/benchmarks.md between its markers (replacing the last run's)."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = "\n".join([PEOPLE_START, *lines, PEOPLE_END])
+    if PEOPLE_START in text and PEOPLE_END in text:
+        head, rest = text.split(PEOPLE_START, 1)
+        tail = rest.split(PEOPLE_END, 1)[1]
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
 
 
 # What profiling found behind the figures that can miss (cProfile and pyinstrument on this data,

@@ -50,3 +50,11 @@ def _no_login_lockout(settings):
     """django-axes needs the request at every ``authenticate``; the test client's ``login()``
     has none. Off by default; tests/unit/test_login_throttling.py switches it on."""
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _forecast_history_read_each_time(settings):
+    """Production keeps the forecast's history for an hour (beat refreshes it); a test makes
+    its history and asks at once, so the history is read again for every forecast here.
+    tests/unit/test_stored_figures.py tests the keeping."""
+    settings.TURNAROUND_FORECAST_HISTORY_MAX_AGE = 0

@@ -77,7 +77,12 @@ class Event(ImmutableModel):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["application", "created_at"])]
+        indexes = [
+            models.Index(fields=["application", "created_at"]),
+            # Visibility: "every application whose scoping completed" for reviewers (one index
+            # range, not a scan of every event: workflow.route.selectors._whole_ids).
+            models.Index(fields=["kind", "application"], name="workflow_event_kind_app_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()} by {self.actor_name}"

@@ -40,3 +40,14 @@ def audit_checkpoint() -> str:
         for found in refused.breaks:
             logger.error("Audit break, no checkpoint written: %s", found)
         return f"refused: {len(refused.breaks)} breaks"
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refresh_figures() -> None:
+    """Beat, hourly: the slow-changing figures pages show: the typical times of the public
+    guide, the history the forecast of an application draws from."""
+    from workflow.turnaround.forecast import refresh_history
+    from workflow.turnaround.stage_guide import refresh_typical_days
+
+    refresh_typical_days()
+    refresh_history()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
@@ -76,3 +77,32 @@ class AddressRateThrottle(SimpleRateThrottle):
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
+
+
+class AnonymousRateThrottle(AddressRateThrottle):
+    """At most ``ANONYMOUS_THROTTLE_RATE`` requests per client address to the public (no
+    sign-in) endpoints: the register and its CSV, the public pages. Whole-register work done
+    for anyone who asks was a cheap way to slow every signed-in person down (two clients kept
+    both web workers busy). Signed-in people are not counted here."""
+
+    scope = "anonymous"
+
+    def allow_request(self, request, view) -> bool:
+        # Someone signed in: the session's person, even where the API view authenticates nobody
+        # (the public register's views: DRF then sets the request's user to anonymous).
+        django_request = getattr(request, "_request", request)
+        session = getattr(django_request, "session", None)
+        if session is not None and session.get(SESSION_KEY):
+            return True
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            return True
+        return super().allow_request(request, view)
+
+
+def anonymous_allowed(request) -> tuple[bool, float | None]:
+    """For a page (not an API view): may this anonymous request go on, and if not, after how
+    many seconds may it try again."""
+    throttle = AnonymousRateThrottle()
+    allowed = throttle.allow_request(request, None)
+    return allowed, None if allowed else throttle.wait()

@@ -10,7 +10,9 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories.access import make_user
@@ -102,14 +104,19 @@ def test_register_bad_filter_is_400_with_field_message(db, api_client, query, fi
     assert Client().get(f"/register/?{query}").status_code == 400
 
 
-def test_register_list_is_paginated_with_constant_queries(
-    world, api_client, django_assert_max_num_queries
-):
+def test_register_list_is_paginated_with_constant_queries(world, api_client):
     world.at(State.ACTIVE)
     world.at(State.CLOSED, title="Second")
     world.at(State.REJECTED, title="Third")
-    with django_assert_max_num_queries(4):
+    with CaptureQueriesContext(connection) as captured:
         body = api_client.get(f"{REGISTER}?page_size=2").json()
+    # The anonymous throttle's counts are in the cache (a table in tests, Redis in production).
+    ours = [
+        q
+        for q in captured.captured_queries
+        if "tre_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+    ]
+    assert len(ours) <= 4
     assert body["count"] == 3
     assert len(body["results"]) == 2
     assert body["next"]
@@ -137,7 +144,7 @@ def test_register_csv_has_one_row_per_entry(world, api_client):
     response = api_client.get("/api/v1/register.csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 2
     approved = next(r for r in rows if r["Project ID"] == app.reference)
     assert approved["Access type"] == "TRE"
@@ -324,7 +331,7 @@ def test_register_nothing_private_on_any_public_response(world):
     for url in urls:
         response = anonymous.get(url)
         assert response.status_code == 200, url
-        body = response.content.decode()
+        body = response.getvalue().decode()
         for label, secret in PRIVATE.items():
             assert secret not in body, f"{label} leaked on {url}"
     # The declined applications are on the register (reference, organisation, status).

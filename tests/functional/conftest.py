@@ -32,8 +32,6 @@ FAILING_IMPACTS = {"minor", "moderate", "serious", "critical"}
 # A desktop and the narrowest common phone.
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 375, "height": 812}
-# The staff work queues (rebuilt for national scale by another change): see fits_the_screen.
-WIDE_QUEUES = {"/ops/", "/scoping/", "/reviews/internal/", "/reviews/panels/", "/owner/sign-off/"}
 
 pytestmark = pytest.mark.browser
 
@@ -180,11 +178,8 @@ class Visitor:
 
     def fits_the_screen(self, title: str):
         """At 375 pixels nothing makes the page scroll sideways (a wide table scrolls inside
-        its own box at most). The staff work queues are left out until they are rebuilt as
-        stacked rows (docs/web.md, "Small screens")."""
+        its own box at most). The staff work queues included: their rows stack too."""
         path = self.page.url.removeprefix(self.base_url).split("?")[0]
-        if path in WIDE_QUEUES:
-            return
         overflow = self.page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

@@ -60,7 +60,7 @@ def test_json_csv_and_page_follow_the_fields(world, client, api_client):
     assert row["dea_accredited_researcher"] is True
     assert row["access_date"] is not None
 
-    text = api_client.get("/api/v1/register.csv").content.decode()
+    text = api_client.get("/api/v1/register.csv").getvalue().decode()
     reader = csv.DictReader(io.StringIO(text))
     assert reader.fieldnames == [header for header, _, _ in CSV_COLUMNS]
     line = next(r for r in reader if r["Project ID"] == app.reference)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
-from core.web import apply_domain_errors, done, error_items
+from core.web import apply_domain_errors, done, error_items, paginate
 from workflow.models import ReviewTrack, TrackKind
 from workflow.reviews import services as reviews_services
 from workflow.reviews.forms import ConflictForm, TrackDecisionForm, VoteForm
@@ -31,8 +31,9 @@ from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
 from workflow.reviews.services import tally
 from workflow.route.policies import visible_view
 from workflow.route.selectors import (
-    panel_tracks_for,
-    signoff_tracks_for,
+    panel_marks,
+    panel_queue,
+    signoff_queue,
     tracks_visible_to,
 )
 
@@ -57,10 +58,17 @@ def _render(request, template, context, *forms_):
 def panel_list(request):
     if not has_permission(request.user, Permission.PANEL_VOTE):
         raise PermissionDenied("Panel reviews are for panel members.")
+    listing = paginate(request, panel_queue(request.user))
+    tracks = list(listing.page.object_list)
+    marks = panel_marks(request.user, tracks)
     return render(
         request,
         "workflow/reviews/panel_queue.html",
-        {"title": "Panel reviews", "tracks": panel_tracks_for(request.user)},
+        {
+            "title": "Panel reviews",
+            "listing": listing,
+            "tracks": [(track, marks.get(track.pk, "")) for track in tracks],
+        },
     )
 
 
@@ -181,10 +189,11 @@ def conflict(request, track_id: int):
 def signoff_list(request):
     if not has_permission(request.user, Permission.OWNER_TRACK_DECIDE):
         raise PermissionDenied("Sign-off is for data owners.")
+    listing = paginate(request, signoff_queue(request.user))
     return render(
         request,
         "workflow/reviews/signoff_queue.html",
-        {"title": "Sign-off", "tracks": signoff_tracks_for(request.user)},
+        {"title": "Sign-off", "listing": listing, "tracks": listing.page.object_list},
     )
 
 

@@ -396,3 +396,35 @@ class SafeguardsForm(Form):
             data["access_inside_tre_only"]
         )
         return data
+
+
+class QueueFilterForm(forms.Form):
+    """A work queue's filters (``?stage=&analyst=&q=&late=``). Choices are given by the page:
+    the stages of its queue, and (for ops) the analysts."""
+
+    stage = forms.ChoiceField(label="Stage", required=False)
+    analyst = forms.ChoiceField(label="Analyst", required=False)
+    fields: dict[str, Any]
+    q = forms.CharField(
+        label="Reference or title", required=False, max_length=100, validators=[single_line]
+    )
+    late = forms.BooleanField(label="Only late work", required=False)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        stages: list[tuple[str, str]],
+        analysts: list[tuple[str, str]] | None = None,
+        waiting_label: str = "Waiting for you",
+    ) -> None:
+        super().__init__(data)
+        self.fields["stage"].choices = [("", waiting_label), *stages]
+        if analysts is None:
+            del self.fields["analyst"]
+        else:
+            self.fields["analyst"].choices = [
+                ("", "Any analyst"),
+                ("none", "Nobody yet"),
+                *analysts,
+            ]

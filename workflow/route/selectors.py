@@ -51,6 +51,7 @@ from workflow.models import (
     RequestedDataset,
     RequestedVariable,
     ReviewTrack,
+    StageVisit,
     State,
     TrackKind,
     TrackState,
@@ -120,6 +121,51 @@ def _owner_part(user: User) -> Q | None:
     ) & ~Q(state=State.DRAFT)
 
 
+def _whole_ids(user: User) -> QuerySet[Any, Any]:
+    """The ids of the applications ``user`` sees whole, as a ``UNION`` of one indexed query
+    per relation (the same relations as ``_whole``). ORing ``EXISTS`` clauses instead made
+    PostgreSQL scan every application and test each clause per row (and JIT-compile the
+    plan): 0.44-0.73 s at 100,000 applications for a panel member who sees one."""
+    parts: list[QuerySet[Any, Any]] = [
+        ApplicationMember.objects.filter(user=user).order_by().values("application_id")
+    ]
+    if user.has_role(Role.ANALYST):
+        parts.append(Application.objects.filter(analyst=user).order_by().values("id"))
+    if user.has_role(Role.REVIEWER):
+        # workflow_event_kind_app_idx (migration 0019)
+        parts.append(
+            Event.objects.filter(kind=EventKind.SCOPING_COMPLETED)
+            .order_by()
+            .values("application_id")
+        )
+    if user.has_role(Role.PANEL_MEMBER):
+        parts.append(
+            ReviewTrack.objects.filter(
+                panel__memberships__user=user, panel__memberships__left_on__isnull=True
+            )
+            .order_by()
+            .values("application_id")
+        )
+    first, *rest = parts
+    return first.union(*rest) if rest else first
+
+
+def _owner_ids(user: User) -> QuerySet[Any, Any] | None:
+    """The ids of the applications a data owner sees their organisations' part of, or None
+    (``_owner_part`` as one indexed query)."""
+    if not user.has_role(Role.DATA_OWNER):
+        return None
+    organisations = organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER)
+    if not organisations:
+        return None
+    return (
+        RequestedDataset.objects.filter(dataset__provider_id__in=organisations)
+        .exclude(application__state=State.DRAFT)
+        .order_by()
+        .values("application_id")
+    )
+
+
 def applications_visible_to(user: Any) -> QuerySet[Application]:
     """Every application ``user`` may see (whole, or their part of it as a data owner)."""
     applications: QuerySet[Application] = Application.objects.all()
@@ -127,11 +173,11 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
         return applications.none()
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
         return applications
-    visible = _whole(user)
-    owner = _owner_part(user)
+    visible = _whole_ids(user)
+    owner = _owner_ids(user)
     if owner is not None:
-        visible |= owner
-    return applications.filter(visible)
+        visible = visible.union(owner)
+    return applications.filter(pk__in=visible)
 
 
 def application_views_for(user: Any) -> tuple[QuerySet[Application], QuerySet[Application] | None]:
@@ -140,10 +186,14 @@ def application_views_for(user: Any) -> tuple[QuerySet[Application], QuerySet[Ap
         return Application.objects.none(), None
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
         return Application.objects.all(), None
-    whole = _whole(user)
-    owner = _owner_part(user)
-    only_part = Application.objects.filter(owner & ~whole) if owner is not None else None
-    return Application.objects.filter(whole), only_part
+    whole = _whole_ids(user)
+    owner = _owner_ids(user)
+    only_part = (
+        Application.objects.filter(pk__in=owner).exclude(pk__in=whole)
+        if owner is not None
+        else None
+    )
+    return Application.objects.filter(pk__in=whole), only_part
 
 
 @dataclass(frozen=True)
@@ -446,48 +496,144 @@ def applications_of_member(user: User) -> QuerySet[Application]:
     return application_list(user).filter(members__user=user).distinct()
 
 
-def scoping_queue(user: User) -> QuerySet[Staged]:
-    """The applications assigned to ``user`` as analyst that are in scoping or back with the
-    team from scoping, oldest in their stage first."""
-    qs = application_list(user).filter(OPEN_SCOPING, analyst=user)
-    return with_stage_age(qs).order_by("stage_entered_at", "id")
+# --- work queues --------------------------------------------------------------------------
+#
+# Every staff queue is a page of rows (dicts) read in one query, sorted by the due date of the
+# stage the application is in (the open stage visit's, fixed when the stage started; none last:
+# a stage without a target, or the applicant's clock), then longest in the stage. The counts per
+# stage are one ``GROUP BY``. Nothing is loaded per row and no list of ids is sent, so a queue
+# costs the same few queries at ten applications or a hundred thousand.
+
+# Work still moving through the route (ops's "in progress"): not drafts, not live projects, not
+# finished ones.
+IN_PROGRESS = (
+    State.SCOPING,
+    State.CHANGES_REQUESTED,
+    State.INTERNAL_REVIEW,
+    State.IN_REVIEW,
+    State.APPROVED,
+    State.SUSPENDED,
+)
+
+QUEUE_COLUMNS = ("id", "reference", "title", "state", "analyst_id")
 
 
-def internal_review_queue(user: User) -> QuerySet[Staged]:
-    """Applications waiting for internal review that ``user`` may see, oldest first."""
+def queue_rows(applications: QuerySet[Application]) -> QuerySet[StageVisit, Any]:
+    """``applications`` as queue rows, soonest due first: ``QUEUE_COLUMNS``, the analyst's name,
+    and the open stage visit's ``due_on`` and ``entered_at``.
+
+    Read from the open stage visits (one per application, a constraint; its state is the
+    application's) in the order of their partial index on (due_on, entered_at), the
+    applications a semi-join: PostgreSQL stops at the page instead of joining and sorting every
+    application in progress (268 ms for ops at 100,000 applications, in EXPLAIN ANALYZE)."""
+    visits: QuerySet[StageVisit] = StageVisit.objects.filter(
+        left_at__isnull=True, application__in=applications.order_by().values("pk")
+    )
+    rows: QuerySet[StageVisit, Any] = visits.values(
+        "state",
+        "due_on",
+        "entered_at",
+        id=F("application_id"),
+        reference=F("application__reference"),
+        title=F("application__title"),
+        analyst_id=F("application__analyst_id"),
+        analyst_name=F("application__analyst__full_name"),
+    ).order_by(F("due_on").asc(nulls_last=True), F("entered_at").asc(nulls_last=True), "event_id")
+    return rows
+
+
+def stage_counts(applications: QuerySet[Application]) -> dict[str, int]:
+    """How many of ``applications`` are in each state (one ``GROUP BY``)."""
+    return dict(
+        applications.order_by().values("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+
+
+def search_applications(applications: QuerySet[Application], text: str) -> QuerySet[Application]:
+    """``applications`` whose reference or title contains ``text`` (the trigram indexes of
+    migration 0013 answer it)."""
+    return applications.filter(Q(reference__icontains=text) | Q(title__icontains=text))
+
+
+def late_only(applications: QuerySet[Application], today: datetime.date) -> QuerySet[Application]:
+    """``applications`` whose current stage is past its due date (the open visit's)."""
+    late: QuerySet[Application] = applications.filter(
+        stage_visits__left_at__isnull=True, stage_visits__due_on__lt=today
+    )
+    return late
+
+
+def ops_queue(user: User) -> QuerySet[Application]:
+    """Ops's work in progress: every application still moving through the route."""
+    applications: QuerySet[Application] = Application.objects.filter(state__in=IN_PROGRESS)
+    if not has_permission(user, Permission.ANALYST_ASSIGN):
+        return applications.none()
+    return applications
+
+
+def analyst_queue(user: User) -> QuerySet[Application]:
+    """An analyst's scoping work: assigned to them, in scoping or back with the team from it."""
+    applications: QuerySet[Application] = Application.objects.filter(OPEN_SCOPING, analyst=user)
+    return applications
+
+
+def reviewer_queue(user: User) -> QuerySet[Application]:
+    """Applications waiting for internal review, except the reviewer's own (nobody reviews
+    their own application: ``workflow.reviews.policies``)."""
+    applications: QuerySet[Application] = Application.objects.filter(state=State.INTERNAL_REVIEW)
     if not has_permission(user, Permission.INTERNAL_REVIEW_DECIDE):
-        nothing: QuerySet[Staged] = Application.objects.none()
-        return nothing
-    qs = application_list(user).filter(state=State.INTERNAL_REVIEW)
-    return with_stage_age(qs).order_by("stage_entered_at", "id")
+        return applications.none()
+    return applications.exclude(
+        Exists(ApplicationMember.objects.filter(application=OuterRef("pk"), user=user))
+    )
 
 
-def panel_tracks_for(user: User) -> QuerySet[ReviewTrack]:
-    """Open panel tracks of the panels ``user`` sits on now, with whether they have voted or
-    declared a conflict, soonest due first."""
+def panel_queue(user: User) -> QuerySet[ReviewTrack]:
+    """Open panel tracks of the panels ``user`` sits on now, soonest due first. Sitting on the
+    panel is what lets them see the application, so no other visibility rule is asked."""
+    tracks: QuerySet[ReviewTrack] = ReviewTrack.objects.all()
     return (
-        tracks_visible_to(user)
-        .filter(superseded=False, state=TrackState.OPEN, panel_id__in=current_panel_ids(user))
-        .annotate(
-            has_voted=Exists(Vote.objects.filter(track=OuterRef("pk"), member=user)),
-            conflicted=Exists(
-                ConflictOfInterest.objects.filter(application=OuterRef("application"), user=user)
-            ),
-        )
+        tracks.filter(superseded=False, state=TrackState.OPEN, panel_id__in=current_panel_ids(user))
+        .select_related("application", "panel")
         .order_by("due_date", "id")
     )
 
 
-def signoff_tracks_for(user: User) -> QuerySet[ReviewTrack]:
-    """Open sign-off tracks of the organisations ``user`` is a data owner of."""
+def panel_marks(user: User, tracks: Iterable[ReviewTrack]) -> dict[int, str]:
+    """For a page of panel tracks: ``voted`` or ``conflicted`` per track id (two queries,
+    bounded by the page's size)."""
+    tracks = list(tracks)
+    voted = set(
+        Vote.objects.filter(track__in=[t.pk for t in tracks], member=user).values_list(
+            "track_id", flat=True
+        )
+    )
+    conflicted = set(
+        ConflictOfInterest.objects.filter(
+            application_id__in={t.application_id for t in tracks}, user=user
+        ).values_list("application_id", flat=True)
+    )
+    marks: dict[int, str] = {}
+    for track in tracks:
+        if track.application_id in conflicted:
+            marks[track.pk] = "conflicted"
+        elif track.pk in voted:
+            marks[track.pk] = "voted"
+    return marks
+
+
+def signoff_queue(user: User) -> QuerySet[ReviewTrack]:
+    """Open sign-off tracks of the organisations ``user`` is a data owner of, soonest due
+    first (their organisation's track is what lets them see the application)."""
+    tracks: QuerySet[ReviewTrack] = ReviewTrack.objects.all()
     return (
-        tracks_visible_to(user)
-        .filter(
+        tracks.filter(
             superseded=False,
             state=TrackState.OPEN,
             kind=TrackKind.OWNER_SIGNOFF,
             organisation_id__in=organisations_of(user, OrganisationMembership.Capacity.DATA_OWNER),
         )
+        .select_related("application", "organisation")
         .order_by("due_date", "id")
     )
 

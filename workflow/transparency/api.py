@@ -7,7 +7,11 @@ selector or service, answer.
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import datetime
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import condition
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -24,14 +28,15 @@ from access.api.authentication import signed_in_user
 from access.models import Organisation
 from catalogue.models import Dataset, Purpose
 from core.api.idempotency import idempotent
+from core.api.throttling import AnonymousRateThrottle
 from core.text import single_line
-from workflow.models import OutputKind, ProjectOutput, RegisterStatus
+from workflow.models import OutputKind, ProjectOutput, RegisterEntry, RegisterStatus
 from workflow.route import policies as route_policies
 from workflow.transparency import selectors as selectors
 from workflow.transparency import services as register_services
 from workflow.transparency.policies import check_export, check_read_decision_records
 from workflow.transparency.rocrate import application_crate_zip
-from workflow.transparency.serializers import RegisterEntrySerializer, register_csv
+from workflow.transparency.serializers import RegisterEntrySerializer, register_csv_lines
 
 # --- the public register ----------------------------------------------------------------------
 
@@ -85,6 +90,7 @@ class RegisterListView(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [AnonymousRateThrottle]
     serializer_class = RegisterEntrySerializer
     filter_backends: list = []
 
@@ -103,6 +109,7 @@ class RegisterEntryView(generics.RetrieveAPIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [AnonymousRateThrottle]
     serializer_class = RegisterEntrySerializer
     lookup_field = "reference"
     lookup_url_kwarg = "reference"
@@ -115,24 +122,45 @@ class RegisterEntryView(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
+def _csv_last_change(request, *args, **kwargs) -> datetime.datetime | None:
+    request.register_last_change = selectors.register_last_change()
+    return request.register_last_change
+
+
+def _csv_etag(request, *args, **kwargs) -> str:
+    if not hasattr(request, "register_last_change"):
+        request.register_last_change = selectors.register_last_change()
+    return selectors.register_etag(request.register_last_change, "csv", request.GET.urlencode())
+
+
 class RegisterCSVView(APIView):
-    """The whole register (with the same filters) as one CSV file, one row per entry."""
+    """The whole register (with the same filters) as one CSV file, one row per entry.
+
+    Streamed: the entries are read through a server-side cursor a thousand at a time and
+    written as they are read, so the memory of the worker stays flat whatever the register's
+    size. ``ETag`` and ``Last-Modified`` come from the register's last change, so a client (or
+    a cache in front) that has the file asks again for nothing (304)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [AnonymousRateThrottle]
 
     @extend_schema(
         operation_id="register_csv",
         parameters=FILTER_PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
-    def get(self, request: Request) -> HttpResponse:
+    @method_decorator(condition(etag_func=_csv_etag, last_modified_func=_csv_last_change))
+    def get(self, request: Request) -> HttpResponse | StreamingHttpResponse:
         entries = selectors.register_filter(
-            selectors.register_entries(), **_register_selection(request)
+            RegisterEntry.objects.all(), **_register_selection(request)
         )
-        rows = RegisterEntrySerializer(entries, many=True).data
-        response = HttpResponse(register_csv(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            register_csv_lines(selectors.register_export(entries)),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = 'attachment; filename="data-use-register.csv"'
+        response["Cache-Control"] = "public, max-age=300"
         return response
 
 

@@ -65,7 +65,8 @@ class RegisterEntry(models.Model):
     access_type = models.CharField(max_length=20, blank=True)
     processing_environment = models.CharField(max_length=200, blank=True)
     conditions = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the register's last change (its pages' and CSV's ETag) is MAX(updated_at).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-latest_decision_on", "-id"]
@@ -96,7 +97,7 @@ class ProjectOutput(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(auto_now_add=True, db_index=True)  # MAX: the register's change
 
     class Meta:
         ordering = ["application", "added_at", "id"]

@@ -6,9 +6,13 @@ project's outputs; nothing here joins to people, votes or rationale.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from access.policy import Permission, has_permission
 from workflow.models import (
@@ -32,6 +36,46 @@ def register_entries() -> QuerySet[RegisterEntry]:
             to_attr="public_outputs",
         ),
     )
+
+
+def register_export(
+    entries: QuerySet[RegisterEntry], *, chunk: int = 1000
+) -> Iterator[RegisterEntry]:
+    """``entries`` (filtered, ordered, without prefetches) read through a server-side cursor
+    ``chunk`` at a time, each chunk's outputs read in one query and set where ``outputs_of``
+    looks for them: a query per thousand entries, and none of the per-object querysets
+    ``prefetch_related`` builds (most of the CSV's time at 4,000 entries)."""
+    rows = entries.prefetch_related(None).iterator(chunk_size=chunk)
+    while batch := list(itertools.islice(rows, chunk)):
+        published = [e.application_id for e in batch if e.status != RegisterStatus.DECLINED]
+        outputs: dict[int, list[ProjectOutput]] = {pk: [] for pk in published}
+        for output in ProjectOutput.objects.filter(application_id__in=published).order_by(
+            "added_at", "id"
+        ):
+            outputs[output.application_id].append(output)
+        for entry in batch:
+            application = Application(pk=entry.application_id)
+            application.public_outputs = outputs.get(entry.application_id, [])
+            entry.application = application
+        yield from batch
+
+
+def register_last_change() -> datetime.datetime | None:
+    """When the public register last changed: an entry written or updated, or an output
+    added (entries and outputs are never deleted). Two index lookups (migration 0019)."""
+    changed = [
+        RegisterEntry.objects.aggregate(at=Max("updated_at"))["at"],
+        ProjectOutput.objects.aggregate(at=Max("added_at"))["at"],
+    ]
+    known = [moment for moment in changed if moment is not None]
+    return max(known) if known else None
+
+
+def register_etag(last_change: datetime.datetime | None, *parts: Any) -> str:
+    """A strong validator for a view of the register: its last change and whatever else the
+    answer depends on (the filters, who is signed in)."""
+    text = "|".join(str(part) for part in (last_change and last_change.isoformat(), *parts))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def register_filter(

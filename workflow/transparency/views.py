@@ -12,13 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import condition, require_http_methods
 
 from access.models import Organisation
 from catalogue.models import Dataset
 from core.errors import NotAllowed, ValidationFailed
 from core.forms import Form
-from core.web import apply_domain_errors, done, error_items
+from core.web import apply_domain_errors, done, error_items, throttled_when_anonymous
 from workflow.models import OutputKind, RegisterEntry, RegisterStatus
 from workflow.pages import get_application
 from workflow.transparency import selectors as selectors
@@ -49,6 +49,17 @@ class RegisterFilterForm(Form):
     )
 
 
+def _page_etag(request, *args, **kwargs) -> str:
+    """The register's pages change with the register, the address and who is signed in."""
+    return selectors.register_etag(
+        selectors.register_last_change(),
+        request.get_full_path(),
+        getattr(request.user, "pk", None),
+    )
+
+
+@throttled_when_anonymous
+@condition(etag_func=_page_etag)
 def register_list(request):
     form = RegisterFilterForm(request.GET or None)
     entries = selectors.register_entries()
@@ -85,6 +96,8 @@ def register_list(request):
     )
 
 
+@throttled_when_anonymous
+@condition(etag_func=_page_etag)
 def register_entry(request, reference: str):
     entry = get_object_or_404(selectors.register_entries(), reference=reference)
     return render(

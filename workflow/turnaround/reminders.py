@@ -35,6 +35,7 @@ for the defaults; ops change them at /ops/targets/).
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -43,8 +44,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.utils import dateformat, timezone
 
 from access.models import AccessGrant, Accreditation, AccreditationState, GrantState, Role, User
 from access.selectors import RoleDirectory
@@ -156,9 +157,10 @@ def _sweep_all(clock: SweepClock, raised: dict[str, int]) -> None:
 
 
 # Items raised per transaction: one commit per batch rather than per item (a commit waits for
-# the disk; per item it was a third of a sweep's time, docs/benchmarks.md). A failure rolls
+# the disk; per item it was a third of a sweep's time, docs/benchmarks.md; 1,000 rather than
+# 200 since a backlog of 10,000 due spent a second in fifty commits). A failure rolls
 # back only its batch, which the next sweep raises again (the keys make that safe).
-SWEEP_BATCH = 200
+SWEEP_BATCH = 1000
 
 
 def _raise(kind: ReminderKind, clock: SweepClock) -> int:
@@ -191,8 +193,44 @@ def _message(kind: ReminderKind, due: Due) -> Message:
 _TEAM = ApplicationMember.objects.select_related("user")
 
 
+def _with_teams(items: Iterable[Any], application_of: Callable[[Any], Application]):
+    """``items`` (read lazily, a thousand at a time) with each one's application's team set as
+    its prefetched members: one query per thousand, without the queryset Django's
+    ``prefetch_related`` builds for every object (a fifth of a sweep's time)."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, SWEEP_BATCH)):
+        applications = {application_of(item).pk: application_of(item) for item in chunk}
+        teams: dict[int, list[ApplicationMember]] = {pk: [] for pk in applications}
+        for member in _TEAM.filter(application_id__in=list(applications)).order_by("id"):
+            teams[member.application_id].append(member)
+        for pk, application in applications.items():
+            application._prefetched_objects_cache = {  # type: ignore[attr-defined]
+                **getattr(application, "_prefetched_objects_cache", {}),
+                "members": teams[pk],
+            }
+        yield from chunk
+
+
 def _ops(application: Application, clock: SweepClock) -> list[User]:
     return application.not_on_team(clock.directory(Role.OPS))
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: datetime.date, fmt: str) -> str:
+    # Thousands of reminders share a few hundred dates: each is formatted once per process
+    # (Django's date filter, per reminder, was a fifth of a sweep's time).
+    return dateformat.format(day, fmt)
+
+
+def _dates(since: datetime.date, due: datetime.date) -> dict[str, Any]:
+    """A stage's or track's start and due date, and the words the reminders say them in."""
+    return {
+        "since": since,
+        "due_date": due,
+        "since_text": _day(since, "j F Y"),
+        "due_text": _day(due, "l j F Y"),
+        "due_short": _day(due, "j F"),
+    }
 
 
 # --- application stages --------------------------------------------------------------------------
@@ -225,12 +263,20 @@ def current_visits(
             target_id=F("visit__target_id"),
         )
         .select_related("analyst")
-        .prefetch_related(Prefetch("members", queryset=_TEAM))
         .order_by("id")
     )
     if due_after is not None:
         qs = qs.filter(visit__due_on__gt=due_after)
     return qs
+
+
+def _visits_with_teams(
+    state: str, *, due_after: datetime.date | None, due_by: datetime.date
+) -> Iterable[InVisit]:
+    return _with_teams(
+        current_visits(state, due_after=due_after, due_by=due_by).iterator(chunk_size=SWEEP_BATCH),
+        lambda app: app,
+    )
 
 
 def _stage_items(
@@ -241,7 +287,7 @@ def _stage_items(
     each visit started)."""
     for state, stage in STAGE_FOR_STATE.items():
         after, by = window(clock.targets[stage])
-        for app in current_visits(state, due_after=after, due_by=by):
+        for app in _visits_with_teams(state, due_after=after, due_by=by):
             yield _stage_due(app, state, clock, next_actors(app, directory=clock.directory))
 
 
@@ -258,8 +304,7 @@ def _stage_due(app: InVisit, state: str, clock: SweepClock, recipients: list[Use
         context={
             "app": app,
             "step": STEP_WORDS[state],
-            "since": local_date(app.entered_at),
-            "due_date": app.due_on,
+            **_dates(local_date(app.entered_at), app.due_on),
             "target": target,
             # After a request for changes the stage's clock resumed where it had stopped.
             "resumed": app.visit_number > 1 and state in CUMULATIVE_STATES,
@@ -271,15 +316,15 @@ def _stage_due(app: InVisit, state: str, clock: SweepClock, recipients: list[Use
 TARGET_TEXT = "{{ target.days }} {{ target.unit }} days"
 STAGE_BODY = (
     "Application {{ app.reference }} has been waiting for {{ step }} since "
-    "{{ since|date:'j F Y' }}. The target is " + TARGET_TEXT + "{% if resumed %}, counting "
+    "{{ since_text }}. The target is " + TARGET_TEXT + "{% if resumed %}, counting "
     "the time it spent in {{ step }} before the request for changes{% endif %}, so it is due "
-    "on {{ due_date|date:'l j F Y' }}."
+    "on {{ due_text }}."
 )
 
 
 @reminder(
     "stage.due_soon",
-    subject="{{ app.reference }}: {{ step }} due on {{ due_date|date:'j F' }}",
+    subject="{{ app.reference }}: {{ step }} due on {{ due_short }}",
     body=STAGE_BODY,
 )
 def stage_due_soon(clock: SweepClock) -> Iterable[Due]:
@@ -310,7 +355,7 @@ def stage_escalated(clock: SweepClock) -> Iterable[Due]:
             continue
         # Due on or before the date that is the margin before today.
         latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
-        for app in current_visits(state, due_after=None, due_by=latest_due):
+        for app in _visits_with_teams(state, due_after=None, due_by=latest_due):
             yield _stage_due(app, state, clock, _ops(app, clock))
 
 
@@ -328,12 +373,20 @@ def open_tracks_due(
         due_date__lte=by,
         application__state=State.IN_REVIEW,
     ).select_related("application", "organisation")
-    qs = qs.prefetch_related(Prefetch("application__members", queryset=_TEAM))
     if after is not None:
         qs = qs.filter(due_date__gt=after)
     if kinds is not None:
         qs = qs.filter(kind__in=kinds)
     return qs.order_by("id")
+
+
+def _tracks_with_teams(
+    after: datetime.date | None, by: datetime.date, kinds: Sequence[str] | None = None
+) -> Iterable[ReviewTrack]:
+    return _with_teams(
+        open_tracks_due(after, by, kinds).iterator(chunk_size=SWEEP_BATCH),
+        lambda track: track.application,
+    )
 
 
 def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) -> Due:
@@ -353,8 +406,7 @@ def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) ->
             "track": track,
             "step": track.get_kind_display()
             + (f" ({track.organisation})" if track.organisation_id else ""),
-            "since": local_date(track.opened_at),
-            "due_date": due,
+            **_dates(local_date(track.opened_at), due),
             "target": target,
             "overdue_days": max((clock.today - due).days, 0),
         },
@@ -363,9 +415,7 @@ def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) ->
 
 TRACK_BODY = (
     "The {{ step }} review of application {{ app.reference }} opened on "
-    "{{ since|date:'j F Y' }} and is due on {{ due_date|date:'l j F Y' }} (target "
-    + TARGET_TEXT
-    + ")."
+    "{{ since_text }} and is due on {{ due_text }} (target " + TARGET_TEXT + ")."
 )
 
 
@@ -378,13 +428,13 @@ def _track_items_due_soon(clock: SweepClock) -> Iterable[Due]:
         horizon = add_days(clock.today, target.due_soon_days, target.unit)
         horizons.setdefault(horizon, []).append(kind)
     for horizon, kinds in horizons.items():
-        for track in open_tracks_due(clock.today, horizon, kinds):
+        for track in _tracks_with_teams(clock.today, horizon, kinds):
             yield _track_due(track, clock, track_deciders(track))
 
 
 @reminder(
     "track.due_soon",
-    subject="{{ app.reference }}: {{ step }} decision due on {{ due_date|date:'j F' }}",
+    subject="{{ app.reference }}: {{ step }} decision due on {{ due_short }}",
     body=TRACK_BODY,
 )
 def track_due_soon(clock: SweepClock) -> Iterable[Due]:
@@ -395,7 +445,7 @@ def track_due_soon(clock: SweepClock) -> Iterable[Due]:
     "track.due_today", subject="{{ app.reference }}: {{ step }} decision due today", body=TRACK_BODY
 )
 def track_due_today(clock: SweepClock) -> Iterable[Due]:
-    for track in open_tracks_due(clock.today - ONE_DAY, clock.today):
+    for track in _tracks_with_teams(clock.today - ONE_DAY, clock.today):
         yield _track_due(track, clock, track_deciders(track))
 
 
@@ -403,7 +453,7 @@ def track_due_today(clock: SweepClock) -> Iterable[Due]:
     "track.overdue", subject="{{ app.reference }}: {{ step }} decision overdue", body=TRACK_BODY
 )
 def track_overdue(clock: SweepClock) -> Iterable[Due]:
-    for track in open_tracks_due(None, clock.today - ONE_DAY):
+    for track in _tracks_with_teams(None, clock.today - ONE_DAY):
         yield _track_due(track, clock, track_deciders(track))
 
 
@@ -418,7 +468,7 @@ def track_escalated(clock: SweepClock) -> Iterable[Due]:
         if target.escalate_after_days is None:
             continue
         latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
-        for track in open_tracks_due(None, latest_due, [kind]):
+        for track in _tracks_with_teams(None, latest_due, [kind]):
             yield _track_due(track, clock, _ops(track.application, clock))
 
 
@@ -447,7 +497,7 @@ def open_too_long(clock: SweepClock) -> Iterable[Due]:
         .annotate(submitted_event=F("first__event_id"), first_submitted_at=F("first__entered_at"))
         .order_by("id")
     )
-    for app in apps:
+    for app in _with_teams(apps.iterator(chunk_size=SWEEP_BATCH), lambda app: app):
         yield Due(
             recipients=_ops(app, clock),
             about=f"application:{app.pk}",

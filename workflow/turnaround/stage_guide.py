@@ -8,11 +8,14 @@ service's targets).
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 
 from workflow.turnaround import metrics
+from workflow.turnaround.models import StoredFigure
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,30 @@ LIVE_SOURCE = {
     "owner_signoff": ("tracks", "owner_signoff", True),
     "grant": ("stages", "approved", True),
 }
+
+
+STORED_KEY = "typical_days"
+STORED_FOR = datetime.timedelta(days=1)
+
+
+def stored_typical_days() -> tuple[dict[str, tuple[int, str]], datetime.datetime]:
+    """``typical_days()`` as last stored, and when it was computed: one indexed read. Computed
+    and stored when missing or older than ``STORED_FOR`` (beat refreshes it hourly:
+    ``refresh_typical_days``)."""
+    stored = StoredFigure.objects.filter(key=STORED_KEY).first()
+    if stored is None or stored.computed_at < timezone.now() - STORED_FOR:
+        return refresh_typical_days()
+    return {k: (int(v[0]), str(v[1])) for k, v in stored.value.items()}, stored.computed_at
+
+
+def refresh_typical_days() -> tuple[dict[str, tuple[int, str]], datetime.datetime]:
+    """Compute the typical times again from the turnaround metrics and store them."""
+    typical = typical_days()
+    now = timezone.now()
+    StoredFigure.objects.update_or_create(
+        key=STORED_KEY, defaults={"value": typical, "computed_at": now}
+    )
+    return typical, now
 
 
 def typical_days() -> dict[str, tuple[int, str]]:

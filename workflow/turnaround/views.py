@@ -17,12 +17,12 @@ from django.views.decorators.http import require_http_methods
 
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
-from core.web import apply_domain_errors, error_items
+from core.web import apply_domain_errors, error_items, throttled_when_anonymous
 from workflow.models import StageTarget, State, TargetStage, TrackKind
 from workflow.turnaround import accuracy, charts, metrics
 from workflow.turnaround.forms import StageTargetForm, TurnaroundFilterForm
 from workflow.turnaround.services import stage_target_set
-from workflow.turnaround.stage_guide import STAGES, typical_days
+from workflow.turnaround.stage_guide import STAGES, stored_typical_days
 from workflow.turnaround.targets import TargetBook, targets
 
 STATE_LABELS = {s.value: s.label for s in State}
@@ -184,8 +184,9 @@ def turnaround(request):
     )
 
 
+@throttled_when_anonymous
 def how_to_get_access(request):
-    typical = typical_days()
+    typical, as_of = stored_typical_days()
     stages = [
         {
             "stage": s,
@@ -194,5 +195,7 @@ def how_to_get_access(request):
         for s in STAGES
     ]
     return render(
-        request, "access/how_to_get_access.html", {"title": "How to get access", "stages": stages}
+        request,
+        "access/how_to_get_access.html",
+        {"title": "How to get access", "stages": stages, "as_of": as_of},
     )

@@ -3,22 +3,26 @@ review queue, and ops' work assignment with the analysts' load."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from access.policy import Permission, has_permission
 from catalogue.models import Variable
 from core.errors import NotAllowed, ValidationFailed
-from core.web import apply_domain_errors, done, error_items
-from workflow.models import FINAL_STATES, State
+from core.web import apply_domain_errors, done, error_items, paginate
+from workflow.models import Application, State
 from workflow.pages import get_application
 from workflow.reviews.preapproval import match_application
 from workflow.route import services as route_services
-from workflow.route.forms import AssignAnalystForm, ScopingForm
+from workflow.route.forms import AssignAnalystForm, QueueFilterForm, ScopingForm
 from workflow.route.policies import (
     can_record_feasibility,
     can_update_scoping,
@@ -26,19 +30,94 @@ from workflow.route.policies import (
     may_work_on_scoping,
 )
 from workflow.route.selectors import (
+    IN_PROGRESS,
+    AnalystLoad,
     analyst_load,
-    application_list,
-    internal_review_queue,
-    scoping_queue,
-    with_stage_age,
+    analyst_queue,
+    late_only,
+    ops_queue,
+    queue_rows,
+    reviewer_queue,
+    search_applications,
+    stage_counts,
 )
 from workflow.route.services import scoping_errors
 from workflow.route.views.application import actions_for
+from workflow.turnaround.calendar import local_date
 
 
 def _require(request, perm: Permission, message: str) -> None:
     if not has_permission(request.user, perm):
         raise PermissionDenied(message)
+
+
+def _work_queue(
+    request,
+    applications: QuerySet[Application],
+    *,
+    stages: tuple[str, ...],
+    waiting: tuple[str, ...],
+    analysts: list[AnalystLoad] | None = None,
+    waiting_label: str = "Waiting for you",
+) -> dict[str, Any]:
+    """A staff queue's context: ``applications`` filtered by the request (``stage``, where
+    the choice "waiting for you" is ``waiting``; ``analyst``; ``q``; ``late``), counted per
+    stage, a page of rows soonest due first. A bounded number of queries whatever the size."""
+    form = QueueFilterForm(
+        request.GET or None,
+        stages=[(s, State(s).label) for s in stages],
+        analysts=None if analysts is None else [(str(a.analyst.pk), a.full_name) for a in analysts],
+        waiting_label=waiting_label,
+    )
+    chosen = waiting
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            applications = search_applications(applications, data["q"])
+        if data.get("analyst") == "none":
+            applications = applications.filter(analyst__isnull=True)
+        elif data.get("analyst"):
+            applications = applications.filter(analyst_id=int(data["analyst"]))
+        if data["late"]:
+            today = local_date(timezone.now())
+            applications = late_only(applications, today)
+        if data["stage"]:
+            chosen = (data["stage"],)
+    counts = stage_counts(applications)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("stage", None)
+    base = query.urlencode()
+
+    def link(stage: str) -> str:
+        return f"?{base}&stage={stage}" if base else f"?stage={stage}"
+
+    stage_links = [
+        {
+            "label": State(s).label,
+            "count": counts.get(s, 0),
+            "url": link(s),
+            "current": chosen == (s,),
+        }
+        for s in stages
+    ]
+    total = sum(counts.get(s, 0) for s in chosen)
+    listing = paginate(request, queue_rows(applications.filter(state__in=chosen)), count=total)
+    return {
+        "form": form,
+        "error_items": error_items(form),
+        "listing": listing,
+        "rows": listing.page.object_list,
+        "total": total,
+        "stage_links": stage_links,
+        "waiting_url": f"?{base}" if base else "?",
+        "waiting_current": chosen == waiting,
+        "today": local_date(timezone.now()),
+    }
+
+
+def _queue_response(request, template: str, context: dict[str, Any]):
+    return render(request, template, context, status=400 if context["error_items"] else 200)
 
 
 # --- analysts ----------------------------------------------------------------------------
@@ -47,10 +126,14 @@ def _require(request, perm: Permission, message: str) -> None:
 @login_required
 def scoping_list(request):
     _require(request, Permission.SCOPING_DECIDE, "The scoping queue is for analysts.")
-    return render(
+    context = _work_queue(
         request,
-        "workflow/staff/scoping_queue.html",
-        {"title": "Scoping", "applications": scoping_queue(request.user)},
+        analyst_queue(request.user),
+        stages=(State.SCOPING, State.CHANGES_REQUESTED),
+        waiting=(State.SCOPING,),
+    )
+    return _queue_response(
+        request, "workflow/staff/scoping_queue.html", {"title": "Scoping", **context}
     )
 
 
@@ -128,10 +211,16 @@ def scoping_workspace(request, pk: int):
 @login_required
 def internal_review_list(request):
     _require(request, Permission.INTERNAL_REVIEW_DECIDE, "Internal review is for reviewers.")
-    return render(
+    context = _work_queue(
+        request,
+        reviewer_queue(request.user),
+        stages=(State.INTERNAL_REVIEW,),
+        waiting=(State.INTERNAL_REVIEW,),
+    )
+    return _queue_response(
         request,
         "workflow/staff/internal_review_queue.html",
-        {"title": "Internal review", "applications": internal_review_queue(request.user)},
+        {"title": "Internal review", **context},
     )
 
 
@@ -140,20 +229,22 @@ def internal_review_list(request):
 
 @login_required
 def ops_dashboard(request):
-    """Work in flight with its analyst and age, the analysts' load, and applications waiting
-    for access to be granted."""
+    """Work in progress (a page of it, soonest due first, filtered and counted per stage) with
+    its analyst, and the analysts' load."""
     _require(request, Permission.ANALYST_ASSIGN, "The operations dashboard is for ops.")
-    in_flight = with_stage_age(
-        application_list(request.user).exclude(state__in=[State.DRAFT, *FINAL_STATES])
-    ).order_by("stage_entered_at", "id")
-    return render(
+    analysts = analyst_load()
+    context = _work_queue(
+        request,
+        ops_queue(request.user),
+        stages=IN_PROGRESS,
+        waiting=IN_PROGRESS,
+        analysts=analysts,
+        waiting_label="All in progress",
+    )
+    return _queue_response(
         request,
         "workflow/staff/ops_dashboard.html",
-        {
-            "title": "Operations",
-            "in_flight": in_flight,
-            "analysts": analyst_load(),
-        },
+        {"title": "Operations", "analysts": analysts, **context},
     )
 
 
