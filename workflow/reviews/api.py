@@ -120,7 +120,11 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         return super().get_queryset() if can_see_panels(self.request.user) else Panel.objects.none()
 
-    @extend_schema(request=MembershipInputSerializer, responses={201: PanelMembershipSerializer})
+    @extend_schema(
+        operation_id="panels_members_add",
+        request=MembershipInputSerializer,
+        responses={201: PanelMembershipSerializer},
+    )
     @action(detail=True, methods=["post"])
     def members(self, request: Request, pk=None) -> Response:
         panel = self.get_object()
@@ -131,7 +135,7 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(PanelMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=PanelMembershipSerializer)
+    @extend_schema(operation_id="panels_members_leave", request=None, responses=PanelMembershipSerializer)
     @action(detail=True, methods=["post"], url_path=r"members/(?P<membership_id>\d+)/leave")
     def leave(self, request: Request, pk=None, membership_id=None) -> Response:
         panel = self.get_object()

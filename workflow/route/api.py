@@ -387,7 +387,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return Response(s.FeedbackRequestSerializer(requests, many=True).data)
 
-    @extend_schema(request=s.FeedbackResponseInputSerializer, responses=s.FeedbackItemSerializer)
+    @extend_schema(
+        operation_id="applications_feedback_respond",
+        request=s.FeedbackResponseInputSerializer,
+        responses=s.FeedbackItemSerializer,
+    )
     @action(detail=True, methods=["post"], url_path=r"feedback/(?P<item_id>\d+)/respond")
     def respond(self, request: Request, pk=None, item_id=None) -> Response:
         application = self.get_object()
