@@ -150,9 +150,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         # caller may see the application (404 if not): the service locks and reads it again.
         return applications_visible_to(self.request.user)
 
-    def page_rows(self, applications):
-        """How the pagination reads a page of the list (``access.api.pagination``)."""
-        return application_list_rows(applications)
+    def page_rows(self, queryset):
+        """How the pagination reads a page of the list (``core.api.pagination``); other pages
+        (the timeline) are read as they are."""
+        return application_list_rows(queryset) if self.action == "list" else queryset
 
     def filter_queryset(self, queryset):
         # Filters, search and ordering are the list's: one application is found by its id.
@@ -371,11 +372,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(s.DecisionLetterSerializer(letter).data)
 
     @extend_schema(responses=s.EventSerializer(many=True))
-    @action(detail=True, methods=["get"], **WHOLE_LIST)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, pk=None) -> Response:
+        """The application's events, oldest first, a page at a time (a long-lived project's
+        trail has no bound)."""
         application = self.get_object()
-        events = timeline_for(request.user, application)
-        return Response(s.EventSerializer(events, many=True).data)
+        page = self.paginate_queryset(timeline_for(request.user, application))
+        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
 
     @extend_schema(responses=s.FeedbackRequestSerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)

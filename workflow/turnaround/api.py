@@ -112,6 +112,9 @@ class MetricsFilterSerializer(serializers.Serializer):
         return {
             "from": serializers.DateField(required=False, help_text="First day (inclusive)"),
             "to": serializers.DateField(required=False, help_text="Last day (inclusive)"),
+            "legal_gateway": serializers.ChoiceField(
+                choices=list(metrics.LEGAL_GATEWAYS), required=False
+            ),
             "route": serializers.ChoiceField(choices=metrics.ROUTES, required=False),
             "dataset": serializers.SlugField(required=False, help_text="A dataset's slug"),
         }
@@ -124,6 +127,14 @@ class MetricsFilterSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
             raise serializers.ValidationError({"to": ["The period must end after it starts."]})
+        gateway = attrs.pop("legal_gateway", None)
+        if gateway is not None:
+            route = metrics.LEGAL_GATEWAYS[gateway]
+            if attrs.get("route", route) != route:
+                raise serializers.ValidationError(
+                    {"route": ["route is the old name of legal_gateway: send legal_gateway alone."]}
+                )
+            attrs["route"] = route
         return attrs
 
 
@@ -275,7 +286,10 @@ class FiltersEchoSerializer(serializers.Serializer):
         return {
             "from": serializers.DateField(allow_null=True),
             "to": serializers.DateField(allow_null=True),
-            "route": serializers.CharField(allow_null=True),
+            "legal_gateway": serializers.CharField(allow_null=True),
+            "route": serializers.CharField(
+                allow_null=True, help_text="Deprecated: read legal_gateway"
+            ),
             "dataset": serializers.CharField(allow_null=True),
         }
 
@@ -295,6 +309,24 @@ class TurnaroundSummarySerializer(serializers.Serializer):
     oldest_open = OldestSerializer(many=True)
 
 
+GATEWAY_PARAMETERS = [
+    OpenApiParameter(
+        "legal_gateway",
+        OpenApiTypes.STR,
+        enum=list(metrics.LEGAL_GATEWAYS),
+        description="dea_research: any requested dataset is shared under the DEA research "
+        "gateway (its legal_gateway); other: none is",
+    ),
+    OpenApiParameter(
+        "route",
+        OpenApiTypes.STR,
+        enum=list(metrics.ROUTES),
+        deprecated=True,
+        description="Deprecated: use legal_gateway (dea is dea_research, standard is other)",
+    ),
+]
+
+
 class TurnaroundMetricsView(APIView):
     """Turnaround for ops: request to access, time per stage and per track on the TRE's clock,
     panel response against 19 days, push-back and first-time approval rates, pre-approved
@@ -308,12 +340,7 @@ class TurnaroundMetricsView(APIView):
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)"),
-            OpenApiParameter(
-                "route",
-                OpenApiTypes.STR,
-                enum=list(metrics.ROUTES),
-                description="dea: any dataset under the DEA research gateway; standard: none",
-            ),
+            *GATEWAY_PARAMETERS,
             OpenApiParameter("dataset", OpenApiTypes.STR, description="A requested dataset"),
         ],
         responses={
@@ -347,7 +374,7 @@ class TurnaroundMetricsCSVView(TurnaroundMetricsView):
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)"),
-            OpenApiParameter("route", OpenApiTypes.STR, enum=list(metrics.ROUTES)),
+            *GATEWAY_PARAMETERS,
             OpenApiParameter("dataset", OpenApiTypes.STR, description="A requested dataset"),
         ],
         responses={(200, "text/csv"): OpenApiTypes.STR},
