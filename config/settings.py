@@ -364,6 +364,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema_hooks.blank_formats_in_responses",
+        "core.api.schema_hooks.json_request_bodies",
+        "core.api.schema_hooks.integer_path_parameters",
     ],
     # Choice sets used by several fields get one stable name each.
     "ENUM_NAME_OVERRIDES": {
