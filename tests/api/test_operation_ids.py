@@ -56,6 +56,7 @@ OPERATIONS = [
     ("POST", "/applications/{id}/grant-access/", "applications_grant_access"),
     ("GET", "/applications/{id}/outputs/", "applications_outputs"),
     ("POST", "/applications/{id}/outputs/", "applications_outputs_add"),
+    ("GET", "/applications/{id}/people/", "applications_people"),
     ("GET", "/applications/{id}/pre-approval/", "applications_pre_approval"),
     ("GET", "/applications/{id}/public-benefit/", "applications_public_benefit"),
     ("PATCH", "/applications/{id}/public-benefit/", "applications_public_benefit_update"),

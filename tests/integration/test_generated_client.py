@@ -185,9 +185,6 @@ def test_the_whole_route_through_the_generated_client_only(generated, people, as
                 m("MemberInputRequest")(
                     email=world.colleague.email, project_role=m("ProjectRoleEnum").RESEARCHER
                 ),
-                m("MemberInputRequest")(
-                    email=world.newcomer.email, project_role=m("ProjectRoleEnum").RESEARCHER
-                ),
             ],
             datasets=[
                 m("RequestedDatasetInputRequest")(
@@ -204,6 +201,27 @@ def test_the_whole_route_through_the_generated_client_only(generated, people, as
     )
     app_id = created.id
     assert created.state == m("ApplicationStateEnum").DRAFT
+    # A newcomer joins the team: found by their exact email address, added by it.
+    (found,) = pi.applications_people(app_id, email=world.newcomer.email.upper())
+    assert (found.full_name, found.affiliation) == ("Nia Newcomer", "Swansea University")
+    assert pi.applications_people(app_id, email="nia@example.org") == []
+    team = pi.applications_update(
+        app_id,
+        body=m("PatchedApplicationInputRequest")(
+            members=[
+                m("MemberInputRequest")(
+                    user=member.user.id, project_role=m("ProjectRoleEnum")(member.project_role)
+                )
+                for member in created.members
+            ]
+            + [
+                m("MemberInputRequest")(
+                    email=world.newcomer.email, project_role=m("ProjectRoleEnum").RESEARCHER
+                )
+            ]
+        ),
+    )
+    assert found.id in {member.user.id for member in team.members}
     pi.applications_safeguards_update(
         app_id,
         body=m("PatchedSafeguardsInputRequest")(

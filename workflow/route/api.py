@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.api.authentication import signed_in_user
+from access.selectors import person_with_email
 from core.api.errors import ErrorSerializer
 from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from core.api.idempotency import answer
@@ -24,7 +25,12 @@ from workflow.reviews.preapproval import match_application
 from workflow.route import serializers as s
 from workflow.route import services as route_services
 from workflow.route.content import diff
-from workflow.route.policies import available_steps, check_view_whole, visible_view
+from workflow.route.policies import (
+    available_steps,
+    check_find_people,
+    check_view_whole,
+    visible_view,
+)
 from workflow.route.selectors import (
     application_list_rows,
     applications_visible_to,
@@ -294,6 +300,30 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def _require_full_view(self, application: Application) -> None:
         check_view_whole(self.request.user, application)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "email",
+                str,
+                required=True,
+                description="The whole email address of the person (no partial matches)",
+            )
+        ],
+        responses=s.PersonSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], **WHOLE_LIST)
+    def people(self, request: Request, pk=None) -> Response:
+        """Find the person with this exact email address, to add them to the team: an empty
+        list when nobody active has it. Only for the team, while it may edit the application;
+        add the person by ``email`` (an id is taken only for someone already on the team)."""
+        application = self.get_object()
+        check_find_people(request.user, application)
+        query = s.PeopleQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        person = person_with_email(query.validated_data["email"])
+        found = [person] if person is not None else []
+        return Response(s.PersonSerializer(found, many=True).data)
 
     @extend_schema(responses=s.VersionSummarySerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)

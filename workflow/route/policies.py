@@ -144,6 +144,22 @@ def check_edit(user: Any, application: Application, what: str = "the application
         )
 
 
+def can_find_people(user: Any, application: Application) -> bool:
+    return can_edit(user, application)
+
+
+def check_find_people(user: Any, application: Application) -> None:
+    """Looking someone up by their email address, to add them to the team, is for those who
+    may edit the application now: its team, while it is a draft or changes are requested."""
+    if not may_edit(user, application):
+        raise NotAllowed("Only members of the application look people up, to add them to its team.")
+    if application.state not in EDITABLE_STATES:
+        raise InvalidTransition(
+            "The team can change only while the application is a draft or changes are requested.",
+            current_state=application.state,
+        )
+
+
 # --- scoping -------------------------------------------------------------------------------------
 
 
