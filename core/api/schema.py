@@ -75,8 +75,9 @@ class AutoSchema(SpectacularAutoSchema):
                 verb = self.method_mapping[self.method.lower()]
                 return default.removesuffix(verb) + STANDARD_ACTIONS.get(verb, verb)
             head = default.removesuffix("list" if action == "list" else action)
-            return head.removesuffix(self.method_mapping[self.method.lower()]) + (
-                STANDARD_ACTIONS[action]
+            return (
+                head.removesuffix(self.method_mapping[self.method.lower()])
+                + (STANDARD_ACTIONS[action])
             )
         resource = self._tokenize_path()[0].replace("-", "_")
         name = f"{resource}_{action}"
