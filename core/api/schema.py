@@ -13,8 +13,9 @@ the errors it can answer, all in the one error shape (``Error``), worked out fro
 - 429 when the view limits the rate (the sign-in throttle) or locks sign-in out (django-axes);
 - 503 always (the database is unreachable).
 
-A 500 is not documented: it is a bug. And lists given ``max_length`` (the input caps) say so
-as ``maxItems``, which drf-spectacular does for ``ListField`` but not for nested lists.
+A 500 is not documented: it is a bug. Lists given ``max_length`` (the input caps) say so as
+``maxItems``, which drf-spectacular does for ``ListField`` but not for nested lists; an input
+that refuses undeclared fields (``StrictInputMixin``) says ``additionalProperties: false``.
 
 Every operation has a stable, readable ``operationId`` (``operation_id``): a generated client
 names its functions after them, so they change only deliberately
@@ -28,6 +29,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 from core.api.errors import ErrorSerializer
+from core.api.serializers import StrictInputMixin
 from core.api.throttling import AddressRateThrottle
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -89,7 +91,9 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_codes(self) -> list[str]:
         view = self.view
         writes = self.method in WRITES
-        authenticates = bool(getattr(view, "authentication_classes", ()))
+        # Asked of the view for this method: signing in (POST auth/token/) authenticates
+        # nobody, so a stale token cannot stop it (access.api.views.TokenLoginView).
+        authenticates = bool(view.get_authenticators())
         anyone = all(
             issubclass(p, permissions.AllowAny) for p in getattr(view, "permission_classes", ())
         )
@@ -103,8 +107,7 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("409")
         if writes:
             codes += ["413", "415"]
-        throttles = getattr(view, "throttle_classes", ())
-        if any(issubclass(t, AddressRateThrottle) for t in throttles):
+        if any(isinstance(t, AddressRateThrottle) for t in view.get_throttles()):
             codes.append("429")
         codes.append("503")
         return codes
@@ -120,6 +123,14 @@ class AutoSchema(SpectacularAutoSchema):
                     error, code, ["application/json"], direction
                 )
         return responses
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # An input that refuses undeclared fields (400, "Not a field of this resource") says
+        # so: a client learns it from the schema, not from the 400.
+        if direction == "request" and isinstance(serializer, StrictInputMixin):
+            schema["additionalProperties"] = False
+        return schema
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)

@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
 )
 from rest_framework import serializers, viewsets
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
@@ -281,6 +282,7 @@ class OldestSerializer(serializers.Serializer):
     alert = serializers.BooleanField(help_text="Open for a year or more")
 
 
+@extend_schema_serializer(deprecate_fields=["route"])
 class FiltersEchoSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
@@ -288,7 +290,7 @@ class FiltersEchoSerializer(serializers.Serializer):
             "to": serializers.DateField(allow_null=True),
             "legal_gateway": serializers.CharField(allow_null=True),
             "route": serializers.CharField(
-                allow_null=True, help_text="Deprecated: read legal_gateway"
+                allow_null=True, help_text="Deprecated: read legal_gateway (removed next release)"
             ),
             "dataset": serializers.CharField(allow_null=True),
         }
