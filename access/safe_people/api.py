@@ -16,6 +16,7 @@ from access.models import AccessGrant, Accreditation, AgreementText
 from access.safe_people import serializers as s
 from access.safe_people import services
 from access.safe_people.selectors import access_grants_visible_to, accreditations_visible_to
+from core.api.idempotency import idempotent
 
 # name → the service that takes the decision
 DECISIONS: dict[str, Callable] = {
@@ -30,6 +31,7 @@ DECISIONS: dict[str, Callable] = {
 def _decision_action(name: str):
     call = DECISIONS[name]
 
+    @idempotent
     def handler(self, request: Request, pk=None):
         accreditation = self.get_object()
         serializer = s.AccreditationDecisionInputSerializer(data=request.data)
@@ -72,6 +74,7 @@ class AccreditationViewSet(
     @extend_schema(
         request=s.AccreditationApplyInputSerializer, responses={201: s.AccreditationSerializer}
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         """Apply for your own accreditation, with the certificate as evidence."""
         serializer = s.AccreditationApplyInputSerializer(data=request.data)
@@ -98,6 +101,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         request=s.AgreementPublishInputSerializer, responses={201: s.AgreementTextSerializer}
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         """Publish the next version (ops). Access then needs signatures against it."""
         serializer = s.AgreementPublishInputSerializer(data=request.data)

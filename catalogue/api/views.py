@@ -34,6 +34,7 @@ from catalogue.api.serializers import (
     VariableUpdateInput,
 )
 from core.api.errors import ErrorSerializer
+from core.api.idempotency import idempotent
 
 WRITE_ERRORS = {
     400: ErrorSerializer,
@@ -83,6 +84,7 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request=DatasetCreateInput,
         responses={201: DatasetOutput, **WRITE_ERRORS},
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         data = DatasetCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -131,6 +133,7 @@ class VariableViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=VariableCreateInput,
         responses={201: VariableOutput, **WRITE_ERRORS},
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         data = VariableCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -215,6 +218,7 @@ class PreApprovedCategoryViewSet(
         request=CategoryCreateInput,
         responses={201: CategoryOutput, **WRITE_ERRORS},
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         data = CategoryCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -232,6 +236,7 @@ class PreApprovedCategoryViewSet(
         responses={200: CategoryOutput, 404: ErrorSerializer, 409: ErrorSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def revise(self, request: Request, pk: str) -> Response:
         category = self.get_object()
         data = CategoryReviseInput(data=request.data)
@@ -251,6 +256,7 @@ class PreApprovedCategoryViewSet(
         responses={200: CategoryOutput, 404: ErrorSerializer, 409: ErrorSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def retire(self, request: Request, pk: str) -> Response:
         category = self.get_object()
         data = CategoryRetireInput(data=request.data)

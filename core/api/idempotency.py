@@ -18,6 +18,7 @@ errors are not stored (nothing was changed; a retry runs again). Keys expire aft
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import re
@@ -29,6 +30,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -114,6 +116,10 @@ def answer(request: Request, make: Callable[[], tuple[Any, int]]) -> Response:
                     # A request with the same key committed while we waited on its row.
                     raise _Replay(IdempotencyKey.objects.get(user=user, key=key)) from None
             data, status = make()
+            if record is not None and status >= 400:
+                # An error answered (not raised) is not kept: a retry runs again.
+                record.delete()
+                record = None
             if record is not None:
                 record.status, record.body = status, json.loads(json.dumps(data, default=str))
                 record.save(update_fields=["status", "body"])
@@ -125,3 +131,26 @@ def answer(request: Request, make: Callable[[], tuple[Any, int]]) -> Response:
             raise OutcomeUnknown(str(exc)) from exc
         raise
     return Response(data, status=status)
+
+
+def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """A write view (``def post(self, request, ...)`` or a viewset action) that answers from
+    inside its transaction and honours ``Idempotency-Key``, like the application API.
+
+    Goes directly on the function, under ``@action``/``@extend_schema``; the schema documents
+    the header on every operation so marked (``core.api.schema.AutoSchema``). The handler's
+    answer is built before the COMMIT, so a connection lost after it no longer changes it."""
+
+    @functools.wraps(handler)
+    def wrapped(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if request.method in SAFE_METHODS:  # an action that also answers GET
+            return handler(view, request, *args, **kwargs)
+
+        def make() -> tuple[Any, int]:
+            response = handler(view, request, *args, **kwargs)
+            return response.data, response.status_code
+
+        return answer(request, make)
+
+    wrapped.idempotent = True  # type: ignore[attr-defined]
+    return wrapped

@@ -29,6 +29,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 from core.api.errors import ErrorSerializer
+from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from core.api.serializers import StrictInputMixin
 from core.api.throttling import AddressRateThrottle
 
@@ -111,6 +112,17 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("429")
         codes.append("503")
         return codes
+
+    def _handler(self):
+        action = getattr(self.view, "action", None)
+        return getattr(self.view, action or self.method.lower(), None)
+
+    def get_override_parameters(self):
+        # Every write marked ``@idempotent`` documents the Idempotency-Key header.
+        parameters = list(super().get_override_parameters())
+        if self.method in WRITES and getattr(self._handler(), "idempotent", False):
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import make_user
 from tests.factories.workflow import World
-from workflow.models import Application, State
+from workflow.models import Application, State, TrackKind, Vote
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -166,6 +166,21 @@ def test_a_transition_killed_after_its_commit_answers_the_new_state(world):
     assert response.json()["state"] == State.SCOPING
     application.refresh_from_db()
     assert application.state == State.SCOPING
+
+
+def test_a_vote_killed_after_its_commit_answers_the_vote(world):
+    """The other topics' writes answer from inside their transaction too (``@idempotent``)."""
+    igrp = world.at(State.IN_REVIEW).tracks.get(kind=TrackKind.IGRP)
+    client = APIClient()
+    client.force_authenticate(user=world.lay)
+    with kill_after_commit(Vote):
+        response = client.post(
+            f"/api/v1/review-tracks/{igrp.pk}/votes/", {"choice": "approved"}, format="json"
+        )
+    reconnect()
+    assert response.status_code == 201, response.json()
+    assert response.json()["choice"] == "approved"
+    assert Vote.objects.filter(track=igrp, member=world.lay).exists()
 
 
 # --- Idempotency-Key ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from access.api.authentication import signed_in_user
 from access.api.serializers import UserSummarySerializer
 from access.models import User
+from core.api.idempotency import idempotent
 from core.api.serializers import DEPRECATED, StrictInputMixin, take_renamed
 from core.errors import NotAllowed
 from workflow.models import MAX_CONDITIONS, Outcome, Panel, PanelMembership, ReviewTrack, Vote
@@ -163,6 +164,7 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={201: PanelMembershipSerializer},
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def members(self, request: Request, pk=None) -> Response:
         panel = self.get_object()
         data = MembershipInputSerializer(data=request.data)
@@ -176,6 +178,7 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         operation_id="panels_members_leave", request=None, responses=PanelMembershipSerializer
     )
     @action(detail=True, methods=["post"], url_path=r"members/(?P<membership_id>\d+)/leave")
+    @idempotent
     def leave(self, request: Request, pk=None, membership_id=None) -> Response:
         panel = self.get_object()
         membership = get_object_or_404(panel.memberships, pk=int(membership_id))
@@ -198,6 +201,7 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=TrackDecisionInputSerializer, responses=ReviewTrackSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def decide(self, request: Request, pk=None) -> Response:
         """A data owner signs off or refuses for their organisation."""
         track = self.get_object()
@@ -210,6 +214,7 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=TrackDecisionInputSerializer, responses=ReviewTrackSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def close(self, request: Request, pk=None) -> Response:
         """The chair closes a panel's vote with the panel's outcome and conditions."""
         track = self.get_object()
@@ -224,6 +229,7 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(methods=["POST"], request=VoteInputSerializer, responses={201: VoteSerializer})
     @extend_schema(methods=["PUT"], request=VoteInputSerializer, responses={200: VoteSerializer})
     @action(detail=True, methods=["get", "post", "put"])
+    @idempotent
     def votes(self, request: Request, pk=None) -> Response:
         """GET: your vote, and the others' with the tally once you have voted. POST: vote.
         PUT: change your vote until the track closes."""
@@ -257,6 +263,7 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ConflictInputSerializer, responses={201: None})
     @action(detail=True, methods=["post"])
+    @idempotent
     def conflict(self, request: Request, pk=None) -> Response:
         """Declare a conflict of interest: you will neither vote nor count to the quorum."""
         track = self.get_object()

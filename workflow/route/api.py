@@ -16,7 +16,7 @@ from access.api.authentication import signed_in_user
 from access.selectors import person_with_email
 from core.api.errors import ErrorSerializer
 from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
-from core.api.idempotency import answer
+from core.api.idempotency import answer, idempotent
 from core.errors import InvalidTransition, ValidationFailed
 from workflow.models import Application, FeedbackItem, State
 from workflow.reviews import services as reviews_services
@@ -426,6 +426,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses=s.FeedbackItemSerializer,
     )
     @action(detail=True, methods=["post"], url_path=r"feedback/(?P<item_id>\d+)/respond")
+    @idempotent
     def respond(self, request: Request, pk=None, item_id=None) -> Response:
         application = self.get_object()
         item = get_object_or_404(

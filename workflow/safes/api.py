@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.api.authentication import signed_in_user
+from core.api.idempotency import idempotent
 from core.evidence import evidence_response
 from workflow.models import Application, Condition, PublicBenefitScore
 from workflow.route import policies as route_policies
@@ -52,6 +53,7 @@ class VerdictView(APIView):
         request=s.VerdictInputSerializer,
         responses={201: s.SafeVerdictSerializer},
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         """A reviewer's verdict on one safe (replaces the previous one on that safe)."""
         application = visible_application(request, pk)
@@ -110,6 +112,7 @@ class EthicsLetterView(APIView):
         request={"multipart/form-data": s.EvidenceUploadSerializer},
         responses=s.SafeguardsSerializer,
     )
+    @idempotent
     def put(self, request: Request, pk: int) -> Response:
         """Attach or replace the letter: PDF, PNG or JPEG, within the size limit."""
         application = visible_application(request, pk)
@@ -187,6 +190,7 @@ class PublicBenefitScoresView(APIView):
         request=s.PanelScoreInputSerializer,
         responses=s.PanelScoresSerializer,
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         """Score the 18 questions yourself (a panel member; again to change your score)."""
         application = visible_application(request, pk)
@@ -248,6 +252,7 @@ class ConditionEvidenceView(APIView):
         request=s.EvidenceInputSerializer,
         responses=s.ConditionSerializer,
     )
+    @idempotent
     def post(self, request: Request, pk: int, condition_id: int) -> Response:
         """The team says how the condition is met."""
         condition = _condition(request, pk, condition_id)
@@ -267,6 +272,7 @@ class ConditionVerifyView(APIView):
         request=s.VerifyInputSerializer,
         responses=s.ConditionSerializer,
     )
+    @idempotent
     def post(self, request: Request, pk: int, condition_id: int) -> Response:
         """A reviewer or ops (never a member) verify the condition is met."""
         condition = _condition(request, pk, condition_id)
@@ -292,6 +298,7 @@ class AgreementSignView(APIView):
         request=s.SignInputSerializer,
         responses={201: s.AgreementStatusSerializer},
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         """Accept the current agreement yourself, as a member or as the lead organisation's
         signatory. Nobody signs for someone else."""

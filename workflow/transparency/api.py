@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from access.api.authentication import signed_in_user
 from access.models import Organisation
 from catalogue.models import Dataset, Purpose
+from core.api.idempotency import idempotent
 from core.text import single_line
 from workflow.models import OutputKind, ProjectOutput, RegisterStatus
 from workflow.route import policies as route_policies
@@ -235,6 +236,7 @@ class OutputListView(APIView):
         request=OutputInputSerializer,
         responses={201: OutputSerializer},
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         """A member of an active or closed project adds a link; it shows on the register."""
         application = route_policies.visible_application(request.user, pk)

@@ -27,6 +27,7 @@ from access.api.authentication import signed_in_user
 from access.policy import Permission, has_permission
 from catalogue.models import Dataset
 from core import spreadsheet
+from core.api.idempotency import idempotent
 from core.errors import NotAllowed
 from workflow.models import DayUnit, StageTarget
 from workflow.route.policies import visible_application, visible_view
@@ -481,6 +482,7 @@ class StageTargetViewSet(viewsets.GenericViewSet):
         return self._answer(_in_force(versions[stage]), versions)
 
     @extend_schema(request=StageTargetInputSerializer, responses={201: StageTargetSerializer})
+    @idempotent
     def create(self, request: Request) -> Response:
         """Add a target for a stage without one (e.g. ``panel:<slug>`` for one panel)."""
         serializer = StageTargetInputSerializer(data=request.data)
