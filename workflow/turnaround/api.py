@@ -512,9 +512,14 @@ class EstimateSerializer(serializers.Serializer):
     unit = serializers.ChoiceField(choices=DayUnit.choices)
     # Not Field.source at run time (DRF's metaclass takes declared fields out of the class).
     source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=["history", "history_all_routes", "overdue_history", "due_date", "target"],
+        # Every source the forecast gives (forecast.SOURCE_WORDS and the two without history);
+        # "history_and_target" was missing, found by schemathesis (tests/api/test_fuzz.py).
+        choices=[*forecast.SOURCE_WORDS, "due_date", "target"],
         help_text="history: past cases on this route; history_all_routes: on every route (too "
-        "few on this one); overdue_history: how long overdue ones of its kind still took; "
+        "few on this one); history_all_stages: answers to feedback at any stage; "
+        "history_and_target: the few past cases, with the target for the rest; "
+        "history_and_due_date: the few that lasted as long, and its due date; "
+        "overdue_history: how long overdue ones of its kind still took; "
         "due_date: expected by its due date (it has run longer than past ones); target: too "
         "little history yet",
     )
