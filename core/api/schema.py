@@ -14,8 +14,7 @@ the errors it can answer, all in the one error shape (``Error``), worked out fro
 - 503 always (the database is unreachable).
 
 A 500 is not documented: it is a bug. Lists given ``max_length`` (the input caps) say so as
-``maxItems``, which drf-spectacular does for ``ListField`` but not for nested lists; an input
-that refuses undeclared fields (``StrictInputMixin``) says ``additionalProperties: false``.
+``maxItems``, which drf-spectacular does for ``ListField`` but not for nested lists.
 
 Every operation has a stable, readable ``operationId`` (``operation_id``): a generated client
 names its functions after them, so they change only deliberately
@@ -30,7 +29,6 @@ from rest_framework import permissions, serializers
 
 from core.api.errors import ErrorSerializer
 from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
-from core.api.serializers import StrictInputMixin
 from core.api.throttling import AddressRateThrottle
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -135,14 +133,6 @@ class AutoSchema(SpectacularAutoSchema):
                     error, code, ["application/json"], direction
                 )
         return responses
-
-    def _map_basic_serializer(self, serializer, direction):
-        schema = super()._map_basic_serializer(serializer, direction)
-        # An input that refuses undeclared fields (400, "Not a field of this resource") says
-        # so: a client learns it from the schema, not from the 400.
-        if direction == "request" and isinstance(serializer, StrictInputMixin):
-            schema["additionalProperties"] = False
-        return schema
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)

@@ -310,7 +310,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 description="The whole email address of the person (no partial matches)",
             )
         ],
-        responses=s.PersonSerializer(many=True),
+        responses={
+            200: s.PersonSerializer(many=True),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The team can change only while it may edit"
+            ),
+        },
     )
     @action(detail=True, methods=["get"], **WHOLE_LIST)
     def people(self, request: Request, pk=None) -> Response:
