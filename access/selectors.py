@@ -56,3 +56,10 @@ class RoleDirectory:
         if key not in self._people:
             self._people[key] = list(users_with_role(key))
         return self._people[key]
+
+
+def person_with_email(email: str) -> User | None:
+    """The active person whose email address is exactly ``email`` (addresses compare without
+    case, as sign-in does), or None: never a partial match, so nobody can be found without
+    knowing their whole address."""
+    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()

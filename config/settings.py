@@ -392,6 +392,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema_hooks.blank_formats_in_responses",
+        "core.api.schema_hooks.json_request_bodies",
+        "core.api.schema_hooks.integer_path_parameters",
     ],
     # Choice sets used by several fields get one stable name each.
     "ENUM_NAME_OVERRIDES": {
@@ -405,7 +407,8 @@ SPECTACULAR_SETTINGS = {
         "LetterOutcomeEnum": "workflow.route.serializers.LETTER_OUTCOMES",
         "AccreditationKindEnum": "access.models.AccreditationKind",
         "AccreditationStateEnum": "access.models.AccreditationState",
-        "SignatureCapacityEnum": "access.models.SignatureCapacity",
+        "SignatureCapacityEnum": "workflow.safes.serializers.CAPACITIES",
+        "SignatureCapacityInputEnum": "workflow.safes.serializers.CAPACITY_INPUTS",
         "GrantStateEnum": "access.models.GrantState",
         "ChangeKindEnum": "workflow.models.ChangeKind",
         "ConditionStateEnum": "workflow.models.ConditionState",

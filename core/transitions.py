@@ -4,7 +4,8 @@ accreditations).
 A transition is declared beside its ``django-fsm`` method with ``@transition(...)``: its source
 and target states, the event kind it writes, the notice it raises and the capacity its actor
 acts in. Who may take it is decided by a policy function the topic registers with
-``@transition_policy(Model, "name", ...)`` in its ``policies.py``; the same function is the
+``@transition_policy(Model, "name", ...)`` in its ``policies.py`` (yes, or a ``Refusal`` that
+says which rule refused, for the 403); the same function is the
 transition's ``django-fsm`` permission, so ``get_available_user_state_transitions`` and
 ``has_transition_perm`` agree with the engine.
 
@@ -27,7 +28,26 @@ from django_fsm import transition as fsm_transition
 
 from core.errors import ConcurrentChange, InvalidTransition, NotAllowed, ValidationFailed
 
-Policy = Callable[[Any, Any], bool]
+
+class Refusal:
+    """A policy's "no" that says which rule refused, in words for the person refused. Falsy,
+    so a policy still reads as yes or no; ``refuse`` puts the reason in the 403."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.reason!r})"
+
+
+# What a policy answers: yes, or no (plain, or with the rule that refused).
+Verdict = bool | Refusal
+Policy = Callable[[Any, Any], Verdict]
 # A transition method, returned by ``@transition`` with its signature.
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 Role = str | Mapping[str, str] | Callable[[Any], str]
@@ -64,11 +84,14 @@ def _key(model: type[models.Model] | models.Model, name: str) -> tuple[str, str]
     return (model._meta.label, name)
 
 
-def transition_policy(model: type[models.Model], *names: str) -> Callable[[Policy], Policy]:
+_Policy = TypeVar("_Policy", bound=Policy)
+
+
+def transition_policy(model: type[models.Model], *names: str) -> Callable[[_Policy], _Policy]:
     """Register ``func(user, obj) -> bool`` as who may take each of ``names`` on ``model``, in
     any state (the state machine answers "when")."""
 
-    def register(func: Policy) -> Policy:
+    def register(func: _Policy) -> _Policy:
         for name in names:
             key = _key(model, name)
             if key in _POLICIES and _POLICIES[key] is not func:
@@ -163,7 +186,14 @@ def check_state(obj: Any, name: str, what: str = "") -> None:
         )
 
 
-def refuse(obj: models.Model, name: str) -> NotAllowed:
+def refuse(obj: models.Model, name: str, user: Any = None) -> NotAllowed:
+    """The 403 for ``user`` taking ``name`` on ``obj``: the reason the policy gave (a
+    ``Refusal``), or a plain "you may not" when it gave none."""
+    policy = policy_for(obj, name)
+    if policy is not None and getattr(user, "is_authenticated", False) and user.is_active:
+        verdict = policy(user, obj)
+        if isinstance(verdict, Refusal):
+            return NotAllowed(verdict.reason)
     step = name.replace("_", " ")
     return NotAllowed(f"You may not take the step '{step}' on this {obj._meta.verbose_name}.")
 
@@ -203,7 +233,7 @@ def take(
     """
     step = step_of(type(obj), name)
     if check_policy and not may(obj, name, by):
-        raise refuse(obj, name)
+        raise refuse(obj, name, by)
     check_state(obj, name)
     if errors:
         raise ValidationFailed("This is not ready for this step.", fields=dict(errors))

@@ -79,7 +79,7 @@ class TokenLoginView(APIView):
         token, key = issue_token(user)
         return Response({"token": key, "expiry": token.expiry})
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(operation_id="auth_token_revoke", request=None, responses={204: None})
     def delete(self, request):
         if not isinstance(request.auth, AuthToken):
             raise NotAuthenticated("Revoke a token by sending it: Authorization: Token <key>.")
@@ -90,7 +90,7 @@ class TokenLoginView(APIView):
 class SignOutEverywhereView(APIView):
     """End every session and API token of the caller, this one included."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(operation_id="auth_sign_out_everywhere", request=None, responses={204: None})
     def post(self, request):
         sign_out_everywhere(request._request)
         return Response(status=204)

@@ -55,6 +55,10 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Messages per field; nested fields as dotted paths (datasets.0.dataset)",
     )
 
+    current_state = serializers.CharField(
+        required=False, help_text="409 when the state does not allow it: the state it is in"
+    )
+
     class Meta:
         ref_name = "Error"
 

@@ -13,8 +13,12 @@ the errors it can answer, all in the one error shape (``Error``), worked out fro
 - 429 when the view limits the rate (the sign-in throttle) or locks sign-in out (django-axes);
 - 503 always (the database is unreachable).
 
-A 500 is not documented: it is a bug. And lists given ``max_length`` (the input caps) say so
-as ``maxItems``, which drf-spectacular does for ``ListField`` but not for nested lists.
+A 500 is not documented: it is a bug. Lists given ``max_length`` (the input caps) say so as
+``maxItems``, which drf-spectacular does for ``ListField`` but not for nested lists.
+
+Every operation has a stable, readable ``operationId`` (``operation_id``): a generated client
+names its functions after them, so they change only deliberately
+(tests/api/test_operation_ids.py keeps the list).
 """
 
 from __future__ import annotations
@@ -43,7 +47,46 @@ DESCRIPTIONS = {
 }
 
 
+# A viewset's own actions keep drf-spectacular's names (``applications_list``,
+# ``applications_retrieve``, ``applications_create``); an update is an update, whole or partial.
+STANDARD_ACTIONS = {
+    "list": "list",
+    "retrieve": "retrieve",
+    "create": "create",
+    "update": "replace",
+    "partial_update": "update",
+    "destroy": "delete",
+}
+# The verb added to an extra action's name when the action answers more than one method
+# (``review_tracks_votes``, ``review_tracks_votes_create``, ``review_tracks_votes_update``).
+METHOD_VERBS = {"post": "create", "put": "update", "patch": "update", "delete": "delete"}
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def get_operation_id(self) -> str:
+        """``<resource>_<action>``: the resource is the path's first part, the action the
+        viewset's action (``applications_refer_to_panels``, ``applications_timeline``); an
+        action answering several methods adds the verb for all but GET. Views and actions that
+        read better under another name set ``operation_id`` themselves (``extend_schema``)."""
+        view = self.view
+        action = getattr(view, "action", None)
+        if action is None or action in STANDARD_ACTIONS:
+            default = super().get_operation_id()
+            if action is None:
+                verb = self.method_mapping[self.method.lower()]
+                return default.removesuffix(verb) + STANDARD_ACTIONS.get(verb, verb)
+            head = default.removesuffix("list" if action == "list" else action)
+            return (
+                head.removesuffix(self.method_mapping[self.method.lower()])
+                + (STANDARD_ACTIONS[action])
+            )
+        resource = self._tokenize_path()[0].replace("-", "_")
+        name = f"{resource}_{action}"
+        methods = [m for m in getattr(view, "action_map", {}) if m not in ("head", "options")]
+        if len(methods) > 1 and self.method.lower() != "get":
+            name += "_" + METHOD_VERBS[self.method.lower()]
+        return name
+
     def _error_codes(self) -> list[str]:
         # Asked of the view as it answers this method (drf-spectacular gives it a request of
         # that method): the sign-in endpoint authenticates and limits only some of its methods.

@@ -21,3 +21,40 @@ def blank_formats_in_responses(result: dict[str, Any], generator, request, publi
                 fmt = prop.pop("format")
                 prop["anyOf"] = [{"format": fmt}, {"maxLength": 0}]
     return result
+
+
+# A body the browsable API may also send as a form: clients send JSON.
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def json_request_bodies(result: dict[str, Any], generator, request, public) -> dict:
+    """A request body that is JSON is documented as JSON only. The server also parses forms
+    (the browsable API's), but offering three content types of one schema made generated
+    clients send every body as multipart, where nested lists (a team, feedback items) cannot
+    go: the contract is JSON (tests/integration/test_generated_client.py). Uploads, which take
+    only multipart, keep it."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = (
+                operation.get("requestBody", {}).get("content", {})
+                if isinstance(operation, dict)
+                else {}
+            )
+            if "application/json" in content:
+                for form in _FORM_TYPES:
+                    content.pop(form, None)
+    return result
+
+
+def integer_path_parameters(result: dict[str, Any], generator, request, public) -> dict:
+    """A path parameter routed as digits (``(?P<item_id>\\d+)``) is an integer, as the view reads
+    it: drf-spectacular typed it a string with a pattern, so generated clients took strings."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("pattern") == r"^\d+$":
+                    parameter["schema"] = {"type": "integer"}
+    return result

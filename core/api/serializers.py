@@ -86,3 +86,26 @@ def many(
     """A list of at most ``max_length`` of ``serializer`` (the schema says so: maxItems)."""
     # DRF hands max_length to the ListSerializer that many=True makes; the stubs do not know.
     return serializer(many=True, max_length=max_length, **kwargs)  # type: ignore[call-arg]
+
+
+# --- renamed fields -----------------------------------------------------------------------------
+# A field renamed for consistency keeps its old name for one release: accepted on input (marked
+# ``deprecated`` in the schema with ``extend_schema_serializer(deprecate_fields=...)``), and
+# answered beside the new one. docs/api.md lists them and the release that removes them.
+
+DEPRECATED = "Deprecated: use {new} (this name is removed in the next release)."
+
+
+def take_renamed(attrs: dict[str, Any], *, old: str, new: str, required: bool = True) -> None:
+    """Move ``attrs[old]`` to ``attrs[new]``: the old name is accepted alone; both, disagreeing,
+    is a 400 on the old one; neither, when ``required``, is the new one's "required"."""
+    if old not in attrs:
+        if required and new not in attrs:
+            raise serializers.ValidationError({new: ["This field is required."]})
+        return
+    value = attrs.pop(old)
+    if new in attrs and attrs[new] != value:
+        raise serializers.ValidationError(
+            {old: [f"{old} is the old name of {new}: send {new} alone."]}
+        )
+    attrs[new] = value

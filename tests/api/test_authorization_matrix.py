@@ -134,6 +134,14 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/applications/{id}/clocks/": WITH_OWNER_PART,
     "/api/v1/applications/{id}/forecast/": WITH_OWNER_PART,
     "/api/v1/applications/{id}/pre-approval/": WITH_OWNER_PART,
+    # Looking people up to add them: the team while it may edit (A is in review: 409), 403 for
+    # the others who see A, after the visibility check (tests/api/test_people_lookup.py).
+    "/api/v1/applications/{id}/people/": {
+        **spec(frozenset()),
+        **dict.fromkeys((SEES_A | SEES_A_IN_PART) - {"pi", "member"}, 403),
+        "pi": 409,
+        "member": 409,
+    },
     # No decision yet: 409 for those who see it, after the visibility check.
     "/api/v1/applications/{id}/decision-letter/": {
         **FULL_APPLICATION,

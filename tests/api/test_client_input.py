@@ -254,9 +254,7 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
     assert "401" in schema["paths"]["/api/v1/applications/"]["get"]["responses"]
 
 
-@pytest.mark.parametrize(
-    "action", ["timeline", "versions", "feedback", "pre-approval", "transitions"]
-)
+@pytest.mark.parametrize("action", ["versions", "feedback", "pre-approval", "transitions"])
 def test_whole_list_actions_are_documented_as_plain_lists(action):
     from drf_spectacular.generators import SchemaGenerator
 
@@ -265,3 +263,13 @@ def test_whole_list_actions_are_documented_as_plain_lists(action):
     assert [p["name"] for p in operation.get("parameters", [])] == ["id"]
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer["type"] == "array"
+
+
+def test_the_timeline_is_documented_as_paginated():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/applications/{id}/timeline/"]["get"]
+    assert [p["name"] for p in operation["parameters"]] == ["id", "page", "page_size"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/PaginatedEventList"}

@@ -183,7 +183,7 @@ def test_route_from_idea_to_approval_through_the_api(world, client_for):
     assert sorted(t["kind"] for t in letter["tracks"]) == ["igrp", "owner_signoff"]
     assert "application.changes_requested" in kinds
 
-    timeline = pi.get(url + "timeline/").json()
+    timeline = pi.get(url + "timeline/").json()["results"]
     kinds = [e["kind"] for e in timeline]
     assert kinds[0] == "created"
     assert kinds[-1] == "approved"

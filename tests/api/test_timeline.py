@@ -25,7 +25,7 @@ def test_timeline_shows_every_event_in_order_to_those_who_see_it_all(world, clie
     application = world.at(State.INTERNAL_REVIEW)
     response = timeline(client_for(getattr(world, who)), application)
     assert response.status_code == 200
-    events = response.json()
+    events = response.json()["results"]
     expected = Event.objects.filter(application=application).order_by("created_at", "id")
     assert [e["id"] for e in events] == [e.pk for e in expected]
     # The route's own events (the team's safeguards edits are in between).
@@ -63,8 +63,33 @@ def test_timeline_to_the_data_owner_leaves_out_edits_and_answers(world, client_f
         format="json",
     )
     pi.patch(f"/api/v1/applications/{application.pk}/", {"funder": "MRC"}, format="json")
-    full = {e["kind"] for e in timeline(pi, application).json()}
+    full = {e["kind"] for e in timeline(pi, application).json()["results"]}
     assert {"feedback_answered", "edited"} <= full
-    owners = {e["kind"] for e in timeline(client_for(world.owner), application).json()}
+    owners = {e["kind"] for e in timeline(client_for(world.owner), application).json()["results"]}
     assert "submitted" in owners
     assert not owners & {"feedback_answered", "edited"}
+
+
+def test_timeline_is_paginated_oldest_first_and_bounded(world, client_for):
+    application = world.at(State.IN_REVIEW)
+    pi = client_for(world.pi)
+    url = f"/api/v1/applications/{application.pk}/timeline/"
+    expected = list(
+        Event.objects.filter(application=application)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
+    assert len(expected) > 4
+    seen, page = [], pi.get(url, {"page_size": 2}).json()
+    while True:
+        assert page["count"] == len(expected)
+        assert len(page["results"]) <= 2
+        seen += [e["id"] for e in page["results"]]
+        if not page["next"]:
+            break
+        page = pi.get(page["next"]).json()
+    assert seen == expected
+    # At most the paginator's largest page, however many events there are.
+    big = pi.get(url, {"page_size": 10_000}).json()
+    assert len(big["results"]) == len(expected) <= 200
+    assert pi.get(url, {"page": 99}).status_code == 404

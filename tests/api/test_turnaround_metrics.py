@@ -160,21 +160,38 @@ def test_metrics_on_a_known_history(client_for, world, known):
     assert oldest["alert"] is False
 
 
-def test_route_filter_separates_dea_projects(client_for, world, known):
-    dea = get(client_for(world.ops), route="dea").json()
+def test_legal_gateway_filter_separates_dea_projects(client_for, world, known):
+    dea = get(client_for(world.ops), legal_gateway="dea_research").json()
     assert dea["request_to_access"]["count"] == 1
     assert dea["request_to_access"]["median_days"] == 72.0
-    standard = get(client_for(world.ops), route="standard").json()
-    assert standard["request_to_access"]["count"] == 2
-    assert standard["request_to_access"]["median_days"] == 55.5
-    assert standard["filters"]["route"] == "standard"
+    other = get(client_for(world.ops), legal_gateway="other").json()
+    assert other["request_to_access"]["count"] == 2
+    assert other["request_to_access"]["median_days"] == 55.5
+    assert other["filters"]["legal_gateway"] == "other"
+
+
+@pytest.mark.parametrize(("route", "gateway"), [("dea", "dea_research"), ("standard", "other")])
+def test_deprecated_route_filter_still_means_the_legal_gateway(
+    client_for, world, known, route, gateway
+):
+    old = get(client_for(world.ops), route=route).json()
+    new = get(client_for(world.ops), legal_gateway=gateway).json()
+    assert old["request_to_access"] == new["request_to_access"]
+    assert old["filters"]["legal_gateway"] == gateway
+    assert old["filters"]["route"] == route
+
+
+def test_route_and_legal_gateway_that_disagree_are_400(client_for, world):
+    response = client_for(world.ops).get(URL, {"route": "dea", "legal_gateway": "other"})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["route"]
 
 
 def test_period_counts_what_ended_in_it(client_for, world, known):
     data = get(client_for(world.ops), **{"from": "2026-05-01", "to": "2026-05-31"}).json()
     assert data["request_to_access"]["count"] == 2  # B on 4 May, C on 13 May (A in April)
-    assert data["filters"] == {"from": "2026-05-01", "to": "2026-05-31", "route": None,
-                               "dataset": None}  # fmt: skip
+    assert data["filters"] == {"from": "2026-05-01", "to": "2026-05-31", "legal_gateway": None,
+                               "route": None, "dataset": None}  # fmt: skip
     # Work in progress is as of now, whatever the period.
     assert by(data["work_in_progress"]["by_stage"], "state", "scoping")["count"] == 1
 
@@ -248,6 +265,7 @@ def test_metrics_need_a_login(api_client):
         ({"from": "yesterday"}, "from"),
         ({"to": "2026-13-01"}, "to"),
         ({"route": "fast"}, "route"),
+        ({"legal_gateway": "dea"}, "legal_gateway"),
         ({"dataset": "no-such-dataset"}, "dataset"),
         ({"from": "2026-05-02", "to": "2026-05-01"}, "to"),
     ],

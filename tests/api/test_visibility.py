@@ -164,11 +164,11 @@ def test_data_owner_timeline_hides_other_owners_tracks(world, two_providers, cli
     theirs = application.tracks.get(organisation=world.provider2)
     reviews_services.review_track_decide(track=mine, by=world.owner, outcome="approved")
     reviews_services.review_track_decide(track=theirs, by=world.owner2, outcome="approved")
-    seen = client_for(world.owner).get(f"{LIST}{application.pk}/timeline/").json()
+    seen = client_for(world.owner).get(f"{LIST}{application.pk}/timeline/").json()["results"]
     assert mine.pk in {e["track"] for e in seen}
     assert theirs.pk not in {e["track"] for e in seen}
     assert "edited" not in {e["kind"] for e in seen}
-    everything = client_for(world.ops).get(f"{LIST}{application.pk}/timeline/").json()
+    everything = client_for(world.ops).get(f"{LIST}{application.pk}/timeline/").json()["results"]
     assert {mine.pk, theirs.pk} <= {e["track"] for e in everything}
 
 

@@ -142,7 +142,7 @@ def test_an_owner_sees_only_their_organisations_part_everywhere(
     assert api.get(f"/api/v1/review-tracks/{other_track.pk}/").status_code == 404
     assert api.get(f"/api/v1/review-tracks/{igrp.pk}/").status_code == 404
 
-    timeline = api.get(base + "timeline/").json()
+    timeline = api.get(base + "timeline/").json()["results"]
     track_ids = {e["track"] for e in timeline if e.get("track")}
     assert track_ids <= {own_track.pk}
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from access.api.authentication import signed_in_user
 from access.models import User
 from core.api.errors import error_body
+from core.api.idempotency import idempotent
 from core.api.pagination import Pagination
 from core.errors import ValidationFailed
 from workflow.provisioning import selectors, services, visas
@@ -165,6 +166,7 @@ class WebhookReceiverViewSet(
         request=s.WebhookReceiverInput,
         responses={201: s.WebhookReceiverCreatedSerializer},
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         by = signed_in_user(request)
         check_manage_provisioning(by)
@@ -176,7 +178,7 @@ class WebhookReceiverViewSet(
         )
 
     @extend_schema(
-        operation_id="webhook_receivers_partial_update",
+        operation_id="webhook_receivers_update",
         request=s.WebhookReceiverPatch,
         responses=s.WebhookReceiverCreatedSerializer,
     )
@@ -211,6 +213,7 @@ class WebhookDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
         responses=s.WebhookDeliverySerializer,
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def redeliver(self, request: Request, pk: str) -> Response:
         delivery = self.get_object()
         services.webhook_delivery_redeliver(by=signed_in_user(request), delivery=delivery)

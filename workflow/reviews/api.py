@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,7 +15,7 @@ from access.api.authentication import signed_in_user
 from access.api.serializers import UserSummarySerializer
 from access.models import User
 from core.api.idempotency import idempotent
-from core.api.serializers import StrictInputMixin
+from core.api.serializers import DEPRECATED, StrictInputMixin, take_renamed
 from core.errors import NotAllowed
 from workflow.models import MAX_CONDITIONS, Outcome, Panel, PanelMembership, ReviewTrack, Vote
 from workflow.reviews import services as reviews_services
@@ -64,19 +64,34 @@ class MembershipInputSerializer(StrictInputMixin, serializers.Serializer):
     is_chair = serializers.BooleanField(default=False)
 
 
+@extend_schema_serializer(deprecate_fields=["choice", "proposed_conditions"])
 class VoteSerializer(serializers.ModelSerializer):
+    """A vote, in the words of a decision: ``outcome``, ``rationale``, ``conditions``."""
+
     member = UserSummarySerializer(read_only=True)
+    outcome = serializers.ChoiceField(source="choice", choices=Outcome.choices, read_only=True)
+    conditions = serializers.ListField(
+        source="proposed_conditions", child=serializers.CharField(), read_only=True
+    )
+    choice = serializers.ChoiceField(
+        choices=Outcome.choices, read_only=True, help_text=DEPRECATED.format(new="outcome")
+    )
+    proposed_conditions = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=DEPRECATED.format(new="conditions")
+    )
 
     class Meta:
         model = Vote
         fields = [
             "id",
             "member",
-            "choice",
+            "outcome",
             "rationale",
-            "proposed_conditions",
+            "conditions",
             "cast_at",
             "changed_at",
+            "choice",
+            "proposed_conditions",
         ]
 
 
@@ -100,12 +115,34 @@ class TrackVotesSerializer(serializers.Serializer):
     tally = TallySerializer(allow_null=True, help_text="Shown once you have voted")
 
 
+@extend_schema_serializer(deprecate_fields=["choice"])
 class VoteInputSerializer(StrictInputMixin, serializers.Serializer):
-    choice = serializers.ChoiceField(choices=Outcome.choices)
+    """A vote takes the fields of a decision (``TrackDecisionInputSerializer``)."""
+
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, required=False, help_text="Required (or its old name, choice)"
+    )
     rationale = serializers.CharField(allow_blank=True, required=False, default="")
     conditions = serializers.ListField(
         child=serializers.CharField(), required=False, default=list, max_length=MAX_CONDITIONS
     )
+    choice = serializers.ChoiceField(
+        choices=Outcome.choices, required=False, help_text=DEPRECATED.format(new="outcome")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        take_renamed(attrs, old="choice", new="outcome")
+        return attrs
+
+
+def _vote(data: dict[str, Any]) -> dict[str, Any]:
+    """The services' words for a vote (``choice``) from the API's (``outcome``)."""
+    return {
+        "choice": data["outcome"],
+        "rationale": data["rationale"],
+        "conditions": data["conditions"],
+    }
 
 
 class ConflictInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -121,7 +158,11 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         return super().get_queryset() if can_see_panels(self.request.user) else Panel.objects.none()
 
-    @extend_schema(request=MembershipInputSerializer, responses={201: PanelMembershipSerializer})
+    @extend_schema(
+        operation_id="panels_members_add",
+        request=MembershipInputSerializer,
+        responses={201: PanelMembershipSerializer},
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def members(self, request: Request, pk=None) -> Response:
@@ -133,7 +174,9 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response(PanelMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=PanelMembershipSerializer)
+    @extend_schema(
+        operation_id="panels_members_leave", request=None, responses=PanelMembershipSerializer
+    )
     @action(detail=True, methods=["post"], url_path=r"members/(?P<membership_id>\d+)/leave")
     @idempotent
     def leave(self, request: Request, pk=None, membership_id=None) -> Response:
@@ -210,12 +253,12 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
         data = VoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if request.method == "POST":
-            vote = reviews_services.vote_cast(track=track, by=user, **data.validated_data)
+            vote = reviews_services.vote_cast(track=track, by=user, **_vote(data.validated_data))
             return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
         previous = vote_of(user, track)
         if previous is None:
             raise NotAllowed("You have not voted on this track yet: POST your vote first.")
-        vote = reviews_services.vote_change(vote=previous, by=user, **data.validated_data)
+        vote = reviews_services.vote_change(vote=previous, by=user, **_vote(data.validated_data))
         return Response(VoteSerializer(vote).data)
 
     @extend_schema(request=ConflictInputSerializer, responses={201: None})

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.api.authentication import signed_in_user
+from access.selectors import person_with_email
 from core.api.errors import ErrorSerializer
 from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from core.api.idempotency import answer, idempotent
@@ -24,7 +25,12 @@ from workflow.reviews.preapproval import match_application
 from workflow.route import serializers as s
 from workflow.route import services as route_services
 from workflow.route.content import diff
-from workflow.route.policies import available_steps, check_view_whole, visible_view
+from workflow.route.policies import (
+    available_steps,
+    check_find_people,
+    check_view_whole,
+    visible_view,
+)
 from workflow.route.selectors import (
     application_list_rows,
     applications_visible_to,
@@ -150,9 +156,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         # caller may see the application (404 if not): the service locks and reads it again.
         return applications_visible_to(self.request.user)
 
-    def page_rows(self, applications):
-        """How the pagination reads a page of the list (``access.api.pagination``)."""
-        return application_list_rows(applications)
+    def page_rows(self, queryset):
+        """How the pagination reads a page of the list (``core.api.pagination``); other pages
+        (the timeline) are read as they are."""
+        return application_list_rows(queryset) if self.action == "list" else queryset
 
     def filter_queryset(self, queryset):
         # Filters, search and ordering are the list's: one application is found by its id.
@@ -294,6 +301,35 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _require_full_view(self, application: Application) -> None:
         check_view_whole(self.request.user, application)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "email",
+                str,
+                required=True,
+                description="The whole email address of the person (no partial matches)",
+            )
+        ],
+        responses={
+            200: s.PersonSerializer(many=True),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The team can change only while it may edit"
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], **WHOLE_LIST)
+    def people(self, request: Request, pk=None) -> Response:
+        """Find the person with this exact email address, to add them to the team: an empty
+        list when nobody active has it. Only for the team, while it may edit the application;
+        add the person by ``email`` (an id is taken only for someone already on the team)."""
+        application = self.get_object()
+        check_find_people(request.user, application)
+        query = s.PeopleQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        person = person_with_email(query.validated_data["email"])
+        found = [person] if person is not None else []
+        return Response(s.PersonSerializer(found, many=True).data)
+
     @extend_schema(responses=s.VersionSummarySerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)
     def versions(self, request: Request, pk=None) -> Response:
@@ -371,11 +407,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(s.DecisionLetterSerializer(letter).data)
 
     @extend_schema(responses=s.EventSerializer(many=True))
-    @action(detail=True, methods=["get"], **WHOLE_LIST)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, pk=None) -> Response:
+        """The application's events, oldest first, a page at a time (a long-lived project's
+        trail has no bound)."""
         application = self.get_object()
-        events = timeline_for(request.user, application)
-        return Response(s.EventSerializer(events, many=True).data)
+        page = self.paginate_queryset(timeline_for(request.user, application))
+        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
 
     @extend_schema(responses=s.FeedbackRequestSerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)
@@ -387,7 +425,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return Response(s.FeedbackRequestSerializer(requests, many=True).data)
 
-    @extend_schema(request=s.FeedbackResponseInputSerializer, responses=s.FeedbackItemSerializer)
+    @extend_schema(
+        operation_id="applications_feedback_respond",
+        request=s.FeedbackResponseInputSerializer,
+        responses=s.FeedbackItemSerializer,
+    )
     @action(detail=True, methods=["post"], url_path=r"feedback/(?P<item_id>\d+)/respond")
     @idempotent
     def respond(self, request: Request, pk=None, item_id=None) -> Response:

@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 from access.models import Role, User
 from access.policy import Permission, has_permission
 from core.errors import InvalidTransition, NotAllowed
-from core.transitions import check_state, may, refuse, transition_policy
+from core.transitions import Refusal, Verdict, check_state, may, refuse, transition_policy
 from workflow.models import Application, ApplicationMember, State
 from workflow.route.selectors import ApplicationView, view_of
 
@@ -144,6 +144,22 @@ def check_edit(user: Any, application: Application, what: str = "the application
         )
 
 
+def can_find_people(user: Any, application: Application) -> bool:
+    return can_edit(user, application)
+
+
+def check_find_people(user: Any, application: Application) -> None:
+    """Looking someone up by their email address, to add them to the team, is for those who
+    may edit the application now: its team, while it is a draft or changes are requested."""
+    if not may_edit(user, application):
+        raise NotAllowed("Only members of the application look people up, to add them to its team.")
+    if application.state not in EDITABLE_STATES:
+        raise InvalidTransition(
+            "The team can change only while the application is a draft or changes are requested.",
+            current_state=application.state,
+        )
+
+
 # --- scoping -------------------------------------------------------------------------------------
 
 
@@ -172,13 +188,15 @@ def can_record_feasibility(user: Any, application: Application) -> bool:
     return application.analyst_id == getattr(user, "pk", None)
 
 
-def may_decide_scoping(user: Any, application: Application) -> bool:
+def may_decide_scoping(user: Any, application: Application) -> Verdict:
     """The assigned analyst, never on the team."""
-    return (
-        has_permission(user, Permission.SCOPING_DECIDE)
-        and application.analyst_id == user.pk
-        and not is_member(user, application)
-    )
+    if not has_permission(user, Permission.SCOPING_DECIDE):
+        return Refusal("Only analysts scope applications.")
+    if application.analyst_id != user.pk:
+        return Refusal("Only the analyst assigned to this application scopes it.")
+    if is_member(user, application):
+        return Refusal("You are on this project's team, so another analyst must scope it.")
+    return True
 
 
 def can_assign_analyst(user: Any, application: Application) -> bool:
@@ -203,38 +221,46 @@ def check_assign_analyst(user: Any, application: Application) -> None:
 
 
 @transition_policy(Application, "submit", "resubmit")
-def may_submit(user: User, application: Application) -> bool:
+def may_submit(user: User, application: Application) -> Verdict:
     """A member of the team."""
-    return has_permission(user, Permission.APPLICATION_SUBMIT) and is_member(user, application)
+    if not has_permission(user, Permission.APPLICATION_SUBMIT):
+        return Refusal("Only researchers on the application's team submit it.")
+    if not is_member(user, application):
+        return Refusal("Only members of the application's team submit it.")
+    return True
 
 
 @transition_policy(Application, "withdraw")
-def may_withdraw(user: User, application: Application) -> bool:
+def may_withdraw(user: User, application: Application) -> Verdict:
     """A member of the team, before a final decision."""
-    return has_permission(user, Permission.APPLICATION_WITHDRAW) and is_member(user, application)
+    if not (has_permission(user, Permission.APPLICATION_WITHDRAW) and is_member(user, application)):
+        return Refusal("Only members of the application's team withdraw it.")
+    return True
 
 
-def may_review_internally(user: User, application: Application) -> bool:
+def may_review_internally(user: User, application: Application) -> Verdict:
     """A governance reviewer, never on the team."""
-    return has_permission(user, Permission.INTERNAL_REVIEW_DECIDE) and not is_member(
-        user, application
-    )
+    if not has_permission(user, Permission.INTERNAL_REVIEW_DECIDE):
+        return Refusal("Only governance reviewers decide at internal review.")
+    if is_member(user, application):
+        return Refusal("You are on this project's team, so another reviewer must review it.")
+    return True
 
 
 @transition_policy(Application, "complete_scoping")
-def may_complete_scoping(user: User, application: Application) -> bool:
+def may_complete_scoping(user: User, application: Application) -> Verdict:
     """The assigned analyst, never on the team."""
     return may_decide_scoping(user, application)
 
 
 @transition_policy(Application, "refer_to_panels", "reject")
-def may_decide_internal_review(user: User, application: Application) -> bool:
+def may_decide_internal_review(user: User, application: Application) -> Verdict:
     """A governance reviewer, never on the team."""
     return may_review_internally(user, application)
 
 
 @transition_policy(Application, "request_changes")
-def may_request_changes(user: User, application: Application) -> bool:
+def may_request_changes(user: User, application: Application) -> Verdict:
     """The analyst during scoping, a reviewer at internal review."""
     if application.state == State.SCOPING:
         return may_decide_scoping(user, application)
@@ -242,13 +268,21 @@ def may_request_changes(user: User, application: Application) -> bool:
         return may_review_internally(user, application)
     # Outside its stages the state machine refuses it anyway: whoever may at some stage is
     # told the state is wrong (409), not that they may not (403).
-    return may_decide_scoping(user, application) or may_review_internally(user, application)
+    if may_decide_scoping(user, application) or may_review_internally(user, application):
+        return True
+    return Refusal("Only the assigned analyst (in scoping) or a reviewer asks for changes.")
 
 
 @transition_policy(Application, "grant_access", "suspend", "reinstate", "close")
-def may_manage_access(user: User, application: Application) -> bool:
+def may_manage_access(user: User, application: Application) -> Verdict:
     """Ops, never on the team."""
-    return has_permission(user, Permission.ACCESS_MANAGE) and not is_member(user, application)
+    if not has_permission(user, Permission.ACCESS_MANAGE):
+        return Refusal("Only ops grant, suspend, reinstate and close access.")
+    if is_member(user, application):
+        return Refusal(
+            "You are on this project's team, so someone else must grant or change its access."
+        )
+    return True
 
 
 def can_take(user: Any, application: Application, name: str) -> bool:
@@ -260,7 +294,7 @@ def can_take(user: Any, application: Application, name: str) -> bool:
 def check_take(user: Any, application: Application, name: str) -> None:
     """403 unless ``user`` may take ``name``; 409 unless the state allows it now."""
     if not may(application, name, user):
-        raise refuse(application, name)
+        raise refuse(application, name, user)
     check_state(application, name)
 
 

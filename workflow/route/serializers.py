@@ -502,6 +502,21 @@ class MemberInputSerializer(serializers.Serializer):
         return attrs
 
 
+class PersonSerializer(serializers.Serializer):
+    """Someone found by their exact email address, to add to a team (``applications_people``):
+    enough to be sure it is the right person. Add them by ``email``."""
+
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    affiliation = serializers.CharField(
+        source="affiliation.name", allow_null=True, default=None, help_text="Their organisation"
+    )
+
+
+class PeopleQuerySerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="The whole email address: nothing less matches")
+
+
 NOT_NAMEABLE = (
     "Not someone on this team: add people who are not on the team yet by their email address."
 )

@@ -242,8 +242,34 @@ class PanelScoresSerializer(serializers.Serializer):
     divergence = DivergenceSerializer(many=True)
 
 
+# The capacity a person signs in, named as /me/ names it (OrganisationMembership.Capacity): a
+# member of the project, or the lead organisation's ``signatory``. The stored value
+# ``organisation_signatory`` was the API's word until this release; it is still accepted.
+CAPACITIES = [
+    (SignatureCapacity.MEMBER.value, "Project member"),
+    ("signatory", "Authorised signatory of the lead organisation"),
+]
+CAPACITY_INPUTS = [
+    *CAPACITIES,
+    (SignatureCapacity.ORGANISATION_SIGNATORY.value, "Deprecated: use signatory"),
+]
+_STORED = {"signatory": SignatureCapacity.ORGANISATION_SIGNATORY.value}
+_SHOWN = {stored: shown for shown, stored in _STORED.items()}
+
+
+class CapacityField(serializers.ChoiceField):
+    """A signature's capacity as the API names it (``signatory``), stored as the model does."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=CAPACITIES, **kwargs)
+
+    def to_representation(self, value: str) -> str:
+        return _SHOWN.get(value, value)
+
+
 class SignatureSerializer(serializers.ModelSerializer):
     signer = UserSummarySerializer(read_only=True)
+    capacity = CapacityField(read_only=True)
     version = serializers.IntegerField(source="agreement.version")
     organisation = serializers.CharField(source="organisation.name", allow_null=True, default=None)
 
@@ -364,7 +390,11 @@ class VerifyInputSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class SignInputSerializer(StrictInputMixin, serializers.Serializer):
-    capacity = serializers.ChoiceField(choices=SignatureCapacity.choices)
+    capacity = serializers.ChoiceField(
+        choices=CAPACITY_INPUTS,
+        help_text="member, or signatory (for the lead organisation, as /me/ names it); "
+        "organisation_signatory is its deprecated old name",
+    )
     signer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
         required=False,
@@ -373,3 +403,6 @@ class SignInputSerializer(StrictInputMixin, serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The version you read (must be the current one)"
     )
+
+    def validate_capacity(self, value: str) -> str:
+        return _STORED.get(value, value)

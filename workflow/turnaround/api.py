@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
 )
 from rest_framework import serializers, viewsets
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
@@ -67,6 +68,9 @@ class MetricsFilterSerializer(serializers.Serializer):
         return {
             "from": serializers.DateField(required=False, help_text="First day (inclusive)"),
             "to": serializers.DateField(required=False, help_text="Last day (inclusive)"),
+            "legal_gateway": serializers.ChoiceField(
+                choices=list(metrics.LEGAL_GATEWAYS), required=False
+            ),
             "route": serializers.ChoiceField(choices=metrics.ROUTES, required=False),
             "dataset": serializers.SlugField(required=False, help_text="A dataset's slug"),
         }
@@ -79,6 +83,14 @@ class MetricsFilterSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
             raise serializers.ValidationError({"to": ["The period must end after it starts."]})
+        gateway = attrs.pop("legal_gateway", None)
+        if gateway is not None:
+            route = metrics.LEGAL_GATEWAYS[gateway]
+            if attrs.get("route", route) != route:
+                raise serializers.ValidationError(
+                    {"route": ["route is the old name of legal_gateway: send legal_gateway alone."]}
+                )
+            attrs["route"] = route
         return attrs
 
 
@@ -225,12 +237,16 @@ class OldestSerializer(serializers.Serializer):
     alert = serializers.BooleanField(help_text="Open for a year or more")
 
 
+@extend_schema_serializer(deprecate_fields=["route"])
 class FiltersEchoSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
             "from": serializers.DateField(allow_null=True),
             "to": serializers.DateField(allow_null=True),
-            "route": serializers.CharField(allow_null=True),
+            "legal_gateway": serializers.CharField(allow_null=True),
+            "route": serializers.CharField(
+                allow_null=True, help_text="Deprecated: read legal_gateway (removed next release)"
+            ),
             "dataset": serializers.CharField(allow_null=True),
         }
 
@@ -250,6 +266,24 @@ class TurnaroundSummarySerializer(serializers.Serializer):
     oldest_open = OldestSerializer(many=True)
 
 
+GATEWAY_PARAMETERS = [
+    OpenApiParameter(
+        "legal_gateway",
+        OpenApiTypes.STR,
+        enum=list(metrics.LEGAL_GATEWAYS),
+        description="dea_research: any requested dataset is shared under the DEA research "
+        "gateway (its legal_gateway); other: none is",
+    ),
+    OpenApiParameter(
+        "route",
+        OpenApiTypes.STR,
+        enum=list(metrics.ROUTES),
+        deprecated=True,
+        description="Deprecated: use legal_gateway (dea is dea_research, standard is other)",
+    ),
+]
+
+
 class TurnaroundMetricsView(APIView):
     """Turnaround for ops: request to access, time per stage and per track on the TRE's clock,
     panel response against 19 days, push-back and first-time approval rates, pre-approved
@@ -263,12 +297,7 @@ class TurnaroundMetricsView(APIView):
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)"),
-            OpenApiParameter(
-                "route",
-                OpenApiTypes.STR,
-                enum=list(metrics.ROUTES),
-                description="dea: any dataset under the DEA research gateway; standard: none",
-            ),
+            *GATEWAY_PARAMETERS,
             OpenApiParameter("dataset", OpenApiTypes.STR, description="A requested dataset"),
         ],
         responses={
@@ -306,7 +335,7 @@ class TurnaroundMetricsCSVView(TurnaroundMetricsView):
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)"),
-            OpenApiParameter("route", OpenApiTypes.STR, enum=list(metrics.ROUTES)),
+            *GATEWAY_PARAMETERS,
             OpenApiParameter("dataset", OpenApiTypes.STR, description="A requested dataset"),
         ],
         responses={(200, "text/csv"): OpenApiTypes.STR},
@@ -441,9 +470,14 @@ class EstimateSerializer(serializers.Serializer):
     unit = serializers.ChoiceField(choices=DayUnit.choices)
     # Not Field.source at run time (DRF's metaclass takes declared fields out of the class).
     source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=["history", "history_all_routes", "overdue_history", "due_date", "target"],
+        # Every source the forecast gives (forecast.SOURCE_WORDS and the two without history);
+        # "history_and_target" was missing, found by schemathesis (tests/api/test_fuzz.py).
+        choices=[*forecast.SOURCE_WORDS, "due_date", "target"],
         help_text="history: past cases on this route; history_all_routes: on every route (too "
-        "few on this one); overdue_history: how long overdue ones of its kind still took; "
+        "few on this one); history_all_stages: answers to feedback at any stage; "
+        "history_and_target: the few past cases, with the target for the rest; "
+        "history_and_due_date: the few that lasted as long, and its due date; "
+        "overdue_history: how long overdue ones of its kind still took; "
         "due_date: expected by its due date (it has run longer than past ones); target: too "
         "little history yet",
     )

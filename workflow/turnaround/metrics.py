@@ -68,6 +68,11 @@ from workflow.turnaround.sql import (
 from workflow.turnaround.targets import Target, TargetBook, target_for_track
 
 ROUTES = ("dea", "standard")
+# The API's filter is named after the requested datasets' legal gateway, as applications name it
+# (``legal_gateway``); ``route`` (dea, standard) was its old name, and clashed with an
+# application's own ``route`` (standard, exploratory).
+LEGAL_GATEWAYS = {"dea_research": "dea", "other": "standard"}
+ROUTE_GATEWAYS = {route: gateway for gateway, route in LEGAL_GATEWAYS.items()}
 OLDEST_LIMIT = 10
 
 
@@ -79,7 +84,13 @@ class MetricsFilter:
     dataset: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"from": self.start, "to": self.end, "route": self.route, "dataset": self.dataset}
+        return {
+            "from": self.start,
+            "to": self.end,
+            "legal_gateway": ROUTE_GATEWAYS.get(self.route or ""),
+            "route": self.route,
+            "dataset": self.dataset,
+        }
 
 
 def is_dea_q() -> Exists:
