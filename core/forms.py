@@ -76,6 +76,13 @@ def hints(field: _Field, by_value: Mapping[Any, str]) -> _Field:
     return field
 
 
+def reveals(field: _Field, by_value: Mapping[Any, str]) -> _Field:
+    """GOV.UK's conditional reveal: under each option named (``{value: other field's name}``)
+    the form's other field, shown while the option is chosen (always without JavaScript)."""
+    field.option_reveals = by_value  # type: ignore[attr-defined]  # read by the template tag
+    return field
+
+
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     """The form's field ``name``, a choice field whose choices are set per instance
     (``form.fields`` holds plain fields as far as the types know)."""

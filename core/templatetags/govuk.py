@@ -73,9 +73,13 @@ def _options(bound: forms.BoundField) -> list[dict]:
     """Each choice of a radio or checkbox field: value, label, checked, id and hint.
 
     The first option's id is the field's own id, so the error summary's link lands on it.
-    Hints come from the form field's ``option_hints`` ({value: text}) when it has them.
+    Hints come from the form field's ``option_hints`` ({value: text}) when it has them, and
+    conditional reveals (GOV.UK's "conditionally revealing a related question") from its
+    ``option_reveals`` ({value: name of another field of the form}): that field is shown under
+    the option while it is chosen (always without JavaScript).
     """
     hints = getattr(bound.field, "option_hints", {}) or {}
+    reveals = getattr(bound.field, "option_reveals", {}) or {}
     value = bound.value()
     selected = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
     options: list[dict[str, Any]] = []
@@ -91,6 +95,7 @@ def _options(bound: forms.BoundField) -> list[dict]:
                 "checked": str(raw) in selected,
                 "id": bound.auto_id if not options else f"{bound.auto_id}-{index}",
                 "hint": hints.get(raw) or hints.get(str(raw), ""),
+                "reveal": bound.form[reveals[raw]] if raw in reveals else None,
             }
         )
     return options

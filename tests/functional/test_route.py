@@ -153,7 +153,11 @@ def researcher_applies(walk: Walk, row: Row):
         assert f"`{name}`" in row.text
     rhian.choose("admis_dt")
     rhian.choose("spell_dur")
+    # The identifying variable's reason is revealed under it once it is chosen (GOV.UK's
+    # conditional reveal).
+    assert not rhian.page.get_by_label("Why do you need alf_pe?").is_visible()
     rhian.choose("alf_pe (can identify a person)")
+    assert rhian.page.get_by_label("Why do you need alf_pe?").is_visible()
     rhian.fill("Why do you need alf_pe?", "To count people, not episodes.")
     rhian.click("Save")
     assert "admis_dt" in rhian.text()

@@ -3,6 +3,8 @@ who may open them, and how each kind of domain error reaches the page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from catalogue.models import Dataset
@@ -145,6 +147,12 @@ def test_dataset_add_edit_and_remove(page_client, world):
     assert response["Location"] == f"/applications/{application.pk}/datasets/education/"
     page = _body(client.get(response["Location"]))
     assert "Why do you need postcode?" in page  # identifying: its own reason
+    # ... revealed under its own checkbox when chosen (hidden until then, with JavaScript).
+    reveal = re.search(r'value="postcode"[^>]*data-aria-controls="(conditional-[^"]+)"', page)
+    assert reveal, "the postcode checkbox controls its reason"
+    hidden = f'govuk-checkboxes__conditional--hidden" id="{reveal.group(1)}"'
+    assert hidden in page
+    assert page.index(hidden) < page.index('id="id_why_postcode"')
     response = client.post(
         f"/applications/{application.pk}/datasets/education/",
         {

@@ -9,7 +9,7 @@ from django import forms
 
 from access.models import Organisation, User
 from catalogue.models import Dataset
-from core.forms import DATE, YES_NO, Form, choice_field, hints, why
+from core.forms import DATE, YES_NO, Form, choice_field, hints, reveals, why
 from core.text import single_line
 from workflow.models import (
     MAX_FEEDBACK_ITEMS,
@@ -172,8 +172,10 @@ class DatasetRequestForm(Form):
                     label=f"Why do you need {v.name}?",
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 2}),
-                    help_text="Only if you ask for it: it can identify a person.",
+                    help_text="It can identify a person, so it needs its own reason.",
                 )
+        # Each identifying variable's reason is revealed under its checkbox when it is chosen.
+        reveals(field, {v.name: f"why_{v.name}" for v in self.variable_list if v.is_identifying})
 
     def clean(self):
         """An identifying variable is asked for only with its own reason: checked here, where
@@ -185,10 +187,6 @@ class DatasetRequestForm(Form):
             if v.is_identifying and v.name in chosen and not (data.get(name) or "").strip():
                 self.add_error(name, f"Say why you need {v.name}: it can identify a person.")
         return data
-
-    @property
-    def identifying_fields(self):
-        return [self[f"why_{v.name}"] for v in self.variable_list if v.is_identifying]
 
     def entry(self) -> dict:
         """This dataset in the shape ``application_update`` takes."""
@@ -398,7 +396,7 @@ class SafeguardsForm(Form):
         return data
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(Form):
     """A work queue's filters (``?stage=&analyst=&q=&late=``). Choices are given by the page:
     the stages of its queue, and (for ops) the analysts."""
 
