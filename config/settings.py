@@ -313,6 +313,10 @@ AXES_VERBOSE = False
 # check who may see the file (workflow/evidence.py). Types are sniffed from the content.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_CONTENT_TYPES = ["application/pdf", "image/png", "image/jpeg"]
+# Files asked out of the TRE (workflow/output_checks/files.py), kept like the evidence.
+OUTPUT_MAX_BYTES = env.int("OUTPUT_MAX_BYTES", default=10 * 1024 * 1024)
+# Working days the output checkers have for a request (the stage target's default).
+OUTPUT_CHECK_TARGET_DAYS = env.int("OUTPUT_CHECK_TARGET_DAYS", default=5)
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
@@ -382,6 +386,9 @@ SPECTACULAR_SETTINGS = {
         "ConditionStateEnum": "workflow.models.ConditionState",
         "OutputKindEnum": "workflow.models.OutputKind",
         "RegisterStatusEnum": "workflow.models.RegisterStatus",
+        "OutputRequestStateEnum": "workflow.models.OutputRequestState",
+        "OutputFileKindEnum": "workflow.models.FileKind",
+        "OutputDecisionEnum": "workflow.models.Decision",
     },
 }
 

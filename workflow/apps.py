@@ -9,6 +9,8 @@ REGISTERS = (
     "workflow.reviews.policies",
     "workflow.reviews.notices",
     "workflow.safes.notices",
+    "workflow.output_checks.policies",
+    "workflow.output_checks.notices",
 )
 
 
