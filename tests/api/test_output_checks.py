@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 
 from tests.support.outputs import FAILING_TABLE, FIXED_TABLE, LOG, PASSING_TABLE, Outputs
 from workflow.models import OutputEvent, OutputFile, OutputRequest, State
@@ -131,7 +130,8 @@ def test_two_blind_checkers_a_changes_round_and_the_release(o, client_for):
         {"answers": [{"file": files["ages.csv"], "answer": "Bands merged; no cell under 10."}]},
         format="json",
     )
-    assert r.json()["state"] == "submitted" and r.json()["round"] == 2, r.json()
+    assert r.json()["state"] == "submitted", r.json()
+    assert r.json()["round"] == 2
 
     # Round 2 decides only the changed file; the third checker takes a turn.
     c3 = client_for(o.checker3)

@@ -19,13 +19,13 @@ from core.evidence import evidence_response
 from workflow.models import Application, OutputFile, OutputRequest
 from workflow.output_checks import serializers as s
 from workflow.output_checks import services
+from workflow.output_checks.overview import request_view, round_view
 from workflow.output_checks.policies import (
     can_download,
     check_see_verdicts,
     requests_visible_to,
     visible_request,
 )
-from workflow.output_checks.selectors import request_view, round_view
 from workflow.route import policies as route_policies
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import audit_chain
-from workflow.models import FileKind, OutputEvent, OutputFile, OutputRequest, OutputRound
-from workflow.output_checks.policies import actions_for, can_download, can_see_verdicts
+from workflow.models import OutputEvent, OutputFile, OutputRequest, OutputRound
 
 
 def acro_status_of(output_request: OutputRequest, output_file: OutputFile) -> dict[str, Any] | None:
@@ -34,51 +33,6 @@ def disagreements(output_round: OutputRound) -> list[int]:
         for pk in set(first) | set(second)
         if first.get(pk, {}).get("decision") != second.get(pk, {}).get("decision")
     )
-
-
-def round_view(user: Any, output_round: OutputRound) -> dict[str, Any]:
-    reviews = list(output_round.reviews.select_related("checker"))
-    seen = can_see_verdicts(user, output_round)
-    return {
-        "number": output_round.number,
-        "opened_at": output_round.opened_at,
-        "reviews_in": len(reviews),
-        "reviewed_by_you": any(r.checker_id == getattr(user, "pk", None) for r in reviews),
-        "reviews": (
-            [
-                {
-                    "checker": r.checker.full_name or r.checker.username,
-                    "submitted_at": r.submitted_at,
-                    "verdicts": r.verdicts,
-                }
-                for r in reviews
-            ]
-            if seen
-            else None
-        ),
-        "disagreements": disagreements(output_round) if seen else None,
-        "decisions": output_round.decisions,
-        "consolidated_at": output_round.consolidated_at,
-        "answers": output_round.answers,
-    }
-
-
-def request_view(user: Any, output_request: OutputRequest) -> dict[str, Any]:
-    files = list(output_request.files.order_by("id"))
-    rounds = list(output_request.rounds.prefetch_related("reviews").order_by("number"))
-    return {
-        "request": output_request,
-        "files": [
-            {
-                "file": f,
-                "acro": acro_status_of(output_request, f) if f.kind == FileKind.OUTPUT else None,
-                "downloadable": can_download(user, f),
-            }
-            for f in files
-        ],
-        "rounds": [round_view(user, r) for r in rounds],
-        "actions": actions_for(user, output_request),
-    }
 
 
 def history_break(output_request: OutputRequest) -> audit_chain.Break | None:

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import many
-
 from workflow.models import Decision, FileKind, OutputFile, OutputRequest
 
 # At most this many files in a request (the lists of verdicts are capped to it).
