@@ -315,8 +315,6 @@ EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_CONTENT_TYPES = ["application/pdf", "image/png", "image/jpeg"]
 # Files asked out of the TRE (workflow/output_checks/files.py), kept like the evidence.
 OUTPUT_MAX_BYTES = env.int("OUTPUT_MAX_BYTES", default=10 * 1024 * 1024)
-# Working days the output checkers have for a request (the stage target's default).
-OUTPUT_CHECK_TARGET_DAYS = env.int("OUTPUT_CHECK_TARGET_DAYS", default=5)
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 

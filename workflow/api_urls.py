@@ -105,6 +105,11 @@ register_urls = [
 OUT = "output-requests/<int:pk>"
 output_check_urls = [
     path(
+        "metrics/output-checks/",
+        output_checks.OutputCheckFiguresView.as_view(),
+        name="metrics-output-checks",
+    ),
+    path(
         "output-requests/",
         output_checks.OutputRequestListView.as_view(),
         name="output-request-list",

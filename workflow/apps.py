@@ -11,6 +11,7 @@ REGISTERS = (
     "workflow.safes.notices",
     "workflow.output_checks.policies",
     "workflow.output_checks.notices",
+    "workflow.output_checks.reminders",
 )
 
 

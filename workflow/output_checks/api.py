@@ -22,10 +22,12 @@ from workflow.output_checks import services
 from workflow.output_checks.overview import request_view, round_view
 from workflow.output_checks.policies import (
     can_download,
+    check_see_figures,
     check_see_verdicts,
     requests_visible_to,
     visible_request,
 )
+from workflow.output_checks.selectors import output_check_figures
 from workflow.route import policies as route_policies
 
 
@@ -258,3 +260,12 @@ class ResubmitView(APIView):
             answers={a["file"]: a["answer"] for a in serializer.validated_data["answers"]},
         )
         return _answer(request, output_request)
+
+
+class OutputCheckFiguresView(APIView):
+    @extend_schema(operation_id="metrics_output_checks", responses=s.OutputCheckFiguresSerializer)
+    def get(self, request: Request) -> Response:
+        """Output checking for ops: median working days to a decision, the first-time release
+        rate and each checker's load."""
+        check_see_figures(request.user)
+        return Response(s.OutputCheckFiguresSerializer(output_check_figures()).data)

@@ -130,7 +130,9 @@ def check_table(text: str) -> dict[str, Any]:
     fails = [f for f in findings if f["rule"] in ("threshold", "dominance")]
     outcome = "fail" if fails else ("review" if findings else "pass")
     if fails:
-        summary = f"{len(fails)} cell{'s' if len(fails) != 1 else ''} fail the disclosure rules."
+        summary = (
+            f"{len(fails)} cell{'s fail' if len(fails) != 1 else ' fails'} the disclosure rules."
+        )
     elif findings:
         summary = "No cell fails the rules; zero cells need a look."
     else:

@@ -54,4 +54,5 @@ def request_view(user: Any, output_request: OutputRequest) -> dict[str, Any]:
         ],
         "rounds": [round_view(user, r) for r in rounds],
         "actions": actions_for(user, output_request),
+        "names": {str(f.pk): f.name for f in files},
     }

@@ -224,3 +224,8 @@ def actions_for(user: Any, output_request: OutputRequest) -> list[str]:
         if state == S.CONSOLIDATING:
             actions.append("consolidate")
     return actions
+
+
+def check_see_figures(user: Any) -> None:
+    if not sees_all(user):
+        raise NotAllowed("The output-checking figures are for ops.")

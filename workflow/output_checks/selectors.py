@@ -1,13 +1,20 @@
-"""What each person sees of an output request: the files with their automatic checks and ACRO
-statuses, the rounds with the consolidated decisions and the team's answers, and the checkers'
-individual verdicts only where the blind rule allows (``policies.can_see_verdicts``)."""
+"""Reads of output checking: ACRO's record of a file, the checkers' disagreements, the
+request's chained history, and the figures on the ops dashboard."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from core import audit_chain
-from workflow.models import OutputEvent, OutputFile, OutputRequest, OutputRound
+from workflow.models import (
+    CheckerReview,
+    OutputEvent,
+    OutputFile,
+    OutputRequest,
+    OutputRequestState,
+    OutputRound,
+)
+from workflow.turnaround.calendar import local_date, workdays_between
 
 
 def acro_status_of(output_request: OutputRequest, output_file: OutputFile) -> dict[str, Any] | None:
@@ -44,3 +51,49 @@ def history_break(output_request: OutputRequest) -> audit_chain.Break | None:
         digest=audit_chain.digest,
         label=OutputEvent.seal_label(),
     )
+
+
+def output_check_figures() -> dict[str, Any]:
+    """For the ops dashboard and the metrics API: the median working days from submission to
+    the final decision, the share released at the first round, and each checker's load (reviews
+    submitted, and rounds they still owe: a review, or a consolidation they reviewed for)."""
+    finished = list(
+        OutputRequest.objects.filter(
+            finished_at__isnull=False, submitted_at__isnull=False
+        ).values_list("submitted_at", "finished_at", "state", "round")
+    )
+    days = sorted(
+        workdays_between(local_date(submitted), local_date(done))
+        for submitted, done, _state, _round in finished
+    )
+    median: float | None = None
+    if days:
+        middle = len(days) // 2
+        median = float(days[middle]) if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
+    first_time = sum(1 for _s, _d, state, rounds in finished if state == "released" and rounds == 1)
+    load: dict[int, dict[str, Any]] = {}
+    reviews = CheckerReview.objects.select_related("checker", "round__request")
+    for review in reviews:
+        row = load.setdefault(
+            review.checker_id,
+            {
+                "checker": review.checker.full_name or review.checker.username,
+                "reviews": 0,
+                "open": 0,
+            },
+        )
+        row["reviews"] += 1
+        output_request = review.round.request
+        if (
+            output_request.state == OutputRequestState.CONSOLIDATING
+            and review.round.number == output_request.round
+        ):
+            row["open"] += 1
+    waiting = OutputRequest.objects.filter(state=OutputRequestState.SUBMITTED).count()
+    return {
+        "finished": len(finished),
+        "median_working_days": median,
+        "first_time_release_rate": (first_time / len(finished)) if finished else None,
+        "awaiting_review": waiting,
+        "checkers": sorted(load.values(), key=lambda r: (-r["reviews"], r["checker"])),
+    }

@@ -201,3 +201,17 @@ class OutputRequestSummarySerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class CheckerLoadSerializer(serializers.Serializer):
+    checker = serializers.CharField()
+    reviews = serializers.IntegerField()
+    open = serializers.IntegerField()
+
+
+class OutputCheckFiguresSerializer(serializers.Serializer):
+    finished = serializers.IntegerField()
+    median_working_days = serializers.FloatField(allow_null=True)
+    first_time_release_rate = serializers.FloatField(allow_null=True)
+    awaiting_review = serializers.IntegerField()
+    checkers = CheckerLoadSerializer(many=True)

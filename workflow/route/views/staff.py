@@ -15,6 +15,7 @@ from catalogue.models import Variable
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, done, error_items
 from workflow.models import FINAL_STATES, State
+from workflow.output_checks.selectors import output_check_figures
 from workflow.pages import get_application
 from workflow.reviews.preapproval import match_application
 from workflow.route import services as route_services
@@ -153,6 +154,7 @@ def ops_dashboard(request):
             "title": "Operations",
             "in_flight": in_flight,
             "analysts": analyst_load(),
+            "outputs": output_check_figures(),
         },
     )
 
