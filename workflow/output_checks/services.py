@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
@@ -32,9 +33,11 @@ from workflow.models import (
     FileKind,
     OutputEvent,
     OutputFile,
+    OutputKind,
     OutputRequest,
     OutputRequestState,
     OutputRound,
+    ProjectOutput,
 )
 from workflow.output_checks import acro_results
 from workflow.output_checks.checks import check_file
@@ -387,11 +390,13 @@ def output_request_consolidate(
         output_request.finished_by = by
     take(output_request, name, by=by, log=_log, reason=f"round {output_round.number}")
     if name == "release":
-        for output_file in outputs:
-            if output_file.decision == Decision.APPROVE:
-                output_file.released_at = now
-                output_file.save(update_fields=["released_at"])
-                released += 1
+        released_files = [f for f in outputs if f.decision == Decision.APPROVE]
+        for output_file in released_files:
+            output_file.released_at = now
+            output_file.save(update_fields=["released_at"])
+        released = len(released_files)
+        if output_request.public:
+            _on_the_register(output_request, released_files)
     kinds = {
         "release": "output.released",
         "reject": "output.rejected",
@@ -401,6 +406,19 @@ def output_request_consolidate(
         kinds[name], output_request, actor=by, **_context(output_request, released=released)
     )
     return output_request
+
+
+def _on_the_register(output_request: OutputRequest, released: list[OutputFile]) -> None:
+    """A public request's release becomes an output on the project's register entry: its title
+    and files (the link leads the team to the request; the public sees the record)."""
+    names = ", ".join(f.name for f in released)
+    ProjectOutput.objects.create(
+        application=output_request.application,
+        kind=OutputKind.OTHER,
+        title=f"Released after output checking: {output_request.title} ({names})"[:300],
+        url=f"{settings.SITE_URL.rstrip('/')}/output-checks/{output_request.pk}/",
+        added_by=output_request.created_by,
+    )
 
 
 # --- the changes round ----------------------------------------------------------------------
