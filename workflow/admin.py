@@ -1,8 +1,9 @@
 """The workflow's admin pages, one module per topic (imported here so the admin finds them)."""
 
+from workflow.output_checks import admin as output_checks_admin
 from workflow.reviews import admin as reviews_admin
 from workflow.route import admin as route_admin
 from workflow.safes import admin as safes_admin
 from workflow.turnaround import admin as turnaround_admin
 
-__all__ = ["reviews_admin", "route_admin", "safes_admin", "turnaround_admin"]
+__all__ = ["output_checks_admin", "reviews_admin", "route_admin", "safes_admin", "turnaround_admin"]

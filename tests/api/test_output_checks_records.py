@@ -66,3 +66,13 @@ def test_the_ro_crate_carries_the_released_outputs_metadata(tmp_path):
     assert entity["identifier"] == f"sha256:{output_file.sha256}"
     result = validate(crate, severity="REQUIRED")
     assert result.passed(), [i.message for i in result.get_issues()]
+
+
+def test_verify_audit_checks_the_output_requests_chains():
+    from workflow.audit_check import verify
+
+    o = Outputs()
+    request = released(o, public=False, title="Tables")
+    report = verify()
+    assert report.breaks == []
+    assert request.pk in report.heads["output_request"]
