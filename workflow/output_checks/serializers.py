@@ -9,9 +9,7 @@ from rest_framework import serializers
 
 from core.api.serializers import many
 from workflow.models import Decision, FileKind, OutputFile, OutputRequest
-
-# At most this many files in a request (the lists of verdicts are capped to it).
-MAX_FILES = 200
+from workflow.output_checks.services import MAX_FILES
 
 
 class OutputRequestCreateSerializer(serializers.Serializer):

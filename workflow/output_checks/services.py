@@ -51,6 +51,8 @@ from workflow.output_checks.policies import (
 )
 
 S = OutputRequestState
+# At most this many files in one request (the API's lists of verdicts are capped to it).
+MAX_FILES = 200
 
 
 # --- the chained history ----------------------------------------------------------------------
@@ -176,6 +178,11 @@ def output_file_add(
     leave nothing stored. The automatic checks run now and are kept beside the file."""
     output_request = _lock(output_request)
     check_change(by, output_request, S.DRAFT)
+    if output_request.files.filter(current=True).count() >= MAX_FILES:
+        raise ValidationFailed(
+            "The request has too many files.",
+            fields={"file": [f"A request holds at most {MAX_FILES} files: start another."]},
+        )
     return _store(
         output_request,
         by=by,
