@@ -165,6 +165,13 @@ READS: dict[str, dict[str, int]] = {
         **spec(frozenset({"reviewer", "ops"})),
         **dict.fromkeys((SEES_A | SEES_A_IN_PART) - {"reviewer", "ops"}, 403),
     },
+    # Safe outputs: A is in review, so it has no output request; whose requests are whose is
+    # the matrix of tests/api/test_output_checks.py.
+    "/api/v1/output-requests/": SIGNED_IN,
+    "/api/v1/output-requests/{id}/": spec(frozenset()),
+    "/api/v1/output-requests/{id}/reviews/": spec(frozenset()),
+    "/api/v1/output-requests/{id}/files/{file_id}/download/": spec(frozenset()),
+    "/api/v1/metrics/output-checks/": spec(STAFF, hidden=403),
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -190,6 +197,7 @@ WRITES = {
     r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py, "
     "tests/api/test_tokens_and_sessions.py",
     r"^/api/v1/auth/sign-out-everywhere/$": "tests/api/test_tokens_and_sessions.py",
+    r"^/api/v1/output-requests/": "test_output_checks.py, test_output_checks_acro.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
@@ -275,6 +283,7 @@ def people(settings, tmp_path):
         "/api/v1/accreditations/{id}/": {"id": world.pi.accreditations.first().pk},
         "/api/v1/access-grants/{id}/": {"id": 999_999},
         "/api/v1/register/{reference}/": {"reference": application.reference},
+        "/api/v1/output-requests/{id}/files/{file_id}/download/": {"id": 999_999, "file_id": 1},
     }
     return application, cast, params, special
 
