@@ -235,6 +235,7 @@ def test_a_file_over_the_size_limit_is_refused(o, client_for, settings, media):
         b'{"results": []}',
         b'{"version": "1.0", "results": {"out_0": {"status": "maybe", "files": []}}}',
         b'{"version": "1.0", "results": {}}',
+        b"[" * 100_000 + b"]" * 100_000,
     ],
 )
 def test_a_results_json_that_is_not_acros_is_refused(o, client_for, content):
@@ -266,6 +267,16 @@ def test_a_checker_on_the_project_may_not_review_it(o, client_for):
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_reviewing_a_draft_is_refused(o, client_for):
+    draft = start(o, client_for)["id"]
+    body = {"verdicts": [{"file": 1, "decision": "approve"}]}
+    assert client_for(o.pi).post(url(draft, "reviews/"), body, format="json").status_code == 403
+    # A checker does not see a draft at all.
+    assert (
+        client_for(o.checker1).post(url(draft, "reviews/"), body, format="json").status_code == 404
+    )
 
 
 def test_a_third_review_of_a_round_is_refused(o, client_for):

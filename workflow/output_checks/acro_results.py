@@ -43,7 +43,7 @@ def read(upload: UploadedFile | None) -> dict[str, Any]:
     upload.seek(0)
     try:
         document = json.loads(upload.read().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _refuse("This is not ACRO's results.json: it is not JSON.") from exc
     finally:
         upload.seek(0)

@@ -165,12 +165,14 @@ def check_change(user: Any, output_request: OutputRequest, *states: str) -> None
 # --- the checkers ---------------------------------------------------------------------------
 
 
-def check_review(user: Any, output_request: OutputRequest, output_round: OutputRound) -> None:
+def check_review(
+    user: Any, output_request: OutputRequest, output_round: OutputRound | None
+) -> None:
     if not is_checker(user):
         raise NotAllowed("Only output checkers check outputs.")
     if is_member(user, output_request.application):
         raise NotAllowed("You may not check the outputs of a project you are on.")
-    if output_request.state != S.SUBMITTED:
+    if output_request.state != S.SUBMITTED or output_round is None:
         raise InvalidTransition(
             "This request is not waiting for a checker's review.",
             current_state=output_request.state,

@@ -333,8 +333,11 @@ def output_review_submit(
     the request's row lock orders simultaneous reviews).
     """
     output_request = _lock(output_request)
-    output_round = _current_round(output_request)
+    output_round = OutputRound.objects.filter(
+        request=output_request, number=output_request.round
+    ).first()
     check_review(by, output_request, output_round)
+    assert output_round is not None  # noqa: S101 - check_review refused a request without one
     decided = _decisions(output_request, verdicts, field="verdicts")
     review = CheckerReview.objects.create(
         round=output_round, checker=by, verdicts=decided, submitted_at=timezone.now()
