@@ -23,6 +23,7 @@ class Role(models.TextChoices):
     DATA_OWNER = "data_owner", "Data owner"
     OPS = "ops", "Operations"
     ACCREDITATION_OFFICER = "accreditation_officer", "Accreditation officer"
+    OUTPUT_CHECKER = "output_checker", "Output checker"
 
 
 class TreUserManager(UserManager["User"]):

@@ -51,6 +51,14 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Turnaround", "workflow:turnaround", (Permission.METRICS_VIEW,), queue=False),
     NavEntry("My accreditation", "accreditation", (Permission.ACCREDITATION_APPLY,), queue=False),
     NavEntry("Accreditation", "accreditation-queue", (Permission.ACCREDITATION_DECIDE,)),
+    NavEntry("Output checks", "workflow:output-requests", (Permission.OUTPUT_CHECK,)),
+    NavEntry(
+        "Outputs",
+        "workflow:output-requests",
+        (Permission.OUTPUT_REQUEST,),
+        show=lambda user: not has_permission(user, Permission.OUTPUT_CHECK),
+        queue=False,
+    ),
     NavEntry(
         "Agreements to sign", "workflow:agreements-to-sign", signed_in=True, show=_is_signatory
     ),

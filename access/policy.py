@@ -53,6 +53,10 @@ class Permission(enum.StrEnum):
     # Transparency (workflow/transparency/policies.py)
     DECISION_RECORDS_VIEW = "decision_record.view"
     APPLICATION_EXPORT = "application.export"
+    # Safe outputs (workflow/output_checks/policies.py)
+    OUTPUT_REQUEST = "output.request"
+    OUTPUT_CHECK = "output.check"
+    OUTPUT_VIEW_ALL = "output.view_all"
 
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -127,6 +131,14 @@ DESCRIPTIONS: dict[Permission, str] = {
         "Read the record of every past decision, searchable by dataset and purpose"
     ),
     Permission.APPLICATION_EXPORT: "Export any application as a Five Safes RO-Crate",
+    Permission.OUTPUT_REQUEST: (
+        "Ask for outputs of their own active project to be checked and released"
+    ),
+    Permission.OUTPUT_CHECK: (
+        "Check requested outputs for disclosure risk, blind to the other checker, then agree a "
+        "decision per file (never on their own project)"
+    ),
+    Permission.OUTPUT_VIEW_ALL: "See every output request and the output-checking figures",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -141,6 +153,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SCOPING_EDIT,
             Permission.ACCREDITATION_APPLY,
             Permission.CONDITION_EVIDENCE,
+            Permission.OUTPUT_REQUEST,
         }
     ),
     Role.ANALYST: frozenset(
@@ -185,11 +198,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TARGETS_MANAGE,
             Permission.DECISION_RECORDS_VIEW,
             Permission.APPLICATION_EXPORT,
+            Permission.OUTPUT_VIEW_ALL,
         }
     ),
     Role.ACCREDITATION_OFFICER: frozenset(
         {Permission.ACCREDITATION_DECIDE, Permission.ACCREDITATION_VIEW_ALL}
     ),
+    Role.OUTPUT_CHECKER: frozenset({Permission.OUTPUT_CHECK}),
 }
 
 

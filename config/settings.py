@@ -336,6 +336,8 @@ AXES_VERBOSE = False
 # check who may see the file (workflow/evidence.py). Types are sniffed from the content.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_CONTENT_TYPES = ["application/pdf", "image/png", "image/jpeg"]
+# Files asked out of the TRE (workflow/output_checks/files.py), kept like the evidence.
+OUTPUT_MAX_BYTES = env.int("OUTPUT_MAX_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
@@ -414,6 +416,9 @@ SPECTACULAR_SETTINGS = {
         "ConditionStateEnum": "workflow.models.ConditionState",
         "OutputKindEnum": "workflow.models.OutputKind",
         "RegisterStatusEnum": "workflow.models.RegisterStatus",
+        "OutputRequestStateEnum": "workflow.models.OutputRequestState",
+        "OutputFileKindEnum": "workflow.models.FileKind",
+        "OutputDecisionEnum": "workflow.models.Decision",
     },
 }
 

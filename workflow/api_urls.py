@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from workflow.output_checks import api as output_checks
 from workflow.provisioning import api as provisioning
 from workflow.reviews import api as panels
 from workflow.route import api as views
@@ -119,4 +120,51 @@ provisioning_urls = [
     path("jwks/", provisioning.JWKSView.as_view(), name="jwks"),
 ]
 
-urlpatterns = [*metrics_urls, *router.urls, *safes_urls, *register_urls, *provisioning_urls]
+# Safe outputs: output requests, their files, the blind reviews and the consolidated decision.
+OUT = "output-requests/<int:pk>"
+output_check_urls = [
+    path(
+        "metrics/output-checks/",
+        output_checks.OutputCheckFiguresView.as_view(),
+        name="metrics-output-checks",
+    ),
+    path(
+        "output-requests/",
+        output_checks.OutputRequestListView.as_view(),
+        name="output-request-list",
+    ),
+    path(f"{OUT}/", output_checks.OutputRequestView.as_view(), name="output-request-detail"),
+    path(f"{OUT}/files/", output_checks.OutputFilesView.as_view(), name="output-request-files"),
+    path(
+        f"{OUT}/files/<int:file_id>/replace/",
+        output_checks.OutputFileReplaceView.as_view(),
+        name="output-request-file-replace",
+    ),
+    path(
+        f"{OUT}/files/<int:file_id>/download/",
+        output_checks.OutputFileDownloadView.as_view(),
+        name="output-request-file-download",
+    ),
+    path(
+        f"{OUT}/acro-results/",
+        output_checks.AcroResultsView.as_view(),
+        name="output-request-acro",
+    ),
+    path(f"{OUT}/submit/", output_checks.SubmitView.as_view(), name="output-request-submit"),
+    path(f"{OUT}/reviews/", output_checks.ReviewsView.as_view(), name="output-request-reviews"),
+    path(
+        f"{OUT}/consolidate/",
+        output_checks.ConsolidateView.as_view(),
+        name="output-request-consolidate",
+    ),
+    path(f"{OUT}/resubmit/", output_checks.ResubmitView.as_view(), name="output-request-resubmit"),
+]
+
+urlpatterns = [
+    *metrics_urls,
+    *router.urls,
+    *safes_urls,
+    *register_urls,
+    *output_check_urls,
+    *provisioning_urls,
+]

@@ -10,6 +10,9 @@ REGISTERS = (
     "workflow.reviews.notices",
     "workflow.safes.notices",
     "workflow.provisioning.notices",
+    "workflow.output_checks.policies",
+    "workflow.output_checks.notices",
+    "workflow.output_checks.reminders",
 )
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from workflow.output_checks import views as output_checks
 from workflow.provisioning import views as provisioning
 from workflow.reviews import views as reviews
 from workflow.route.views import application, researcher, staff
@@ -48,6 +49,19 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/steps/<slug:name>/", application.step, name="step"),
     path("applications/<int:pk>/outputs/", register.outputs, name="outputs"),
+    # Safe outputs: output requests, the checkers' queue, blind review and consolidation
+    path("output-checks/", output_checks.output_requests, name="output-requests"),
+    path(
+        "applications/<int:pk>/output-checks/new/",
+        output_checks.new_request,
+        name="output-request-new",
+    ),
+    path("output-checks/<int:pk>/", output_checks.output_request, name="output-request"),
+    path(
+        "output-checks/<int:pk>/files/<int:file_id>/",
+        output_checks.download,
+        name="output-request-download",
+    ),
     # The public data-use register
     path("register/", register.register_list, name="register"),
     path("register/<str:reference>/", register.register_entry, name="register-entry"),

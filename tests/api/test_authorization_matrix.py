@@ -185,6 +185,13 @@ READS: dict[str, dict[str, int]] = {
     # No such receiver or delivery: ops do not find it, everyone else is refused first.
     "/api/v1/webhook-receivers/{id}/": {**spec(frozenset(), hidden=403), "ops": 404},
     "/api/v1/webhook-deliveries/{id}/": {**spec(frozenset(), hidden=403), "ops": 404},
+    # Safe outputs: A is in review, so it has no output request; whose requests are whose is
+    # the matrix of tests/api/test_output_checks.py.
+    "/api/v1/output-requests/": SIGNED_IN,
+    "/api/v1/output-requests/{id}/": spec(frozenset()),
+    "/api/v1/output-requests/{id}/reviews/": spec(frozenset()),
+    "/api/v1/output-requests/{id}/files/{file_id}/download/": spec(frozenset()),
+    "/api/v1/metrics/output-checks/": spec(STAFF, hidden=403),
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -212,6 +219,7 @@ WRITES = {
     r"^/api/v1/auth/sign-out-everywhere/$": "tests/api/test_tokens_and_sessions.py",
     r"^/api/v1/webhook-(receivers|deliveries)/": "tests/api/test_provisioning.py, "
     "tests/unit/test_webhook_delivery.py",
+    r"^/api/v1/output-requests/": "test_output_checks.py, test_output_checks_acro.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
@@ -299,6 +307,7 @@ def people(settings, tmp_path):
         "/api/v1/webhook-receivers/{id}/": {"id": 999_999},
         "/api/v1/webhook-deliveries/{id}/": {"id": 999_999},
         "/api/v1/register/{reference}/": {"reference": application.reference},
+        "/api/v1/output-requests/{id}/files/{file_id}/download/": {"id": 999_999, "file_id": 1},
     }
     return application, cast, params, special
 

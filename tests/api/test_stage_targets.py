@@ -32,6 +32,7 @@ def test_defaults_from_the_sources(client_for, world):
         "owner_signoff": (10, "working"),
         "grant_access": (5, "working"),
         "changes_requested": (20, "working"),
+        "output_check": (5, "working"),
     }
 
 

@@ -326,6 +326,8 @@ def test_every_reminder_kind_is_registered_once():
         "accreditation.expiring",
         "access.expiring",
         "condition.due",
+        "output_check.overdue",
+        "output_check.escalated",
     }
     with pytest.raises(RuntimeError):
         reminders.reminder("stage.due_soon", subject="", body="")(lambda clock: [])

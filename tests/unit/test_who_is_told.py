@@ -332,6 +332,74 @@ def test_a_grant_given_tells_machines_not_people(world):
     COVERED.add("access_grant.granted")
 
 
+def test_output_checks_tell_the_checkers_and_the_team(settings, tmp_path):
+    from tests.support.outputs import FAILING_TABLE, Outputs, upload
+    from workflow.output_checks import services as outputs
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    o = Outputs()
+    request = outputs.output_request_create(application=o.project, by=o.pi, title="Tables")
+    outputs.output_file_add(
+        output_request=request, by=o.pi, upload=upload("t.csv", FAILING_TABLE), description="T"
+    )
+    checkers = names(o.checker1, o.checker2, o.checker3)  # never the checker on the team
+    team = names(o.pi, o.colleague)
+    assert told(lambda: outputs.output_request_submit(output_request=request, by=o.pi)) == {
+        "output.submitted": checkers
+    }
+    file_id = request.files.get().pk
+
+    def review(checker, decision="changes"):
+        return lambda: outputs.output_review_submit(
+            output_request=request,
+            by=checker,
+            verdicts=[{"file": file_id, "decision": decision, "comment": "Band it."}],
+        )
+
+    assert told(review(o.checker1)) == {}
+    assert told(review(o.checker2)) == {"output.consolidation_opened": names(o.checker1)}
+    assert told(
+        lambda: outputs.output_request_consolidate(
+            output_request=request,
+            by=o.checker1,
+            decisions=[{"file": file_id, "decision": "changes", "comment": "Band it."}],
+        )
+    ) == {"output.changes_requested": team}
+    assert told(
+        lambda: outputs.output_request_resubmit(
+            output_request=request, by=o.colleague, answers={file_id: "Banded."}
+        )
+    ) == {"output.resubmitted": checkers}
+    review(o.checker1, "approve")()
+    review(o.checker3, "approve")()
+    assert told(
+        lambda: outputs.output_request_consolidate(
+            output_request=request,
+            by=o.checker3,
+            decisions=[{"file": file_id, "decision": "approve"}],
+        )
+    ) == {"output.released": team}
+    rejected = outputs.output_request_create(application=o.project, by=o.pi, title="Other")
+    outputs.output_file_add(
+        output_request=rejected, by=o.pi, upload=upload("u.csv", FAILING_TABLE), description="U"
+    )
+    outputs.output_request_submit(output_request=rejected, by=o.pi)
+    other = rejected.files.get().pk
+    for checker in (o.checker1, o.checker2):
+        outputs.output_review_submit(
+            output_request=rejected,
+            by=checker,
+            verdicts=[{"file": other, "decision": "reject", "comment": "Too small."}],
+        )
+    assert told(
+        lambda: outputs.output_request_consolidate(
+            output_request=rejected,
+            by=o.checker2,
+            decisions=[{"file": other, "decision": "reject", "comment": "Too small."}],
+        )
+    ) == {"output.rejected": team}
+
+
 def test_every_declared_notice_kind_is_covered_by_this_matrix():
     # Runs last in this module (pytest keeps file order): every kind a service can raise has
     # its exact audience pinned above.

@@ -5,6 +5,8 @@ did not move when the code was grouped by topic.
 """
 
 from workflow.audit import Event
+from workflow.output_checks.models import *  # noqa: F403
+from workflow.output_checks.models import __all__ as _output_checks
 from workflow.provisioning.models import *  # noqa: F403
 from workflow.provisioning.models import __all__ as _provisioning
 from workflow.reviews.models import *  # noqa: F403
@@ -18,4 +20,13 @@ from workflow.transparency.models import __all__ as _transparency
 from workflow.turnaround.models import *  # noqa: F403
 from workflow.turnaround.models import __all__ as _turnaround
 
-__all__ = ["Event", *_route, *_reviews, *_safes, *_transparency, *_turnaround, *_provisioning]
+__all__ = [
+    "Event",
+    *_route,
+    *_reviews,
+    *_safes,
+    *_transparency,
+    *_turnaround,
+    *_provisioning,
+    *_output_checks,
+]

@@ -40,6 +40,7 @@ from workflow.models import (
     EventKind,
     FiveSafesRun,
     Outcome,
+    OutputFile,
     RequestedDataset,
 )
 
@@ -429,6 +430,40 @@ class _Builder:
             *actions,
         ]
 
+    def released_outputs(self) -> None:
+        """The metadata of every file released after output checking (the files themselves
+        stay with the team: the crate describes, it does not carry them)."""
+        released = (
+            OutputFile.objects.filter(
+                request__application=self.application, released_at__isnull=False
+            )
+            .select_related("request")
+            .order_by("released_at", "id")
+        )
+        refs = []
+        for output_file in released:
+            identifier = f"#released-output-{output_file.pk}"
+            self.add(
+                identifier,
+                {
+                    "@type": "CreativeWork",
+                    "name": output_file.name,
+                    "description": output_file.description,
+                    "encodingFormat": output_file.content_type,
+                    "contentSize": str(output_file.size),
+                    "identifier": f"sha256:{output_file.sha256}",
+                    "datePublished": _iso(output_file.released_at),
+                    "isPartOf": self.project,
+                    "about": output_file.request.title,
+                },
+            )
+            refs.append(self.ref(identifier))
+        if refs:
+            self.crate.root_dataset["mentions"] = [
+                *self.crate.root_dataset.get("mentions", []),
+                *refs,
+            ]
+
     def build(self) -> ROCrate:
         self.root()
         self.members()
@@ -436,6 +471,7 @@ class _Builder:
         self.versions()
         self.agreement()
         self.actions()
+        self.released_outputs()
         return self.crate
 
 

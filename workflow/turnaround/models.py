@@ -31,6 +31,7 @@ class TargetStage(models.TextChoices):
     OWNER_SIGNOFF = "owner_signoff", "Data owner sign-off"
     GRANT_ACCESS = "grant_access", "Grant access once approved (ops)"
     CHANGES_REQUESTED = "changes_requested", "Answer feedback (the applicant's clock)"
+    OUTPUT_CHECK = "output_check", "Output checking (two checkers, per round)"
 
 
 class StageTarget(models.Model):

@@ -83,6 +83,8 @@ DEFAULT_TARGETS: dict[str, Target] = {
         Target(TargetStage.OWNER_SIGNOFF, 10, DayUnit.WORKING, 3, 5),
         Target(TargetStage.GRANT_ACCESS, 5, DayUnit.WORKING, 2, 3),
         Target(TargetStage.CHANGES_REQUESTED, 20, DayUnit.WORKING, 5, None),
+        # Safe outputs: ONS aims to answer an output request within 5 working days.
+        Target(TargetStage.OUTPUT_CHECK, 5, DayUnit.WORKING, 2, 3),
     )
 }
 
