@@ -102,9 +102,11 @@ def test_the_figures_count_days_first_time_releases_and_each_checkers_load(clien
 
 
 def test_the_ops_dashboard_shows_the_output_figures(client):
+    """On the Turnaround page, with the other figures (the Operations page is the work queue,
+    which stays the same size whatever the TRE holds)."""
     o = Outputs()
     client.force_login(o.ops)
-    page = client.get("/ops/").content.decode()
+    page = client.get("/ops/turnaround/").content.decode()
     assert "Output checks" in page
     assert "Median time to a decision" in page
     assert "Load per output checker" not in page  # nobody has reviewed yet

@@ -19,7 +19,6 @@ from catalogue.models import Variable
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, done, error_items, paginate
 from workflow.models import Application, State
-from workflow.output_checks.selectors import output_check_figures
 from workflow.pages import get_application
 from workflow.reviews.preapproval import match_application
 from workflow.route import services as route_services
@@ -248,7 +247,6 @@ def ops_dashboard(request):
         {
             "title": "Operations",
             "analysts": analysts,
-            "outputs": output_check_figures(),
             **context,
         },
     )
