@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from access.models import AccreditationKind, User
-from core.forms import DATE, Form, hints, reveals, why
+from core.forms import DATE, Form, hints, why
 from core.text import single_line
 
 KIND_HINTS = {
@@ -44,7 +44,7 @@ class AccreditationApplyForm(Form):
         help_text="Leave blank to use the usual validity of this kind.",
     )
     supervisor_email = forms.EmailField(
-        label="Supervisor's email address",
+        label="Supervisor's email address (provisional DEA accreditation only)",
         required=False,
         help_text="A fully accredited DEA researcher at your organisation.",
     )
@@ -52,8 +52,6 @@ class AccreditationApplyForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         hints(self.fields["kind"], KIND_HINTS)
-        # Asked only of a provisional DEA accreditation, under that choice.
-        reveals(self.fields["kind"], {AccreditationKind.DEA_PROVISIONAL: "supervisor_email"})
         why(
             self.fields["kind"],
             "Safe people: only trained, accredited researchers use the data. The accreditation "

@@ -4,8 +4,6 @@ Through Django's test client: who may open each, no-JavaScript POSTs, and error 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from workflow.models import ApplicationSafeguards
@@ -153,17 +151,6 @@ def test_apply_errors_go_against_their_inputs(page_client, world):
     assert response.status_code == 400
     body = _body(response)
     assert 'href="#id_supervisor_email"' in body
-    # The supervisor is asked under the provisional choice (GOV.UK's conditional reveal),
-    # shown because that choice is made.
-    reveal = re.search(
-        r'value="dea_provisional"[^>]*data-aria-controls="(conditional-[^"]+)"', body
-    )
-    assert reveal, "the provisional choice controls the supervisor's question"
-    shown = f'class="govuk-radios__conditional" id="{reveal.group(1)}"'
-    assert shown in body
-    assert body.index(shown) < body.index('id="id_supervisor_email"')
-    other = _body(page_client(world.colleague).get("/accreditation/apply/"))
-    assert f'govuk-radios__conditional--hidden" id="{reveal.group(1)}"' in other
 
 
 # --- the agreement ---------------------------------------------------------------------------
