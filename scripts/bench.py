@@ -54,7 +54,8 @@ ADMIN_URL = DB_URL.rsplit("/", 1)[0] + "/postgres"
 DB_NAME = DB_URL.rsplit("/", 1)[1].split("?", 1)[0]
 if not re.fullmatch(r"[a-z_][a-z0-9_]*", DB_NAME):
     raise SystemExit(f"BENCH_DATABASE_URL: {DB_NAME!r} is not a plain database name")
-ONLY = os.environ.get("BENCH_ONLY", "")  # "people": only the section on pages and queues
+# "people": only the section on pages and queues; "forecast": only the forecast's replay.
+ONLY = os.environ.get("BENCH_ONLY", "")
 PEOPLE_SIZES = [
     int(n) for n in os.environ.get("BENCH_PEOPLE_SIZES", "10000,100000").split(",") if n
 ]
@@ -640,7 +641,7 @@ def machine() -> str:
 
 
 def main() -> int:
-    if not shutil.which("wrk") and ONLY != "people":
+    if not shutil.which("wrk") and ONLY not in ("people", "forecast"):
         # Debian's wrk, the load generator (as make test installs Chromium).
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run([*sudo, "apt-get", "update"], check=True)  # noqa: S603
@@ -684,11 +685,18 @@ def _run(var_dir: Path, wall: float) -> int:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
+    if ONLY == "forecast":
+        forecast_lines = forecast_section(env)
+        _write_section(FORECAST_START, FORECAST_END, forecast_lines)
+        print("\n".join(forecast_lines))
+        return 0
     if ONLY == "people":
         people_lines = people_section()
         _write_people(people_lines)
         print("\n".join(people_lines))
         return 0
+    print("==> the forecast's replay over the demo history", flush=True)
+    forecast_lines = forecast_section(env)
     add_researchers(100)
     users = sql("SELECT count(*) FROM access_user")[0][0]
     print(f"==> {users} users; flat cost", flush=True)
@@ -713,6 +721,7 @@ def _run(var_dir: Path, wall: float) -> int:
     people_lines = people_section()
     report = write_report(flat, api, mem, sweep_rows, metric, metric_again, apps, events, wall)
     _write_people(people_lines)
+    _write_section(FORECAST_START, FORECAST_END, forecast_lines)
     print(report)
     return 0
 
@@ -745,13 +754,61 @@ def people_section() -> list[str]:
 
 
 def _write_people(lines: list[str]) -> None:
-    """Put the section into docs/benchmarks.md between its markers (replacing the last run's)."""
+    _write_section(PEOPLE_START, PEOPLE_END, lines)
+
+
+FORECAST_START = "<!-- bench_forecast: start -->"
+FORECAST_END = "<!-- bench_forecast: end -->"
+
+
+def forecast_section(env: dict[str, str]) -> list[str]:
+    """The forecast measured against what happened (issue 19): the demo's year and a half of
+    history written by the real services (``demo_history``), then ``forecast_accuracy``
+    replayed every day of it. Its figures (mean absolute error and bias by horizon, against
+    the two naive baselines, and how often the 80% range held) and what the replay costs."""
+    subprocess.run(  # noqa: S603
+        [PY, "manage.py", "demo_history"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    started = time.perf_counter()
+    out = subprocess.run(  # noqa: S603
+        [PY, "manage.py", "forecast_accuracy", "--every", "1"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    seconds = time.perf_counter() - started
+    lines = out.strip().splitlines()
+    summary, table = lines[0], lines[1:]
+    forecasts = int(summary.split("Forecast replay: ", 1)[1].split(" ", 1)[0])
+    rows = [
+        "## The forecast against what happened",
+        "",
+        "`manage.py forecast_accuracy --every 1` over the demo history (`demo_history`: the",
+        'real services with the clock moved back; docs/turnaround.md, "How accurate it is").',
+        "Each figure is days: mean absolute error / bias (positive is late) of the forecast and",
+        "of the two naive baselines, by horizon (days from the moment to access).",
+        "",
+        f"- {summary}",
+        f"- the replay took {seconds:.1f} s, {1000 * seconds / max(forecasts, 1):.1f} ms a "
+        "forecast (each from what was known at its moment: the same code as the API)",
+        "",
+        "```",
+        *table,
+        "```",
+    ]
+    return rows
+
+
+def _write_section(start: str, end: str, lines: list[str]) -> None:
+    """Put a section into docs/benchmarks.md between its markers (replacing the last run's)."""
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = "\n".join([PEOPLE_START, *lines, PEOPLE_END])
-    if PEOPLE_START in text and PEOPLE_END in text:
-        head, rest = text.split(PEOPLE_START, 1)
-        tail = rest.split(PEOPLE_END, 1)[1]
+    block = "\n".join([start, *lines, end])
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
         text = head + block + tail
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
