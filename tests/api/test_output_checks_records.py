@@ -51,6 +51,11 @@ def test_a_public_release_is_an_output_on_the_register_entry(api_client):
     titles = json.dumps(entry)
     assert "Released after output checking: Public tables (regions.csv)" in titles
     assert "Private tables" not in titles
+    # Its link is the public record, which anyone may open (not the team's request page).
+    (link,) = [o["url"] for o in entry["research_outputs"] if "Public tables" in o["title"]]
+    assert link.endswith(f"/register/{o.project.reference}/#outputs")
+    path = link.split("://", 1)[-1].split("/", 1)[1]
+    assert api_client.get("/" + path.split("#")[0]).status_code == 200
 
 
 def test_the_ro_crate_carries_the_released_outputs_metadata(tmp_path):

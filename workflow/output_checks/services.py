@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from access.models import User
@@ -420,13 +421,16 @@ def output_request_consolidate(
 
 def _on_the_register(output_request: OutputRequest, released: list[OutputFile]) -> None:
     """A public request's release becomes an output on the project's register entry: its title
-    and files (the link leads the team to the request; the public sees the record)."""
+    and files. The files themselves stay with the team, so the link is the public record of the
+    release on the register entry (anyone may open it), not the team's request page."""
     names = ", ".join(f.name for f in released)
+    application = output_request.application
+    entry = reverse("workflow:register-entry", args=[application.reference])
     ProjectOutput.objects.create(
-        application=output_request.application,
+        application=application,
         kind=OutputKind.OTHER,
         title=f"Released after output checking: {output_request.title} ({names})"[:300],
-        url=f"{settings.SITE_URL.rstrip('/')}/output-checks/{output_request.pk}/",
+        url=f"{settings.SITE_URL.rstrip('/')}{entry}#outputs",
         added_by=output_request.created_by,
     )
 
