@@ -790,6 +790,9 @@ def forecast_section(env: dict[str, str]) -> list[str]:
         "Each figure is days: mean absolute error / bias (positive is late) of the forecast and",
         "of the two naive baselines, by horizon (days from the moment to access).",
         "",
+        f"- run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
+        f"cores; load average when the bench started: "
+        + ", ".join(f"{x:.2f}" for x in LOAD_AT_START),
         f"- {summary}",
         f"- the replay took {seconds:.1f} s, {1000 * seconds / max(forecasts, 1):.1f} ms a "
         "forecast (each from what was known at its moment: the same code as the API)",
