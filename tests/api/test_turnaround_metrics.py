@@ -466,3 +466,13 @@ def test_changing_a_target_does_not_rewrite_history(client_for, world):
     assert judged == {(20, "2000-01-01"): 1, (15, "2026-04-20"): 1}
     with travel(NOW):
         assert by(clocks_of(client, later)["visits"], "state", "scoping")["target"]["days"] == 15
+
+
+@pytest.mark.parametrize("path", ["/api/v1/metrics/turnaround/", "/api/v1/metrics/turnaround.csv"])
+def test_options_asking_for_csv_describes_the_endpoint_in_json(client_for, world, path):
+    """Found by schemathesis: OPTIONS with ``?format=csv`` made the CSV renderer write the
+    endpoint's description as table rows (a 500)."""
+    response = client_for(world.ops).options(f"{path}?format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert "name" in response.json()

@@ -46,8 +46,9 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            # An error is an error, in the API's one shape: never a CSV of it.
+        if (response is not None and response.status_code >= 400) or not isinstance(data, list):
+            # An error is an error, in the API's one shape: never a CSV of it; and what is not
+            # a table (OPTIONS' description of the endpoint) is answered as JSON too.
             response["Content-Type"] = "application/json"
             return JSONRenderer().render(data)
         out = io.StringIO()
