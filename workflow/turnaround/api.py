@@ -49,7 +49,8 @@ class CSVRenderer(BaseRenderer):
         if (response is not None and response.status_code >= 400) or not isinstance(data, list):
             # An error is an error, in the API's one shape: never a CSV of it; and what is not
             # a table (OPTIONS' description of the endpoint) is answered as JSON too.
-            response["Content-Type"] = "application/json"
+            if response is not None:
+                response["Content-Type"] = "application/json"
             return JSONRenderer().render(data)
         out = io.StringIO()
         writer = spreadsheet.writer(out)  # application titles never run as formulas
