@@ -127,12 +127,8 @@ class RoundSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.CharField())
 
 
-class OutputRequestSerializer(serializers.ModelSerializer):
+class OutputRequestSummarySerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="application.reference", read_only=True)
-    files = serializers.SerializerMethodField()
-    rounds = serializers.SerializerMethodField()
-    actions = serializers.SerializerMethodField()
-    acro = serializers.SerializerMethodField()
 
     class Meta:
         model = OutputRequest
@@ -147,6 +143,22 @@ class OutputRequestSerializer(serializers.ModelSerializer):
             "created_at",
             "submitted_at",
             "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class OutputRequestSerializer(OutputRequestSummarySerializer):
+    """A request whole: the summary's fields, then its files, rounds, ACRO results and what
+    the caller may do."""
+
+    files = serializers.SerializerMethodField()
+    rounds = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+    acro = serializers.SerializerMethodField()
+
+    class Meta(OutputRequestSummarySerializer.Meta):
+        fields = [
+            *OutputRequestSummarySerializer.Meta.fields,
             "acro_file_name",
             "acro",
             "files",
@@ -179,26 +191,6 @@ class OutputRequestSerializer(serializers.ModelSerializer):
     @extend_schema_field(AcroOutputSerializer(many=True))
     def get_acro(self, obj: OutputRequest) -> list[dict]:
         return list(AcroOutputSerializer(obj.acro_results.get("outputs", []), many=True).data)
-
-
-class OutputRequestSummarySerializer(serializers.ModelSerializer):
-    reference = serializers.CharField(source="application.reference", read_only=True)
-
-    class Meta:
-        model = OutputRequest
-        fields = [
-            "id",
-            "application",
-            "reference",
-            "title",
-            "public",
-            "state",
-            "round",
-            "created_at",
-            "submitted_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
 
 
 class CheckerLoadSerializer(serializers.Serializer):
