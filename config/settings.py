@@ -406,6 +406,7 @@ SPECTACULAR_SETTINGS = {
         "TrackStateEnum": "workflow.models.TrackState",
         "FeedbackStageEnum": "workflow.models.FEEDBACK_STAGE_CHOICES",
         "OutcomeEnum": "workflow.models.Outcome",
+        "InvolvementStatusEnum": "workflow.models.InvolvementStatus",
         "LetterOutcomeEnum": "workflow.route.serializers.LETTER_OUTCOMES",
         "AccreditationKindEnum": "access.models.AccreditationKind",
         "AccreditationStateEnum": "access.models.AccreditationState",

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from workflow.involvement import api as involvement
 from workflow.output_checks import api as output_checks
 from workflow.provisioning import api as provisioning
 from workflow.reviews import api as panels
@@ -160,6 +161,46 @@ output_check_urls = [
     path(f"{OUT}/resubmit/", output_checks.ResubmitView.as_view(), name="output-request-resubmit"),
 ]
 
+# Public involvement: an application's, and the consumer panel's consultations.
+involvement_urls = [
+    path(
+        f"{APP}/public-involvement/",
+        involvement.PublicInvolvementView.as_view(),
+        name="application-public-involvement",
+    ),
+    path(
+        f"{APP}/public-involvement/flag/",
+        involvement.PublicInterestFlagView.as_view(),
+        name="application-public-involvement-flag",
+    ),
+    path(
+        f"{APP}/public-involvement/require/",
+        involvement.PublicInvolvementRequireView.as_view(),
+        name="application-public-involvement-require",
+    ),
+    path(
+        f"{APP}/public-involvement/activities/",
+        involvement.InvolvementActivitiesView.as_view(),
+        name="application-public-involvement-activities",
+    ),
+    path(
+        f"{APP}/public-involvement/consultations/",
+        involvement.ConsultationRequestView.as_view(),
+        name="application-public-involvement-consultations",
+    ),
+    path("consultations/", involvement.ConsultationListView.as_view(), name="consultation-list"),
+    path(
+        "consultations/<int:pk>/",
+        involvement.ConsultationView.as_view(),
+        name="consultation-detail",
+    ),
+    path(
+        "consultations/<int:pk>/answer/",
+        involvement.ConsultationAnswerView.as_view(),
+        name="consultation-answer",
+    ),
+]
+
 urlpatterns = [
     *metrics_urls,
     *router.urls,
@@ -167,4 +208,5 @@ urlpatterns = [
     *register_urls,
     *output_check_urls,
     *provisioning_urls,
+    *involvement_urls,
 ]

@@ -13,6 +13,7 @@ REGISTERS = (
     "workflow.output_checks.policies",
     "workflow.output_checks.notices",
     "workflow.output_checks.reminders",
+    "workflow.involvement.notices",
 )
 
 

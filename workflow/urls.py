@@ -1,5 +1,6 @@
 from django.urls import path
 
+from workflow.involvement import views as involvement
 from workflow.output_checks import views as output_checks
 from workflow.provisioning import views as provisioning
 from workflow.reviews import views as reviews
@@ -96,6 +97,22 @@ urlpatterns = [
     path("scoping/<int:pk>/", staff.scoping_workspace, name="scoping"),
     # Reviewers and panels
     path("reviews/internal/", staff.internal_review_list, name="internal-review-queue"),
+    path(
+        "applications/<int:pk>/public-involvement/",
+        involvement.involvement_page,
+        name="involvement",
+    ),
+    path(
+        "applications/<int:pk>/public-involvement/<str:step>/",
+        involvement.involvement_step,
+        name="involvement-step",
+    ),
+    path("consumer-panel/", involvement.consultation_list, name="consultations"),
+    path(
+        "consumer-panel/consultations/<int:consultation_id>/",
+        involvement.consultation_detail,
+        name="consultation",
+    ),
     path("reviews/panels/", reviews.panel_list, name="panel-queue"),
     path("reviews/tracks/<int:track_id>/", reviews.track_detail, name="track"),
     path("reviews/tracks/<int:track_id>/conflict/", reviews.conflict, name="conflict"),

@@ -153,6 +153,12 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/applications/{id}/public-benefit/": FULL_APPLICATION,
     "/api/v1/applications/{id}/public-benefit/scores/": FULL_APPLICATION,
     "/api/v1/applications/{id}/conditions/": FULL_APPLICATION,
+    # Public involvement: whoever sees the whole application (the panels among them).
+    "/api/v1/applications/{id}/public-involvement/": FULL_APPLICATION,
+    # The consumer panel's consultations: its members' list (nobody here sits on it: empty);
+    # A has none, so nobody finds one.
+    "/api/v1/consultations/": SIGNED_IN,
+    "/api/v1/consultations/{id}/": spec(frozenset()),
     # The agreement is signed by the team and by their organisation's signatory, and the data
     # owners are party to it: they see its status (the test checks it does not show A itself).
     "/api/v1/applications/{id}/agreement/": spec(SEES_A | {"owner", "signatory"}),
@@ -220,6 +226,10 @@ WRITES = {
     r"^/api/v1/webhook-(receivers|deliveries)/": "tests/api/test_provisioning.py, "
     "tests/unit/test_webhook_delivery.py",
     r"^/api/v1/output-requests/": "test_output_checks.py, test_output_checks_acro.py",
+    r"^/api/v1/(applications/\{id\}/public-involvement/|consultations/)": (
+        "test_public_involvement.py"
+    ),
+    r"^/api/v1/panels/\{id\}/rule/$": "test_lay_members_and_blind_rounds.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
@@ -308,6 +318,7 @@ def people(settings, tmp_path):
         "/api/v1/webhook-deliveries/{id}/": {"id": 999_999},
         "/api/v1/register/{reference}/": {"reference": application.reference},
         "/api/v1/output-requests/{id}/files/{file_id}/download/": {"id": 999_999, "file_id": 1},
+        "/api/v1/consultations/{id}/": {"id": 999_999},
     }
     return application, cast, params, special
 

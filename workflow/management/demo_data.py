@@ -20,6 +20,8 @@ class PanelSpec(TypedDict):
     quorum: int
     decision_rule: str
     min_independent_votes: int
+    min_lay_votes: int
+    blind_first_round: bool
     members: list[tuple[str, bool]]  # (username, chair?)
 
 
@@ -239,7 +241,8 @@ USERS = [
     ),
 ]
 
-# Five panel members; the two lay members of the consumer panel are independent.
+# Five panel members; the two lay members (members of the public, who sit on the consumer panel
+# too) are independent.
 PANEL_MEMBERS = [
     ("elin.panel", "Prof. Elin Griffiths", "Public health academic", False),
     ("david.panel", "Dr David Rees", "Public Health Wales representative", False),
@@ -248,9 +251,12 @@ PANEL_MEMBERS = [
     ("sian.panel", "Siân Powell", "Lay member, consumer panel", True),
 ]
 
-# The two panels and who sits on them: (username, chair?). Independence comes from
-# PANEL_MEMBERS. The IGRP decides by majority with a quorum of three; the DEA panel needs three
-# votes with at least one independent, as the DEA accreditation rules require.
+# The panels and who sits on them: (username, chair?). Lay seats (lay members are independent)
+# come from PANEL_MEMBERS. The IGRP decides by majority with a quorum of three, one vote from a
+# lay member, and a blind first round (nobody sees another vote before voting and the quorum
+# having voted); the DEA panel needs three votes with at least one independent, as the DEA
+# accreditation rules require. The consumer panel reviews no track: teams ask it for a
+# consultation on their project and it gives written feedback (public involvement).
 PANELS: list[PanelSpec] = [
     {
         "slug": "igrp",
@@ -263,6 +269,8 @@ PANELS: list[PanelSpec] = [
         "quorum": 3,
         "decision_rule": "majority",
         "min_independent_votes": 1,
+        "min_lay_votes": 1,
+        "blind_first_round": True,
         "members": [
             ("elin.panel", True),
             ("david.panel", False),
@@ -279,7 +287,24 @@ PANELS: list[PanelSpec] = [
         "quorum": 3,
         "decision_rule": "majority",
         "min_independent_votes": 1,
+        "min_lay_votes": 0,
+        "blind_first_round": False,
         "members": [("david.panel", True), ("mair.panel", False), ("sian.panel", False)],
+    },
+    {
+        "slug": "consumer-panel",
+        "name": "Consumer Panel",
+        "track_kind": "consumer_panel",
+        "description": (
+            "Members of the public who advise research teams on projects likely to be of high "
+            "public interest, from design to output."
+        ),
+        "quorum": 1,
+        "decision_rule": "majority",
+        "min_independent_votes": 0,
+        "min_lay_votes": 0,
+        "blind_first_round": False,
+        "members": [("sian.panel", True), ("gareth.panel", False)],
     },
 ]
 

@@ -55,9 +55,10 @@ class Cast:
 def decide_as_panel(
     track: ReviewTrack, outcome: str, rationale: str = "", conditions: Sequence[str] = ()
 ) -> ReviewTrack:
-    """Decide a panel track the way the panel does: enough current members (independent ones
-    first, for the panel's independent-vote rule; never conflicted or on the team) vote
-    ``outcome``, and the chair closes with it."""
+    """Decide a panel track the way the panel does: enough current members (lay, then
+    independent ones first, for the panel's lay and independent-vote rules; never conflicted or
+    on the team) vote ``outcome``, and the chair closes with it (on a blind first round the
+    chair votes first)."""
     panel = track.voting_panel
     team = set(track.application.members.values_list("user_id", flat=True))
     conflicted = set(track.application.conflicts.values_list("user_id", flat=True))
@@ -65,11 +66,14 @@ def decide_as_panel(
         m
         for m in PanelMembership.objects.filter(panel=panel, left_on__isnull=True)
         .select_related("user")
-        .order_by("-is_independent", "-is_chair", "id")
+        .order_by("-is_lay", "-is_independent", "-is_chair", "id")
         if m.user_id not in team | conflicted
     ]
     chair = next(m.user for m in seats if m.is_chair)
-    for seat in seats[: panel.quorum]:
+    voters = seats[: panel.quorum]
+    if panel.blind_first_round and not any(m.user == chair for m in voters):
+        voters.append(next(m for m in seats if m.is_chair))
+    for seat in voters:
         reviews_services.vote_cast(
             track=track, by=seat.user, choice=outcome, rationale=rationale, conditions=conditions
         )

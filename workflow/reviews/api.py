@@ -17,9 +17,17 @@ from access.models import User
 from core.api.idempotency import idempotent
 from core.api.serializers import DEPRECATED, StrictInputMixin, take_renamed
 from core.errors import NotAllowed
-from workflow.models import MAX_CONDITIONS, Outcome, Panel, PanelMembership, ReviewTrack, Vote
+from workflow.models import (
+    MAX_CONDITIONS,
+    DecisionRule,
+    Outcome,
+    Panel,
+    PanelMembership,
+    ReviewTrack,
+    Vote,
+)
 from workflow.reviews import services as reviews_services
-from workflow.reviews.policies import can_see_panels, can_see_votes
+from workflow.reviews.policies import blind_until, can_see_panels, can_see_votes
 from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
 from workflow.reviews.services import tally
 from workflow.route.selectors import tracks_visible_to
@@ -31,7 +39,7 @@ class PanelMembershipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PanelMembership
-        fields = ["id", "user", "is_independent", "is_chair", "joined_on", "left_on"]
+        fields = ["id", "user", "is_independent", "is_lay", "is_chair", "joined_on", "left_on"]
 
 
 class PanelSerializer(serializers.ModelSerializer):
@@ -48,6 +56,8 @@ class PanelSerializer(serializers.ModelSerializer):
             "quorum",
             "decision_rule",
             "min_independent_votes",
+            "min_lay_votes",
+            "blind_first_round",
             "is_active",
             "members",
         ]
@@ -61,7 +71,21 @@ class PanelSerializer(serializers.ModelSerializer):
 class MembershipInputSerializer(StrictInputMixin, serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     is_independent = serializers.BooleanField(default=False)
+    is_lay = serializers.BooleanField(
+        default=False, help_text="A member of the public (independent of the TRE too)"
+    )
     is_chair = serializers.BooleanField(default=False)
+
+
+class PanelRuleInputSerializer(StrictInputMixin, serializers.Serializer):
+    """A panel's decision rule. A rule the panel as seated could never meet (more votes, or
+    more independent or lay votes, than it has such members) is a 400."""
+
+    quorum = serializers.IntegerField(min_value=1, max_value=100)
+    decision_rule = serializers.ChoiceField(choices=DecisionRule.choices)
+    min_independent_votes = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    min_lay_votes = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    blind_first_round = serializers.BooleanField(default=False)
 
 
 @extend_schema_serializer(deprecate_fields=["choice", "proposed_conditions"])
@@ -99,8 +123,10 @@ class TallySerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     votes_cast = serializers.IntegerField()
     independent_votes = serializers.IntegerField()
+    lay_votes = serializers.IntegerField()
     quorum = serializers.IntegerField()
     min_independent_votes = serializers.IntegerField()
+    min_lay_votes = serializers.IntegerField()
     rule = serializers.CharField()
     leading = serializers.CharField(allow_null=True)
     diverges = serializers.BooleanField()
@@ -113,6 +139,13 @@ class TrackVotesSerializer(serializers.Serializer):
     conflicted = serializers.BooleanField()
     votes = VoteSerializer(many=True, allow_null=True, help_text="Shown once you have voted")
     tally = TallySerializer(allow_null=True, help_text="Shown once you have voted")
+    blind_first_round = serializers.BooleanField(
+        help_text="The panel's first round is blind: votes and tally open once you have voted "
+        "and the quorum has voted"
+    )
+    hidden_because = serializers.CharField(
+        allow_blank=True, help_text="Why the votes are not shown to you yet (empty when they are)"
+    )
 
 
 @extend_schema_serializer(deprecate_fields=["choice"])
@@ -173,6 +206,23 @@ class PanelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             panel=panel, by=signed_in_user(request), **data.validated_data
         )
         return Response(PanelMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="panels_rule_set", request=PanelRuleInputSerializer, responses=PanelSerializer
+    )
+    @action(detail=True, methods=["put"])
+    @idempotent
+    def rule(self, request: Request, pk=None) -> Response:
+        """Ops set the panel's decision rule: quorum, how it decides, the independent and lay
+        votes it needs, and a blind first round."""
+        panel = self.get_object()
+        data = PanelRuleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        panel = reviews_services.panel_rule_set(
+            panel=panel, by=signed_in_user(request), **data.validated_data
+        )
+        panel = Panel.objects.prefetch_related("memberships__user").get(pk=panel.pk)
+        return Response(PanelSerializer(panel).data)
 
     @extend_schema(
         operation_id="panels_members_leave", request=None, responses=PanelMembershipSerializer
@@ -248,6 +298,8 @@ class ReviewTrackViewSet(viewsets.ReadOnlyModelViewSet):
                     "conflicted": is_conflicted(user, track.application_id),
                     "votes": VoteSerializer(votes, many=True).data if visible else None,
                     "tally": TallySerializer(current).data if current else None,
+                    "blind_first_round": bool(track.panel and track.panel.blind_first_round),
+                    "hidden_because": blind_until(user, track),
                 }
             )
         data = VoteInputSerializer(data=request.data)

@@ -54,6 +54,16 @@ class DecisionRule(models.TextChoices):
     CHAIR = "chair", "The chair decides once the quorum is reached"
 
 
+# The TRE's consumer panel: members of the public a team consults about its project (public
+# involvement). It is a panel like the others (members, lay seats, a chair) but never reviews a
+# track: it answers consultations (``workflow.involvement``).
+CONSUMER_PANEL = "consumer_panel"
+PANEL_KINDS = [
+    *[c for c in TrackKind.choices if c[0] != TrackKind.OWNER_SIGNOFF],
+    (CONSUMER_PANEL, "Consumer panel (public involvement)"),
+]
+
+
 class Panel(models.Model):
     """A configured panel. One active panel per kind of track reviews every application that
     needs that kind (the IGRP always; the DEA panel when the DEA research gateway is used).
@@ -64,9 +74,7 @@ class Panel(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
-    track_kind = models.CharField(
-        max_length=20, choices=[c for c in TrackKind.choices if c[0] != TrackKind.OWNER_SIGNOFF]
-    )
+    track_kind = models.CharField(max_length=20, choices=PANEL_KINDS)
     description = models.TextField(blank=True)
     quorum = models.PositiveSmallIntegerField(
         default=3, help_text="Votes needed (conflicted members do not count) before closing"
@@ -74,8 +82,21 @@ class Panel(models.Model):
     decision_rule = models.CharField(
         max_length=20, choices=DecisionRule.choices, default=DecisionRule.MAJORITY
     )
+    # The decision rule's seats: at least N votes from independent members and at least N from
+    # lay members (members of the public, who are independent too). The DEA panel's "one
+    # independent vote" is this rule with min_independent_votes=1 (a check constraint below).
     min_independent_votes = models.PositiveSmallIntegerField(
         default=0, help_text="Votes that must come from independent (lay or external) members"
+    )
+    min_lay_votes = models.PositiveSmallIntegerField(
+        default=0, help_text="Votes that must come from lay members (members of the public)"
+    )
+    blind_first_round = models.BooleanField(
+        default=False,
+        help_text=(
+            "Members see no other vote until they have voted and the quorum has voted; the "
+            "chair votes before closing"
+        ),
     )
     is_active = models.BooleanField(default=True)
 
@@ -98,10 +119,23 @@ class Panel(models.Model):
                     "The DEA panel needs at least three votes, one from an independent member."
                 ),
             ),
+            # A rule cannot ask for more lay or independent votes than the votes it needs.
+            models.CheckConstraint(
+                condition=Q(min_lay_votes__lte=models.F("quorum"))
+                & Q(min_independent_votes__lte=models.F("quorum")),
+                name="workflow_panel_seat_rules_within_quorum",
+                violation_error_message=(
+                    "A panel cannot need more lay or independent votes than its quorum."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_consumer_panel(self) -> bool:
+        return self.track_kind == CONSUMER_PANEL
 
 
 class PanelMembership(models.Model):
@@ -111,6 +145,10 @@ class PanelMembership(models.Model):
     )
     is_independent = models.BooleanField(
         default=False, help_text="A lay or external member, independent of the TRE"
+    )
+    is_lay = models.BooleanField(
+        default=False,
+        help_text="A member of the public (a lay member is independent of the TRE too)",
     )
     is_chair = models.BooleanField(default=False)
     joined_on = models.DateField(auto_now_add=True)
@@ -127,10 +165,23 @@ class PanelMembership(models.Model):
                 condition=Q(is_chair=True, left_on__isnull=True),
                 name="workflow_one_chair_per_panel",
             ),
+            models.CheckConstraint(
+                condition=Q(is_lay=False) | Q(is_independent=True),
+                name="workflow_lay_member_is_independent",
+                violation_error_message="A lay member is independent of the TRE.",
+            ),
         ]
 
     def __str__(self) -> str:
-        extra = " (chair)" if self.is_chair else " (independent)" if self.is_independent else ""
+        extra = (
+            " (chair)"
+            if self.is_chair
+            else " (lay)"
+            if self.is_lay
+            else " (independent)"
+            if self.is_independent
+            else ""
+        )
         return f"{self.user} on {self.panel}{extra}"
 
 
@@ -194,6 +245,11 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="Closed undecided when the application ended"
     )
+    # Who took part in a panel's decision, frozen when the chair closes the vote (members may
+    # later leave or change seats): the eligible votes counted and how many were lay members'.
+    # The public register says how many lay members took part in each decision.
+    votes_counted = models.PositiveSmallIntegerField(null=True, blank=True)
+    lay_votes_counted = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "kind", "organisation", "round"]
@@ -398,8 +454,10 @@ class PreApprovedMatch(models.Model):
 
 
 __all__ = [
+    "CONSUMER_PANEL",
     "MAX_CONDITIONS",
     "MAX_FEEDBACK_ITEMS",
+    "PANEL_KINDS",
     "ConflictOfInterest",
     "DecisionRule",
     "FeedbackItem",

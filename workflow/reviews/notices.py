@@ -3,6 +3,8 @@
 A track that opens (at referral) or reopens (on resubmission after a panel asked for revision)
 tells the people who can decide it now, with a link to the track: its panel's members and
 chair, or the data owners of its organisation. A chair hears once when the vote can be closed;
+on a panel with a blind first round, the members who voted hear once when the quorum has voted
+(the tally is open to them);
 reviewers hear of each decision. When the application ends (withdrawn, rejected, closed) with a
 track still open, the people that track asked hear that nothing more is needed from them.
 """
@@ -15,7 +17,13 @@ from typing import Any
 from access.models import User
 from notifications.notices import notice
 from workflow.models import ReviewTrack, TrackKind
-from workflow.reviews.selectors import panel_chairs, reviewers_of, track_audience, track_deciders
+from workflow.reviews.selectors import (
+    panel_chairs,
+    reviewers_of,
+    track_audience,
+    track_deciders,
+    track_voters,
+)
 
 Context = Mapping[str, Any]
 
@@ -82,6 +90,19 @@ def _reviewers(track: ReviewTrack, context: Context) -> list[User]:
 )
 def _chairs(track: ReviewTrack, context: Context) -> list[User]:
     return panel_chairs(track)
+
+
+@notice(
+    "track.tally_opened",
+    subject="{{ app.reference }}: the panel's votes are open to read",
+    body="The quorum has voted on application {{ app.reference }}. The first round was blind: "
+    "you can now read the other members' votes and the tally.",
+    url=track_url,
+    about=_about,
+    dedupe=lambda track, context: f"track-tally-open:{track.pk}",
+)
+def _voters(track: ReviewTrack, context: Context) -> list[User]:
+    return track_voters(track)
 
 
 @notice(

@@ -18,7 +18,9 @@ from core.errors import InvalidTransition, NotAllowed
 from core.transitions import transition_policy
 from workflow.models import (
     Application,
+    ConflictOfInterest,
     FeedbackItem,
+    PanelMembership,
     ReviewTrack,
     State,
     TrackKind,
@@ -128,15 +130,77 @@ def check_close(user: Any, track: ReviewTrack) -> None:
     if not may_close(user, track):
         raise NotAllowed("Only the chair of this panel, without a conflict, closes the vote.")
     check_open(track)
+    if chair_must_vote_first(user, track):
+        raise InvalidTransition(
+            "The first round is blind: vote yourself before you close the vote.",
+            current_state=track.state,
+        )
+
+
+# --- blind first round -----------------------------------------------------------------------
+
+
+def is_blind(track: ReviewTrack) -> bool:
+    """The track's panel runs a blind first round and the vote is still open."""
+    return track.panel is not None and track.panel.blind_first_round and track.state == "open"
+
+
+def chair_must_vote_first(user: Any, track: ReviewTrack) -> bool:
+    """On a blind first round the chair closes only after voting (closing shows the tally)."""
+    return is_blind(track) and not has_voted(user, track)
+
+
+def has_voted(user: Any, track: ReviewTrack) -> bool:
+    return Vote.objects.filter(track=track, member_id=user.pk).exists()
+
+
+def blind_until(user: Any, track: ReviewTrack) -> str:
+    """Why ``user`` cannot see the others' votes on ``track`` yet ("" when they can)."""
+    if can_see_votes(user, track):
+        return ""
+    if not is_blind(track):
+        return "You see the others' votes once you have voted."
+    if has_voted(user, track):
+        return "The first round is blind: the tally opens when the quorum has voted."
+    return (
+        "The first round is blind: you see the others' votes and the tally once you have "
+        "voted and the quorum has voted."
+    )
+
+
+def quorum_voted(track: ReviewTrack) -> bool:
+    """As many eligible votes as the quorum: current members, not conflicted."""
+    panel = track.panel
+    if panel is None:  # an owner's sign-off: nobody votes
+        return False
+    members = set(
+        PanelMembership.objects.filter(panel=panel, left_on__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    conflicted = set(
+        ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    voters = set(Vote.objects.filter(track=track).values_list("member_id", flat=True))
+    return len((voters & members) - conflicted) >= panel.quorum
 
 
 def can_see_votes(user: Any, track: ReviewTrack) -> bool:
-    """Members see the others' votes once they have voted; the chair and ops always."""
+    """Members see the others' votes once they have voted; the chair and ops always.
+
+    On a blind first round (while the vote is open) a member of the panel, the chair
+    included, sees them only once they have voted and the quorum has voted; ops, who do not
+    vote, still see them."""
+    seated = track.panel_id in current_panel_ids(user)
+    if is_blind(track) and seated:
+        return has_voted(user, track) and quorum_voted(track)
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
         return True
     if may_close(user, track):
         return True
-    return Vote.objects.filter(track=track, member=user).exists()
+    return has_voted(user, track)
 
 
 # --- data owners: sign-off -------------------------------------------------------------------

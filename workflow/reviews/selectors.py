@@ -101,6 +101,23 @@ def track_deciders(track: ReviewTrack) -> list[User]:
     return track.application.not_on_team(people)
 
 
+def track_voters(track: ReviewTrack) -> list[User]:
+    """The current members of the track's panel who have voted on it (not conflicted)."""
+    conflicted = set(
+        ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    voted = set(Vote.objects.filter(track=track).values_list("member_id", flat=True))
+    if track.panel_id is None:  # an owner's sign-off: nobody votes
+        return []
+    seats = PanelMembership.objects.filter(
+        panel_id=track.panel_id, left_on__isnull=True, user__is_active=True
+    ).select_related("user")
+    people = [m.user for m in seats if m.user_id in voted and m.user_id not in conflicted]
+    return track.application.not_on_team(people)
+
+
 def open_track_deciders(application: Application) -> list[User]:
     """Everyone who can decide one of the application's open tracks now."""
     people: list[User] = []

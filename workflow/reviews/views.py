@@ -13,18 +13,23 @@ from django.views.decorators.http import require_http_methods
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, done, error_items, paginate
+from workflow.involvement.selectors import consumer_panel_ids
+from workflow.involvement.selectors import summary as involvement_summary
 from workflow.models import ReviewTrack, TrackKind
 from workflow.reviews import services as reviews_services
 from workflow.reviews.forms import ConflictForm, TrackDecisionForm, VoteForm
 from workflow.reviews.policies import (
+    blind_until,
     can_close,
     can_declare_conflict,
     can_see_votes,
     can_sign_off,
     can_vote,
+    chair_must_vote_first,
     check_close,
     check_declare_conflict,
     check_vote,
+    may_vote,
 )
 from workflow.reviews.preapproval import match_application
 from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
@@ -67,6 +72,7 @@ def panel_list(request):
         {
             "title": "Panel reviews",
             "listing": listing,
+            "consumer_panel": bool(consumer_panel_ids(request.user)),
             "tracks": [(track, marks.get(track.pk, "")) for track in tracks],
         },
     )
@@ -96,10 +102,15 @@ def track_detail(request, track_id: int):
         if mine
         else None,
     )
+    visible = can_see_votes(user, track)
+    # On a blind first round the chair votes before closing: the close form (and the leading
+    # outcome it starts from) waits until then.
+    chair_votes_first = closing and chair_must_vote_first(user, track)
+    closing = closing and not chair_votes_first
     close_form = TrackDecisionForm(
         request.POST if closing and request.POST.get("form") == "close" else None,
         prefix="close",
-        initial={"outcome": tally(track).leading} if closing else None,
+        initial={"outcome": tally(track).leading} if closing and visible else None,
     )
     if request.method == "POST" and not (vote_form.is_bound or close_form.is_bound):
         # A vote or a close the person cannot take now: say why (403, or 409: already decided).
@@ -129,6 +140,7 @@ def track_detail(request, track_id: int):
             return done(request, reverse("workflow:track", args=[track.pk]))
     visible = can_see_votes(user, track)
     conflicted = is_conflicted(user, track.application_id)
+    is_chair = can_close(user, track)
     return _render(
         request,
         "workflow/reviews/track.html",
@@ -145,7 +157,10 @@ def track_detail(request, track_id: int):
             "conflicted": conflicted,
             "can_vote": voting,
             "can_declare_conflict": can_declare_conflict(user, track),
-            "is_chair": closing,
+            "is_chair": is_chair,
+            "chair_votes_first": is_chair and chair_must_vote_first(user, track),
+            "hidden_because": blind_until(user, track) if may_vote(user, track) else "",
+            "involvement": involvement_summary(track.application),
             "datasets": track.application.requested_datasets.select_related(
                 "dataset__provider"
             ).prefetch_related("variables__variable"),

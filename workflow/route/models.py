@@ -148,6 +148,12 @@ class EventKind(models.TextChoices):
     CONDITION_VERIFIED = "condition_verified", "Condition verified as met"
     CONDITIONS_CLOSED = "conditions_closed", "Open conditions withdrawn (the application ended)"
     AGREEMENT_SIGNED = "agreement_signed", "Data access agreement signed"
+    # Public involvement (workflow/involvement)
+    PUBLIC_INTEREST_FLAGGED = "public_interest_flagged", "Flagged as of high public interest"
+    INVOLVEMENT_REQUIRED = "involvement_required", "Public involvement required"
+    INVOLVEMENT_RECORDED = "involvement_recorded", "Public involvement recorded"
+    CONSULTATION_REQUESTED = "consultation_requested", "Consumer panel consultation requested"
+    CONSULTATION_ANSWERED = "consultation_answered", "Consumer panel feedback given"
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):

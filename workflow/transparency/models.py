@@ -65,6 +65,8 @@ class RegisterEntry(models.Model):
     access_type = models.CharField(max_length=20, blank=True)
     processing_environment = models.CharField(max_length=200, blank=True)
     conditions = models.JSONField(default=list, blank=True)
+    # [{"panel", "decided_on", "votes", "lay_votes"}]: who took part in each panel's decision
+    panel_decisions = models.JSONField(default=list, blank=True)
     # Indexed: the register's last change (its pages' and CSV's ETag) is MAX(updated_at).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -107,7 +107,7 @@ class Attribute:
     output)."""
 
     key: str
-    shape: Literal["text", "date", "moment"] = "text"
+    shape: Literal["text", "date", "moment", "count"] = "text"
     help: str = ""
     choices: type[TextChoices] | None = None
 
@@ -240,6 +240,42 @@ def _conditions(facts: Facts) -> list[str]:
     """The union of the conditions of the tracks that made the latest approval."""
     tracks = ReviewTrack.objects.filter(application=facts.application, superseded=False)
     return list(dict.fromkeys(c for t in tracks.order_by("id") for c in t.conditions))
+
+
+def _panel_decisions(facts: Facts) -> list[dict]:
+    """Each panel's decision that made the latest outcome: how many members voted and how many
+    of them were lay members (members of the public)."""
+    tracks = (
+        ReviewTrack.objects.filter(
+            application=facts.application, superseded=False, panel__isnull=False
+        )
+        .exclude(decided_at=None)
+        .select_related("panel")
+        .order_by("panel__name", "id")
+    )
+    return [
+        {
+            "panel": t.panel.name if t.panel else t.get_kind_display(),
+            "decided_on": timezone.localdate(t.decided_at).isoformat() if t.decided_at else None,
+            "votes": t.votes_counted,
+            "lay_votes": t.lay_votes_counted,
+        }
+        for t in tracks
+    ]
+
+
+def _panel_decision_line(record: dict) -> str:
+    decided = record.get("decided_on")
+    day = dateformat.format(datetime.date.fromisoformat(decided), "j F Y") if decided else ""
+    if record.get("votes") is None:
+        return f"{record['panel']}, {day}: votes not recorded"
+    lay = record.get("lay_votes") or 0
+    members = "member" if lay == 1 else "members"
+    return f"{record['panel']}, {day}: {record['votes']} votes, {lay} lay {members} took part"
+
+
+def _panel_decisions_cell(records: list[dict]) -> str:
+    return "; ".join(_panel_decision_line(r) for r in records)
 
 
 def _outputs(entry: RegisterEntry) -> list[dict]:
@@ -527,6 +563,27 @@ REGISTER_FIELDS: tuple[RegisterField, ...] = (
         _conditions,
         "the union of every track's conditions, in plain words",
         shape="list",
+    ),
+    RegisterField(
+        "panel_decisions",
+        "panel_decisions",
+        "Panel decisions",
+        "Panel decisions",
+        _panel_decisions,
+        "each panel's decision: the panel, the day, the votes counted and how many lay members "
+        "(members of the public) took part",
+        shape="records",
+        section="project",
+        empty="None recorded",
+        attributes=(
+            Attribute("panel"),
+            Attribute("decided_on", "date"),
+            Attribute("votes", "count", help="Eligible votes counted (null: not recorded)"),
+            Attribute("lay_votes", "count", help="Votes of lay members (members of the public)"),
+        ),
+        record_name="PanelDecision",
+        line=_panel_decision_line,
+        csv=(("Panel decisions (lay members taking part)", _panel_decisions_cell),),
     ),
     RegisterField(
         "",

@@ -93,6 +93,14 @@ def _action_type(event: Event) -> str:
     return "UpdateAction"
 
 
+def _participation(track: dict) -> str:
+    """How many votes a panel's decision counted and how many were lay members' (decisions
+    recorded before lay seats were counted say nothing)."""
+    if track.get("votes") is None:
+        return ""
+    return f" [{track['votes']} votes, {track.get('lay_votes') or 0} from lay members]"
+
+
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
@@ -332,7 +340,9 @@ class _Builder:
         for record in DecisionRecord.objects.filter(application=self.application):
             identifier = f"#decision-{record.pk}"
             tracks = "; ".join(
-                f"{t['name']}: {t['outcome']}" + (f" ({t['rationale']})" if t["rationale"] else "")
+                f"{t['name']}: {t['outcome']}"
+                + (f" ({t['rationale']})" if t["rationale"] else "")
+                + _participation(t)
                 for t in record.tracks
             )
             self.add(

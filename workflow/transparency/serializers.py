@@ -23,6 +23,8 @@ def _attribute_field(attribute: Attribute) -> serializers.Field:
         return serializers.DateField(allow_null=True, **kwargs)
     if attribute.shape == "moment":
         return serializers.DateTimeField(**kwargs)
+    if attribute.shape == "count":
+        return serializers.IntegerField(allow_null=True, **kwargs)
     return serializers.CharField(**kwargs)
 
 

@@ -98,6 +98,9 @@ def decision_record_create(
                 "automatic": t.automatic,
                 "decided_at": t.decided_at.isoformat() if t.decided_at else None,
                 "pre_approved": cited,
+                # A panel's decision: the votes counted and how many were lay members'.
+                "votes": t.votes_counted,
+                "lay_votes": t.lay_votes_counted,
             }
         )
     slugs = sorted(application.requested_datasets.values_list("dataset__slug", flat=True))

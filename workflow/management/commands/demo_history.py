@@ -26,8 +26,17 @@ from django.utils import timezone
 from access.models import Organisation, OrganisationMembership, User
 from catalogue.models import Dataset
 from notifications.services import latest_notification_id, notifications_archive_since
+from workflow.involvement import services as involvement
+from workflow.involvement.selectors import consumer_panel
 from workflow.management import history
-from workflow.models import Application, LegalGateway, Outcome, TrackKind
+from workflow.models import (
+    Application,
+    InvolvementStatus,
+    LegalGateway,
+    Outcome,
+    PublicInterest,
+    TrackKind,
+)
 
 # What every demo application records for the Five Safes (ethics, outputs, TRE-only access).
 DEMO_SAFEGUARDS = {
@@ -73,6 +82,10 @@ PLANS: list[tuple[str, str, tuple[str, ...], str, int]] = [
 ]
 
 
+# The project in review whose public involvement the demo shows.
+INVOLVED = "Teenage pregnancy and school attendance"
+
+
 class Command(BaseCommand):
     help = "Add the demo history of past applications (run after load_demo; idempotent)."
 
@@ -105,6 +118,7 @@ class Command(BaseCommand):
                     working_hours=True,
                 )
                 created += 1
+            self._public_involvement()
             # The past's notifications are history, not news.
             notifications_archive_since(after_id=last_notification)
         self.stdout.write(
@@ -113,6 +127,53 @@ class Command(BaseCommand):
                 f"({Application.objects.filter(title__in=[p[0] for p in PLANS]).count()} in all)."
             )
         )
+
+    # --- public involvement ----------------------------------------------------------------------
+
+    def _public_involvement(self) -> None:
+        """The DEA project in review is of high public interest: the team records a workshop
+        and asks the consumer panel, whose feedback the IGRP reads beside the public-benefit
+        assessment (idempotent: done once)."""
+        application = Application.objects.filter(title=INVOLVED).first()
+        if application is None or PublicInterest.objects.filter(application=application).exists():
+            return
+        panel = consumer_panel()
+        if panel is None:  # pragma: no cover - load_demo seats one
+            return
+        rhian = User.objects.get(username="rhian.researcher")
+        involvement.public_interest_flag(
+            application=application,
+            by=rhian,
+            high=True,
+            reason="Young people and their families will want to know how school records about "
+            "pregnancy are used.",
+        )
+        involvement.involvement_record(
+            application=application,
+            by=rhian,
+            status=InvolvementStatus.DONE,
+            held_on=timezone.localdate() - datetime.timedelta(days=30),
+            who="Youth advisory group of a Welsh young parents' charity (9 young people)",
+            what="Whether linking school attendance to maternity records is acceptable, and "
+            "which results would matter to them.",
+            what_changed="We dropped free-school-meal status from the variables and added "
+            "support at school after the birth as a second outcome.",
+        )
+        consultation = involvement.consultation_request(
+            application=application,
+            by=rhian,
+            question="Is our lay summary clear, and what should we tell young parents about the "
+            "results?",
+        )
+        chair = panel.memberships.filter(is_chair=True, left_on__isnull=True).first()
+        if chair is not None:
+            involvement.consultation_answer(
+                consultation=consultation,
+                by=chair.user,
+                feedback="The summary is clear. Say plainly that nobody is identified and that "
+                "schools never see the linked records; publish a short summary for young "
+                "parents with the charity.",
+            )
 
     # --- who and what ----------------------------------------------------------------------------
 

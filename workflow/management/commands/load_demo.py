@@ -113,7 +113,7 @@ class Command(BaseCommand):
             )
             accreditation_accredit(accreditation=award, by=users["nia.accreditation"])
 
-        independent = {username for username, _, _, lay in PANEL_MEMBERS if lay}
+        lay_members = {username for username, _, _, lay in PANEL_MEMBERS if lay}
         for panel_spec in PANELS:
             fields = {name: value for name, value in panel_spec.items() if name != "members"}
             panel, _ = Panel.objects.update_or_create(slug=panel_spec["slug"], defaults=fields)
@@ -123,7 +123,8 @@ class Command(BaseCommand):
                     user=users[username],
                     defaults={
                         "is_chair": is_chair,
-                        "is_independent": username in independent,
+                        "is_independent": username in lay_members,
+                        "is_lay": username in lay_members,
                         "left_on": None,
                     },
                 )
@@ -264,9 +265,9 @@ class Command(BaseCommand):
                 seats.setdefault(username, []).append(
                     f"{'chair of ' if is_chair else ''}{spec['slug'].upper()}"
                 )
-        for username, _, seat, independent in PANEL_MEMBERS:
+        for username, _, seat, lay in PANEL_MEMBERS:
             note = f"{seat}; {', '.join(seats.get(username, []))}" + (
-                "; independent" if independent else ""
+                "; independent, lay" if lay else ""
             )
             rows.append((username, f"{username}@tre.example", Role.PANEL_MEMBER.value, note))
         rows.append(
@@ -288,7 +289,12 @@ class Command(BaseCommand):
         for panel in Panel.objects.prefetch_related("memberships__user"):
             chair = next((m.user.username for m in panel.memberships.all() if m.is_chair), "none")
             rule = in_sentence(panel.get_decision_rule_display())
+            if panel.is_consumer_panel:
+                out.write(f"{panel.name}: answers teams' consultations, chair {chair}.")
+                continue
+            blind = ", a blind first round" if panel.blind_first_round else ""
             out.write(
                 f"{panel.name}: quorum {panel.quorum}, {rule}, at least "
-                f"{panel.min_independent_votes} independent vote(s), chair {chair}."
+                f"{panel.min_independent_votes} independent vote(s) and "
+                f"{panel.min_lay_votes} lay vote(s){blind}, chair {chair}."
             )

@@ -1,9 +1,12 @@
 """Panel voting: members vote or declare a conflict; the chair closes when the rule allows.
 
-A member sees the others' votes only after voting (then also where they diverge). A member with
-a declared conflict cannot vote on any track of that application and does not count to the
-quorum. The DEA panel needs at least three votes, one from an independent member (enforced by
-the panel's configuration: a DEA panel's quorum is at least 3 and it needs an independent vote).
+A member sees the others' votes only after voting (then also where they diverge). On a panel
+with a blind first round nobody sees another vote, nor the tally, until they have voted and the
+quorum has voted, and the chair votes before closing (``policies.can_see_votes``). A member
+with a declared conflict cannot vote on any track of that application and does not count to the
+quorum. A panel's decision rule asks for a quorum of votes, of which at least N from
+independent members and at least N from lay members; the DEA panel needs at least three votes,
+one from an independent member (enforced by the panel's configuration: a check constraint).
 """
 
 from __future__ import annotations
@@ -50,9 +53,11 @@ class Tally:
     counts: dict[str, int]
     votes_cast: int
     independent_votes: int
+    lay_votes: int
     conflicted: list[int]
     quorum: int
     min_independent_votes: int
+    min_lay_votes: int
     rule: str
     leading: str | None
     diverges: bool
@@ -87,6 +92,7 @@ def tally(track: ReviewTrack) -> Tally:
     ]
     counts = Counter(v.choice for v in votes)
     independent = sum(1 for v in votes if members[v.member_id].is_independent)
+    lay = sum(1 for v in votes if members[v.member_id].is_lay)
     panel = track.voting_panel
     ranked = counts.most_common()
     leading = None
@@ -99,6 +105,8 @@ def tally(track: ReviewTrack) -> Tally:
         blockers.append(
             f"At least {panel.min_independent_votes} vote(s) must come from an independent member."
         )
+    if lay < panel.min_lay_votes:
+        blockers.append(f"At least {panel.min_lay_votes} vote(s) must come from a lay member.")
     if panel.decision_rule == DecisionRule.UNANIMOUS and len(counts) > 1:
         blockers.append("The rule is unanimity and the members disagree.")
     if panel.decision_rule == DecisionRule.MAJORITY and votes and leading is None:
@@ -107,9 +115,11 @@ def tally(track: ReviewTrack) -> Tally:
         counts=dict(counts),
         votes_cast=len(votes),
         independent_votes=independent,
+        lay_votes=lay,
         conflicted=sorted(conflicted & set(members)),
         quorum=panel.quorum,
         min_independent_votes=panel.min_independent_votes,
+        min_lay_votes=panel.min_lay_votes,
         rule=panel.decision_rule,
         leading=leading,
         diverges=len(counts) > 1,
@@ -194,8 +204,13 @@ def _record_vote(
         reason=vote.rationale,
         payload={"track": track.pk, "choice": vote.choice},
     )
-    if tally(track).can_close:
+    current = tally(track)
+    if current.can_close:
         raise_notice("track.ready_to_close", track, actor=by, app=application, track=track)
+    if track.voting_panel.blind_first_round and current.votes_cast >= current.quorum:
+        # A blind first round opens when the quorum has voted: those who voted may now read
+        # the others' votes (told once per track).
+        raise_notice("track.tally_opened", track, actor=by, app=application, track=track)
 
 
 @service
@@ -256,6 +271,8 @@ def panel_track_close(
                 "outcome": [f"The members voted {voted}; the chair records the panel's outcome."]
             },
         )
+    track.votes_counted = current.votes_cast
+    track.lay_votes_counted = current.lay_votes
     decide_track(
         application,
         track,
@@ -263,7 +280,11 @@ def panel_track_close(
         outcome=outcome,
         rationale=rationale,
         conditions=conditions,
-        extra={"tally": current.counts, "independent_votes": current.independent_votes},
+        extra={
+            "tally": current.counts,
+            "independent_votes": current.independent_votes,
+            "lay_votes": current.lay_votes,
+        },
     )
     return track
 
@@ -273,14 +294,22 @@ def panel_track_close(
 
 @service
 def panel_membership_add(
-    *, panel: Panel, by: User, user: User, is_independent: bool = False, is_chair: bool = False
+    *,
+    panel: Panel,
+    by: User,
+    user: User,
+    is_independent: bool = False,
+    is_lay: bool = False,
+    is_chair: bool = False,
 ) -> PanelMembership:
-    """Seat ``user`` on ``panel`` (ops). A chair replaces the previous chair's chairmanship."""
+    """Seat ``user`` on ``panel`` (ops). A chair replaces the previous chair's chairmanship.
+    A lay member (a member of the public) is independent of the TRE too."""
     check_manage_panels(by)
     if not user.is_active or not user.has_role(Role.PANEL_MEMBER):
         raise ValidationFailed(
             "Not a panel member.", fields={"user": [f"{user} does not hold the panel member role."]}
         )
+    is_independent = is_independent or is_lay
     membership = PanelMembership.objects.filter(panel=panel, user=user).first()
     if membership is not None and membership.left_on is None:
         raise ConcurrentChange(f"{user} already sits on {panel}.")
@@ -291,6 +320,7 @@ def panel_membership_add(
     if membership is None:
         membership = PanelMembership(panel=panel, user=user)
     membership.is_independent = is_independent
+    membership.is_lay = is_lay
     membership.is_chair = is_chair
     membership.left_on = None
     membership.save()
@@ -308,3 +338,86 @@ def panel_membership_end(*, membership: PanelMembership, by: User) -> PanelMembe
     membership.is_chair = False
     membership.save()
     return membership
+
+
+def panel_rule_errors(
+    panel: Panel,
+    *,
+    quorum: int,
+    decision_rule: str,
+    min_independent_votes: int,
+    min_lay_votes: int,
+) -> dict[str, list[str]]:
+    """What is wrong with a decision rule for ``panel`` as it is seated now: a rule the panel
+    could never meet (more votes, independent or lay votes than it has such members) is
+    refused, as is a DEA panel below three votes with one independent."""
+    seats = list(PanelMembership.objects.filter(panel=panel, left_on__isnull=True))
+    independent = sum(1 for m in seats if m.is_independent)
+    lay = sum(1 for m in seats if m.is_lay)
+    errors: dict[str, list[str]] = {}
+    if decision_rule not in DecisionRule.values:
+        errors["decision_rule"] = ["Choose majority, unanimous or the chair decides."]
+    if quorum < 1:
+        errors["quorum"] = ["A panel needs at least one vote to decide."]
+    elif quorum > len(seats):
+        errors["quorum"] = [
+            f"The panel has {_members_word(len(seats))}; it cannot need {quorum} votes."
+        ]
+    if min_independent_votes > independent:
+        errors["min_independent_votes"] = [
+            f"The panel has {_members_word(independent, 'independent')}; it cannot need "
+            f"{min_independent_votes} independent votes."
+        ]
+    elif min_independent_votes > quorum:
+        errors["min_independent_votes"] = ["Ask for no more independent votes than the quorum."]
+    if min_lay_votes > lay:
+        errors["min_lay_votes"] = [
+            f"The panel has {_members_word(lay, 'lay')}; it cannot need {min_lay_votes} lay votes."
+        ]
+    elif min_lay_votes > quorum:
+        errors["min_lay_votes"] = ["Ask for no more lay votes than the quorum."]
+    if panel.track_kind == "dea_panel" and (quorum < 3 or min_independent_votes < 1):
+        errors.setdefault("quorum", []).append(
+            "The DEA panel needs at least three votes, one from an independent member."
+        )
+    return errors
+
+
+def _members_word(count: int, kind: str = "") -> str:
+    noun = "member" if count == 1 else "members"
+    return f"{count} {kind + ' ' if kind else ''}{noun}"
+
+
+@service
+def panel_rule_set(
+    *,
+    panel: Panel,
+    by: User,
+    quorum: int,
+    decision_rule: str,
+    min_independent_votes: int = 0,
+    min_lay_votes: int = 0,
+    blind_first_round: bool = False,
+) -> Panel:
+    """Ops set a panel's decision rule: the quorum, how it decides, the independent and lay
+    votes it needs, and whether its first round is blind. Applies to votes not yet closed.
+
+    Refused (400, field by field) when the panel as seated could never meet it."""
+    check_manage_panels(by)
+    panel = Panel.objects.select_for_update().get(pk=panel.pk)
+    errors = panel_rule_errors(
+        panel,
+        quorum=quorum,
+        decision_rule=decision_rule,
+        min_independent_votes=min_independent_votes,
+        min_lay_votes=min_lay_votes,
+    )
+    if errors:
+        raise ValidationFailed("The panel's rule has invalid fields.", fields=errors)
+    panel.quorum = quorum
+    panel.decision_rule = decision_rule
+    panel.min_independent_votes = min_independent_votes
+    panel.min_lay_votes = min_lay_votes
+    panel.blind_first_round = blind_first_round
+    panel.save()
+    return panel

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, done, error_items
+from workflow.involvement.selectors import summary as involvement_summary
 from workflow.models import PublicBenefitScore
 from workflow.pages import get_application
 from workflow.safes import public_benefit_framework as framework
@@ -79,6 +80,8 @@ def public_benefit(request, pk: int):
             "position": position(application, assessment.scale if assessment else {}),
             "framework": framework,
             "may_score": may_score,
+            # The panels read the public involvement beside the assessment.
+            "involvement": involvement_summary(application),
             "error_items": errors,
         },
         status=400 if errors else 200,
