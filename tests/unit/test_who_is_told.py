@@ -400,6 +400,83 @@ def test_output_checks_tell_the_checkers_and_the_team(settings, tmp_path):
     ) == {"output.rejected": team}
 
 
+def test_a_blind_round_tells_those_who_voted_when_the_quorum_has_voted(world):
+    world.igrp.quorum = 2
+    world.igrp.blind_first_round = True
+    world.igrp.save()
+    app = world.at(State.IN_REVIEW)
+    igrp = app.tracks.get(kind=TrackKind.IGRP)
+
+    def cast(member):
+        return lambda: reviews_services.vote_cast(track=igrp, by=member, choice=Outcome.APPROVED)
+
+    assert "track.tally_opened" not in told(cast(world.expert))
+    # The second vote makes the quorum: the first voter may now read the votes (the chair has
+    # not voted, so stays blind and is told only that the vote can be closed).
+    assert told(cast(world.lay)) == {
+        "track.tally_opened": names(world.expert),
+        "track.ready_to_close": names(world.panel),
+    }
+    # Told once: a later voter is the actor, and the others already know.
+    assert "track.tally_opened" not in told(cast(world.panel))
+
+
+def _consumer_panel(world):
+    from workflow.models import Panel, PanelMembership
+
+    panel = Panel.objects.create(
+        name="Consumer Panel", slug="consumer-panel", track_kind="consumer_panel", quorum=1
+    )
+    carys = make_user(Role.PANEL_MEMBER, full_name="Carys Consumer")
+    dai = make_user(Role.PANEL_MEMBER, full_name="Dai Public")
+    for person in (carys, dai):
+        PanelMembership.objects.create(panel=panel, user=person, is_independent=True, is_lay=True)
+    return carys, dai
+
+
+def test_public_involvement_tells_the_other_side_the_consumer_panel_and_the_panels(world):
+    from workflow.involvement import services as involvement
+
+    carys, dai = _consumer_panel(world)
+    app = world.at(State.IN_REVIEW)
+    # The team flags: the reviewers hear; a reviewer flags: the team hears.
+    assert told(
+        lambda: involvement.public_interest_flag(
+            application=app, by=world.pi, high=True, reason="Children's data."
+        )
+    ) == {"involvement.flagged": names(world.reviewer)}
+    assert told(
+        lambda: involvement.public_interest_flag(
+            application=app, by=world.reviewer, high=True, reason="Children's data."
+        )
+    ) == {"involvement.flagged": names(world.pi, world.colleague)}
+    assert told(
+        lambda: involvement.public_involvement_require(
+            application=app, by=world.reviewer, reason="Consult young people."
+        )
+    ) == {"involvement.required": names(world.pi, world.colleague)}
+    consultation = None
+
+    def ask():
+        nonlocal consultation
+        consultation = involvement.consultation_request(
+            application=app, by=world.pi, question="Is our summary clear?"
+        )
+
+    assert told(ask) == {"consultation.requested": names(carys, dai)}
+    # The feedback: the team, the reviewers and the members of the panels reviewing it now
+    # (the IGRP's: its chair, Lee and Eve), never the consumer panel member who gave it.
+    assert told(
+        lambda: involvement.consultation_answer(
+            consultation=consultation, by=carys, feedback="Say nobody is identified."
+        )
+    ) == {
+        "consultation.answered": names(
+            world.pi, world.colleague, world.reviewer, world.panel, world.lay, world.expert
+        )
+    }
+
+
 def test_every_declared_notice_kind_is_covered_by_this_matrix():
     # Runs last in this module (pytest keeps file order): every kind a service can raise has
     # its exact audience pinned above.

@@ -207,9 +207,13 @@ def _record_vote(
     current = tally(track)
     if current.can_close:
         raise_notice("track.ready_to_close", track, actor=by, app=application, track=track)
-    if track.voting_panel.blind_first_round and current.votes_cast >= current.quorum:
-        # A blind first round opens when the quorum has voted: those who voted may now read
-        # the others' votes (told once per track).
+    if (
+        track.voting_panel.blind_first_round
+        and kind == EventKind.VOTE_CAST
+        and current.votes_cast == current.quorum
+    ):
+        # A blind first round opens when the quorum has voted: the vote that makes the quorum
+        # tells those who voted before it that they may now read the others' votes (once).
         raise_notice("track.tally_opened", track, actor=by, app=application, track=track)
 
 
