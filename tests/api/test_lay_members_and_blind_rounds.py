@@ -159,6 +159,12 @@ def test_the_register_says_how_many_lay_members_took_part(world, client_for):
     record = app.decision_records.get()
     igrp = next(t for t in record.tracks if t["kind"] == TrackKind.IGRP)
     assert (igrp["votes"], igrp["lay_votes"]) == (2, 1)
+    # The RO-Crate's decision says it too.
+    from workflow.transparency.rocrate import application_crate
+
+    crate = application_crate(app)
+    decision = crate.dereference(f"#decision-{record.pk}")
+    assert "[2 votes, 1 from lay members]" in decision["text"]
 
 
 # --- the blind first round ----------------------------------------------------------------------

@@ -36,14 +36,18 @@ class FeedbackRequestAdmin(ReadOnlyAdmin):
 class PanelMembershipInline(admin.TabularInline):
     model = PanelMembership
     extra = 0
-    fields = ["user", "is_chair", "is_independent", "joined_on", "left_on"]
+    fields = ["user", "is_chair", "is_independent", "is_lay", "joined_on", "left_on"]
     readonly_fields = ["joined_on"]
     autocomplete_fields = ["user"]
 
 
 @admin.register(Panel)
 class PanelAdmin(admin.ModelAdmin):
-    """Ops configure panels here: quorum, rule, independent votes, target, members, chair."""
+    """Ops configure panels here: quorum, rule, independent and lay votes, a blind first round,
+    members (lay, independent), chair. The API's ``PUT /panels/{id}/rule/`` also refuses a rule
+    the panel as seated could never meet; here the database constraints hold (a lay member is
+    independent; the minimums stay within the quorum; the DEA panel's three votes, one
+    independent)."""
 
     list_display = [
         "name",
@@ -51,6 +55,8 @@ class PanelAdmin(admin.ModelAdmin):
         "quorum",
         "decision_rule",
         "min_independent_votes",
+        "min_lay_votes",
+        "blind_first_round",
         "is_active",
     ]
     list_filter = ["track_kind", "is_active"]
