@@ -96,3 +96,19 @@ def test_high_public_interest_consumer_panel_igrp_and_the_register(demo, visitor
     public.visit(f"/register/{application.reference}/")
     assert "Independent Governance Review Panel" in public.text()
     assert "3 votes, 1 lay member took part" in public.text()
+
+
+def test_ops_read_the_panels_and_set_the_igrps_rule(demo, visitor):
+    owain = visitor()
+    owain.login("owain.ops")
+    owain.visit("/ops/")
+    owain.link("Panels and their rules")
+    assert "Consumer Panel" in owain.text()
+    owain.link("Change the rule of the Independent Governance Review Panel")
+    owain.fill("Votes that must come from lay members", "3")
+    owain.click("Save the rule")
+    assert owain.error_summary() == ["The panel has 2 lay members; it cannot need 3 lay votes."]
+    owain.fill("Votes that must come from lay members", "2")
+    owain.click("Save the rule")
+    assert "the rule is saved" in owain.banner()
+    assert "at least 1 from independent members and 2 from lay members" in owain.text()

@@ -115,3 +115,28 @@ def test_the_track_page_of_a_blind_round_hides_the_votes_until_the_quorum(world,
     expert = body(page_client(world.expert).get(f"/reviews/tracks/{track.pk}/"))
     assert "Fine by me." in expert
     assert "1 from lay members" in expert
+
+
+def test_ops_set_a_panels_rule_on_its_page_and_an_impossible_lay_quorum_is_refused(
+    world, page_client
+):
+    PanelMembership.objects.filter(user=world.lay).update(is_lay=True)
+    ops = page_client(world.ops)
+    listing = body(ops.get("/ops/panels/"))
+    assert "Independent Governance Review Panel" in listing
+    assert "Lay" in listing
+    url = f"/ops/panels/{world.igrp.pk}/rule/"
+    form = {
+        "quorum": "2",
+        "decision_rule": "majority",
+        "min_independent_votes": "1",
+        "min_lay_votes": "2",
+    }
+    refused = ops.post(url, form)
+    assert refused.status_code == 400
+    assert "The panel has 1 lay member; it cannot need 2 lay votes." in body(refused)
+    saved = ops.post(url, {**form, "min_lay_votes": "1", "blind_first_round": "on"})
+    assert saved.status_code == 302
+    world.igrp.refresh_from_db()
+    assert (world.igrp.min_lay_votes, world.igrp.blind_first_round) == (1, True)
+    assert page_client(world.panel).get(url).status_code == 403

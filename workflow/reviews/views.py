@@ -15,13 +15,14 @@ from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, done, error_items, paginate
 from workflow.involvement.selectors import consumer_panel_ids
 from workflow.involvement.selectors import summary as involvement_summary
-from workflow.models import ReviewTrack, TrackKind
+from workflow.models import Panel, ReviewTrack, TrackKind
 from workflow.reviews import services as reviews_services
-from workflow.reviews.forms import ConflictForm, TrackDecisionForm, VoteForm
+from workflow.reviews.forms import ConflictForm, PanelRuleForm, TrackDecisionForm, VoteForm
 from workflow.reviews.policies import (
     blind_until,
     can_close,
     can_declare_conflict,
+    can_manage_panels,
     can_see_votes,
     can_sign_off,
     can_vote,
@@ -255,5 +256,52 @@ def signoff(request, track_id: int):
             "form": form,
             "can_decide": can_sign_off(request.user, track),
         },
+        form if form.is_bound else None,
+    )
+
+
+# --- panels' rules (ops) -----------------------------------------------------------------------
+
+
+@login_required
+def panel_rules(request):
+    """Every panel with its rule and its seats (ops)."""
+    if not can_manage_panels(request.user):
+        raise PermissionDenied("Only ops configure panels.")
+    panels = Panel.objects.prefetch_related("memberships__user").order_by("name")
+    rows = [(panel, [m for m in panel.memberships.all() if m.left_on is None]) for panel in panels]
+    return render(request, "workflow/reviews/panel_rules.html", {"title": "Panels", "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def panel_rule_edit(request, panel_id: int):
+    if not can_manage_panels(request.user):
+        raise PermissionDenied("Only ops configure panels.")
+    panel = get_object_or_404(Panel, pk=panel_id)
+    back = reverse("workflow:panel-rules")
+    request.back_to = back
+    form = PanelRuleForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "quorum": panel.quorum,
+            "decision_rule": panel.decision_rule,
+            "min_independent_votes": panel.min_independent_votes,
+            "min_lay_votes": panel.min_lay_votes,
+            "blind_first_round": panel.blind_first_round,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            reviews_services.panel_rule_set(panel=panel, by=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"{panel.name}: the rule is saved.")
+            return done(request, back)
+    return _render(
+        request,
+        "workflow/reviews/panel_rule.html",
+        {"title": f"Rule of the {panel.name}", "panel": panel, "form": form, "back": back},
         form if form.is_bound else None,
     )
