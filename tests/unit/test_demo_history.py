@@ -52,6 +52,21 @@ def test_demo_history_needs_the_demo_first():
         call_command("demo_history", stdout=StringIO())
 
 
+def test_demo_history_shows_public_involvement_the_igrp_can_read(demo):
+    from workflow.management.commands.demo_history import INVOLVED
+    from workflow.models import Application
+
+    application = Application.objects.get(title=INVOLVED)
+    assert application.public_interest.high
+    assert application.involvement_activities.get().what_changed
+    consultation = application.consultations.get()
+    assert consultation.answered_by.username == "sian.panel"
+    assert application.tracks.filter(kind="igrp", state="open").exists()
+    # Run again: nothing is added twice.
+    call_command("demo_history", stdout=StringIO())
+    assert application.consultations.count() == 1
+
+
 def test_demo_history_gives_plausible_metrics(demo):
     assert f"{len(PLANS)} applications added" in demo
     data = ops_client().get("/api/v1/metrics/turnaround/").json()

@@ -91,3 +91,20 @@ def test_load_demo_seats_both_panels_with_a_chair_and_independent_members():
         assert current.count() >= panel.quorum
     assert dea.quorum >= 3
     assert dea.min_independent_votes >= 1
+
+
+def test_load_demo_has_lay_members_a_consumer_panel_and_a_blind_igrp():
+    from workflow.models import Panel, PanelMembership
+
+    _load()
+    _load()
+    igrp = Panel.objects.get(track_kind="igrp", is_active=True)
+    assert igrp.min_lay_votes == 1
+    assert igrp.blind_first_round
+    lay = PanelMembership.objects.filter(panel=igrp, is_lay=True, left_on__isnull=True)
+    assert sorted(lay.values_list("user__username", flat=True)) == ["gareth.panel", "sian.panel"]
+    consumer = Panel.objects.get(track_kind="consumer_panel", is_active=True)
+    seats = PanelMembership.objects.filter(panel=consumer, left_on__isnull=True)
+    assert seats.count() == 2
+    assert all(seat.is_lay for seat in seats)
+    assert seats.get(is_chair=True).user.username == "sian.panel"
