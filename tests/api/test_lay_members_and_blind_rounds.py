@@ -190,6 +190,10 @@ def test_blind_first_round_hides_votes_until_voted_and_quorum(world, client_for)
     response = close(chair, track, Outcome.REJECTED)
     assert response.status_code == 409
     assert "vote yourself before you close" in response.json()["detail"]
+    # A reviewer, who sits on no panel, sees none of them while the panel votes.
+    seen = client_for(world.reviewer).get(f"{TRACKS}{track.pk}/votes/").json()
+    assert seen["votes"] is None
+    assert seen["hidden_because"] == "Only the panel's members see its votes."
     # Ops, who do not vote, see the votes as they come.
     assert client_for(world.ops).get(f"{TRACKS}{track.pk}/votes/").json()["votes"]
 

@@ -158,6 +158,8 @@ def blind_until(user: Any, track: ReviewTrack) -> str:
     """Why ``user`` cannot see the others' votes on ``track`` yet ("" when they can)."""
     if can_see_votes(user, track):
         return ""
+    if track.panel_id not in current_panel_ids(user):
+        return "Only the panel's members see its votes."
     if not is_blind(track):
         return "You see the others' votes once you have voted."
     if has_voted(user, track):
