@@ -13,6 +13,9 @@ REGISTERS = (
     "workflow.output_checks.policies",
     "workflow.output_checks.notices",
     "workflow.output_checks.reminders",
+    "workflow.sittings.policies",
+    "workflow.sittings.notices",
+    "workflow.sittings.reminders",
 )
 
 

@@ -49,6 +49,7 @@ class PanelSerializer(serializers.ModelSerializer):
             "decision_rule",
             "min_independent_votes",
             "is_active",
+            "mode",
             "members",
         ]
 

@@ -28,6 +28,7 @@ from workflow.models import (
     EventKind,
     Outcome,
     Panel,
+    PanelMode,
     PreApprovedMatch,
     ReviewTrack,
     Section,
@@ -40,6 +41,7 @@ from workflow.reviews.preapproval import DatasetMatch, covered_organisations, ma
 from workflow.reviews.selectors import active_panel, required_tracks
 from workflow.reviews.services.feedback import open_feedback
 from workflow.safes import services as five_safes
+from workflow.sittings.selectors import next_sitting
 from workflow.transparency import services as transparency
 from workflow.turnaround.targets import track_target
 
@@ -64,7 +66,14 @@ def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> dict[s
     (the panel's own, else its kind's; working or calendar days), as it stands at opening.
     Both are fixed then: a later change of target applies to tracks opened after it."""
     target = track_target(kind, panel=panel)
-    return {"due_date": target.due(opened), "target_id": target.id}
+    due = target.due(opened)
+    if panel is not None and panel.mode == PanelMode.SITTING:
+        # A panel that sits decides at its next sitting whose cut-off the track makes
+        # (``workflow.sittings``); without one planned, the target stands.
+        sitting = next_sitting(panel, opened)
+        if sitting is not None:
+            due = sitting.date
+    return {"due_date": due, "target_id": target.id}
 
 
 def panel_errors(application: Application) -> dict[str, list[str]]:
