@@ -19,7 +19,7 @@ from workflow.models import AgendaItem, Panel, Sitting
 from workflow.reviews.policies import can_see_panels
 from workflow.sittings import serializers as s
 from workflow.sittings import services
-from workflow.sittings.policies import may_read_papers
+from workflow.sittings.policies import may_read_item_papers
 from workflow.sittings.selectors import published_minutes, sittings_visible_to
 
 
@@ -152,10 +152,11 @@ class AttendanceView(APIView):
 class PaperView(APIView):
     @extend_schema(operation_id="sittings_items_paper", responses=dict)
     def get(self, request: Request, pk: int, item_id: int) -> Response:
-        """One item's papers (members and ops, once issued); opening them counts as read."""
+        """One item's papers (members and ops, once issued; not a member conflicted on it);
+        opening them counts as read."""
         sitting = _visible(request, pk)
         item = _item(sitting, item_id)
-        if not may_read_papers(request.user, sitting) or item.paper_generated_at is None:
+        if not may_read_item_papers(request.user, item) or item.paper_generated_at is None:
             raise Http404
         services.papers_read(item=item, by=signed_in_user(request))
         return Response(item.paper)

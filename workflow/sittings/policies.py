@@ -19,7 +19,8 @@ from core.errors import InvalidTransition, NotAllowed
 from core.transitions import Refusal, Verdict, transition_policy
 from workflow.models import AgendaItem, AgendaItemState, Panel, PanelMode, Sitting, SittingState
 from workflow.reviews.policies import is_open, may_close
-from workflow.reviews.selectors import chaired_panel_ids, current_panel_ids
+from workflow.reviews.selectors import chaired_panel_ids, current_panel_ids, is_conflicted
+from workflow.route.policies import is_member
 from workflow.sittings.selectors import UPCOMING
 
 # --- seeing ---------------------------------------------------------------------------------
@@ -50,6 +51,17 @@ def may_read_papers(user: Any, sitting: Sitting) -> bool:
         )
         and sitting.state != SittingState.PLANNED
         and sitting.state != SittingState.AGENDA_PUBLISHED
+    )
+
+
+def may_read_item_papers(user: Any, item: AgendaItem) -> bool:
+    """An item's papers: as ``may_read_papers``, but not for a member conflicted on the
+    application or on its team (they take no part in that item)."""
+    application = item.track.application
+    return (
+        may_read_papers(user, item.sitting)
+        and not is_conflicted(user, application.pk)
+        and not is_member(user, application)
     )
 
 

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from access.policy import Permission, has_permission
@@ -46,7 +46,7 @@ def seated_panel_ids(user: Any) -> set[int]:
 def sittings_visible_to(user: Any) -> QuerySet[Sitting]:
     """Ops and anyone who sees every application see every sitting; a panel member the
     sittings of the panels they sit on; nobody else any (the public reads published minutes)."""
-    rows = Sitting.objects.select_related("panel")
+    rows: QuerySet[Sitting] = Sitting.objects.select_related("panel")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return rows.none()
     if has_permission(user, Permission.VIEW_ALL_APPLICATIONS) or has_permission(
@@ -57,11 +57,12 @@ def sittings_visible_to(user: Any) -> QuerySet[Sitting]:
 
 
 def published_minutes() -> QuerySet[Sitting]:
-    return (
+    rows: QuerySet[Sitting] = (
         Sitting.objects.filter(state=SittingState.MINUTES_PUBLISHED)
         .select_related("panel")
         .order_by("-date", "-id")
     )
+    return rows
 
 
 def ready_tracks(sitting: Sitting) -> QuerySet[ReviewTrack]:
@@ -75,7 +76,7 @@ def ready_tracks(sitting: Sitting) -> QuerySet[ReviewTrack]:
     elsewhere = AgendaItem.objects.filter(
         state=AgendaItemState.LISTED, sitting__state__in=UPCOMING
     ).values("track_id")
-    return (
+    tracks: QuerySet[ReviewTrack] = (
         ReviewTrack.objects.filter(
             panel_id=sitting.panel_id,
             state=TrackState.OPEN,
@@ -88,6 +89,7 @@ def ready_tracks(sitting: Sitting) -> QuerySet[ReviewTrack]:
         .select_related("application")
         .order_by("opened_at", "id")
     )
+    return tracks
 
 
 def next_sitting(
@@ -97,12 +99,13 @@ def next_sitting(
     taking items, its cut-off on or after that day, not today's past."""
     panel_id = panel if isinstance(panel, int) else panel.pk
     today = timezone.localdate()
-    rows = Sitting.objects.filter(
+    rows: QuerySet[Sitting] = Sitting.objects.filter(
         panel_id=panel_id, state__in=TAKING_ITEMS, cut_off__gte=ready_on, date__gte=today
     ).order_by("date", "id")
     if exclude:
         rows = rows.exclude(pk__in=exclude)
-    return rows.first()
+    found: Sitting | None = rows.first()
+    return found
 
 
 def sitting_for_track(track: ReviewTrack) -> Sitting | None:
@@ -244,18 +247,6 @@ def papers_unread(sitting: Sitting) -> dict[int, int]:
         if read < len(items):
             out[membership.user_id] = len(items) - read
     return out
-
-
-def sittings_of_panel(panel: Panel) -> QuerySet[Sitting]:
-    return Sitting.objects.filter(panel=panel).order_by("-date")
-
-
-def upcoming_for(panel_ids: set[int]) -> QuerySet[Sitting]:
-    return (
-        Sitting.objects.filter(Q(panel_id__in=panel_ids), state__in=UPCOMING)
-        .select_related("panel")
-        .order_by("date")
-    )
 
 
 def attendance_tallies(sitting: Sitting) -> dict[str, int]:

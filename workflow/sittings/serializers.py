@@ -116,7 +116,7 @@ class SittingSerializer(serializers.ModelSerializer):
 
     def get_items(self, sitting: Sitting) -> list[dict[str, Any]]:
         rows = sitting.items.select_related("track__application").order_by("position", "id")
-        return AgendaItemSerializer(rows, many=True).data  # type: ignore[no-any-return]
+        return list(AgendaItemSerializer(rows, many=True).data)
 
     def get_attendance(self, sitting: Sitting) -> list[dict[str, Any]]:
         return [

@@ -51,7 +51,7 @@ from workflow.sittings.policies import (
     check_plan,
     check_run,
     check_set_mode,
-    may_read_papers,
+    may_read_item_papers,
 )
 from workflow.sittings.selectors import (
     UPCOMING,
@@ -247,7 +247,7 @@ def sitting_create(
         errors["date"] = [f"The {panel.name} already sits on {date:%-d %B %Y}."]
     if errors:
         raise ValidationFailed("The sitting has invalid fields.", fields=errors)
-    sitting = Sitting.objects.create(
+    sitting: Sitting = Sitting.objects.create(
         panel=panel, date=date, cut_off=cut_off, location=(location or "").strip(), created_by=by
     )
     _add_items(sitting, list(ready_tracks(sitting)), by=by)
@@ -323,7 +323,8 @@ def agenda_update(
     if problems:
         raise ValidationFailed("The agenda has invalid items.", fields={"tracks": problems})
     order = {pk: n for n, pk in enumerate(wanted)}
-    deferred, added = [], []
+    deferred: list[AgendaItem] = []
+    added: list[AgendaItem] = []
     decided = sitting.items.filter(state=AgendaItemState.DECIDED).count()
     for item in sitting.items.exclude(state=AgendaItemState.DECIDED).order_by("position"):
         if item.track_id in order:
@@ -422,7 +423,8 @@ def papers_read(*, item: AgendaItem, by: User) -> PaperRead | None:
     seated = PanelMembership.objects.filter(
         panel_id=sitting.panel_id, user=by, left_on__isnull=True
     ).exists()
-    if not seated or not may_read_papers(by, sitting):
+    item.sitting = sitting
+    if not seated or not may_read_item_papers(by, item):
         return None
     read, _created = PaperRead.objects.get_or_create(item=item, reader=by)
     return read
