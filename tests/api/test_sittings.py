@@ -381,7 +381,10 @@ def test_agenda_papers_and_minutes_tell_the_panel_and_the_teams(world):
     sittings.agenda_publish(sitting=sitting, by=world.ops)
     panel = {"Pat Panel", "Lee Lay", "Eve Expert"}
     team = {"Priya Investigator", "Colin Colleague"}
-    assert told("sitting.agenda_published") == panel | team
+    assert told("sitting.agenda_published") == panel
+    assert told("sitting.application_listed") == team
+    listed = Notification.objects.filter(kind="sitting.application_listed").first()
+    assert listed.url == f"/applications/{app.pk}/"
     sittings.papers_issue(sitting=sitting, by=world.panel)
     assert told("sitting.papers_ready") == panel - {"Pat Panel"}
     item = sitting.items.get()

@@ -413,9 +413,11 @@ def test_a_sitting_tells_its_panel_and_the_teams_on_its_agenda(world):
     )
     panel = names(world.panel, world.lay, world.expert)
     team = names(world.pi, world.colleague)
-    # Published by ops (the secretariat): the whole panel and the team of each item.
+    # Published by ops (the secretariat): the whole panel; the team of each item, with a link
+    # to their application (the sitting's page is the panel's).
     assert told(lambda: sittings.agenda_publish(sitting=sitting, by=world.ops)) == {
-        "sitting.agenda_published": panel | team
+        "sitting.agenda_published": panel,
+        "sitting.application_listed": team,
     }
     # Papers issued by the chair: the other members (the team never reads the panel's papers).
     assert told(lambda: sittings.papers_issue(sitting=sitting, by=world.panel)) == {

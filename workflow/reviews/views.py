@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, done, error_items, paginate
-from workflow.models import ReviewTrack, TrackKind
+from workflow.models import PanelMode, ReviewTrack, TrackKind
 from workflow.reviews import services as reviews_services
 from workflow.reviews.forms import ConflictForm, TrackDecisionForm, VoteForm
 from workflow.reviews.policies import (
@@ -36,6 +36,7 @@ from workflow.route.selectors import (
     signoff_queue,
     tracks_visible_to,
 )
+from workflow.sittings.selectors import sitting_for_track
 
 
 def _track(request, track_id: int) -> ReviewTrack:
@@ -146,6 +147,9 @@ def track_detail(request, track_id: int):
             "can_vote": voting,
             "can_declare_conflict": can_declare_conflict(user, track),
             "is_chair": closing,
+            # A panel that sits decides at a sitting (workflow.sittings): which one, if planned.
+            "sits": track.panel is not None and track.panel.mode == PanelMode.SITTING,
+            "sitting": sitting_for_track(track),
             "datasets": track.application.requested_datasets.select_related(
                 "dataset__provider"
             ).prefetch_related("variables__variable"),

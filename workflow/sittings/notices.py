@@ -1,7 +1,8 @@
 """Who is told of what happens to a sitting (``notifications.notices``), computed from the
 state after the change; the actor is never told of their own act.
 
-* agenda published: the panel's current members, and the team of each application on it;
+* agenda published: the panel's current members; and the team of each application on it,
+  with a link to their application (the sitting's page is the panel's);
 * papers ready: the panel's current members (and ops, the secretariat);
 * minutes published: the panel's current members, and the team of each application decided.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from access.models import User
 from notifications.notices import notice
-from workflow.models import AgendaItemState, Sitting
+from workflow.models import AgendaItemState, ReviewTrack, Sitting
 from workflow.sittings.selectors import members_of
 
 Context = Mapping[str, Any]
@@ -46,13 +47,25 @@ def _teams(sitting: Sitting, states: tuple[str, ...]) -> list[User]:
     "sitting.agenda_published",
     subject="Agenda published: {{ panel }} on {{ date|date:'j F Y' }}",
     body="The agenda of the {{ panel }} sitting on {{ date|date:'l j F Y' }} is published "
-    "({{ count }} application{{ count|pluralize }}; cut-off {{ cut_off|date:'j F Y' }}). "
-    "If your application is on it, the panel decides it at that sitting.",
+    "({{ count }} application{{ count|pluralize }}; cut-off {{ cut_off|date:'j F Y' }}).",
     url=sitting_url,
     about=_about,
 )
-def _members_and_listed_teams(sitting: Sitting, context: Context) -> list[User]:
-    return _members(sitting) + _teams(sitting, (AgendaItemState.LISTED,))
+def _panel_members(sitting: Sitting, context: Context) -> list[User]:
+    return _members(sitting)
+
+
+@notice(
+    "sitting.application_listed",
+    subject="{{ app.reference }} is on the agenda of the {{ panel }} on {{ date|date:'j F Y' }}",
+    body="The {{ panel }} decides application {{ app.reference }} at its sitting on "
+    "{{ date|date:'l j F Y' }}. You will hear of its decision after the sitting.",
+    url=lambda track, context: f"/applications/{track.application_id}/",
+    about=lambda track: f"application:{track.application_id}",
+)
+def _listed_team(track: ReviewTrack, context: Context) -> list[User]:
+    team: list[User] = track.application.team()
+    return team
 
 
 @notice(

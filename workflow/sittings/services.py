@@ -387,12 +387,18 @@ def agenda_publish(*, sitting: Sitting, by: User) -> Sitting:
     take(sitting, "publish_agenda", by=by, log=_log, errors=errors)
     sitting.agenda_version += 1
     sitting.save(update_fields=["agenda_version"])
+    listed = _listed(sitting)
     raise_notice(
-        "sitting.agenda_published",
-        sitting,
-        actor=by,
-        **_context(sitting, count=len(_listed(sitting))),
+        "sitting.agenda_published", sitting, actor=by, **_context(sitting, count=len(listed))
     )
+    for item in listed:
+        raise_notice(
+            "sitting.application_listed",
+            item.track,
+            actor=by,
+            app=item.track.application,
+            **_context(sitting),
+        )
     refresh_due_dates(sitting.panel_id)
     return sitting
 
