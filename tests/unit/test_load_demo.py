@@ -91,3 +91,15 @@ def test_load_demo_seats_both_panels_with_a_chair_and_independent_members():
         assert current.count() >= panel.quorum
     assert dea.quorum >= 3
     assert dea.min_independent_votes >= 1
+
+
+def test_load_demo_with_sittings_makes_the_igrp_sit_with_two_sittings_once():
+    from workflow.models import Panel, PanelMode, Sitting
+
+    for _ in range(2):
+        call_command("load_demo", "--sittings", stdout=StringIO())
+    igrp = Panel.objects.get(slug="igrp")
+    assert igrp.mode == PanelMode.SITTING
+    assert Panel.objects.get(slug="dea").mode == PanelMode.ROLLING
+    assert Sitting.objects.filter(panel=igrp).count() == 2
+    assert all(s.cut_off < s.date for s in Sitting.objects.all())
