@@ -211,7 +211,7 @@ WRITES = {
         r"complete-scoping|refer-to-panels|reject|grant-access|suspend|reinstate|close)/$"
     ): "test_permission_matrix.py",
     r"^/api/v1/review-tracks/": "test_panels.py, test_separation_of_duties.py",
-    r"^/api/v1/panels/": "test_panels.py",
+    r"^/api/v1/panels/": "test_panels.py, test_sitting_permissions.py (mode)",
     r"^/api/v1/(accreditations|agreements|access-grants)": "test_safe_people_api.py",
     r"^/api/v1/applications/\{id\}/agreement/": "test_safe_people_route.py",
     r"^/api/v1/applications/\{id\}/(five-safes|safeguards|public-benefit|conditions)": (
@@ -230,7 +230,7 @@ WRITES = {
     r"^/api/v1/webhook-(receivers|deliveries)/": "tests/api/test_provisioning.py, "
     "tests/unit/test_webhook_delivery.py",
     r"^/api/v1/output-requests/": "test_output_checks.py, test_output_checks_acro.py",
-    r"^/api/v1/sittings/": "test_sittings.py",
+    r"^/api/v1/sittings/": "test_sitting_permissions.py, test_sittings.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
