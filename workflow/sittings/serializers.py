@@ -10,9 +10,12 @@ from rest_framework import serializers
 from workflow.models import AgendaItem, Outcome, Panel, PanelMode, Sitting
 from workflow.sittings.selectors import attendance_tallies
 
+# An id the database can hold (a larger one is a 400, not a database error).
+MAX_ID = 2**63 - 1
+
 
 class SittingCreateSerializer(serializers.Serializer):
-    panel = serializers.IntegerField(min_value=1)
+    panel = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     date = serializers.DateField()
     cut_off = serializers.DateField(help_text="Applications referred by this day go on the agenda")
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -20,10 +23,12 @@ class SittingCreateSerializer(serializers.Serializer):
 
 class AgendaUpdateSerializer(serializers.Serializer):
     agenda_version = serializers.IntegerField(
-        min_value=1, help_text="The agenda version your edit was made on (409 if it moved on)"
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The agenda version your edit was made on (409 if it moved on)",
     )
     tracks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=100,
         help_text="The review tracks to decide at this sitting, in order; a listed one left out "
         "is deferred",
@@ -33,7 +38,7 @@ class AgendaUpdateSerializer(serializers.Serializer):
 
 class AttendanceSerializer(serializers.Serializer):
     present = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=200,
         help_text="The ids of the members present; every other member is recorded absent",
     )

@@ -105,20 +105,16 @@ def _agenda_tracks(sitting: Sitting) -> list[int]:
     ]
 
 
-def _version(request: HttpRequest) -> int:
-    try:
-        return int(request.POST.get("agenda_version", "0"))
-    except ValueError:
-        return 0
+def _number(request: HttpRequest, name: str) -> int:
+    """A posted id or version; 0 when it is not one (the service then says what is wrong)."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and int(value) < 2**63 else 0
 
 
 def _agenda_action(request: HttpRequest, sitting: Sitting, user: Any, action: str) -> str:
     """Reorder, add or defer: the new list of tracks, sent with the version it was drawn on."""
     tracks = _agenda_tracks(sitting)
-    try:
-        track = int(request.POST.get("track", "0"))
-    except ValueError:
-        track = 0
+    track = _number(request, "track")
     reason = ""
     if action in ("up", "down") and track in tracks:
         i = tracks.index(track)
@@ -135,7 +131,11 @@ def _agenda_action(request: HttpRequest, sitting: Sitting, user: Any, action: st
         tracks.append(track)
         said = "Application added to the agenda."
     services.agenda_update(
-        sitting=sitting, by=user, agenda_version=_version(request), tracks=tracks, reason=reason
+        sitting=sitting,
+        by=user,
+        agenda_version=_number(request, "agenda_version"),
+        tracks=tracks,
+        reason=reason,
     )
     return said
 
@@ -177,7 +177,7 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         said = "Attendance recorded."
     elif action == "decide":
-        decide_item = get_object_or_404(AgendaItem, pk=request.POST.get("item"), sitting=sitting)
+        decide_item = get_object_or_404(AgendaItem, pk=_number(request, "item"), sitting=sitting)
         if decision_form.is_valid():
             try:
                 services.item_decide(item=decide_item, by=user, **decision_form.cleaned_data)
