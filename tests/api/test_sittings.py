@@ -95,7 +95,11 @@ def test_a_sitting_lists_the_tracks_ready_by_its_cut_off_and_moves_their_due_dat
     assert owner.due_date != days(14)
     # The forecast of the application follows the sitting.
     forecast = client_for(world.pi).get(f"/api/v1/applications/{app.pk}/forecast/").json()
-    assert "sitting" in str(forecast)
+    review = next(s for s in forecast["steps"] if s["stage"] == "in_review")
+    igrp = next(t for t in review["tracks"] if t["kind"] == "igrp")
+    assert igrp["estimate"]["source"] == "sitting"
+    assert igrp["estimate"]["days"] == 14
+    assert "sitting:igrp" in {a["code"] for a in forecast["assumptions"]}
 
 
 def test_a_track_referred_later_is_due_on_the_next_sitting_whose_cut_off_it_makes(
@@ -430,3 +434,19 @@ def test_a_member_of_another_panel_sees_no_sitting(world, client_for):
     assert client_for(stranger).get(SITTINGS).json()["count"] == 0
     assert client_for(world.pi).get(f"{SITTINGS}{sitting_id}/").status_code == 404
     assert client_for(world.lay).get(f"{SITTINGS}{sitting_id}/").status_code == 200
+
+
+def test_an_application_withdrawn_while_on_the_agenda_leaves_it(world, client_for):
+    from workflow.route import services as route_services
+
+    app = world.at(State.IN_REVIEW)
+    sitting = sittings.sitting_create(
+        panel=world.igrp, by=world.panel, date=days(5), cut_off=days(1)
+    )
+    route_services.application_withdraw(application=app, by=world.pi, reason="Changed plans")
+    body = client_for(world.panel).get(f"{SITTINGS}{sitting.pk}/").json()
+    assert [i["state"] for i in body["items"]] == ["withdrawn"]
+    # Nothing left to publish.
+    refused = client_for(world.panel).post(f"{SITTINGS}{sitting.pk}/publish-agenda/")
+    assert refused.status_code == 400
+    assert "empty" in refused.json()["fields"]["tracks"][0]

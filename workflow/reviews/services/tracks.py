@@ -24,6 +24,8 @@ from workflow.events import fire, record_event
 from workflow.models import (
     MAX_CONDITIONS,
     ActorRole,
+    AgendaItem,
+    AgendaItemState,
     Application,
     EventKind,
     Outcome,
@@ -209,6 +211,7 @@ def review_tracks_close(
     ):
         track.application = application
         track.closed_at = timezone.now()
+        _leave_agendas(track)
         fire(
             track,
             "close",
@@ -219,6 +222,14 @@ def review_tracks_close(
         )
         closed.append(track)
     return closed
+
+
+def _leave_agendas(track: ReviewTrack) -> None:
+    """A track decided or closed is no longer before any sitting (``workflow.sittings``): an
+    item listed for it is marked so (the sitting deciding it marks its own item decided)."""
+    AgendaItem.objects.filter(track=track, state=AgendaItemState.LISTED).update(
+        state=AgendaItemState.WITHDRAWN
+    )
 
 
 def _track_label(track: ReviewTrack) -> str:
@@ -335,6 +346,7 @@ def decide_track(
             **(extra or {}),
         },
     )
+    _leave_agendas(track)
     if combine:
         if by is None:  # never: only automatic decisions (no person) leave combining out
             raise ValueError("Combining the tracks' outcomes needs the person who decided")
