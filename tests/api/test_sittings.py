@@ -450,3 +450,39 @@ def test_an_application_withdrawn_while_on_the_agenda_leaves_it(world, client_fo
     refused = client_for(world.panel).post(f"{SITTINGS}{sitting.pk}/publish-agenda/")
     assert refused.status_code == 400
     assert "empty" in refused.json()["fields"]["tracks"][0]
+
+
+def _held_with_minutes(world, day: datetime.date) -> Sitting:
+    world.at(State.IN_REVIEW, title=f"Project for {day}")
+    sitting = sittings.sitting_create(panel=world.igrp, by=world.ops, date=day, cut_off=day)
+    sittings.agenda_publish(sitting=sitting, by=world.ops)
+    sittings.papers_issue(sitting=sitting, by=world.ops)
+    with at_sitting(sitting):
+        sittings.attendance_record(
+            sitting=sitting, by=world.ops, present=[world.panel.pk, world.lay.pk]
+        )
+        sittings.item_decide(item=sitting.items.get(), by=world.panel, outcome=Outcome.APPROVED)
+        sittings.sitting_close(sitting=sitting, by=world.ops)
+    sittings.minutes_publish(sitting=sitting, by=world.ops, minutes="One approval.")
+    return sitting
+
+
+def test_the_public_minutes_list_costs_the_same_queries_however_many_sittings(world, api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _held_with_minutes(world, days(3))
+    with CaptureQueriesContext(connection) as one:
+        assert api_client.get("/api/v1/minutes/").json()["count"] == 1
+    _held_with_minutes(world, days(4))
+    _held_with_minutes(world, days(5))
+    with CaptureQueriesContext(connection) as three:
+        body = api_client.get("/api/v1/minutes/").json()
+    assert body["count"] == 3
+    assert body["results"][0]["attended"] == {"present": 2, "independent_present": 1}
+
+    # The data's queries (the throttle's cache rows and savepoints vary with the clock).
+    def reads(context) -> int:
+        return sum(1 for q in context.captured_queries if '"workflow_' in q["sql"])
+
+    assert reads(three) == reads(one)

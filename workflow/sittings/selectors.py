@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from access.policy import Permission, has_permission
@@ -57,12 +57,32 @@ def sittings_visible_to(user: Any) -> QuerySet[Sitting]:
 
 
 def published_minutes() -> QuerySet[Sitting]:
+    """Sittings with published minutes, newest first, with what their public form shows read
+    in a fixed number of queries however many there are (``public_tallies``)."""
     rows: QuerySet[Sitting] = (
         Sitting.objects.filter(state=SittingState.MINUTES_PUBLISHED)
         .select_related("panel")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=AgendaItem.objects.select_related("track__application").order_by(
+                    "position", "id"
+                ),
+            ),
+            "attendance",
+            "panel__memberships",
+        )
         .order_by("-date", "-id")
     )
     return rows
+
+
+def public_tallies(sitting: Sitting) -> dict[str, int]:
+    """How many attended and how many of them were independent, from the prefetched rows of
+    ``published_minutes`` (numbers, never names)."""
+    present = {a.member_id for a in sitting.attendance.all() if a.present}
+    independent = {m.user_id for m in sitting.panel.memberships.all() if m.is_independent}
+    return {"present": len(present), "independent_present": len(present & independent)}
 
 
 def ready_tracks(sitting: Sitting) -> QuerySet[ReviewTrack]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from workflow.models import AgendaItem, Outcome, Panel, PanelMode, Sitting
-from workflow.sittings.selectors import attendance_tallies
+from workflow.models import AgendaItem, AgendaItemState, Outcome, Panel, PanelMode, Sitting
+from workflow.sittings.selectors import public_tallies
 
 # An id the database can hold (a larger one is a 400, not a database error).
 MAX_ID = 2**63 - 1
@@ -161,7 +161,7 @@ class PublicMinutesSerializer(serializers.ModelSerializer):
         ]
 
     def get_attended(self, sitting: Sitting) -> dict[str, int]:
-        return attendance_tallies(sitting)
+        return public_tallies(sitting)
 
     def get_decisions(self, sitting: Sitting) -> list[dict[str, Any]]:
         return [
@@ -170,10 +170,9 @@ class PublicMinutesSerializer(serializers.ModelSerializer):
                 "reference": item.track.application.reference,
                 "outcome": item.track.outcome,
             }
-            for item in sitting.items.filter(state="decided")
-            .select_related("track__application")
-            .order_by("position")
+            for item in sitting.items.all()
+            if item.state == AgendaItemState.DECIDED
         ]
 
     def get_deferred(self, sitting: Sitting) -> int:
-        return sitting.items.filter(state="deferred").count()
+        return sum(1 for item in sitting.items.all() if item.state == AgendaItemState.DEFERRED)
