@@ -486,3 +486,16 @@ def test_the_public_minutes_list_costs_the_same_queries_however_many_sittings(wo
         return sum(1 for q in context.captured_queries if '"workflow_' in q["sql"])
 
     assert reads(three) == reads(one)
+
+
+def test_a_sittings_history_is_a_verified_chain(world):
+    from workflow.audit_check import verify
+
+    sitting = _held_with_minutes(world, days(3))
+    report = verify()
+    assert not [b for b in report.breaks if "sitting" in str(b)], report.breaks
+    assert sitting.pk in report.heads["sitting"]
+    assert (
+        report.heads["sitting"][sitting.pk][0]
+        == SittingEvent.objects.filter(sitting=sitting).count()
+    )
