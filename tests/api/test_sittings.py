@@ -499,3 +499,28 @@ def test_a_sittings_history_is_a_verified_chain(world):
         report.heads["sitting"][sitting.pk][0]
         == SittingEvent.objects.filter(sitting=sitting).count()
     )
+
+
+def test_an_application_added_after_the_papers_gets_its_own_pack(world, client_for):
+    world.at(State.IN_REVIEW)
+    sitting = sittings.sitting_create(
+        panel=world.igrp, by=world.panel, date=days(5), cut_off=days(0)
+    )
+    sittings.agenda_publish(sitting=sitting, by=world.panel)
+    sittings.papers_issue(sitting=sitting, by=world.panel)
+    late = world.at(State.IN_REVIEW, title="Referred after the papers")
+    sitting.refresh_from_db()
+    tracks = [i.track_id for i in sitting.items.order_by("position")]
+    response = client_for(world.panel).put(
+        f"{SITTINGS}{sitting.pk}/agenda/",
+        {
+            "agenda_version": sitting.agenda_version,
+            "tracks": [*tracks, igrp_track(late).pk],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    added = next(i for i in response.json()["items"] if i["reference"] == late.reference)
+    assert added["papers_ready"] is True
+    paper = client_for(world.expert).get(f"{SITTINGS}{sitting.pk}/items/{added['id']}/paper/")
+    assert paper.json()["title"] == "Referred after the papers"
