@@ -420,6 +420,9 @@ SPECTACULAR_SETTINGS = {
         "OutputRequestStateEnum": "workflow.models.OutputRequestState",
         "OutputFileKindEnum": "workflow.models.FileKind",
         "OutputDecisionEnum": "workflow.models.Decision",
+        "SittingStateEnum": "workflow.models.SittingState",
+        "AgendaItemStateEnum": "workflow.models.AgendaItemState",
+        "PanelModeEnum": "workflow.models.PanelMode",
     },
 }
 

@@ -6,6 +6,7 @@ from workflow.provisioning import admin as provisioning_admin
 from workflow.reviews import admin as reviews_admin
 from workflow.route import admin as route_admin
 from workflow.safes import admin as safes_admin
+from workflow.sittings import admin as sittings_admin
 from workflow.turnaround import admin as turnaround_admin
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "reviews_admin",
     "route_admin",
     "safes_admin",
+    "sittings_admin",
     "turnaround_admin",
 ]

@@ -7,6 +7,7 @@ from workflow.provisioning import api as provisioning
 from workflow.reviews import api as panels
 from workflow.route import api as views
 from workflow.safes import api as safes
+from workflow.sittings import api as sittings
 from workflow.transparency import api as register
 from workflow.turnaround import api as metrics
 
@@ -201,7 +202,42 @@ involvement_urls = [
     ),
 ]
 
+# Panel sittings: the agenda, papers, attendance, decisions item by item and public minutes.
+SIT = "sittings/<int:pk>"
+sitting_urls = [
+    path("panels/<int:pk>/mode/", sittings.PanelModeView.as_view(), name="panel-mode"),
+    path("sittings/", sittings.SittingListView.as_view(), name="sitting-list"),
+    path(f"{SIT}/", sittings.SittingView.as_view(), name="sitting-detail"),
+    path(f"{SIT}/agenda/", sittings.AgendaView.as_view(), name="sitting-agenda"),
+    path(
+        f"{SIT}/publish-agenda/",
+        sittings.PublishAgendaView.as_view(),
+        name="sitting-publish-agenda",
+    ),
+    path(f"{SIT}/issue-papers/", sittings.IssuePapersView.as_view(), name="sitting-issue-papers"),
+    path(f"{SIT}/attendance/", sittings.AttendanceView.as_view(), name="sitting-attendance"),
+    path(
+        f"{SIT}/items/<int:item_id>/paper/",
+        sittings.PaperView.as_view(),
+        name="sitting-item-paper",
+    ),
+    path(
+        f"{SIT}/items/<int:item_id>/decide/",
+        sittings.ItemDecideView.as_view(),
+        name="sitting-item-decide",
+    ),
+    path(f"{SIT}/close/", sittings.CloseView.as_view(), name="sitting-close"),
+    path(
+        f"{SIT}/publish-minutes/",
+        sittings.MinutesPublishView.as_view(),
+        name="sitting-publish-minutes",
+    ),
+    path("minutes/", sittings.PublicMinutesListView.as_view(), name="minutes-list"),
+    path("minutes/<int:pk>/", sittings.PublicMinutesView.as_view(), name="minutes-detail"),
+]
+
 urlpatterns = [
+    *sitting_urls,
     *metrics_urls,
     *router.urls,
     *safes_urls,

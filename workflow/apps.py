@@ -14,6 +14,9 @@ REGISTERS = (
     "workflow.output_checks.notices",
     "workflow.output_checks.reminders",
     "workflow.involvement.notices",
+    "workflow.sittings.policies",
+    "workflow.sittings.notices",
+    "workflow.sittings.reminders",
 )
 
 

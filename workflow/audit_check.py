@@ -51,6 +51,7 @@ from core.audit_chain import Break
 from workflow.audit import Event, content_of, digest
 from workflow.output_checks.models import OutputEvent, OutputRequest
 from workflow.route.models import Application
+from workflow.sittings.models import Sitting, SittingEvent
 
 CHECKPOINT_LABEL = "audit.checkpoint"
 CHECKPOINT_FORMAT = 1
@@ -107,6 +108,15 @@ MACHINES = (
         lambda event: event.chain_content(),
         audit_chain.digest,
         OutputEvent.seal_label(),
+    ),
+    Machine(
+        "sitting",
+        Sitting,
+        SittingEvent,
+        "sitting_id",
+        lambda event: event.chain_content(),
+        audit_chain.digest,
+        SittingEvent.seal_label(),
     ),
 )
 

@@ -7,6 +7,7 @@ from workflow.reviews import views as reviews
 from workflow.route.views import application, researcher, staff
 from workflow.safes.views import five_safes as safes
 from workflow.safes.views import public_benefit
+from workflow.sittings import views as sittings
 from workflow.transparency import views as register
 from workflow.turnaround import views as ops
 
@@ -115,6 +116,16 @@ urlpatterns = [
     ),
     path("reviews/panels/", reviews.panel_list, name="panel-queue"),
     path("reviews/tracks/<int:track_id>/", reviews.track_detail, name="track"),
+    # Panel sittings: the agenda, papers, attendance, decisions item by item, public minutes
+    path("reviews/sittings/", sittings.sitting_list, name="sittings"),
+    path("reviews/sittings/<int:pk>/", sittings.sitting_detail, name="sitting"),
+    path(
+        "reviews/sittings/<int:pk>/items/<int:item_id>/",
+        sittings.paper,
+        name="sitting-paper",
+    ),
+    path("sittings/minutes/", sittings.minutes_list, name="minutes-list"),
+    path("sittings/<int:pk>/minutes/", sittings.minutes, name="minutes"),
     path("reviews/tracks/<int:track_id>/conflict/", reviews.conflict, name="conflict"),
     # Data owners
     path("owner/sign-off/", reviews.signoff_list, name="signoff-queue"),

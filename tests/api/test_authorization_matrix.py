@@ -15,6 +15,7 @@ docs/reliability.md).
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -29,9 +31,10 @@ from access.models import Role
 from tests.factories import make_user
 from tests.factories.catalogue import make_category
 from tests.factories.workflow import World
-from workflow.models import State, TrackKind
+from workflow.models import PanelMode, State, TrackKind
 from workflow.reviews import services as reviews_services
 from workflow.safes.services import safeguards_of
+from workflow.sittings import services as sittings
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +201,13 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/output-requests/{id}/reviews/": spec(frozenset()),
     "/api/v1/output-requests/{id}/files/{file_id}/download/": spec(frozenset()),
     "/api/v1/metrics/output-checks/": spec(STAFF, hidden=403),
+    # A is on the agenda of an IGRP sitting with its papers issued: the panel's members and ops
+    # see the sitting; the papers not the member conflicted on A; no minutes are published yet.
+    "/api/v1/sittings/": SIGNED_IN,
+    "/api/v1/sittings/{id}/": spec(frozenset({"panel", "conflicted", "ops"})),
+    "/api/v1/sittings/{id}/items/{item_id}/paper/": spec(frozenset({"panel", "ops"})),
+    "/api/v1/minutes/": PUBLIC,
+    "/api/v1/minutes/{id}/": dict.fromkeys(ROLES, 404),
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -207,7 +217,7 @@ WRITES = {
         r"complete-scoping|refer-to-panels|reject|grant-access|suspend|reinstate|close)/$"
     ): "test_permission_matrix.py",
     r"^/api/v1/review-tracks/": "test_panels.py, test_separation_of_duties.py",
-    r"^/api/v1/panels/": "test_panels.py",
+    r"^/api/v1/panels/": "test_panels.py, test_sitting_permissions.py (mode)",
     r"^/api/v1/(accreditations|agreements|access-grants)": "test_safe_people_api.py",
     r"^/api/v1/applications/\{id\}/agreement/": "test_safe_people_route.py",
     r"^/api/v1/applications/\{id\}/(five-safes|safeguards|public-benefit|conditions)": (
@@ -230,6 +240,7 @@ WRITES = {
         "test_public_involvement.py"
     ),
     r"^/api/v1/panels/\{id\}/rule/$": "test_lay_members_and_blind_rounds.py",
+    r"^/api/v1/sittings/": "test_sitting_permissions.py, test_sittings.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
@@ -292,6 +303,14 @@ def people(settings, tmp_path):
     if application.analyst_id != world.analyst.pk:
         cast["analyst"], cast["other_analyst"] = world.analyst2, world.analyst
     category = make_category(dataset=world.dataset2, by=world.owner2)
+    # The IGRP sits: A is on a sitting's agenda, its papers issued.
+    world.igrp.mode = PanelMode.SITTING
+    world.igrp.save()
+    day = timezone.localdate() + datetime.timedelta(days=7)
+    sitting = sittings.sitting_create(panel=world.igrp, by=world.ops, date=day, cut_off=day)
+    sittings.agenda_publish(sitting=sitting, by=world.ops)
+    sittings.papers_issue(sitting=sitting, by=world.ops)
+    item = sitting.items.get()
     params = {
         "id": application.pk,
         "number": 1,
@@ -319,6 +338,9 @@ def people(settings, tmp_path):
         "/api/v1/register/{reference}/": {"reference": application.reference},
         "/api/v1/output-requests/{id}/files/{file_id}/download/": {"id": 999_999, "file_id": 1},
         "/api/v1/consultations/{id}/": {"id": 999_999},
+        "/api/v1/sittings/{id}/": {"id": sitting.pk},
+        "/api/v1/sittings/{id}/items/{item_id}/paper/": {"id": sitting.pk, "item_id": item.pk},
+        "/api/v1/minutes/{id}/": {"id": sitting.pk},
     }
     return application, cast, params, special
 

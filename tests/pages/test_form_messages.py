@@ -21,6 +21,7 @@ PAGE_FORM_MODULES = (
     "workflow.reviews.forms",
     "workflow.route.forms",
     "workflow.safes.forms",
+    "workflow.sittings.forms",
     "workflow.transparency.views",
     "workflow.turnaround.forms",
 )

@@ -108,3 +108,15 @@ def test_load_demo_has_lay_members_a_consumer_panel_and_a_blind_igrp():
     assert seats.count() == 2
     assert all(seat.is_lay for seat in seats)
     assert seats.get(is_chair=True).user.username == "sian.panel"
+
+
+def test_load_demo_with_sittings_makes_the_igrp_sit_with_two_sittings_once():
+    from workflow.models import Panel, PanelMode, Sitting
+
+    for _ in range(2):
+        call_command("load_demo", "--sittings", stdout=StringIO())
+    igrp = Panel.objects.get(slug="igrp")
+    assert igrp.mode == PanelMode.SITTING
+    assert Panel.objects.get(slug="dea").mode == PanelMode.ROLLING
+    assert Sitting.objects.filter(panel=igrp).count() == 2
+    assert all(s.cut_off < s.date for s in Sitting.objects.all())

@@ -328,6 +328,7 @@ def test_every_reminder_kind_is_registered_once():
         "condition.due",
         "output_check.overdue",
         "output_check.escalated",
+        "sitting.papers_unread",
     }
     with pytest.raises(RuntimeError):
         reminders.reminder("stage.due_soon", subject="", body="")(lambda clock: [])

@@ -477,6 +477,44 @@ def test_public_involvement_tells_the_other_side_the_consumer_panel_and_the_pane
     }
 
 
+def test_a_sitting_tells_its_panel_and_the_teams_on_its_agenda(world):
+    from workflow.models import PanelMode
+    from workflow.sittings import services as sittings
+
+    world.igrp.mode = PanelMode.SITTING
+    world.igrp.save()
+    world.at(State.IN_REVIEW)
+    day = timezone.localdate() + datetime.timedelta(days=5)
+    sitting = sittings.sitting_create(
+        panel=world.igrp, by=world.ops, date=day, cut_off=day - datetime.timedelta(days=3)
+    )
+    panel = names(world.panel, world.lay, world.expert)
+    team = names(world.pi, world.colleague)
+    # Published by ops (the secretariat): the whole panel; the team of each item, with a link
+    # to their application (the sitting's page is the panel's).
+    assert told(lambda: sittings.agenda_publish(sitting=sitting, by=world.ops)) == {
+        "sitting.agenda_published": panel,
+        "sitting.application_listed": team,
+    }
+    # Papers issued by the chair: the other members (the team never reads the panel's papers).
+    assert told(lambda: sittings.papers_issue(sitting=sitting, by=world.panel)) == {
+        "sitting.papers_ready": names(world.lay, world.expert)
+    }
+    item = sitting.items.get()
+    moment = datetime.datetime.combine(day, datetime.time(10), tzinfo=datetime.UTC)
+    with time_machine.travel(moment, tick=False):
+        sittings.attendance_record(sitting=sitting, by=world.panel, present=[world.panel.pk])
+        decided = told(
+            lambda: sittings.item_decide(item=item, by=world.panel, outcome=Outcome.APPROVED)
+        )
+        sittings.sitting_close(sitting=sitting, by=world.panel)
+    # The item's decision is the track's: the same notices as a rolling panel's close.
+    assert decided == {"track.decided": names(world.reviewer)}
+    assert told(
+        lambda: sittings.minutes_publish(sitting=sitting, by=world.panel, minutes="One approval.")
+    ) == {"sitting.minutes_published": names(world.lay, world.expert) | team}
+
+
 def test_every_declared_notice_kind_is_covered_by_this_matrix():
     # Runs last in this module (pytest keeps file order): every kind a service can raise has
     # its exact audience pinned above.

@@ -17,6 +17,8 @@ from workflow.route.models import *  # noqa: F403
 from workflow.route.models import __all__ as _route
 from workflow.safes.models import *  # noqa: F403
 from workflow.safes.models import __all__ as _safes
+from workflow.sittings.models import *  # noqa: F403
+from workflow.sittings.models import __all__ as _sittings
 from workflow.transparency.models import *  # noqa: F403
 from workflow.transparency.models import __all__ as _transparency
 from workflow.turnaround.models import *  # noqa: F403
@@ -32,4 +34,5 @@ __all__ = [
     *_provisioning,
     *_output_checks,
     *_involvement,
+    *_sittings,
 ]

@@ -14,6 +14,7 @@ from workflow.models import (
     ReviewTrack,
     Vote,
 )
+from workflow.sittings.services import refresh_due_dates
 
 
 @admin.register(ReviewTrack)
@@ -57,15 +58,22 @@ class PanelAdmin(admin.ModelAdmin):
         "min_independent_votes",
         "min_lay_votes",
         "blind_first_round",
+        "mode",
         "is_active",
     ]
-    list_filter = ["track_kind", "is_active"]
+    list_filter = ["track_kind", "is_active", "mode"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PanelMembershipInline]
 
     def has_delete_permission(self, request, obj=None):
         # Tracks cite their panel; retire a panel by making it inactive.
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "mode" in form.changed_data:
+            # Rolling or sitting: the open tracks' due dates follow at once (workflow.sittings).
+            refresh_due_dates(obj)
 
 
 @admin.register(Vote)

@@ -59,6 +59,7 @@ class PanelSerializer(serializers.ModelSerializer):
             "min_lay_votes",
             "blind_first_round",
             "is_active",
+            "mode",
             "members",
         ]
 

@@ -64,6 +64,11 @@ PANEL_KINDS = [
 ]
 
 
+class PanelMode(models.TextChoices):
+    ROLLING = "rolling", "Rolling review (decides each application when its vote is complete)"
+    SITTING = "sitting", "Sittings (decides the applications on each sitting's agenda)"
+
+
 class Panel(models.Model):
     """A configured panel. One active panel per kind of track reviews every application that
     needs that kind (the IGRP always; the DEA panel when the DEA research gateway is used).
@@ -99,6 +104,9 @@ class Panel(models.Model):
         ),
     )
     is_active = models.BooleanField(default=True)
+    # How the panel decides (``workflow.sittings``): on a rolling basis, the chair closing each
+    # track's vote, or at sittings with an agenda, papers, attendance and minutes. Changeable.
+    mode = models.CharField(max_length=10, choices=PanelMode.choices, default=PanelMode.ROLLING)
 
     class Meta:
         ordering = ["name"]
@@ -465,6 +473,7 @@ __all__ = [
     "Outcome",
     "Panel",
     "PanelMembership",
+    "PanelMode",
     "PreApprovedMatch",
     "ReviewTrack",
     "TrackKind",

@@ -21,6 +21,7 @@ from workflow.models import (
     ConflictOfInterest,
     FeedbackItem,
     PanelMembership,
+    PanelMode,
     ReviewTrack,
     State,
     TrackKind,
@@ -118,7 +119,12 @@ def may_close(user: Any, track: ReviewTrack) -> bool:
 
 
 def can_close(user: Any, track: ReviewTrack) -> bool:
-    return may_close(user, track) and is_open(track)
+    """The chair closes the vote on a rolling panel; a panel that sits decides at a sitting."""
+    return (
+        may_close(user, track)
+        and is_open(track)
+        and (track.panel is None or track.panel.mode != PanelMode.SITTING)
+    )
 
 
 def check_close(user: Any, track: ReviewTrack) -> None:
@@ -130,6 +136,12 @@ def check_close(user: Any, track: ReviewTrack) -> None:
     if not may_close(user, track):
         raise NotAllowed("Only the chair of this panel, without a conflict, closes the vote.")
     check_open(track)
+    if track.panel is not None and track.panel.mode == PanelMode.SITTING:
+        raise InvalidTransition(
+            f"The {track.panel.name} decides at its sittings: this application is decided as "
+            "an item of a sitting's agenda.",
+            current_state=track.state,
+        )
     if chair_must_vote_first(user, track):
         raise InvalidTransition(
             "The first round is blind: vote yourself before you close the vote.",

@@ -15,7 +15,7 @@ from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, done, error_items, paginate
 from workflow.involvement.selectors import consumer_panel_ids
 from workflow.involvement.selectors import summary as involvement_summary
-from workflow.models import Panel, ReviewTrack, TrackKind
+from workflow.models import Panel, PanelMode, ReviewTrack, TrackKind
 from workflow.reviews import services as reviews_services
 from workflow.reviews.forms import ConflictForm, PanelRuleForm, TrackDecisionForm, VoteForm
 from workflow.reviews.policies import (
@@ -42,6 +42,7 @@ from workflow.route.selectors import (
     signoff_queue,
     tracks_visible_to,
 )
+from workflow.sittings.selectors import sitting_for_track
 
 
 def _track(request, track_id: int) -> ReviewTrack:
@@ -162,6 +163,9 @@ def track_detail(request, track_id: int):
             "chair_votes_first": is_chair and chair_must_vote_first(user, track),
             "hidden_because": blind_until(user, track) if may_vote(user, track) else "",
             "involvement": involvement_summary(track.application),
+            # A panel that sits decides at a sitting (workflow.sittings): which one, if planned.
+            "sits": track.panel is not None and track.panel.mode == PanelMode.SITTING,
+            "sitting": sitting_for_track(track),
             "datasets": track.application.requested_datasets.select_related(
                 "dataset__provider"
             ).prefetch_related("variables__variable"),

@@ -474,14 +474,14 @@ class EstimateSerializer(serializers.Serializer):
     source = serializers.ChoiceField(  # type: ignore[assignment]
         # Every source the forecast gives (forecast.SOURCE_WORDS and the two without history);
         # "history_and_target" was missing, found by schemathesis (tests/api/test_fuzz.py).
-        choices=[*forecast.SOURCE_WORDS, "due_date", "target"],
+        choices=[*forecast.SOURCE_WORDS, "due_date", "target", "sitting"],
         help_text="history: past cases on this route; history_all_routes: on every route (too "
         "few on this one); history_all_stages: answers to feedback at any stage; "
         "history_and_target: the few past cases, with the target for the rest; "
         "history_and_due_date: the few that lasted as long, and its due date; "
         "overdue_history: how long overdue ones of its kind still took; "
         "due_date: expected by its due date (it has run longer than past ones); target: too "
-        "little history yet",
+        "little history yet; sitting: decided at its panel's next sitting",
     )
     samples = serializers.IntegerField()
 

@@ -67,6 +67,7 @@ from workflow.models import (
     TrackKind,
 )
 from workflow.reviews.selectors import required_tracks
+from workflow.sittings.selectors import sitting_dates
 from workflow.turnaround.calendar import add_days, ensure_calendar, is_working_day, local_date
 from workflow.turnaround.lateness import STAGE_FOR_STATE
 from workflow.turnaround.metrics import is_dea_q
@@ -693,6 +694,8 @@ class TrackNow:
     decided_at: datetime.datetime | None
     outcome: str
     due_date: datetime.date | None
+    # On a panel that sits (``workflow.sittings``): the day of the sitting that will decide it.
+    sitting_on: datetime.date | None = None
 
 
 @dataclass
@@ -975,6 +978,14 @@ class Forecaster:
                 if t.decided_at is not None:
                     entry["decided_on"] = local_date(t.decided_at)
                     entry["estimate"] = None
+                elif t.sitting_on is not None and t.sitting_on >= self.today:
+                    # A panel that sits decides it at its sitting: that day, not a history.
+                    until = (t.sitting_on - self.today).days
+                    entry["estimate"] = Estimate("sitting", days=until, until=until)
+                    self.assumptions[f"sitting:{t.kind}"] = (
+                        f"The {TRACK_WORDS.get(t.kind, t.kind)} decides at its sitting on "
+                        f"{t.sitting_on:%-d %B %Y}, the next whose cut-off the application makes."
+                    )
                 else:
                     entry["estimate"] = self.remaining(
                         t.kind,
@@ -1248,9 +1259,15 @@ def snapshot_of(application: Application, now: datetime.datetime, route: str) ->
     rows = ReviewTrack.objects.filter(application=application)
     tracks = track_rows(rows)
     ids = {(t.kind, t.organisation_id, t.round): t.pk for t in rows}
-    return Snapshot.at_moment(
+    snapshot = Snapshot.at_moment(
         application.pk, route, now, visits, tracks, required_tracks(application), ids
     )
+    if snapshot is not None:
+        # The live forecast only: a replay of the past does not know the sittings then.
+        sittings = sitting_dates([t.track_id for t in snapshot.tracks if t.track_id])
+        for t in snapshot.tracks:
+            t.sitting_on = sittings.get(t.track_id) if t.track_id else None
+    return snapshot
 
 
 def application_forecast(
@@ -1349,6 +1366,8 @@ def _basis(estimate: dict[str, Any] | None) -> str:
     unit = "working days" if estimate["unit"] == "working" else "days"
     if estimate["source"] == "due_date":
         return "its due date"
+    if estimate["source"] == "sitting":
+        return "its panel's next sitting"
     return f"target of {estimate['days']:g} {unit} (too little history)"
 
 

@@ -46,19 +46,50 @@ from workflow.management.demo_data import (
     SIGNATORIES,
     USERS,
 )
-from workflow.models import Panel, PanelMembership
+from workflow.models import Panel, PanelMembership, PanelMode, Sitting
+from workflow.sittings import services as sittings
 
 
 class Command(BaseCommand):
     help = "Load (or refresh) the demo TRE and print its logins."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--sittings",
+            action="store_true",
+            help="The IGRP meets: switch it to sittings and plan its next two (the DEA panel "
+            "keeps reviewing on a rolling basis). Without it the IGRP reviews on a rolling "
+            "basis, as the README's walk expects.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             # What setting up the demo raises (accreditation notices, say) is not news.
             marker = latest_notification_id()
             counts = self._load()
+            if options.get("sittings"):
+                self._sittings()
             notifications_archive_since(after_id=marker)
         self._print_logins(counts)
+
+    def _sittings(self) -> None:
+        """Idempotently: the IGRP sits, with two sittings planned (in two and six weeks, each
+        with a cut-off a week before) unless it already has upcoming ones."""
+        ops = User.objects.get(username="owain.ops")
+        igrp = Panel.objects.get(slug="igrp")
+        sittings.panel_mode_set(panel=igrp, by=ops, mode=PanelMode.SITTING)
+        today = timezone.localdate()
+        if Sitting.objects.filter(panel=igrp, date__gte=today).exists():
+            return
+        for weeks in (2, 6):
+            day = today + datetime.timedelta(weeks=weeks)
+            sittings.sitting_create(
+                panel=igrp,
+                by=ops,
+                date=day,
+                cut_off=day - datetime.timedelta(days=7),
+                location="Data Science Building, Swansea University",
+            )
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -296,5 +327,6 @@ class Command(BaseCommand):
             out.write(
                 f"{panel.name}: quorum {panel.quorum}, {rule}, at least "
                 f"{panel.min_independent_votes} independent vote(s) and "
-                f"{panel.min_lay_votes} lay vote(s){blind}, chair {chair}."
+                f"{panel.min_lay_votes} lay vote(s){blind}, chair {chair}; "
+                f"{panel.get_mode_display().split(' (')[0].lower()}."
             )

@@ -24,10 +24,13 @@ from workflow.events import fire, record_event
 from workflow.models import (
     MAX_CONDITIONS,
     ActorRole,
+    AgendaItem,
+    AgendaItemState,
     Application,
     EventKind,
     Outcome,
     Panel,
+    PanelMode,
     PreApprovedMatch,
     ReviewTrack,
     Section,
@@ -40,6 +43,7 @@ from workflow.reviews.preapproval import DatasetMatch, covered_organisations, ma
 from workflow.reviews.selectors import active_panel, required_tracks
 from workflow.reviews.services.feedback import open_feedback
 from workflow.safes import services as five_safes
+from workflow.sittings.selectors import next_sitting
 from workflow.transparency import services as transparency
 from workflow.turnaround.targets import track_target
 
@@ -64,7 +68,14 @@ def _due(kind: str, opened: datetime.date, panel: Panel | None = None) -> dict[s
     (the panel's own, else its kind's; working or calendar days), as it stands at opening.
     Both are fixed then: a later change of target applies to tracks opened after it."""
     target = track_target(kind, panel=panel)
-    return {"due_date": target.due(opened), "target_id": target.id}
+    due = target.due(opened)
+    if panel is not None and panel.mode == PanelMode.SITTING:
+        # A panel that sits decides at its next sitting whose cut-off the track makes
+        # (``workflow.sittings``); without one planned, the target stands.
+        sitting = next_sitting(panel, opened)
+        if sitting is not None:
+            due = sitting.date
+    return {"due_date": due, "target_id": target.id}
 
 
 def panel_errors(application: Application) -> dict[str, list[str]]:
@@ -200,6 +211,7 @@ def review_tracks_close(
     ):
         track.application = application
         track.closed_at = timezone.now()
+        _leave_agendas(track)
         fire(
             track,
             "close",
@@ -210,6 +222,14 @@ def review_tracks_close(
         )
         closed.append(track)
     return closed
+
+
+def _leave_agendas(track: ReviewTrack) -> None:
+    """A track decided or closed is no longer before any sitting (``workflow.sittings``): an
+    item listed for it is marked so (the sitting deciding it marks its own item decided)."""
+    AgendaItem.objects.filter(track=track, state=AgendaItemState.LISTED).update(
+        state=AgendaItemState.WITHDRAWN
+    )
 
 
 def _track_label(track: ReviewTrack) -> str:
@@ -326,6 +346,7 @@ def decide_track(
             **(extra or {}),
         },
     )
+    _leave_agendas(track)
     if combine:
         if by is None:  # never: only automatic decisions (no person) leave combining out
             raise ValueError("Combining the tracks' outcomes needs the person who decided")

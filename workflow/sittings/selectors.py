@@ -1,0 +1,292 @@
+"""Reads of the sittings: which sittings each person sees, which tracks are ready for an agenda,
+the next sitting a track can make (its due date and forecast), who is present and whether the
+quorum is, for one item."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from access.policy import Permission, has_permission
+from workflow.models import (
+    AgendaItem,
+    AgendaItemState,
+    ConflictOfInterest,
+    Panel,
+    PanelMembership,
+    PanelMode,
+    ReviewTrack,
+    Sitting,
+    SittingAttendance,
+    SittingState,
+    State,
+    TrackState,
+)
+
+# A sitting before it is held: its agenda can still change and tracks can still be put on it.
+UPCOMING = (SittingState.PLANNED, SittingState.AGENDA_PUBLISHED, SittingState.PAPERS_ISSUED)
+# The states in which a track can still be added to a sitting by its cut-off.
+TAKING_ITEMS = (SittingState.PLANNED, SittingState.AGENDA_PUBLISHED)
+
+
+def seated_panel_ids(user: Any) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        PanelMembership.objects.filter(user=user, left_on__isnull=True).values_list(
+            "panel_id", flat=True
+        )
+    )
+
+
+def sittings_visible_to(user: Any) -> QuerySet[Sitting]:
+    """Ops and anyone who sees every application see every sitting; a panel member the
+    sittings of the panels they sit on; nobody else any (the public reads published minutes)."""
+    rows: QuerySet[Sitting] = Sitting.objects.select_related("panel")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return rows.none()
+    if has_permission(user, Permission.VIEW_ALL_APPLICATIONS) or has_permission(
+        user, Permission.PANEL_MANAGE
+    ):
+        return rows.all()
+    return rows.filter(panel_id__in=seated_panel_ids(user))
+
+
+def published_minutes() -> QuerySet[Sitting]:
+    """Sittings with published minutes, newest first, with what their public form shows read
+    in a fixed number of queries however many there are (``public_tallies``)."""
+    rows: QuerySet[Sitting] = (
+        Sitting.objects.filter(state=SittingState.MINUTES_PUBLISHED)
+        .select_related("panel")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=AgendaItem.objects.select_related("track__application").order_by(
+                    "position", "id"
+                ),
+            ),
+            "attendance",
+            "panel__memberships",
+        )
+        .order_by("-date", "-id")
+    )
+    return rows
+
+
+def public_tallies(sitting: Sitting) -> dict[str, int]:
+    """How many attended and how many of them were independent, from the prefetched rows of
+    ``published_minutes`` (numbers, never names)."""
+    present = {a.member_id for a in sitting.attendance.all() if a.present}
+    independent = {m.user_id for m in sitting.panel.memberships.all() if m.is_independent}
+    return {"present": len(present), "independent_present": len(present & independent)}
+
+
+def ready_tracks(sitting: Sitting) -> QuerySet[ReviewTrack]:
+    """The panel's tracks that are open in review and were referred by the sitting's cut-off,
+    and are not already on this sitting's agenda or listed on another upcoming one."""
+    cut_off_end = datetime.datetime.combine(
+        sitting.cut_off + datetime.timedelta(days=1),
+        datetime.time.min,
+        tzinfo=timezone.get_current_timezone(),
+    )
+    elsewhere = AgendaItem.objects.filter(
+        state=AgendaItemState.LISTED, sitting__state__in=UPCOMING
+    ).values("track_id")
+    tracks: QuerySet[ReviewTrack] = (
+        ReviewTrack.objects.filter(
+            panel_id=sitting.panel_id,
+            state=TrackState.OPEN,
+            superseded=False,
+            application__state=State.IN_REVIEW,
+            opened_at__lt=cut_off_end,
+        )
+        .exclude(agenda_items__sitting=sitting)
+        .exclude(pk__in=elsewhere)
+        .select_related("application")
+        .order_by("opened_at", "id")
+    )
+    return tracks
+
+
+def next_sitting(
+    panel: Panel | int, ready_on: datetime.date, *, exclude: set[int] | None = None
+) -> Sitting | None:
+    """The next sitting of ``panel`` whose cut-off a track ready on ``ready_on`` can make: still
+    taking items, its cut-off on or after that day, not today's past."""
+    panel_id = panel if isinstance(panel, int) else panel.pk
+    today = timezone.localdate()
+    rows: QuerySet[Sitting] = Sitting.objects.filter(
+        panel_id=panel_id, state__in=TAKING_ITEMS, cut_off__gte=ready_on, date__gte=today
+    ).order_by("date", "id")
+    if exclude:
+        rows = rows.exclude(pk__in=exclude)
+    found: Sitting | None = rows.first()
+    return found
+
+
+def sitting_for_track(track: ReviewTrack) -> Sitting | None:
+    """The sitting that will decide ``track``: the upcoming one it is listed on, else the next
+    one whose cut-off it can make (not one that deferred it). None on a rolling panel."""
+    if track.panel_id is None or track.state != TrackState.OPEN:
+        return None
+    panel = track.panel
+    if panel is None or panel.mode != PanelMode.SITTING:
+        return None
+    listed = (
+        AgendaItem.objects.filter(
+            track=track, state=AgendaItemState.LISTED, sitting__state__in=UPCOMING
+        )
+        .select_related("sitting")
+        .order_by("sitting__date")
+        .first()
+    )
+    if listed is not None:
+        return listed.sitting
+    done = set(
+        AgendaItem.objects.filter(track=track)
+        .exclude(state=AgendaItemState.LISTED)
+        .values_list("sitting_id", flat=True)
+    )
+    opened = timezone.localtime(track.opened_at).date() if track.opened_at else timezone.localdate()
+    # A track deferred from a sitting is ready for any later one whatever its cut-off.
+    ready_on = opened if not done else datetime.date.min
+    return next_sitting(panel, ready_on, exclude=done)
+
+
+def sitting_dates(track_ids: list[int]) -> dict[int, datetime.date]:
+    """For the forecast: the date of the sitting that will decide each of these tracks."""
+    out: dict[int, datetime.date] = {}
+    for track in ReviewTrack.objects.filter(pk__in=track_ids, panel__mode=PanelMode.SITTING):
+        found = sitting_for_track(track)
+        if found is not None:
+            out[track.pk] = found.date
+    return out
+
+
+# --- the agenda, the papers and the attendance ---------------------------------------------------
+
+
+def agenda(sitting: Sitting) -> list[AgendaItem]:
+    return list(sitting.items.select_related("track__application").order_by("position", "id").all())
+
+
+def members_of(sitting: Sitting) -> list[PanelMembership]:
+    return list(
+        PanelMembership.objects.filter(panel_id=sitting.panel_id, left_on__isnull=True)
+        .select_related("user")
+        .order_by("-is_chair", "user__full_name")
+    )
+
+
+def present_ids(sitting: Sitting) -> set[int]:
+    return set(
+        SittingAttendance.objects.filter(sitting=sitting, present=True).values_list(
+            "member_id", flat=True
+        )
+    )
+
+
+@dataclass
+class Quorum:
+    """Whether enough members are present to decide one item."""
+
+    needed: int
+    independent_needed: int
+    present: int
+    independent_present: int
+    conflicted: list[str] = field(default_factory=list)
+    # The panel's lay rule (``Panel.min_lay_votes``): members of the public present.
+    lay_needed: int = 0
+    lay_present: int = 0
+
+    @property
+    def missing(self) -> list[str]:
+        out = []
+        if self.present < self.needed:
+            out.append(
+                f"{self.present} of the {self.needed} members needed "
+                f"{'is' if self.present == 1 else 'are'} present"
+                + (
+                    f" (not counting {', '.join(self.conflicted)}, conflicted)"
+                    if self.conflicted
+                    else ""
+                )
+            )
+        if self.independent_present < self.independent_needed:
+            out.append(
+                f"{self.independent_present} of the {self.independent_needed} independent "
+                "members needed present"
+            )
+        if self.lay_present < self.lay_needed:
+            out.append(f"{self.lay_present} of the {self.lay_needed} lay members needed present")
+        return out
+
+    @property
+    def met(self) -> bool:
+        return not self.missing
+
+
+def quorum_for(item: AgendaItem) -> Quorum:
+    """Present members who may decide this item: current members, present, not on the team,
+    not conflicted on the application."""
+    sitting = item.sitting
+    panel = sitting.panel
+    application = item.track.application
+    present = present_ids(sitting)
+    team = application.team_ids()
+    conflicted = set(
+        ConflictOfInterest.objects.filter(application=application).values_list("user_id", flat=True)
+    )
+    counted = 0
+    independent = 0
+    lay = 0
+    conflicted_names = []
+    for membership in members_of(sitting):
+        if membership.user_id not in present:
+            continue
+        if membership.user_id in conflicted or membership.user_id in team:
+            conflicted_names.append(membership.user.full_name or membership.user.username)
+            continue
+        counted += 1
+        independent += int(membership.is_independent)
+        lay += int(membership.is_lay)
+    return Quorum(
+        needed=panel.quorum,
+        independent_needed=panel.min_independent_votes,
+        present=counted,
+        independent_present=independent,
+        conflicted=conflicted_names,
+        lay_needed=panel.min_lay_votes,
+        lay_present=lay,
+    )
+
+
+def papers_unread(sitting: Sitting) -> dict[int, int]:
+    """For each current member: how many listed items' papers they have not opened."""
+    items = list(sitting.items.filter(state=AgendaItemState.LISTED).values_list("pk", flat=True))
+    if not items:
+        return {}
+    out = {}
+    for membership in members_of(sitting):
+        read = AgendaItem.objects.filter(pk__in=items, reads__reader_id=membership.user_id).count()
+        if read < len(items):
+            out[membership.user_id] = len(items) - read
+    return out
+
+
+def attendance_tallies(sitting: Sitting) -> dict[str, int]:
+    """How many members were present, and how many of them independent (the public minutes
+    give numbers, never names)."""
+    present = list(
+        SittingAttendance.objects.filter(sitting=sitting, present=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    independent = PanelMembership.objects.filter(
+        panel_id=sitting.panel_id, user_id__in=present, is_independent=True
+    ).count()
+    return {"present": len(present), "independent_present": independent}
