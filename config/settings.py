@@ -419,6 +419,8 @@ SPECTACULAR_SETTINGS = {
         "OutputRequestStateEnum": "workflow.models.OutputRequestState",
         "OutputFileKindEnum": "workflow.models.FileKind",
         "OutputDecisionEnum": "workflow.models.Decision",
+        "ProgressReportStateEnum": "workflow.models.ReportState",
+        "ClosureStateEnum": "workflow.models.ClosureState",
     },
 }
 

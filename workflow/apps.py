@@ -13,6 +13,9 @@ REGISTERS = (
     "workflow.output_checks.policies",
     "workflow.output_checks.notices",
     "workflow.output_checks.reminders",
+    "workflow.lifecycle.policies",
+    "workflow.lifecycle.notices",
+    "workflow.lifecycle.reminders",
 )
 
 

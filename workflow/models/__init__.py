@@ -5,6 +5,8 @@ did not move when the code was grouped by topic.
 """
 
 from workflow.audit import Event
+from workflow.lifecycle.models import *  # noqa: F403
+from workflow.lifecycle.models import __all__ as _lifecycle
 from workflow.output_checks.models import *  # noqa: F403
 from workflow.output_checks.models import __all__ as _output_checks
 from workflow.provisioning.models import *  # noqa: F403
@@ -29,4 +31,5 @@ __all__ = [
     *_turnaround,
     *_provisioning,
     *_output_checks,
+    *_lifecycle,
 ]
