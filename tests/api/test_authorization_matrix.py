@@ -192,6 +192,13 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/output-requests/{id}/reviews/": spec(frozenset()),
     "/api/v1/output-requests/{id}/files/{file_id}/download/": spec(frozenset()),
     "/api/v1/metrics/output-checks/": spec(STAFF, hidden=403),
+    # A project's life after access: A is in review, so it has no progress report or close-out;
+    # whose are whose is the matrix of tests/api/test_lifecycle.py. The settings are ops'.
+    "/api/v1/progress-reports/": SIGNED_IN,
+    "/api/v1/progress-reports/{id}/": spec(frozenset()),
+    "/api/v1/closures/": SIGNED_IN,
+    "/api/v1/closures/{id}/": spec(frozenset()),
+    "/api/v1/lifecycle-settings/": spec(STAFF, hidden=403),
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -220,6 +227,7 @@ WRITES = {
     r"^/api/v1/webhook-(receivers|deliveries)/": "tests/api/test_provisioning.py, "
     "tests/unit/test_webhook_delivery.py",
     r"^/api/v1/output-requests/": "test_output_checks.py, test_output_checks_acro.py",
+    r"^/api/v1/(progress-reports|closures|lifecycle-settings)/": "tests/api/test_lifecycle.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.

@@ -48,8 +48,8 @@ def _days(text: str) -> list[int]:
 
 
 class LifecycleSettings(models.Model):
-    """The schedule of progress reports and renewals: a single row (pk 1), created with the
-    defaults the first time it is read (``LifecycleSettings.current()``)."""
+    """The schedule of progress reports and renewals: a single row (pk 1); until ops first
+    change it, ``LifecycleSettings.current()`` answers the defaults without writing anything."""
 
     report_period_months = models.PositiveSmallIntegerField(
         "months between progress reports",
@@ -97,8 +97,7 @@ class LifecycleSettings(models.Model):
 
     @classmethod
     def current(cls) -> LifecycleSettings:
-        found, _ = cls.objects.get_or_create(pk=1)
-        return found
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
     def report_days(self) -> list[int]:
         return _days(self.report_reminder_days)

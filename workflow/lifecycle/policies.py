@@ -279,7 +279,7 @@ def closure_actions(user: Any, closure: Closure) -> list[str]:
 
 
 def check_see_settings(user: Any) -> None:
-    if not sees_all(user):
+    if not is_ops(user):
         raise NotAllowed("The progress report settings are for ops.")
 
 

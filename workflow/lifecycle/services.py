@@ -208,7 +208,8 @@ DAYS_LIST = re.compile(r"^\s*\d{1,3}(\s*,\s*\d{1,3})*\s*$")
 def lifecycle_settings_update(*, by: User, data: Mapping[str, Any]) -> LifecycleSettings:
     """Ops change the schedule of reports and renewals (the next sweep uses it)."""
     check_change_settings(by)
-    current = LifecycleSettings.objects.select_for_update().get(pk=LifecycleSettings.current().pk)
+    LifecycleSettings.objects.get_or_create(pk=1)
+    current = LifecycleSettings.objects.select_for_update().get(pk=1)
     errors: dict[str, list[str]] = {}
     for name in ("report_period_months", "grace_days", "escalate_after_days"):
         if name in data:
