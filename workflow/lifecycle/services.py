@@ -369,9 +369,10 @@ def report_request_more(
 def report_accept(*, report: ProgressReport, by: User, note: str = "") -> ProgressReport:
     """Ops (or the IGRP) accept the report. When its lateness suspended the project, and no other
     overdue report holds it, the project is reinstated and its grants come back."""
+    # The project first, then the report: the order the suspending sweep takes them in.
+    application = Application.objects.locked(report.application_id)
     report = _lock_report(report)
     check_decide_report(by, report)
-    application = Application.objects.locked(report.application_id)
     now = timezone.now()
     report.accepted_at, report.accepted_by = now, by
     take(report, "accept", by=by, log=_log_report, reason=note.strip()[:2000])
@@ -623,9 +624,10 @@ def closure_countersign(*, closure: Closure, by: User) -> Closure:
     """The lead organisation's signatory countersigns: the project closes, every grant ends,
     open review tracks and conditions close, and the register shows it closed with its
     outputs."""
+    # The project first, then the close-out (the order every service here takes them in).
+    application = Application.objects.locked(closure.application_id)
     closure = _lock_closure(closure)
     check_countersign(by, closure)
-    application = Application.objects.locked(closure.application_id)
     closure.countersigned_at, closure.countersigned_by = timezone.now(), by
     take(closure, "countersign", by=by, log=_log_closure)
     reason = f"Close-out {closure.pk} countersigned: the data outside the TRE were destroyed."
