@@ -3,12 +3,12 @@ checkpoints of every chain head kept outside the database (``manage.py audit_che
 hourly from beat).
 
 Six machines keep a chained, sealed history (``core.audit_chain``): applications
-(``workflow.Event``, which also holds the agreement's signatures, the reviews and the Five
-Safes), researchers' accreditations, access grants and output requests
-(``workflow.OutputEvent``), progress reports and close-outs (``ReportEvent``, ``ClosureEvent``). For each, every object must have a
-chain; every chain must be intact link by link and seal by seal; its last state-changing
-event must agree with the object's state now (and, for an application, its last event with the
-current version); and no chain may be shorter than, or differ from, what the last checkpoint
+(``workflow.Event``, which also holds the agreement's signatures, the reviews and the Five Safes),
+researchers' accreditations, access grants, output requests (``workflow.OutputEvent``), progress
+reports and close-outs (``ReportEvent``, ``ClosureEvent``). For each, every object must have a
+chain; every chain must be intact link by link and seal by seal; its last state-changing event must
+agree with the object's state now (and, for an application, its last event with the current
+version); and no chain may be shorter than, or differ from, what the last checkpoint
 recorded. Each kind of break has a name (``Break.kind``):
 
 ``broken_link``, ``altered``, ``forged``, ``unknown_key``

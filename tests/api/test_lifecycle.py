@@ -57,7 +57,8 @@ def test_submit_ask_for_more_in_one_round_then_accept(p, client_for):
 
     # The team sees its report; what is missing is named field by field.
     body = pi.get(rep(report.pk)).json()
-    assert body["state"] == "due" and body["actions"] == ["submit"]
+    assert body["state"] == "due"
+    assert body["actions"] == ["submit"]
     refused = pi.post(rep(report.pk, "submit/"), {"outputs": ""}, format="json")
     assert refused.status_code == 400
     assert set(refused.json()["fields"]) == {
@@ -67,7 +68,8 @@ def test_submit_ask_for_more_in_one_round_then_accept(p, client_for):
         "data_still_needed",
     }
     body = colleague.post(rep(report.pk, "submit/"), ANSWERS, format="json").json()
-    assert body["state"] == "submitted" and body["round"] == 1
+    assert body["state"] == "submitted"
+    assert body["round"] == 1
 
     # Ops ask for more: every point at once.
     assert (
@@ -85,13 +87,15 @@ def test_submit_ask_for_more_in_one_round_then_accept(p, client_for):
     short = pi.post(
         rep(report.pk, "resubmit/"), {**ANSWERS, "point_answers": ["Lancet"]}, format="json"
     )
-    assert short.status_code == 400 and "point_answers" in short.json()["fields"]
+    assert short.status_code == 400
+    assert "point_answers" in short.json()["fields"]
     body = pi.post(
         rep(report.pk, "resubmit/"),
         {**ANSWERS, "point_answers": ["Lancet PH", "10.1000/xyz"]},
         format="json",
     ).json()
-    assert body["state"] == "submitted" and body["round"] == 2
+    assert body["state"] == "submitted"
+    assert body["round"] == 2
 
     body = ops.post(rep(report.pk, "accept/"), {}, format="json").json()
     assert body["state"] == "accepted"
@@ -117,7 +121,8 @@ def test_overdue_past_grace_suspends_and_acceptance_reinstates(p, client_for):
         GrantState.SUSPENDED
     }
     reason = scope_growth_blocked(project)
-    assert reason is not None and "progress report 1" in reason
+    assert reason is not None
+    assert "progress report 1" in reason
     last = project.events.order_by("-id").first()
     assert (last.transition, last.actor_role, last.actor_id) == ("suspend", "system", None)
 
@@ -156,7 +161,8 @@ def test_the_igrp_accepts_reports_when_ops_set_it_so(p, client_for):
 def test_settings_are_ops_data_with_checked_input(p, client_for):
     ops = client_for(p.ops)
     body = ops.get("/api/v1/lifecycle-settings/").json()
-    assert body["report_period_months"] == 12 and body["grace_days"] == 30
+    assert body["report_period_months"] == 12
+    assert body["grace_days"] == 30
     assert body["report_reminder_days"] == "30,14,1"
     assert body["renewal_reminder_days"] == "90,30,14"
     bad = ops.put(
@@ -209,7 +215,8 @@ def test_closure_countersigned_by_the_signatory_closes_the_project(p, client_for
     body = signatory.post(
         clo(closure_id, "send-back/"), {"reason": "Say which laptop."}, format="json"
     ).json()
-    assert body["state"] == "returned" and body["return_reason"] == "Say which laptop."
+    assert body["state"] == "returned"
+    assert body["return_reason"] == "Say which laptop."
     body = pi.post(
         clo(closure_id, "submit/"),
         {"destruction_details": "The extract on laptop L-12 was securely erased."},
@@ -266,7 +273,8 @@ def test_who_may_see_and_do_what(p, client_for):
     p.colleague.role_assignments.create(role="ops")
     fresh = type(p.colleague).objects.get(pk=p.colleague.pk)
     refused = client_for(fresh).post(rep(report.pk, "accept/"), {}, format="json")
-    assert refused.status_code == 403 and "team" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert "team" in refused.json()["detail"]
 
     # Closure: only the PI (or ops) starts it; a colleague may not.
     assert colleague.post(CLOSURES, {"application": p.project.pk}, format="json").status_code == 403
