@@ -18,6 +18,7 @@ project's own state changes (suspended, reinstated, closed) are events of the ap
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
@@ -43,6 +44,12 @@ class Acceptor(models.TextChoices):
     IGRP = "igrp", "The Independent Governance Review Panel"
 
 
+DAYS = RegexValidator(
+    r"^\s*\d{1,3}(\s*,\s*\d{1,3})*\s*$",
+    "Enter days as numbers separated by commas, like 30,14,1.",
+)
+
+
 def _days(text: str) -> list[int]:
     return sorted({int(p) for p in text.replace(" ", "").split(",") if p.isdigit()}, reverse=True)
 
@@ -54,21 +61,29 @@ class LifecycleSettings(models.Model):
     report_period_months = models.PositiveSmallIntegerField(
         "months between progress reports",
         default=12,
+        validators=[MaxValueValidator(365)],
         help_text="A report falls due on each such anniversary of the day access was granted.",
     )
     grace_days = models.PositiveSmallIntegerField(
         "grace period (days)",
         default=30,
+        validators=[MaxValueValidator(365)],
         help_text="A report still not accepted this many days after its due date suspends access.",
     )
     report_reminder_days = models.CharField(
-        "report reminders (days before due)", max_length=50, default="30,14,1"
+        "report reminders (days before due)",
+        max_length=50,
+        default="30,14,1",
+        validators=[DAYS],
     )
     escalate_after_days = models.PositiveSmallIntegerField(
-        "escalate to ops (days after due)", default=1
+        "escalate to ops (days after due)", default=1, validators=[MaxValueValidator(365)]
     )
     renewal_reminder_days = models.CharField(
-        "renewal reminders (days before the grants end)", max_length=50, default="90,30,14"
+        "renewal reminders (days before the grants end)",
+        max_length=50,
+        default="90,30,14",
+        validators=[DAYS],
     )
     accepted_by = models.CharField(
         "who accepts progress reports",

@@ -104,7 +104,7 @@ def can_view_report(user: Any, report: ProgressReport) -> bool:
 
 
 def visible_report(user: Any, pk: Any) -> ProgressReport:
-    found = (
+    found: ProgressReport | None = (
         ProgressReport.objects.select_related("application").filter(pk=pk).first()
         if str(pk).isdigit()
         else None
@@ -203,7 +203,7 @@ def can_view_closure(user: Any, closure: Closure) -> bool:
 
 
 def visible_closure(user: Any, pk: Any) -> Closure:
-    found = (
+    found: Closure | None = (
         Closure.objects.select_related("application").filter(pk=pk).first()
         if str(pk).isdigit()
         else None

@@ -41,7 +41,7 @@ def renewal_path(application: Application) -> str:
 
 def live_projects_with_access_date() -> QuerySet[Application]:
     """Active and suspended projects with ``granted_at``: when access was first granted."""
-    return (
+    rows: QuerySet[Application] = (
         Application.objects.filter(state__in=LIVE)
         .annotate(
             granted_at=Min("events__created_at", filter=Q(events__kind=EventKind.ACCESS_GRANTED))
@@ -49,6 +49,7 @@ def live_projects_with_access_date() -> QuerySet[Application]:
         .filter(granted_at__isnull=False)
         .order_by("id")
     )
+    return rows
 
 
 def report_due_dates(
@@ -65,25 +66,27 @@ def reports_overdue_past_grace(today: datetime.date, grace_days: int) -> QuerySe
     """Reports the team still owes more than ``grace_days`` after their due date, on active
     projects (the ones the sweep suspends)."""
     latest_due = today - datetime.timedelta(days=grace_days)
-    return (
+    rows: QuerySet[ProgressReport] = (
         ProgressReport.objects.filter(
             state__in=OWED, due_on__lt=latest_due, application__state=State.ACTIVE
         )
         .select_related("application")
         .order_by("id")
     )
+    return rows
 
 
 def blocking_report(application: Application) -> ProgressReport | None:
     """The overdue report whose lateness suspended the project, not yet accepted."""
     if application.state != State.SUSPENDED:
         return None
-    return (
+    found: ProgressReport | None = (
         ProgressReport.objects.filter(application=application, suspended_project=True)
         .exclude(state=ReportState.ACCEPTED)
         .order_by("number")
         .first()
     )
+    return found
 
 
 def scope_growth_blocked(application: Application) -> str | None:
@@ -101,21 +104,24 @@ def scope_growth_blocked(application: Application) -> str | None:
 
 
 def reports_of(application: Application) -> QuerySet[ProgressReport]:
-    return ProgressReport.objects.filter(application=application).order_by("number")
+    rows: QuerySet[ProgressReport] = ProgressReport.objects.filter(application=application)
+    return rows.order_by("number")
 
 
 def ended_without_closure(today: datetime.date) -> QuerySet[Application]:
     """Live projects whose end date has passed and whose close-out has not started."""
-    return (
+    rows: QuerySet[Application] = (
         Application.objects.filter(state__in=LIVE, end_date__lt=today, closure__isnull=True)
         .select_related("lead_organisation")
         .order_by("id")
     )
+    return rows
 
 
 def open_closures() -> QuerySet[Closure]:
-    return (
+    rows: QuerySet[Closure] = (
         Closure.objects.exclude(state=ClosureState.COUNTERSIGNED)
         .select_related("application", "application__lead_organisation")
         .order_by("id")
     )
+    return rows

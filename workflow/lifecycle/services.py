@@ -296,7 +296,7 @@ def report_submit(*, report: ProgressReport, by: User, data: Mapping[str, Any]) 
         report=report,
         number=report.round,
         answers=answers,
-        submitted_at=report.submitted_at,
+        submitted_at=report.submitted_at or timezone.now(),
         submitted_by=by,
     )
     raise_notice("report.submitted", report, actor=by, **_report_context(report))
@@ -325,7 +325,7 @@ def report_resubmit(*, report: ProgressReport, by: User, data: Mapping[str, Any]
         report=report,
         number=report.round,
         answers=answers,
-        submitted_at=report.submitted_at,
+        submitted_at=report.submitted_at or timezone.now(),
         submitted_by=by,
     )
     raise_notice("report.resubmitted", report, actor=by, **_report_context(report))
@@ -467,7 +467,7 @@ def closure_open_for_ended(*, application: Application) -> Closure | None:
     application = Application.objects.locked(application)
     if application.state not in (State.ACTIVE, State.SUSPENDED) or hasattr(application, "closure"):
         return None
-    closure = Closure.objects.create(application=application, reason=Closure.Reason.ENDED)
+    closure: Closure = Closure.objects.create(application=application, reason=Closure.Reason.ENDED)
     closure_event(
         closure,
         by=None,
@@ -506,7 +506,7 @@ def closure_start(*, application: Application, by: User) -> Closure:
     application = Application.objects.locked(application)
     check_start_closure(by, application)
     ended = bool(application.end_date and application.end_date < timezone.localdate())
-    closure = Closure.objects.create(
+    closure: Closure = Closure.objects.create(
         application=application,
         reason=Closure.Reason.ENDED if ended else Closure.Reason.PI,
         started_by=by,
