@@ -402,6 +402,11 @@ def report_accept(*, report: ProgressReport, by: User, note: str = "") -> Progre
 # --- the sweep: reports falling due, suspension, projects past their end date ------------------
 
 
+def reports_open_due(*, today: datetime.date | None = None) -> int:
+    """Open every report due within the reminder horizon of ``today`` (idempotent)."""
+    return _open_reports(today or timezone.localdate(), LifecycleSettings.current())
+
+
 def _open_reports(today: datetime.date, settings: LifecycleSettings) -> int:
     horizon = today + datetime.timedelta(days=max(settings.report_days() or [0]))
     opened = 0

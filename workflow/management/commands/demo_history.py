@@ -27,6 +27,7 @@ from access.models import Organisation, OrganisationMembership, User
 from catalogue.models import Dataset
 from notifications.services import latest_notification_id, notifications_archive_since
 from workflow.management import history
+from workflow.management.lifecycle_demo import lifecycle_demo
 from workflow.models import Application, LegalGateway, Outcome, TrackKind
 
 # What every demo application records for the Five Safes (ethics, outputs, TRE-only access).
@@ -105,12 +106,17 @@ class Command(BaseCommand):
                     working_hours=True,
                 )
                 created += 1
+            # Life after access: reports sent and accepted, one overdue (suspended), one with
+            # ops, one close-out awaiting its countersignature (workflow/management/
+            # lifecycle_demo.py).
+            reports = lifecycle_demo(cast, [p[0] for p in PLANS], now)
             # The past's notifications are history, not news.
             notifications_archive_since(after_id=last_notification)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo history: {created} applications added "
-                f"({Application.objects.filter(title__in=[p[0] for p in PLANS]).count()} in all)."
+                f"({Application.objects.filter(title__in=[p[0] for p in PLANS]).count()} in all), "
+                f"{reports} progress reports."
             )
         )
 
