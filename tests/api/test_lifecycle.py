@@ -167,11 +167,14 @@ def test_settings_are_ops_data_with_checked_input(p, client_for):
     assert body["renewal_reminder_days"] == "90,30,14"
     bad = ops.put(
         "/api/v1/lifecycle-settings/",
-        {"grace_days": "soon", "renewal_reminder_days": "ninety"},
+        {"grace_days": 400, "renewal_reminder_days": "ninety"},
         format="json",
     )
     assert bad.status_code == 400
     assert set(bad.json()["fields"]) == {"grace_days", "renewal_reminder_days"}
+    unknown = ops.put("/api/v1/lifecycle-settings/", {"period": 6}, format="json")
+    assert unknown.status_code == 400
+    assert unknown.json()["fields"] == {"period": ["Not a field of this resource."]}
     assert client_for(p.pi).get("/api/v1/lifecycle-settings/").status_code == 403
     assert (
         client_for(p.pi).put("/api/v1/lifecycle-settings/", {"grace_days": 1}, format="json")

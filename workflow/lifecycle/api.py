@@ -17,6 +17,7 @@ from core.api.idempotency import idempotent
 from workflow.lifecycle import serializers as s
 from workflow.lifecycle import services
 from workflow.lifecycle.policies import (
+    check_change_settings,
     check_see_settings,
     closure_actions,
     closures_visible_to,
@@ -248,13 +249,16 @@ class LifecycleSettingsView(APIView):
 
     @extend_schema(
         operation_id="lifecycle_settings_update",
-        request=s.LifecycleSettingsSerializer,
+        request=s.LifecycleSettingsInputSerializer,
         responses=s.LifecycleSettingsSerializer,
     )
     @idempotent
     def put(self, request: Request) -> Response:
-        """Ops change the schedule (the next sweep uses it)."""
+        """Ops change the schedule (the next sweep uses it); fields left out keep their value."""
+        check_change_settings(request.user)
+        serializer = s.LifecycleSettingsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         updated = services.lifecycle_settings_update(
-            by=signed_in_user(request), data=dict(request.data)
+            by=signed_in_user(request), data=serializer.validated_data
         )
         return Response(s.LifecycleSettingsSerializer(updated).data)

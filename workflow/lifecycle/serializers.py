@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.api.serializers import StrictInput
 from workflow.models import Closure, LifecycleSettings, ProgressReport, ReportRound
 
 
@@ -61,7 +62,7 @@ class ProgressReportSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "application", "reference", "number", "due_on", "state", "round"]
 
 
-class ReportAnswersSerializer(serializers.Serializer):
+class ReportAnswersSerializer(StrictInput):
     """The report's answers (checked by the service, which names each missing field)."""
 
     outputs = serializers.CharField(required=False, allow_blank=True)
@@ -76,13 +77,13 @@ class ReportResubmitSerializer(ReportAnswersSerializer):
     )
 
 
-class RequestMoreSerializer(serializers.Serializer):
+class RequestMoreSerializer(StrictInput):
     points = serializers.ListField(
         child=serializers.CharField(allow_blank=True, max_length=2000), max_length=50
     )
 
 
-class AcceptSerializer(serializers.Serializer):
+class AcceptSerializer(StrictInput):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -131,11 +132,11 @@ class ClosureSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "application", "reference", "reason", "state"]
 
 
-class ClosureCreateSerializer(serializers.Serializer):
+class ClosureCreateSerializer(StrictInput):
     application = serializers.IntegerField()
 
 
-class ClosureFormSerializer(serializers.Serializer):
+class ClosureFormSerializer(StrictInput):
     outputs = serializers.CharField(required=False, allow_blank=True)
     destruction_attested = serializers.BooleanField(required=False)
     destruction_details = serializers.CharField(required=False, allow_blank=True)
@@ -145,7 +146,7 @@ class ClosureFormSerializer(serializers.Serializer):
         return dict(self.validated_data)
 
 
-class SendBackSerializer(serializers.Serializer):
+class SendBackSerializer(StrictInput):
     reason = serializers.CharField(allow_blank=True, max_length=4000)
 
 
@@ -170,3 +171,14 @@ class LifecycleSettingsSerializer(serializers.ModelSerializer):
             "renewal_reminder_days": {"required": False},
             "accepted_by": {"required": False},
         }
+
+
+class LifecycleSettingsInputSerializer(StrictInput):
+    """What ops may change (each optional; the service checks each value and names it)."""
+
+    report_period_months = serializers.IntegerField(required=False)
+    grace_days = serializers.IntegerField(required=False)
+    report_reminder_days = serializers.CharField(required=False, allow_blank=True)
+    escalate_after_days = serializers.IntegerField(required=False)
+    renewal_reminder_days = serializers.CharField(required=False, allow_blank=True)
+    accepted_by = serializers.CharField(required=False)
