@@ -199,6 +199,12 @@ def test_closure_countersigned_by_the_signatory_closes_the_project(p, client_for
     closure_id = _closure(p, client_for)
     pi, signatory, ops = client_for(p.pi), client_for(p.signatory), client_for(p.ops)
 
+    # The form can be saved as it is written (a date in the future is refused).
+    saved = pi.patch(clo(closure_id), {"outputs": "Final report"}, format="json")
+    assert saved.json()["outputs"] == "Final report"
+    future = pi.patch(clo(closure_id), {"destroyed_on": "2099-01-01"}, format="json")
+    assert future.status_code == 400
+    assert "destroyed_on" in future.json()["fields"]
     # Without the attestation the form is refused, naming what is missing.
     refused = pi.post(clo(closure_id, "submit/"), {"outputs": "x"}, format="json")
     assert refused.status_code == 400
@@ -296,3 +302,25 @@ def test_closing_a_closed_project_is_refused(client_for):
     route_services.application_close(application=p.project, by=p.ops)
     response = client_for(p.pi).post(CLOSURES, {"application": p.project.pk}, format="json")
     assert response.status_code == 409
+
+
+def test_the_histories_are_chained_sealed_and_append_only(p, client_for):
+    from django.db import DatabaseError, connection, transaction
+
+    from workflow.audit_check import verify
+
+    report = p.first_report()
+    client_for(p.pi).post(rep(report.pk, "submit/"), ANSWERS, format="json")
+    closure_id = _closure(p, client_for)
+    client_for(p.pi).post(clo(closure_id, "submit/"), CLOSE_OUT, format="json")
+    assert verify().breaks == []
+    if connection.vendor != "postgresql":
+        return
+    for table in ("workflow_reportevent", "workflow_closureevent"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"UPDATE {table} SET reason = 'rewritten'")  # noqa: S608
+    assert verify().breaks == []
