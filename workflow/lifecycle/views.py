@@ -141,7 +141,11 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not (is_ops(user) or is_report_acceptor(user)):
         raise NotAllowed("The progress report queue is for ops (or the IGRP, by setting).")
-    rows = reports_visible_to(user).exclude(state=ReportState.ACCEPTED)
+    rows = (
+        reports_visible_to(user)
+        .exclude(state=ReportState.ACCEPTED)
+        .filter(application__state__in=LIVE)
+    )
     waiting = list(rows.filter(state=ReportState.SUBMITTED).order_by("submitted_at", "id")[:200])
     owed = paginate(request, rows.filter(state__in=OWED).order_by("due_on", "id"))
     return render(
