@@ -31,6 +31,7 @@ def test_overdue_report_suspends_acceptance_reinstates_then_a_countersigned_clos
     pi.login(p.pi.username)
     pi.visit(f"/applications/{p.project.pk}/")
     assert "Suspended" in pi.text()
+    assert "Access is suspended because progress report 1 is overdue" in pi.text()
     pi.link("Progress reports, renewal and closure")
     pi.link("Progress report 1")
     assert "Access is suspended until this report is accepted" in pi.text()
