@@ -151,6 +151,9 @@ class SendBackSerializer(StrictInput):
 
 
 class LifecycleSettingsSerializer(serializers.ModelSerializer):
+    # Null until ops first change the settings (the defaults are not stored).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = LifecycleSettings
         fields = [
