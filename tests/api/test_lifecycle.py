@@ -324,3 +324,23 @@ def test_the_histories_are_chained_sealed_and_append_only(p, client_for):
         ):
             cursor.execute(f"UPDATE {table} SET reason = 'rewritten'")  # noqa: S608
     assert verify().breaks == []
+
+
+def test_a_second_overdue_report_keeps_the_project_suspended(p, client_for):
+    from workflow.lifecycle.services import report_event
+
+    first = p.first_report()
+    grace = LifecycleSettings.current().grace_days
+    lifecycle_sweep(today=p.day(grace + 1))  # suspended for the first
+    # A second report long owed too (as if the first had been years late).
+    second = ProgressReport.objects.create(
+        application=p.project, number=2, due_on=datetime.date(2000, 1, 1)
+    )
+    report_event(second, by=None, transition="open", from_state="")
+    client_for(p.pi).post(rep(first.pk, "submit/"), ANSWERS, format="json")
+    client_for(p.ops).post(rep(first.pk, "accept/"), {}, format="json")
+    project = p.refresh()
+    assert project.state == State.SUSPENDED
+    second.refresh_from_db()
+    assert second.suspended_project
+    assert "progress report 2" in scope_growth_blocked(project)

@@ -48,6 +48,7 @@ from workflow.lifecycle.policies import (
     is_ops,
 )
 from workflow.lifecycle.selectors import (
+    OWED,
     blocking_report,
     ended_without_closure,
     live_projects_with_access_date,
@@ -380,6 +381,21 @@ def report_accept(*, report: ProgressReport, by: User, note: str = "") -> Progre
         decided_at=now, decided_by=by
     )
     reinstated = False
+    if report.suspended_project and blocking_report(application) is None:
+        # Another report owed past the grace period keeps the project suspended: it now holds
+        # the suspension, and accepting it reinstates.
+        settings = LifecycleSettings.current()
+        latest_due = timezone.localdate() - datetime.timedelta(days=settings.grace_days)
+        still_owed = (
+            ProgressReport.objects.filter(
+                application=application, state__in=OWED, due_on__lt=latest_due
+            )
+            .order_by("number")
+            .first()
+        )
+        if still_owed is not None:
+            still_owed.suspended_project = True
+            still_owed.save(update_fields=["suspended_project"])
     if report.suspended_project and blocking_report(application) is None:
         reason = f"Progress report {report.number} was accepted."
         fire(
