@@ -130,3 +130,73 @@ def test_the_pi_closes_and_the_signatory_countersigns_through_the_pages():
     assert signatory.post(page, {"action": "countersign"}).status_code == 302
     assert p.refresh().state == State.CLOSED
     assert "By Sian Signatory" in pi.get(page).content.decode()
+
+
+def test_the_igrp_accepts_on_the_same_pages_when_ops_set_it_so():
+    from workflow.lifecycle import services
+
+    p = Project()
+    services.lifecycle_settings_update(by=p.ops, data={"accepted_by": "igrp"})
+    report = p.first_report()
+    services.report_submit(
+        report=report,
+        by=p.pi,
+        data={
+            "outputs": "A paper",
+            "team_changes": "No changes",
+            "incidents": "None",
+            "data_still_needed": True,
+        },
+    )
+    panel = browser(p.panel)
+    assert (
+        f"{p.project.reference}: report 1" in panel.get("/ops/progress-reports/").content.decode()
+    )
+    page = f"/progress-reports/{report.pk}/"
+    assert "Accept the report" in panel.get(page).content.decode()
+    assert "Accept the report" not in browser(p.ops).get(page).content.decode()
+    assert panel.post(page, {"action": "accept", "note": ""}).status_code == 302
+    report.refresh_from_db()
+    assert report.state == "accepted"
+
+
+def test_ops_change_the_settings_in_the_admin_too():
+    from tests.factories import make_user
+
+    p = Project()
+    from access.models import Role
+
+    admin = make_user(Role.OPS, full_name="Ada Admin")  # the service still asks for ops
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = browser(admin)
+    assert client.get("/admin/workflow/lifecyclesettings/add/").status_code == 200
+    saved = client.post(
+        "/admin/workflow/lifecyclesettings/add/",
+        {
+            "report_period_months": "12",
+            "grace_days": "60",
+            "report_reminder_days": "30,14,1",
+            "escalate_after_days": "1",
+            "renewal_reminder_days": "90,30,14",
+            "accepted_by": "ops",
+        },
+    )
+    assert saved.status_code == 302
+    current = LifecycleSettings.current()
+    assert current.grace_days == 60
+    assert current.updated_by == admin
+    bad = client.post(
+        "/admin/workflow/lifecyclesettings/1/change/",
+        {
+            "report_period_months": "12",
+            "grace_days": "60",
+            "report_reminder_days": "soon",
+            "escalate_after_days": "1",
+            "renewal_reminder_days": "90,30,14",
+            "accepted_by": "ops",
+        },
+    )
+    assert bad.status_code == 200  # the form again, with the message
+    assert "Enter days as numbers separated by commas" in bad.content.decode()
+    assert p.project.pk  # the project exists alongside; nothing else changed
