@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from access.models import User
@@ -426,11 +427,18 @@ def reports_open_due(*, today: datetime.date | None = None) -> int:
 def _open_reports(today: datetime.date, settings: LifecycleSettings) -> int:
     horizon = today + datetime.timedelta(days=max(settings.report_days() or [0]))
     opened = 0
-    for application in live_projects_with_access_date():
+    # How many reports each live project has: one query, not one per project.
+    have_count = dict(
+        ProgressReport.objects.filter(application__state__in=(State.ACTIVE, State.SUSPENDED))
+        .values("application_id")
+        .annotate(n=Count("id"))
+        .values_list("application_id", "n")
+    )
+    for application in live_projects_with_access_date().iterator(chunk_size=1000):
         granted_on = timezone.localtime(application.granted_at).date()  # type: ignore[attr-defined]
         due = list(report_due_dates(granted_on, settings.report_period_months, horizon))
-        if not due:
-            continue
+        if len(due) <= have_count.get(application.pk, 0):
+            continue  # every report due by the horizon is open already
         have = set(application.progress_reports.values_list("number", flat=True))
         for number, due_on in due:
             if number in have:
