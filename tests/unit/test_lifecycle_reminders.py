@@ -94,3 +94,12 @@ def test_an_unfinished_close_out_is_chased_each_week(p):
     submitted_on = closure.__class__.objects.get(pk=closure.pk).submitted_at.date()
     assert sweep(submitted_on + datetime.timedelta(days=7))["closure.chase"] == 1
     assert sent("closure.chase")[-1][0] == "Sian Signatory"
+
+
+def test_the_lifecycle_sweep_is_on_the_beat_schedule(p):
+    from config.celery import app
+    from workflow.tasks import lifecycle_sweep
+
+    entry = app.conf.beat_schedule["workflow-lifecycle-sweep"]
+    assert entry["task"] == "workflow.tasks.lifecycle_sweep"
+    assert lifecycle_sweep.run() == {"reports_opened": 0, "suspended": 0, "closures_started": 0}
