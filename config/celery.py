@@ -56,6 +56,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=10),
         "options": {"expires": 55 * 60},
     },
+    # A project's life after access: reports falling due, suspension of projects whose report
+    # is overdue past the grace period, close-outs of projects past their end date; hourly and
+    # idempotent (workflow/lifecycle/services.py), ten minutes before the reminders.
+    "workflow-lifecycle-sweep": {
+        "task": "workflow.tasks.lifecycle_sweep",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 55 * 60},
+    },
     # Stored answers of keyed API writes past their time (core/api/idempotency.py).
     "core-purge-idempotency-keys": {
         "task": "core.tasks.purge_idempotency_keys",

@@ -423,6 +423,8 @@ SPECTACULAR_SETTINGS = {
         "SittingStateEnum": "workflow.models.SittingState",
         "AgendaItemStateEnum": "workflow.models.AgendaItemState",
         "PanelModeEnum": "workflow.models.PanelMode",
+        "ProgressReportStateEnum": "workflow.models.ReportState",
+        "ClosureStateEnum": "workflow.models.ClosureState",
     },
 }
 

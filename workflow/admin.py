@@ -1,6 +1,7 @@
 """The workflow's admin pages, one module per topic (imported here so the admin finds them)."""
 
 from workflow.involvement import admin as involvement_admin
+from workflow.lifecycle import admin as lifecycle_admin
 from workflow.output_checks import admin as output_checks_admin
 from workflow.provisioning import admin as provisioning_admin
 from workflow.reviews import admin as reviews_admin
@@ -11,6 +12,7 @@ from workflow.turnaround import admin as turnaround_admin
 
 __all__ = [
     "involvement_admin",
+    "lifecycle_admin",
     "output_checks_admin",
     "provisioning_admin",
     "reviews_admin",

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from workflow.involvement import api as involvement
+from workflow.lifecycle import api as lifecycle
 from workflow.output_checks import api as output_checks
 from workflow.provisioning import api as provisioning
 from workflow.reviews import api as panels
@@ -236,9 +237,38 @@ sitting_urls = [
     path("minutes/<int:pk>/", sittings.PublicMinutesView.as_view(), name="minutes-detail"),
 ]
 
+# A project's life after access: progress reports, close-outs and their settings (issue 20).
+REP = "progress-reports/<int:pk>"
+CLO = "closures/<int:pk>"
+lifecycle_urls = [
+    path("progress-reports/", lifecycle.ProgressReportListView.as_view(), name="report-list"),
+    path(f"{REP}/", lifecycle.ProgressReportView.as_view(), name="report-detail"),
+    path(f"{REP}/submit/", lifecycle.ReportSubmitView.as_view(), name="report-submit"),
+    path(f"{REP}/resubmit/", lifecycle.ReportResubmitView.as_view(), name="report-resubmit"),
+    path(
+        f"{REP}/request-more/",
+        lifecycle.ReportRequestMoreView.as_view(),
+        name="report-request-more",
+    ),
+    path(f"{REP}/accept/", lifecycle.ReportAcceptView.as_view(), name="report-accept"),
+    path("closures/", lifecycle.ClosureListView.as_view(), name="closure-list"),
+    path(f"{CLO}/", lifecycle.ClosureView.as_view(), name="closure-detail"),
+    path(f"{CLO}/submit/", lifecycle.ClosureSubmitView.as_view(), name="closure-submit"),
+    path(f"{CLO}/send-back/", lifecycle.ClosureSendBackView.as_view(), name="closure-send-back"),
+    path(
+        f"{CLO}/countersign/",
+        lifecycle.ClosureCountersignView.as_view(),
+        name="closure-countersign",
+    ),
+    path(
+        "lifecycle-settings/", lifecycle.LifecycleSettingsView.as_view(), name="lifecycle-settings"
+    ),
+]
+
 urlpatterns = [
     *sitting_urls,
     *metrics_urls,
+    *lifecycle_urls,
     *router.urls,
     *safes_urls,
     *register_urls,

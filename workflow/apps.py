@@ -17,6 +17,9 @@ REGISTERS = (
     "workflow.sittings.policies",
     "workflow.sittings.notices",
     "workflow.sittings.reminders",
+    "workflow.lifecycle.policies",
+    "workflow.lifecycle.notices",
+    "workflow.lifecycle.reminders",
 )
 
 

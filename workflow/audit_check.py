@@ -2,13 +2,13 @@
 checkpoints of every chain head kept outside the database (``manage.py audit_checkpoint``, and
 hourly from beat).
 
-Four machines keep a chained, sealed history (``core.audit_chain``): applications
-(``workflow.Event``, which also holds the agreement's signatures, the reviews and the Five
-Safes), researchers' accreditations, access grants and output requests
-(``workflow.OutputEvent``). For each, every object must have a
-chain; every chain must be intact link by link and seal by seal; its last state-changing
-event must agree with the object's state now (and, for an application, its last event with the
-current version); and no chain may be shorter than, or differ from, what the last checkpoint
+Six machines keep a chained, sealed history (``core.audit_chain``): applications
+(``workflow.Event``, which also holds the agreement's signatures, the reviews and the Five Safes),
+researchers' accreditations, access grants, output requests (``workflow.OutputEvent``), progress
+reports and close-outs (``ReportEvent``, ``ClosureEvent``). For each, every object must have a
+chain; every chain must be intact link by link and seal by seal; its last state-changing event must
+agree with the object's state now (and, for an application, its last event with the current
+version); and no chain may be shorter than, or differ from, what the last checkpoint
 recorded. Each kind of break has a name (``Break.kind``):
 
 ``broken_link``, ``altered``, ``forged``, ``unknown_key``
@@ -49,6 +49,7 @@ from access.models import AccessGrant, AccessGrantEvent, Accreditation, Accredit
 from core import audit_chain
 from core.audit_chain import Break
 from workflow.audit import Event, content_of, digest
+from workflow.lifecycle.models import Closure, ClosureEvent, ProgressReport, ReportEvent
 from workflow.output_checks.models import OutputEvent, OutputRequest
 from workflow.route.models import Application
 from workflow.sittings.models import Sitting, SittingEvent
@@ -117,6 +118,24 @@ MACHINES = (
         lambda event: event.chain_content(),
         audit_chain.digest,
         SittingEvent.seal_label(),
+    ),
+    Machine(
+        "progress_report",
+        ProgressReport,
+        ReportEvent,
+        "report_id",
+        lambda event: event.chain_content(),
+        audit_chain.digest,
+        ReportEvent.seal_label(),
+    ),
+    Machine(
+        "closure",
+        Closure,
+        ClosureEvent,
+        "closure_id",
+        lambda event: event.chain_content(),
+        audit_chain.digest,
+        ClosureEvent.seal_label(),
     ),
 )
 

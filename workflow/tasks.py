@@ -17,13 +17,28 @@ from workflow.turnaround import reminders
 logger = logging.getLogger(__name__)
 
 # Provisioning's tasks live with their topic; imported here so the worker registers them.
-__all__ = ["audit_checkpoint", "deliver_webhook_lane", "redispatch_webhooks", "send_reminders"]
+__all__ = [
+    "audit_checkpoint",
+    "deliver_webhook_lane",
+    "lifecycle_sweep",
+    "redispatch_webhooks",
+    "send_reminders",
+]
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_reminders() -> dict[str, int]:
     """Beat, hourly: raise every reminder and escalation due now."""
     return reminders.reminders_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def lifecycle_sweep() -> dict[str, int]:
+    """Beat, hourly: open the progress reports falling due, suspend projects whose report is
+    overdue past the grace period, start the close-out of projects past their end date."""
+    from workflow.lifecycle.services import lifecycle_sweep as sweep
+
+    return sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from workflow.involvement import views as involvement
+from workflow.lifecycle import views as lifecycle
 from workflow.output_checks import views as output_checks
 from workflow.provisioning import views as provisioning
 from workflow.reviews import views as reviews
@@ -51,6 +52,17 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/steps/<slug:name>/", application.step, name="step"),
     path("applications/<int:pk>/outputs/", register.outputs, name="outputs"),
+    # A project's life after access: progress reports, close-out, their settings (issue 20)
+    path(
+        "applications/<int:pk>/progress-reports/",
+        lifecycle.project_reports,
+        name="project-reports",
+    ),
+    path("applications/<int:pk>/close-out/", lifecycle.start_closure, name="closure-start"),
+    path("progress-reports/<int:pk>/", lifecycle.progress_report, name="progress-report"),
+    path("ops/progress-reports/", lifecycle.report_queue, name="report-queue"),
+    path("ops/lifecycle/", lifecycle.settings_page, name="lifecycle-settings"),
+    path("closures/<int:pk>/", lifecycle.closure_page, name="closure"),
     # Safe outputs: output requests, the checkers' queue, blind review and consolidation
     path("output-checks/", output_checks.output_requests, name="output-requests"),
     path(

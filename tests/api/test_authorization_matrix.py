@@ -208,6 +208,13 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/sittings/{id}/items/{item_id}/paper/": spec(frozenset({"panel", "ops"})),
     "/api/v1/minutes/": PUBLIC,
     "/api/v1/minutes/{id}/": dict.fromkeys(ROLES, 404),
+    # A project's life after access: A is in review, so it has no progress report or close-out;
+    # whose are whose is the matrix of tests/api/test_lifecycle.py. The settings are ops'.
+    "/api/v1/progress-reports/": SIGNED_IN,
+    "/api/v1/progress-reports/{id}/": spec(frozenset()),
+    "/api/v1/closures/": SIGNED_IN,
+    "/api/v1/closures/{id}/": spec(frozenset()),
+    "/api/v1/lifecycle-settings/": spec(STAFF, hidden=403),
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -241,6 +248,7 @@ WRITES = {
     ),
     r"^/api/v1/panels/\{id\}/rule/$": "test_lay_members_and_blind_rounds.py",
     r"^/api/v1/sittings/": "test_sitting_permissions.py, test_sittings.py",
+    r"^/api/v1/(progress-reports|closures|lifecycle-settings)/": "tests/api/test_lifecycle.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.

@@ -18,6 +18,7 @@ PAGE_FORM_MODULES = (
     "core.forms",
     "notifications.forms",
     "workflow.involvement.forms",
+    "workflow.lifecycle.forms",
     "workflow.reviews.forms",
     "workflow.route.forms",
     "workflow.safes.forms",

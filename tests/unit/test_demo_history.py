@@ -173,3 +173,18 @@ def test_replaying_the_demo_history_measures_the_forecast_against_the_baselines(
     body = page.get("/ops/turnaround/").content.decode()
     assert "How accurate the forecast is" in body
     assert "Submission + 3 months" in body
+
+
+def test_the_demo_shows_a_projects_life_after_access(demo):
+    from workflow.management.lifecycle_demo import CLOSING, SUSPENDED
+    from workflow.models import Closure, ProgressReport
+
+    suspended = Application.objects.get(title=SUSPENDED)
+    assert suspended.state == State.SUSPENDED
+    assert suspended.progress_reports.get(number=1).suspended_project
+    assert ProgressReport.objects.filter(state="submitted").count() >= 1
+    assert ProgressReport.objects.filter(state="accepted").exists()
+    assert Closure.objects.get(application__title=CLOSING).state == "submitted"
+    again = StringIO()
+    call_command("demo_history", stdout=again)
+    assert "0 progress reports" in again.getvalue()

@@ -329,6 +329,10 @@ def test_every_reminder_kind_is_registered_once():
         "output_check.overdue",
         "output_check.escalated",
         "sitting.papers_unread",
+        "report.due_soon",
+        "report.escalated",
+        "renewal.due",
+        "closure.chase",
     }
     with pytest.raises(RuntimeError):
         reminders.reminder("stage.due_soon", subject="", body="")(lambda clock: [])

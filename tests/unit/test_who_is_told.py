@@ -515,6 +515,86 @@ def test_a_sitting_tells_its_panel_and_the_teams_on_its_agenda(world):
     ) == {"sitting.minutes_published": names(world.lay, world.expert) | team}
 
 
+def test_progress_reports_and_closure_tell_who_must_act(world):
+    from tests.support.lifecycle import ANSWERS, Project
+    from workflow.lifecycle import services as lifecycle
+    from workflow.models import LifecycleSettings
+
+    p = Project(world)
+    report = p.first_report()
+    team = names(p.pi, p.colleague)
+    assert told(lambda: lifecycle.report_submit(report=report, by=p.pi, data=ANSWERS)) == {
+        "report.submitted": names(p.ops)
+    }
+    assert told(
+        lambda: lifecycle.report_request_more(report=report, by=p.ops, points=["Which paper?"])
+    ) == {"report.more_requested": team}
+    assert told(
+        lambda: lifecycle.report_resubmit(
+            report=report, by=p.colleague, data={**ANSWERS, "point_answers": ["Lancet"]}
+        )
+    ) == {"report.resubmitted": names(p.ops)}
+    assert told(lambda: lifecycle.report_accept(report=report, by=p.ops)) == {
+        "report.accepted": team
+    }
+    # The second report, overdue past the grace period: the team is told access is suspended,
+    # ops why; accepting it tells the team (and reinstates).
+    grace = LifecycleSettings.current().grace_days
+    import datetime
+
+    from workflow.lifecycle.selectors import add_months
+
+    second_due = add_months(p.granted_on, 24)
+    # A project running long enough for a second report (not yet at its end date).
+    Application.objects.filter(pk=p.project.pk).update(end_date=add_months(p.granted_on, 48))
+    lifecycle.lifecycle_sweep(today=second_due - datetime.timedelta(days=1))
+    second = reload(p.project).progress_reports.get(number=2)
+    before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
+    lifecycle.lifecycle_sweep(today=second_due + datetime.timedelta(days=grace + 1))
+    got: dict[str, set[str]] = {}
+    for kind, name in Notification.objects.filter(pk__gt=before).values_list(
+        "kind", "recipient__full_name"
+    ):
+        got.setdefault(kind, set()).add(name)
+    COVERED.update(got)
+    # Each member's grant is suspended by the system, so ops hear of each (one per person).
+    assert got == {
+        "application.suspended": team,
+        "report.project_suspended": names(p.ops),
+        "access_grant.suspended": team | names(p.ops),
+    }
+    lifecycle.report_submit(report=second, by=p.pi, data=ANSWERS)
+    assert told(lambda: lifecycle.report_accept(report=second, by=p.ops)) == {
+        "report.accepted": team,
+        "application.reinstated": team,
+        "access_grant.reinstated": team,
+    }
+    # Closure: the PI is asked for the form when ops start it, the signatory to countersign,
+    # the PI when it is sent back; the team and ops when it is countersigned.
+    assert told(lambda: lifecycle.closure_start(application=p.project, by=p.ops)) == {
+        "closure.started": names(p.pi)
+    }
+    closure = reload(p.project).closure
+    form = {
+        "outputs": "None",
+        "destruction_attested": True,
+        "destruction_details": "No copies were made.",
+        "destroyed_on": datetime.date(2026, 1, 1),
+    }
+    assert told(lambda: lifecycle.closure_submit(closure=closure, by=p.pi, data=form)) == {
+        "closure.submitted": names(p.signatory)
+    }
+    assert told(
+        lambda: lifecycle.closure_send_back(closure=closure, by=p.signatory, reason="Date?")
+    ) == {"closure.returned": names(p.pi)}
+    lifecycle.closure_submit(closure=closure, by=p.pi, data={})
+    assert told(lambda: lifecycle.closure_countersign(closure=closure, by=p.signatory)) == {
+        "closure.countersigned": team | names(p.ops),
+        "application.closed": team,
+        "access_grant.ended": team,
+    }
+
+
 def test_every_declared_notice_kind_is_covered_by_this_matrix():
     # Runs last in this module (pytest keeps file order): every kind a service can raise has
     # its exact audience pinned above.

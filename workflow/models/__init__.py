@@ -7,6 +7,8 @@ did not move when the code was grouped by topic.
 from workflow.audit import Event
 from workflow.involvement.models import *  # noqa: F403
 from workflow.involvement.models import __all__ as _involvement
+from workflow.lifecycle.models import *  # noqa: F403
+from workflow.lifecycle.models import __all__ as _lifecycle
 from workflow.output_checks.models import *  # noqa: F403
 from workflow.output_checks.models import __all__ as _output_checks
 from workflow.provisioning.models import *  # noqa: F403
@@ -35,4 +37,5 @@ __all__ = [
     *_output_checks,
     *_involvement,
     *_sittings,
+    *_lifecycle,
 ]

@@ -29,6 +29,7 @@ from notifications.services import latest_notification_id, notifications_archive
 from workflow.involvement import services as involvement
 from workflow.involvement.selectors import consumer_panel
 from workflow.management import history
+from workflow.management.lifecycle_demo import lifecycle_demo
 from workflow.models import (
     Application,
     InvolvementStatus,
@@ -119,12 +120,17 @@ class Command(BaseCommand):
                 )
                 created += 1
             self._public_involvement()
+            # Life after access: reports sent and accepted, one overdue (suspended), one with
+            # ops, one close-out awaiting its countersignature (workflow/management/
+            # lifecycle_demo.py).
+            reports = lifecycle_demo(cast, [p[0] for p in PLANS], now)
             # The past's notifications are history, not news.
             notifications_archive_since(after_id=last_notification)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo history: {created} applications added "
-                f"({Application.objects.filter(title__in=[p[0] for p in PLANS]).count()} in all)."
+                f"({Application.objects.filter(title__in=[p[0] for p in PLANS]).count()} in all), "
+                f"{reports} progress reports."
             )
         )
 

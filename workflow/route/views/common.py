@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from workflow.lifecycle.selectors import blocking_report
 from workflow.models import Application, State
 from workflow.reviews.selectors import open_feedback_items
 from workflow.route.content import FIELD_PART, PART_BY_KEY, PARTS, SAFEGUARDS, Part
@@ -127,6 +128,15 @@ def next_step(user, application: Application) -> str:
                     "the application where they ask, then resubmit."
                 )
             return "Every point is answered: check your answers and resubmit."
+        if (
+            application.state == State.SUSPENDED
+            and (report := blocking_report(application)) is not None
+        ):
+            return (
+                f"Access is suspended because progress report {report.number} is overdue. "
+                "Send it from the project's progress reports page: access comes back once it "
+                "is accepted."
+            )
         return NEXT_FOR_TEAM[application.state]
     if application.state in YOUR_STEP and any(p.pk == user.pk for p in next_actors(application)):
         return YOUR_STEP[application.state]

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import NotAllowed, ValidationFailed
 from core.forms import EmptyForm
 from core.web import ErrorItem, apply_domain_errors, done, error_items
-from workflow.models import Condition, ConditionState, Safe, State
+from workflow.lifecycle.policies import closures_visible_to, may_countersign
+from workflow.models import ClosureState, Condition, ConditionState, Safe, State
 from workflow.pages import get_application
 from workflow.route import services as route_services
 from workflow.route.policies import can_view, check_take, is_member
@@ -235,10 +236,17 @@ def agreements_to_sign(request):
         {"application": a, "status": agreement_status(a), "open": a.state in SIGNING_STATES}
         for a in applications
     ]
+    # Close-outs of projects the organisation leads, waiting for a signatory's countersignature
+    # (workflow/lifecycle/).
+    closures = [
+        c
+        for c in closures_visible_to(request.user).filter(state=ClosureState.SUBMITTED)
+        if may_countersign(request.user, c)
+    ]
     return render(
         request,
         "workflow/safes/agreements_to_sign.html",
-        {"title": "Agreements to sign", "rows": rows},
+        {"title": "Agreements to sign", "rows": rows, "closures": closures},
     )
 
 
