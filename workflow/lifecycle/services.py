@@ -439,7 +439,9 @@ def _open_reports(today: datetime.date, settings: LifecycleSettings) -> int:
         due = list(report_due_dates(granted_on, settings.report_period_months, horizon))
         if len(due) <= have_count.get(application.pk, 0):
             continue  # every report due by the horizon is open already
-        have = set(application.progress_reports.values_list("number", flat=True))
+        have = set(
+            ProgressReport.objects.filter(application=application).values_list("number", flat=True)
+        )
         for number, due_on in due:
             if number in have:
                 continue
