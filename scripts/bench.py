@@ -235,6 +235,11 @@ def load(applications: int, events_each: int, *, due: int = 0, pi: str = "") -> 
         WHERE e.kind <> 'scoping_completed' OR a.state = 'internal_review'
         """
     )
+    # The reviewers' rule, kept with the event (``Application.reached_review``).
+    sql(
+        "UPDATE workflow_application SET reached_review = true WHERE id IN "
+        "(SELECT application_id FROM workflow_event WHERE kind = 'scoping_completed')"
+    )
     sql(
         """
         INSERT INTO workflow_event (kind, actor_name, actor_role, transition, from_state,

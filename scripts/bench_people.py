@@ -206,6 +206,11 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
         """,
         [max(events_each - 4, 1)],
     )
+    # The reviewers' rule, kept with the event (``Application.reached_review``).
+    sql(
+        "UPDATE workflow_application SET reached_review = true WHERE id IN "
+        "(SELECT application_id FROM workflow_event WHERE kind = 'scoping_completed')"
+    )
     # One or two requested datasets each.
     datasets = [r[0] for r in sql("SELECT id FROM catalogue_dataset ORDER BY id")]
     sql(
