@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='application',
             name='reached_review',
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(default=False, db_default=False, editable=False),
         ),
         # Every application whose scoping was completed once (the reviewers' rule until now).
         migrations.RunSQL(

@@ -208,7 +208,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # rule is a column of the row, read in the list's own index order, rather than the
     # application ids of 70,000 events hashed for every list at 100,000 applications
     # (docs/benchmarks.md).
-    reached_review = models.BooleanField(default=False, editable=False)
+    reached_review = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = ApplicationQuerySet.as_manager()
 
