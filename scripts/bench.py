@@ -96,10 +96,12 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def production_env(var_dir: str, **extra: str) -> dict[str, str]:
+def production_env(var_dir: str, *, secret_key: str = "", **extra: str) -> dict[str, str]:
     return child_env(
         DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_SECRET_KEY=secret_key or secrets.token_urlsafe(64),
+        # Production settings refuse to start without the key that seals audit events.
+        AUDIT_KEY=secrets.token_urlsafe(32),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
         EMAIL_URL="dummymail://",
@@ -281,13 +283,20 @@ def token_for(username: str) -> str:
 
 
 @contextmanager
-def gunicorn(var_dir: str, workers: int, max_requests: int = 0):
+def gunicorn(var_dir: str, workers: int, max_requests: int = 0, secret_key: str = ""):
     env = production_env(
         var_dir,
+        secret_key=secret_key,
         GUNICORN_BIND=f"127.0.0.1:{PORT}",
         WEB_CONCURRENCY=str(workers),
         GUNICORN_MAX_REQUESTS=str(max_requests),
     )
+    if not (Path(var_dir) / "static" / "staticfiles.json").exists():
+        # What deploy/bin/release does before the web starts: pages name their static files
+        # through the manifest (a page answered 500 without it).
+        subprocess.run(  # noqa: S603
+            [PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
     log = open(Path(var_dir) / "gunicorn.log", "a")  # noqa: SIM115 - closed below
     process = subprocess.Popen(  # noqa: S603
         [str(ROOT / "deploy" / "bin" / "web")], cwd=ROOT, env=env, stdout=log, stderr=log
@@ -748,6 +757,9 @@ def people_section() -> list[str]:
         sizes[size] = bench_people.load_people(sql, size)
         print(json.dumps(sizes[size]), flush=True)
         results[size] = bench_people.measure_people(token_for)
+        print("  a worker's memory over the same requests", flush=True)
+        for row, (resident, peak) in zip(results[size], worker_memory(), strict=True):
+            row.update(worker_rss=resident, worker_peak=peak)
     backlog = []
     for due in BACKLOG_DUE:
         load(20_000, 5, due=due)
@@ -756,6 +768,63 @@ def people_section() -> list[str]:
         print(f"  sweep with {due:,} due: {result}", flush=True)
         backlog.append(result)
     return bench_people.report(sizes, results, backlog)
+
+
+# Requests per row for a worker's memory (the register's CSV takes seconds at 40,000 entries).
+WORKER_MEMORY_RUNS = 3
+
+
+def _status_mib(pid: int) -> tuple[int, int]:
+    """(resident, peak resident) of process ``pid``, MiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) // 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def worker_memory() -> list[tuple[int, int]]:
+    """The rows of ``bench_people.cases`` sent over HTTP to one gunicorn sync worker
+    (production settings, never recycled), in the same order as the timings, each
+    ``WORKER_MEMORY_RUNS`` times: the worker's resident and peak resident memory after each
+    row. What people's requests cost the process that serves them, not this one (which holds
+    the bench, the test client and every response it joined)."""
+    import bench_people
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from access.models import User
+
+    var_dir = os.environ["TRE_VAR_DIR"]
+    key = secrets.token_urlsafe(64)
+    usernames, app_id = bench_people.people()
+    cookies: dict[str, str] = {}
+    # Sessions signed with the worker's key, as a sign-in there would make them.
+    with override_settings(SECRET_KEY=key):
+        for role, username in usernames.items():
+            if username:
+                client = Client()
+                client.force_login(User.objects.get(username=username))
+                cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    out = []
+    with gunicorn(var_dir, workers=1, max_requests=0, secret_key=key) as master:
+        (worker,) = worker_pids(master.pid)
+        for role, _, path, headers in bench_people.cases(app_id):
+            for _ in range(WORKER_MEMORY_RUNS):
+                request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}")
+                if role in cookies:
+                    request.add_header("Cookie", f"{settings.SESSION_COOKIE_NAME}={cookies[role]}")
+                if "HTTP_ACCEPT" in headers:
+                    request.add_header("Accept", headers["HTTP_ACCEPT"])
+                with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+                    while response.read(1 << 20):
+                        pass
+                    if response.status != 200:
+                        raise RuntimeError(f"{path} as {role}: {response.status}")
+            out.append(_status_mib(worker))
+    return out
 
 
 def _write_people(lines: list[str]) -> None:
