@@ -824,6 +824,7 @@ def people_section() -> list[str]:
 
     sizes: dict[int, dict] = {}
     results: dict[int, list[dict]] = {}
+    load_at_start = os.getloadavg()
     for size in PEOPLE_SIZES:
         print(f"==> loading {size:,} applications in realistic shapes", flush=True)
         sizes[size] = bench_people.load_people(sql, size)
@@ -839,7 +840,7 @@ def people_section() -> list[str]:
         result.update(applications=20_000, due=due)
         print(f"  sweep with {due:,} due: {result}", flush=True)
         backlog.append(result)
-    return bench_people.report(sizes, results, backlog)
+    return bench_people.report(sizes, results, backlog, (*load_at_start, *os.getloadavg()))
 
 
 # Requests per row for a worker's memory (the register's CSV takes seconds at 40,000 entries).

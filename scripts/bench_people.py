@@ -434,8 +434,17 @@ def measure_people(token_for, runs: int = 15) -> list[dict]:
     return rows
 
 
-def report(sizes: dict[int, dict], results: dict[int, list[dict]], sweeps: list[dict]) -> list[str]:
-    """The section of docs/benchmarks.md: one table per size, growth between them."""
+def report(
+    sizes: dict[int, dict],
+    results: dict[int, list[dict]],
+    sweeps: list[dict],
+    load: tuple[float, ...] = (),
+) -> list[str]:
+    """The section of docs/benchmarks.md: one table per size, growth between them. ``load``:
+    the load averages (1, 5, 15 minutes) when the section started and when it ended."""
+    import datetime
+    import os
+
     lines = [
         "## What people use: pages, queues and lists of every role",
         "",
@@ -447,6 +456,17 @@ def report(sizes: dict[int, dict], results: dict[int, list[dict]], sweeps: list[
         "row's requests, and its peak so far in brackets (`VmHWM`).",
         "Targets: a page's median ≤ 10× the floor and p95 ≤ 20×; an API read ≤ 2× (the",
         "API list); growth from the small to the large size within 1.2×.",
+        "",
+        f"- run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on "
+        f"{os.cpu_count()} cores"
+        + (
+            f"; load average (1, 5, 15 min) at the start {load[0]:.2f}, {load[1]:.2f}, "
+            f"{load[2]:.2f} and at the end {load[3]:.2f}, {load[4]:.2f}, {load[5]:.2f} "
+            "(above the number of cores: other work shared the machine, and every figure "
+            "carries it; read the ratios to the floor of the same moment)"
+            if len(load) == 6
+            else ""
+        ),
         "",
     ]
     for size, loaded in sizes.items():
