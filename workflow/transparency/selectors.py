@@ -71,6 +71,16 @@ def register_last_change() -> datetime.datetime | None:
     return max(known) if known else None
 
 
+def register_version() -> tuple[datetime.datetime | None, int | None, int | None]:
+    """``register_last_change`` and the newest entry's and output's ids (two versions written in
+    the same instant differ in them): what names one version of the register, in the same two
+    index lookups."""
+    entries = RegisterEntry.objects.aggregate(at=Max("updated_at"), newest=Max("id"))
+    outputs = ProjectOutput.objects.aggregate(at=Max("added_at"), newest=Max("id"))
+    known = [moment for moment in (entries["at"], outputs["at"]) if moment is not None]
+    return (max(known) if known else None), entries["newest"], outputs["newest"]
+
+
 def register_etag(last_change: datetime.datetime | None, *parts: Any) -> str:
     """A strong validator for a view of the register: its last change and whatever else the
     answer depends on (the filters, who is signed in)."""
