@@ -7,9 +7,11 @@ notifications, register entries for decided projects) and measures, in this proc
 Django's test client (one request at a time, no network), every landing page and queue of every
 role, the application overview as each role, the public pages and the register CSV, and the API
 list as every role. Each figure is the median and p95 of a run of requests, the queries of one
-request, the resident memory of the process after the run (and its peak), and the ratio to the
-floor (`/api/v1/bench/floor/`: token authentication and `{}`) measured just before it, in the
-same round. Called by ``scripts/bench.py`` (``BENCH_ONLY=people`` runs this section alone).
+request, and the ratio to the floor (`/api/v1/bench/floor/`: token authentication and `{}`)
+measured just before it, in the same round; then the same requests are sent over HTTP to one
+gunicorn worker, whose resident and peak memory after each row are reported
+(``scripts/bench.py``'s ``worker_memory``). Called by ``scripts/bench.py``
+(``BENCH_ONLY=people`` runs this section alone).
 """
 
 from __future__ import annotations
