@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.template import Context, Engine, Template
 from django.utils import timezone
@@ -165,8 +165,9 @@ class Message:
             )
         return cache[key]
 
-    def row(self, recipient: User, mode: str, now: datetime) -> Notification:
-        """The unsaved notification for one recipient whose email preference is ``mode``."""
+    def values(self, recipient: User, mode: str, now: datetime) -> dict[str, Any]:
+        """The new notification's fields for one recipient whose email preference is
+        ``mode``."""
         if not recipient.is_active or not recipient.email or mode == EmailMode.OFF:
             status = EmailStatus.NOT_WANTED
         elif mode == EmailMode.DAILY_DIGEST:
@@ -174,20 +175,26 @@ class Message:
         else:
             status = EmailStatus.PENDING
         subject, body = self._rendered(recipient)
-        return Notification(
-            recipient=recipient,
-            kind=self.kind,
-            subject=subject,
-            body=body,
-            url=self.url,
-            about=self.about,
-            dedupe_key=self.dedupe_key,
-            email_status=status,
-            next_attempt_at=now if status == EmailStatus.PENDING else None,
+        return {
+            "recipient_id": recipient.pk,
+            "kind": self.kind,
+            "subject": subject,
+            "body": body,
+            "url": self.url,
+            "about": self.about,
+            "dedupe_key": self.dedupe_key,
+            "email_status": status,
+            "next_attempt_at": now if status == EmailStatus.PENDING else None,
             # Assume the on-commit publish works; if it does not, the sweep waits out its
             # grace period from this moment and then publishes.
-            dispatched_at=now if status == EmailStatus.PENDING else None,
-        )
+            "dispatched_at": now if status == EmailStatus.PENDING else None,
+        }
+
+    def row(self, recipient: User, mode: str, now: datetime) -> Notification:
+        """The unsaved notification for one recipient whose email preference is ``mode``."""
+        values = self.values(recipient, mode, now)
+        del values["recipient_id"]
+        return Notification(recipient=recipient, **values)
 
 
 def _email_modes(user_ids: Iterable[int]) -> dict[int, str]:
@@ -305,26 +312,86 @@ def notify_many(messages: Iterable[Message]) -> int:
     modes = _email_modes(people)
     now = timezone.now()
     rows = [
-        message.row(recipient, modes.get(user_id, EmailMode.IMMEDIATE), now)
+        message.values(recipient, modes.get(user_id, EmailMode.IMMEDIATE), now)
         for message, unique in recipients
         for user_id, recipient in unique.items()
         if (user_id, message.dedupe_key) not in already
     ]
     if not rows:
         return 0
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    wanted = {(n.recipient_id, n.dedupe_key) for n in rows}
-    new = [
-        (pk, status)
-        for pk, recipient_id, key, status in Notification.objects.filter(
-            dedupe_key__in={key for _, key in wanted}, recipient_id__in={r for r, _ in wanted}
-        ).values_list("pk", "recipient_id", "dedupe_key", "email_status")
-        if (recipient_id, key) in wanted
-    ]
+    new = _insert_new(rows, now)
     to_dispatch = sorted(pk for pk, status in new if status == EmailStatus.PENDING)
     if to_dispatch:
         transaction.on_commit(lambda: _publish_many(to_dispatch), robust=True)
     return len(new)
+
+
+# What a new notification holds besides ``Message.values``: nothing sent or read yet.
+_NEW = {
+    "email_attempts": 0,
+    "last_error": "",
+    "email_sent_at": None,
+    "claimed_at": None,
+    "claim_token": None,
+    "read_at": None,
+    "digest_id": None,
+}
+_COLUMNS = (
+    "recipient_id",
+    "kind",
+    "subject",
+    "body",
+    "url",
+    "about",
+    "dedupe_key",
+    "email_status",
+    "next_attempt_at",
+    "dispatched_at",
+    *_NEW,
+    "created_at",
+)
+
+
+def _insert_new(rows: list[dict[str, Any]], now: datetime) -> list[tuple[int, str]]:
+    """Insert ``rows`` (``Message.values``) but those whose recipient already has their
+    dedupe key; return (id, email status) of each row inserted. On PostgreSQL: the rows are
+    copied (``COPY``) into a temporary table and inserted from there with one
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: no model per row and no SQL compiled per
+    value (Django's ``bulk_create`` of 20,000 notifications, and reading them back, were most
+    of a sweep with 10,000 items due; docs/benchmarks.md). Elsewhere (SQLite), ``bulk_create``
+    and a read back."""
+    if connection.vendor != "postgresql":
+        Notification.objects.bulk_create(
+            [Notification(**row, **_NEW, created_at=now) for row in rows], ignore_conflicts=True
+        )
+        wanted = {(row["recipient_id"], row["dedupe_key"]) for row in rows}
+        return [
+            (pk, status)
+            for pk, recipient_id, key, status in Notification.objects.filter(
+                dedupe_key__in={key for _, key in wanted},
+                recipient_id__in={r for r, _ in wanted},
+            ).values_list("pk", "recipient_id", "dedupe_key", "email_status")
+            if (recipient_id, key) in wanted
+        ]
+    columns = ", ".join(_COLUMNS)
+    # One transaction (the caller's, without a savepoint): the table is dropped at its end, and
+    # emptied first, as one transaction may raise several batches.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS notify_many_rows ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns} FROM notifications_notification WITH NO DATA; "
+            "TRUNCATE notify_many_rows"
+        )
+        with cursor.cursor.copy(f"COPY notify_many_rows ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([*(row[c] for c in _COLUMNS[:10]), *_NEW.values(), now])
+        cursor.execute(
+            f"INSERT INTO notifications_notification ({columns}) "  # noqa: S608
+            f"SELECT {columns} FROM notify_many_rows "
+            "ON CONFLICT (recipient_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
+            "RETURNING id, email_status"
+        )
+        return [(pk, status) for pk, status in cursor.fetchall()]
 
 
 def _publish_each(task: Task, calls: list[tuple[Any, ...]]) -> int:

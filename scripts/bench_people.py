@@ -7,9 +7,11 @@ notifications, register entries for decided projects) and measures, in this proc
 Django's test client (one request at a time, no network), every landing page and queue of every
 role, the application overview as each role, the public pages and the register CSV, and the API
 list as every role. Each figure is the median and p95 of a run of requests, the queries of one
-request, the resident memory of the process after the run (and its peak), and the ratio to the
-floor (`/api/v1/bench/floor/`: token authentication and `{}`) measured just before it, in the
-same round. Called by ``scripts/bench.py`` (``BENCH_ONLY=people`` runs this section alone).
+request, and the ratio to the floor (`/api/v1/bench/floor/`: token authentication and `{}`)
+measured just before it, in the same round; then the same requests are sent over HTTP to one
+gunicorn worker, whose resident and peak memory after each row are reported
+(``scripts/bench.py``'s ``worker_memory``). Called by ``scripts/bench.py``
+(``BENCH_ONLY=people`` runs this section alone).
 """
 
 from __future__ import annotations
@@ -206,6 +208,11 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
         """,
         [max(events_each - 4, 1)],
     )
+    # The reviewers' rule, kept with the event (``Application.reached_review``).
+    sql(
+        "UPDATE workflow_application SET reached_review = true WHERE id IN "
+        "(SELECT application_id FROM workflow_event WHERE kind = 'scoping_completed')"
+    )
     # One or two requested datasets each.
     datasets = [r[0] for r in sql("SELECT id FROM catalogue_dataset ORDER BY id")]
     sql(
@@ -324,42 +331,35 @@ def _timed(client, path: str, headers: dict, runs: int) -> tuple[list[float], in
     return times, queries, status, size
 
 
-def measure_people(token_for, runs: int = 15) -> list[dict]:
-    """Every page and list of every role at the loaded size (see the module's docstring)."""
-    from django.test import Client
-
+def people() -> tuple[dict[str, str], int]:
+    """Who each role is (a username; "" for the public) and the application in review whose
+    overview they open."""
     from access.models import User
+    from workflow.models import Application
 
-    def signed_in(username: str) -> Client:
-        client = Client()
-        client.force_login(User.objects.get(username=username))
-        return client
-
-    # Someone on the team of an application in review, one for the overview pages.
-    in_review = (
-        __import__("workflow.models", fromlist=["Application"])
-        .Application.objects.filter(state="in_review")
+    app_id, pi = (
+        Application.objects.filter(state="in_review")
         .order_by("id")
         .values_list("id", "created_by__username")[0]
     )
-    app_id, pi = in_review
     analyst = (
         User.objects.filter(username__startswith="bench.analyst").order_by("id").first().username
     )
-    roles = {
-        "ops": signed_in("owain.ops"),
-        "analyst": signed_in(analyst),
-        "reviewer": signed_in("gwen.reviewer"),
-        "panel member": signed_in("elin.panel"),
-        "data owner": signed_in("carys.dhcw"),
-        "researcher": signed_in(pi),
-        "public": Client(),
-    }
-    floor_token = token_for("owain.ops")
-    floor_client = Client()
-    floor_headers = {"HTTP_AUTHORIZATION": f"Token {floor_token}"}
+    return {
+        "ops": "owain.ops",
+        "analyst": analyst,
+        "reviewer": "gwen.reviewer",
+        "panel member": "elin.panel",
+        "data owner": "carys.dhcw",
+        "researcher": pi,
+        "public": "",
+    }, app_id
+
+
+def cases(app_id: int) -> list[tuple[str, str, str, dict]]:
+    """(role, what, path, headers) of every row measured."""
     json_headers = {"HTTP_ACCEPT": "application/json"}
-    cases = [
+    return [
         ("ops", "landing `/ops/`", "/ops/", {}),
         ("ops", "Turnaround `/ops/turnaround/`", "/ops/turnaround/", {}),
         ("analyst", "queue `/scoping/`", "/scoping/", {}),
@@ -377,8 +377,27 @@ def measure_people(token_for, runs: int = 15) -> list[dict]:
         (role, "API list", "/api/v1/applications/", json_headers)
         for role in ("ops", "analyst", "reviewer", "panel member", "data owner", "researcher")
     ]
+
+
+def measure_people(token_for, runs: int = 15) -> list[dict]:
+    """Every page and list of every role at the loaded size (see the module's docstring)."""
+    from django.test import Client
+
+    from access.models import User
+
+    def signed_in(username: str) -> Client:
+        client = Client()
+        if username:
+            client.force_login(User.objects.get(username=username))
+        return client
+
+    usernames, app_id = people()
+    roles = {role: signed_in(username) for role, username in usernames.items()}
+    floor_token = token_for("owain.ops")
+    floor_client = Client()
+    floor_headers = {"HTTP_AUTHORIZATION": f"Token {floor_token}"}
     rows = []
-    for role, what, path, headers in cases:
+    for role, what, path, headers in cases(app_id):
         client = roles[role]
         client.get(path, **headers)  # warm: imports, templates, connections
         floor, _, _, _ = _timed(floor_client, "/api/v1/bench/floor/", floor_headers, runs)
@@ -417,17 +436,39 @@ def measure_people(token_for, runs: int = 15) -> list[dict]:
     return rows
 
 
-def report(sizes: dict[int, dict], results: dict[int, list[dict]], sweeps: list[dict]) -> list[str]:
-    """The section of docs/benchmarks.md: one table per size, growth between them."""
+def report(
+    sizes: dict[int, dict],
+    results: dict[int, list[dict]],
+    sweeps: list[dict],
+    load: tuple[float, ...] = (),
+) -> list[str]:
+    """The section of docs/benchmarks.md: one table per size, growth between them. ``load``:
+    the load averages (1, 5, 15 minutes) when the section started and when it ended."""
+    import datetime
+    import os
+
     lines = [
         "## What people use: pages, queues and lists of every role",
         "",
         "Written by `scripts/bench_people.py` (see its docstring for the shapes loaded). In this",
         "process through Django's test client, one request at a time; the floor",
         "(`/api/v1/bench/floor/`) is measured just before each row, and each ratio is against",
-        "it. Memory is this process's resident set after the row (peak so far in brackets).",
+        "it. Memory is a gunicorn worker's (production settings, one sync worker, never",
+        "recycled, the same requests over HTTP after the timings): its resident set after the",
+        "row's requests, and its peak so far in brackets (`VmHWM`).",
         "Targets: a page's median ≤ 10× the floor and p95 ≤ 20×; an API read ≤ 2× (the",
         "API list); growth from the small to the large size within 1.2×.",
+        "",
+        f"- run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on "
+        f"{os.cpu_count()} cores"
+        + (
+            f"; load average (1, 5, 15 min) at the start {load[0]:.2f}, {load[1]:.2f}, "
+            f"{load[2]:.2f} and at the end {load[3]:.2f}, {load[4]:.2f}, {load[5]:.2f} "
+            "(above the number of cores: other work shared the machine, and every figure "
+            "carries it; read the ratios to the floor of the same moment)"
+            if len(load) == 6
+            else ""
+        ),
         "",
     ]
     for size, loaded in sizes.items():
@@ -437,7 +478,7 @@ def report(sizes: dict[int, dict], results: dict[int, list[dict]], sweeps: list[
             ", ".join(f"{k}: {v:,.0f}" for k, v in loaded.items()),
             "",
             "| as | what | status | median ms | p95 ms | queries | floor ms | median ÷ floor "
-            "| p95 ÷ floor | MiB (peak) | target |",
+            "| p95 ÷ floor | worker MiB (peak) | target |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for r in results[size]:
@@ -446,7 +487,8 @@ def report(sizes: dict[int, dict], results: dict[int, list[dict]], sweeps: list[
             lines.append(
                 f"| {r['role']} | {r['what']} | {r['status']} | {r['median']:.1f} | "
                 f"{r['p95']:.1f} | {r['queries']} | {r['floor']:.2f} | {r['ratio']:.1f}× | "
-                f"{r['p95_ratio']:.1f}× | {r['rss']} ({r['peak']}) | "
+                f"{r['p95_ratio']:.1f}× | {r.get('worker_rss', '–')} "
+                f"({r.get('worker_peak', '–')}) | "
                 f"{'≤ 2×' if api else '≤ 10×, ≤ 20×'}: {'met' if ok else '**missed**'} |"
             )
         lines.append("")
@@ -455,15 +497,26 @@ def report(sizes: dict[int, dict], results: dict[int, list[dict]], sweeps: list[
         lines += [
             f"### Growth from {small:,} to {large:,} applications",
             "",
-            "| as | what | median ratio there ÷ here | queries | target 1.2× |",
-            "|---|---|---:|---|---|",
+            "| as | what | median ratio there ÷ here | queries | worker MiB after | target 1.2× |",
+            "|---|---|---:|---|---|---|",
         ]
         for a, b in zip(results[small], results[large], strict=True):
             growth = b["ratio"] / a["ratio"]
             lines.append(
                 f"| {a['role']} | {a['what']} | {growth:.2f}× | {a['queries']} → {b['queries']} "
+                f"| {a.get('worker_rss', '–')} → {b.get('worker_rss', '–')} "
                 f"| {'met' if growth <= 1.2 else '**missed**'} |"
             )
+        peaks = [
+            (size, max((r.get("worker_peak", 0) for r in results[size]), default=0))
+            for size in (small, large)
+        ]
+        lines += [
+            "",
+            f"A worker's peak resident memory: {peaks[0][1]} MiB at {small:,} applications, "
+            f"{peaks[1][1]} MiB at {large:,} (target: flat, within 20%: "
+            f"{'met' if peaks[0][1] and peaks[1][1] <= 1.2 * peaks[0][1] else '**missed**'}).",
+        ]
         lines.append("")
     if sweeps:
         lines += [

@@ -79,8 +79,8 @@ class Event(ImmutableModel):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["application", "created_at"]),
-            # Visibility: "every application whose scoping completed" for reviewers (one index
-            # range, not a scan of every event: workflow.route.selectors._whole_ids).
+            # Events of one kind, by application (the bench's and the migrations' "every
+            # application whose scoping completed": one index range, not a scan of every event).
             models.Index(fields=["kind", "application"], name="workflow_event_kind_app_idx"),
         ]
 

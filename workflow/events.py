@@ -16,7 +16,7 @@ from core.transitions import Step, step_of, take
 from notifications.notices import raise_notice
 from workflow.audit import Event, content_of, digest
 from workflow.reviews.models import ReviewTrack
-from workflow.route.models import ActorRole, Application
+from workflow.route.models import ActorRole, Application, EventKind
 from workflow.turnaround.visits import advance_stage_visit
 
 
@@ -72,6 +72,10 @@ def record_event(
     event.hash = digest(content_of(event), event.prev_hash)
     event.mac = audit_chain.seal(Event.SEAL_LABEL, event.hash)
     event.save(force_insert=True)
+    if kind == EventKind.SCOPING_COMPLETED and not application.reached_review:
+        # The reviewers' visibility, kept with the event it follows from (``reached_review``).
+        Application.objects.filter(pk=application.pk).update(reached_review=True)
+        application.reached_review = True
     if to_state:
         advance_stage_visit(event)
     return event

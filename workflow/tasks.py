@@ -60,9 +60,12 @@ def audit_checkpoint() -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def refresh_figures() -> None:
     """Beat, hourly: the slow-changing figures pages show: the typical times of the public
-    guide, the history the forecast of an application draws from."""
+    guide, the history the forecast of an application draws from, the Turnaround page's
+    figures over the whole history."""
+    from workflow.turnaround.dashboard import refresh_dashboard
     from workflow.turnaround.forecast import refresh_history
     from workflow.turnaround.stage_guide import refresh_typical_days
 
     refresh_typical_days()
     refresh_history()
+    refresh_dashboard()

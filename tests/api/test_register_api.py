@@ -347,3 +347,28 @@ def test_ro_crate_export_of_an_application_the_reviewer_cannot_see_is_404(world,
     response = client_for(world.reviewer).get(f"/api/v1/applications/{draft.pk}/ro-crate/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_register_csv_is_written_once_per_version_of_the_register(world, api_client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflow.transparency import csv_cache
+
+    settings.VAR_DIR = settings.VAR_DIR / "csv-cache-test"
+    world.at(State.ACTIVE)
+    with CaptureQueriesContext(connection) as written:
+        first = api_client.get("/api/v1/register.csv")
+        body = b"".join(first.streaming_content)
+    assert any('workflow_registerentry"."title' in q["sql"] for q in written)
+    assert len(list(csv_cache._directory().glob("*.csv"))) == 1
+    # The same register again: read from the file, no entry read.
+    with CaptureQueriesContext(connection) as captured:
+        again = api_client.get("/api/v1/register.csv")
+        assert b"".join(again.streaming_content) == body
+    assert not any('workflow_registerentry"."title' in q["sql"] for q in captured)
+    # A new entry is a new version: written afresh, with its row.
+    other = world.at(State.REJECTED, title="Another")
+    fresh = b"".join(api_client.get("/api/v1/register.csv").streaming_content)
+    assert other.reference.encode() in fresh
+    assert other.reference.encode() not in body

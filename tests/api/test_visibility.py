@@ -91,6 +91,24 @@ def test_reviewer_keeps_seeing_an_application_sent_back_from_internal_review(wor
     assert listed(client_for(world.reviewer)) == {application.pk}
 
 
+def test_reached_review_is_kept_with_the_scoping_completed_event(world):
+    """The reviewers' rule is a column (``reached_review``) written with the event it follows
+    from, so it says exactly what the events say."""
+    from workflow.models import Application, Event, EventKind
+
+    for state in (State.SCOPING, State.INTERNAL_REVIEW, State.REJECTED, State.ACTIVE):
+        world.at(state)
+    by_event = set(
+        Event.objects.filter(kind=EventKind.SCOPING_COMPLETED).values_list(
+            "application_id", flat=True
+        )
+    )
+    assert by_event
+    assert set(Application.objects.filter(reached_review=True).values_list("pk", flat=True)) == (
+        by_event
+    )
+
+
 def test_panel_member_sees_the_applications_their_panel_reviews_or_reviewed(world, client_for):
     before = world.at(State.INTERNAL_REVIEW)
     open_track = world.at(State.IN_REVIEW)

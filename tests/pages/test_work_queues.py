@@ -151,3 +151,33 @@ def test_a_reviewer_does_not_see_their_own_application_in_the_queue(page_client,
     body = page_client(world.reviewer).get("/reviews/internal/").content.decode()
     assert other.reference in body
     assert theirs.reference not in body
+
+
+def test_my_applications_costs_the_same_queries_for_n_and_3n_applications(page_client, world):
+    """Each row's next step for the person (their own missing accreditation, say) is worked
+    out from what the list read once, not from queries per row."""
+    states = (State.SCOPING, State.INTERNAL_REVIEW, State.IN_REVIEW)
+    made = [world.at(state) for state in states]
+    client = page_client(world.pi)
+    few, body = _queries(client, "/applications/")
+    assert all(app.reference in body for app in made)
+    made += [world.at(state) for state in states * 2]
+    many, body = _queries(client, "/applications/")
+    assert all(app.reference in body for app in made)
+    assert many == few <= 12
+
+
+def test_own_accreditations_say_what_safe_people_says_of_the_person(world):
+    from access.models import Accreditation, AccreditationState
+    from workflow.safes.selectors import OwnAccreditations, safe_people
+
+    made = [world.at(state) for state in (State.SCOPING, State.IN_REVIEW)]
+    # The person's accreditations back to waiting for a decision: missing, and applied for.
+    Accreditation.objects.filter(person=world.pi).update(state=AccreditationState.APPLIED)
+    own = OwnAccreditations(world.pi)
+    for application in Application.objects.filter(pk__in=[a.pk for a in made]).prefetch_related(
+        "requested_datasets"
+    ):
+        (expected,) = [r for r in safe_people(application) if r["person"].pk == world.pi.pk]
+        assert expected["applied"]
+        assert own.row(application) == expected

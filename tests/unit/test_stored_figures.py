@@ -79,3 +79,50 @@ def test_beat_refreshes_the_figures():
     from config.celery import BEAT_SCHEDULE
 
     assert BEAT_SCHEDULE["workflow-refresh-figures"]["task"] == "workflow.tasks.refresh_figures"
+
+
+def test_the_turnaround_page_reads_the_whole_history_from_the_store(world, client):
+    from workflow.turnaround import dashboard
+
+    world.at(State.ACTIVE)
+    stored_at = dashboard.refresh_dashboard()
+    client.force_login(world.ops)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get("/ops/turnaround/").content.decode()
+    # No query reads the stage visits' whole history (the runs and journeys of the summary).
+    assert not any("runs AS" in q["sql"] or "journeys AS" in q["sql"] for q in captured)
+    local = timezone.localtime(stored_at)
+    assert f"worked out at {local:%H:%M} on {local:%-d %B %Y}" in body
+    assert StoredFigure.objects.get(key=dashboard.DASHBOARD_KEY).computed_at == stored_at
+    # A filtered view is worked out for the request, and says nothing of a stored moment.
+    filtered = client.get("/ops/turnaround/?route=standard").content.decode()
+    assert "worked out at" not in filtered
+
+
+def test_the_stored_turnaround_figures_are_the_figures_as_worked_out(world):
+    from workflow.turnaround import dashboard, metrics
+
+    world.at(State.ACTIVE)
+    world.at(State.IN_REVIEW)
+    now = timezone.now()
+    live = metrics.turnaround_summary(metrics.MetricsFilter(), now=now)
+    dashboard.refresh_dashboard(now)
+    dashboard._MEMO.clear()
+    stored = dashboard.dashboard(metrics.MetricsFilter(), now=now)
+    assert stored.as_of == now
+    assert stored.summary == live
+    journeys = metrics.request_to_access_journeys(metrics.MetricsFilter())
+    assert stored.distribution.bars == dashboard.charts.distribution(journeys).bars
+    assert stored.trend.bars == (
+        dashboard.charts.monthly_trend(journeys, target=dashboard._target()).bars
+    )
+
+
+def test_turnaround_figures_a_day_old_are_worked_out_again(world):
+    from workflow.turnaround import dashboard, metrics
+
+    first = dashboard.refresh_dashboard()
+    StoredFigure.objects.filter(key=dashboard.DASHBOARD_KEY).update(
+        computed_at=first - datetime.timedelta(days=2)
+    )
+    assert dashboard.dashboard(metrics.MetricsFilter()).as_of > first - datetime.timedelta(days=1)

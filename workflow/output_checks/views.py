@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import ValidationFailed
 from core.evidence import evidence_response
-from core.web import apply_domain_errors, done, error_items
+from core.web import apply_domain_errors, done, error_items, paginate
 from workflow.models import (
     Application,
     Decision,
@@ -42,27 +42,40 @@ def _page(request: HttpRequest, output_request: OutputRequest) -> str:
     return reverse("workflow:output-request", args=[output_request.pk])
 
 
+# The checkers' queue shows its oldest this many, and how many wait in all.
+WAITING_SHOWN = 25
+
+
 @login_required
 def output_requests(request: HttpRequest) -> HttpResponse:
-    """The team's requests and, for checkers, the queue (never their own project's)."""
+    """The team's requests and, for checkers, the queue (never their own project's). Both a
+    page at a time, whatever the number of requests: the queue's oldest first with its total,
+    every request the person may see newest first with GOV.UK pagination (the list had been
+    the newest 200, with a query per row to leave out the checker's own projects)."""
     user: Any = request.user
-    rows = list(requests_visible_to(user).order_by("-created_at", "-id")[:200])
+    visible = requests_visible_to(user)
     projects = Application.objects.filter(members__user=user, state=State.ACTIVE).distinct()
     checker = is_checker(user)
-    waiting = [
-        r
-        for r in rows
-        if checker
-        and r.state in (OutputRequestState.SUBMITTED, OutputRequestState.CONSOLIDATING)
-        and not r.application.members.filter(user=user).exists()
-    ]
+    waiting: list[OutputRequest] = []
+    waiting_count = 0
+    if checker:
+        queue = (
+            visible.filter(
+                state__in=(OutputRequestState.SUBMITTED, OutputRequestState.CONSOLIDATING)
+            )
+            .exclude(application__members__user=user)
+            .order_by("submitted_at", "id")
+        )
+        waiting = list(queue[:WAITING_SHOWN])
+        waiting_count = len(waiting) if len(waiting) < WAITING_SHOWN else queue.count()
     return render(
         request,
         "workflow/output_checks/list.html",
         {
             "title": "Output checks",
-            "requests": rows,
+            "listing": paginate(request, visible.order_by("-created_at", "-id")),
             "waiting": waiting,
+            "waiting_count": waiting_count,
             "projects": projects,
             "checker": checker,
         },

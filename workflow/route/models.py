@@ -209,6 +209,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Scoping was completed once (a ``scoping_completed`` event exists): reviewers see it from
+    # then on. Kept with the event by ``workflow.events.record_event`` so that the reviewers'
+    # rule is a column of the row, read in the list's own index order, rather than the
+    # application ids of 70,000 events hashed for every list at 100,000 applications
+    # (docs/benchmarks.md).
+    reached_review = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = ApplicationQuerySet.as_manager()
 

@@ -21,7 +21,6 @@ from workflow.models import (
     Application,
     Condition,
     ConditionState,
-    EventKind,
     PublicBenefitScore,
     State,
     TrackState,
@@ -67,7 +66,7 @@ def check_edit_safeguards(user: Any, application: Application, what: str) -> Non
 
 
 def _reached_internal_review(application: Application) -> bool:
-    return application.events.filter(kind=EventKind.SCOPING_COMPLETED).exists()
+    return application.reached_review
 
 
 def may_record_verdict(user: Any, application: Application) -> bool:

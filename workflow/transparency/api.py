@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +32,7 @@ from core.api.throttling import AnonymousRateThrottle
 from core.text import single_line
 from workflow.models import OutputKind, ProjectOutput, RegisterEntry, RegisterStatus
 from workflow.route import policies as route_policies
+from workflow.transparency import csv_cache
 from workflow.transparency import selectors as selectors
 from workflow.transparency import services as register_services
 from workflow.transparency.policies import check_export, check_read_decision_records
@@ -122,15 +123,20 @@ class RegisterEntryView(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
+def _version(request) -> tuple[datetime.datetime | None, int | None, int | None]:
+    """The register's version (``register_version``), read once per request."""
+    if not hasattr(request, "register_version"):
+        request.register_version = selectors.register_version()
+    return request.register_version
+
+
 def _csv_last_change(request, *args, **kwargs) -> datetime.datetime | None:
-    request.register_last_change = selectors.register_last_change()
-    return request.register_last_change
+    return _version(request)[0]
 
 
 def _csv_etag(request, *args, **kwargs) -> str:
-    if not hasattr(request, "register_last_change"):
-        request.register_last_change = selectors.register_last_change()
-    return selectors.register_etag(request.register_last_change, "csv", request.GET.urlencode())
+    last_change, *newest = _version(request)
+    return selectors.register_etag(last_change, "csv", request.GET.urlencode(), *newest)
 
 
 class RegisterCSVView(APIView):
@@ -152,13 +158,24 @@ class RegisterCSVView(APIView):
     )
     @method_decorator(condition(etag_func=_csv_etag, last_modified_func=_csv_last_change))
     def get(self, request: Request) -> HttpResponse | StreamingHttpResponse:
-        entries = selectors.register_filter(
-            RegisterEntry.objects.all(), **_register_selection(request)
-        )
-        response = StreamingHttpResponse(
-            register_csv_lines(selectors.register_export(entries)),
-            content_type="text/csv; charset=utf-8",
-        )
+        selection = _register_selection(request)
+        # Written once per version of the register and selection, then read from the file
+        # (``csv_cache``); keyed by the validated selection, so that made-up parameters cannot
+        # make a file each.
+        key = selectors.register_etag(*_version(request), "csv", *sorted(selection.items()))
+        cached = csv_cache.cached_file(key)
+        if cached is not None:
+            response: HttpResponse | StreamingHttpResponse = FileResponse(
+                cached.open("rb"), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            entries = selectors.register_filter(RegisterEntry.objects.all(), **selection)
+            response = StreamingHttpResponse(
+                csv_cache.written_as_streamed(
+                    key, register_csv_lines(selectors.register_export(entries))
+                ),
+                content_type="text/csv; charset=utf-8",
+            )
         response["Content-Disposition"] = 'attachment; filename="data-use-register.csv"'
         response["Cache-Control"] = "public, max-age=300"
         return response

@@ -221,8 +221,12 @@ def _journeys_cte() -> str:
 # --- the summary ---------------------------------------------------------------------------------
 
 
-def turnaround_summary(f: MetricsFilter, *, now: datetime.datetime | None = None) -> dict:
-    """Every ops figure for the filter. A fixed number of queries."""
+def turnaround_summary(
+    f: MetricsFilter, *, now: datetime.datetime | None = None, live: bool = True
+) -> dict:
+    """Every ops figure for the filter. A fixed number of queries. ``live=False`` leaves out
+    the figures as of now (``live_figures``): what the Turnaround page stores
+    (``workflow.turnaround.dashboard``) is the rest."""
     now = now or timezone.now()
     ensure_calendar()
     book = TargetBook()
@@ -237,7 +241,7 @@ def turnaround_summary(f: MetricsFilter, *, now: datetime.datetime | None = None
     )
     durations = _durations(ctes, f)
     counts = _counts(ctes, f, now)
-    return {
+    summary = {
         "filters": f.as_dict(),
         "generated_at": now,
         "request_to_access": _request_to_access(durations),
@@ -253,9 +257,17 @@ def turnaround_summary(f: MetricsFilter, *, now: datetime.datetime | None = None
             counts.get(("owner_tracks", "pre_approved"), 0),
         ),
         "target_breaches": _breaches(counts),
-        "work_in_progress": _work_in_progress(f),
-        "oldest_open": _oldest(apps, now),
     }
+    if live:
+        summary.update(live_figures(f, now=now))
+    return summary
+
+
+def live_figures(f: MetricsFilter, *, now: datetime.datetime | None = None) -> dict:
+    """The figures as of now (work in progress, the oldest open applications): indexed counts
+    and a ``LIMIT``, whatever the history's size."""
+    now = now or timezone.now()
+    return {"work_in_progress": _work_in_progress(f), "oldest_open": _oldest(_apps(f), now)}
 
 
 def _apps(f: MetricsFilter) -> tuple[str, list]:
@@ -556,7 +568,8 @@ def _work_in_progress(f: MetricsFilter) -> dict[str, Any]:
     apps = filtered_applications(route=f.route, dataset=f.dataset)
     by_state = dict(apps.filter(state__in=OPEN_STATES).values_list("state").annotate(n=Count("id")))
     tracks = ReviewTrack.objects.filter(
-        application__in=apps,
+        # Unfiltered, no ``IN`` over every application (a join and a semi-join per track).
+        *([Q(application__in=apps)] if f.route or f.dataset else []),
         application__state=State.IN_REVIEW,
         state=TrackState.OPEN,
         superseded=False,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -21,6 +20,7 @@ from core.web import apply_domain_errors, error_items, throttled_when_anonymous
 from workflow.models import StageTarget, State, TargetStage, TrackKind
 from workflow.output_checks.selectors import output_check_figures
 from workflow.turnaround import accuracy, charts, metrics
+from workflow.turnaround.dashboard import dashboard
 from workflow.turnaround.forms import StageTargetForm, TurnaroundFilterForm
 from workflow.turnaround.services import stage_target_set
 from workflow.turnaround.stage_guide import STAGES, stored_typical_days
@@ -131,9 +131,10 @@ def turnaround(request):
             route=data.get("route") or None,
             dataset=data.get("dataset") or None,
         )
-    summary = metrics.turnaround_summary(f)
-    journeys = metrics.request_to_access_journeys(f)
-    target = float(settings.TURNAROUND_REQUEST_TO_ACCESS_TARGET_DAYS)
+    # Unfiltered: the whole history's figures as stored (with the time they were worked out),
+    # what is as of now read live; filtered: computed for this request.
+    figures = dashboard(f)
+    summary = figures.summary
     query = {
         k: v
         for k, v in (
@@ -157,9 +158,10 @@ def turnaround(request):
             "summary": summary,
             "filtered": bool(query),
             "csv_url": csv_url,
+            "as_of": figures.as_of,
             "charts": [
-                charts.distribution(journeys),
-                charts.monthly_trend(journeys, target=target),
+                figures.distribution,
+                figures.trend,
                 charts.stages_against_targets(
                     [s for s in summary["stages"] if s["stage"] != State.IN_REVIEW],
                     [t for t in summary["tracks"] if t["kind"] == TrackKind.OWNER_SIGNOFF],
