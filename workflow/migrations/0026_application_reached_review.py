@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0022_output_checks'),
+        ('workflow', '0025_lifecycle'),
     ]
 
     operations = [
