@@ -26,7 +26,7 @@ CEILING = {
     "/ops/": 9,
     "/scoping/": 7,
     "/reviews/internal/": 7,
-    "/reviews/panels/": 10,
+    "/reviews/panels/": 11,  # and whether the reader sits on the consumer panel
     "/owner/sign-off/": 8,
 }
 
