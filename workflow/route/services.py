@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
+from access.identity.selectors import vouching_problem
 from access.models import Role, User
 from access.safe_people.services import (
     access_grants_end_for_application,
@@ -109,8 +110,14 @@ def _replace_members(application: Application, members: Sequence[dict[str, Any]]
     errors: dict[str, list[str]] = {}
     seen: set[int] = set()
     pis = 0
+    already = set(application.members.values_list("user_id", flat=True))
     for index, m in enumerate(members):
         user: User = m["user"]
+        # Organisations vouch for their people (docs/identity.md): someone new to the team
+        # needs an organisation that confirms they work there.
+        problem = None if user.pk in already else vouching_problem(user)
+        if problem:
+            errors.setdefault(f"members.{index}.user", []).append(problem)
         if user.pk in seen:
             errors.setdefault(f"members.{index}.user", []).append(f"{user} is listed twice.")
         seen.add(user.pk)

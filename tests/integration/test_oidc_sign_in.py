@@ -1,0 +1,192 @@
+"""Sign-in through a real OpenID Connect provider (npm's ``oidc-provider`` on loopback,
+tests/oidc/provider.mjs): the authorization-code flow with PKCE, the account made from the
+verified claims on the first sign-in and found again by the subject, and every bad answer
+refused with a page that says why, signing nobody in and making no account."""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.db import connection
+from django.test import Client
+
+from access.models import Affiliation, User
+from tests.factories.access import OrganisationFactory, make_user
+from tests.oidc import running_provider, through_provider
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+CALLBACK = "http://testserver/accounts/oidc/uni/login/callback/"
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory):
+    accounts = {
+        "ada": {"email": "ada@uni.example", "name": "Ada Byron", "organisation": "Uni of Tests"},
+        "unverified": {"email": "u@uni.example", "email_verified": False},
+        "clash": {"email": "taken@example.org", "name": "Someone Else"},
+    }
+    with running_provider(tmp_path_factory.mktemp("oidc"), [CALLBACK], accounts) as p:
+        yield p
+
+
+@pytest.fixture
+def configured(provider, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [provider.app()]}
+    }
+    return provider
+
+
+def start(client: Client) -> str:
+    """Press "Sign in with University sign-in": the provider's authorization URL."""
+    response = client.post("/accounts/oidc/uni/login/")
+    assert response.status_code == 302, response.content[:500]
+    return response["Location"]
+
+
+def sign_in(client: Client, login: str) -> tuple[str, object]:
+    back = through_provider(start(client), login=login, stop_at=CALLBACK)
+    path = back.removeprefix("http://testserver")
+    return path, client.get(path)
+
+
+def test_the_flow_is_authorization_code_with_pkce(configured):
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(start(Client())).query)
+    assert query["response_type"] == ["code"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) >= 43
+    assert query["state"][0]
+    assert query["redirect_uri"] == [CALLBACK]
+
+
+def test_first_sign_in_makes_the_account_from_the_claims_and_the_next_finds_it_by_subject(
+    configured,
+):
+    organisation = OrganisationFactory(name="Uni of Tests", slug="uni-of-tests")
+    client = Client()
+    _, response = sign_in(client, "ada")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    person = User.objects.get(email="ada@uni.example")
+    assert person.full_name == "Ada Byron"
+    assert person.origin == "provider"
+    assert not person.has_usable_password()
+    assert SocialAccount.objects.get(user=person).uid == "ada"
+    # The organisation the provider named is asked to confirm: pending, not yet vouched.
+    affiliation = Affiliation.objects.get(person=person)
+    assert (affiliation.organisation, affiliation.state) == (organisation, "pending")
+    page = client.get("/account/")
+    assert page.status_code == 200
+    assert "No organisation has confirmed that you work there yet" in page.content.decode()
+
+    # Signing in again (another browser) finds the same account by the subject.
+    again = Client()
+    sign_in(again, "ada")
+    assert again.get("/account/").context["user"].pk == person.pk
+    assert User.objects.filter(email="ada@uni.example").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason", "words"),
+    [
+        ("tampered", "signature", "it was changed on the way"),
+        ("wrong-audience", "audience", "issued for another service"),
+        ("expired", "expired", "had expired"),
+    ],
+)
+def test_a_bad_id_token_is_refused_with_a_page_saying_why(configured, mode, reason, words):
+    configured.next_token(mode)
+    client = Client()
+    _, response = sign_in(client, f"bad-{mode}")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "You are not signed in" in text
+    assert words in text
+    assert f'data-reason="{reason}"' in text
+    assert not User.objects.filter(email=f"bad-{mode}@uni.example").exists()
+    assert client.get("/account/").status_code == 302  # still signed out
+
+
+def test_a_replayed_state_is_refused(configured):
+    client = Client()
+    callback, first = sign_in(client, "replayer")
+    assert first.status_code == 302
+    client.post("/logout/")
+    replay = client.get(callback)
+    assert replay.status_code == 400
+    assert 'data-reason="state"' in replay.content.decode()
+    assert "Each sign-in can be finished once" in replay.content.decode()
+    assert client.get("/account/").status_code == 302
+    # Nor does a callback whose state this browser never started.
+    stranger = Client().get(callback)
+    assert 'data-reason="state"' in stranger.content.decode()
+
+
+def test_an_unverified_email_makes_no_account(configured):
+    _, response = sign_in(Client(), "unverified")
+    assert response.status_code == 400
+    assert 'data-reason="email"' in response.content.decode()
+    assert not User.objects.filter(email="u@uni.example").exists()
+
+
+def test_an_email_another_account_uses_is_never_merged_silently(configured):
+    existing = make_user("researcher", email="taken@example.org")
+    _, response = sign_in(Client(), "clash")
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "We do not join accounts by email" in text
+    assert not SocialAccount.objects.filter(user=existing).exists()
+    assert User.objects.filter(email__iexact="taken@example.org").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_sign_ins_at_once_make_one_account(configured):
+    """The same person's two browsers come back from the provider at the same moment."""
+    callbacks = []
+    clients = [Client(), Client()]
+    for client in clients:
+        back = through_provider(start(client), login="twice", stop_at=CALLBACK)
+        callbacks.append(back.removeprefix("http://testserver"))
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def finish(client: Client, path: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(client.get(path).status_code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=finish, args=(c, p))
+        for c, p in zip(clients, callbacks, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) == [302, 302]
+    assert User.objects.filter(email="twice@uni.example").count() == 1
+    assert SocialAccount.objects.filter(uid="twice").count() == 1
+
+
+def test_password_sign_in_can_be_switched_off(configured, settings, api_client):
+    make_user("researcher", email="pw@example.org")
+    settings.PASSWORD_SIGN_IN = False
+    page = Client().get("/login/").content.decode()
+    assert "Sign in with University sign-in" in page
+    assert 'name="password"' not in page
+    refused = Client().post(
+        "/login/", {"username": "pw@example.org", "password": "correct horse battery staple"}
+    )
+    assert refused.status_code == 403
+    token = api_client.post(
+        "/api/v1/auth/token/",
+        {"login": "pw@example.org", "password": "correct horse battery staple"},
+        format="json",
+    )
+    assert token.status_code == 403
