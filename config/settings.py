@@ -471,6 +471,7 @@ SPECTACULAR_SETTINGS = {
         "SignatureCapacityEnum": "workflow.safes.serializers.CAPACITIES",
         "SignatureCapacityInputEnum": "workflow.safes.serializers.CAPACITY_INPUTS",
         "GrantStateEnum": "access.models.GrantState",
+        "AffiliationStateEnum": "access.models.AffiliationState",
         "ChangeKindEnum": "workflow.models.ChangeKind",
         "ConditionStateEnum": "workflow.models.ConditionState",
         "OutputKindEnum": "workflow.models.OutputKind",
