@@ -64,7 +64,7 @@ class AffiliationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["requested_at"]
 
     def get_queryset(self):
-        user = self.request.user
+        user = signed_in_user(self.request)
         return (
             Affiliation.objects.filter(
                 Q(person=user) | Q(organisation__in=selectors.organisations_vouched_by(user))

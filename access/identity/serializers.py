@@ -11,7 +11,9 @@ from core.text import single_line
 class AffiliationSerializer(serializers.ModelSerializer):
     person = serializers.IntegerField(source="person_id", read_only=True)
     person_name = serializers.CharField(source="person.full_name", read_only=True)
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     decided_by = serializers.CharField(
         source="decided_by.full_name", allow_null=True, default=None, read_only=True
     )

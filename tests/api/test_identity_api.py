@@ -43,7 +43,8 @@ def ask(client, organisation) -> dict:
 
 def test_a_person_asks_and_their_organisations_signatory_confirms(world, newcomer, client_for):
     body = ask(client_for(newcomer), world.university)
-    assert body["state"] == "pending" and body["organisation"] == world.university.slug
+    assert body["state"] == "pending"
+    assert body["organisation"] == world.university.slug
     # Asking again returns the same one.
     assert ask(client_for(newcomer), world.university)["id"] == body["id"]
     # The signatory sees it waiting; the person cannot confirm themselves.
@@ -121,7 +122,8 @@ def test_a_delegated_user_manager_confirms_and_declines(world, newcomer, client_
         {"reason": "Not known in the department."},
         format="json",
     )
-    assert declined.status_code == 200 and declined.json()["state"] == "declined"
+    assert declined.status_code == 200
+    assert declined.json()["state"] == "declined"
 
 
 def test_only_a_confirmed_person_can_be_named_on_an_application(world, newcomer, client_for):
@@ -158,7 +160,8 @@ def test_leaving_suspends_the_persons_access_with_notices(world, client_for):
         {"reason": "Left on 31 October."},
         format="json",
     )
-    assert left.status_code == 200 and left.json()["state"] == "lapsed"
+    assert left.status_code == 200
+    assert left.json()["state"] == "lapsed"
     grant = AccessGrant.objects.get(application=app, person=world.colleague)
     assert grant.state == "suspended"
     assert "Swansea University says Colin Colleague has left" in grant.suspension_reason
