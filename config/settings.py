@@ -472,6 +472,8 @@ SPECTACULAR_SETTINGS = {
         "SignatureCapacityInputEnum": "workflow.safes.serializers.CAPACITY_INPUTS",
         "GrantStateEnum": "access.models.GrantState",
         "AffiliationStateEnum": "access.models.AffiliationState",
+        "InviteProjectRoleEnum": "workflow.route.serializers.INVITE_ROLES",
+        "ProjectRoleEnum": "workflow.models.ProjectRole",
         "ChangeKindEnum": "workflow.models.ChangeKind",
         "ConditionStateEnum": "workflow.models.ConditionState",
         "OutputKindEnum": "workflow.models.OutputKind",

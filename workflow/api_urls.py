@@ -162,6 +162,7 @@ output_check_urls = [
 
 urlpatterns = [
     *metrics_urls,
+    path("invitations/accept/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
     *router.urls,
     *safes_urls,
     *register_urls,

@@ -32,6 +32,8 @@ LINK_PROBLEMS = {
     "expired": "This link has expired. Links work for a limited time: ask for a new one.",
     "invalid": "This link is not valid: it may have been copied incompletely.",
     "used": "This link has already been used. If you registered, sign in.",
+    "other_email": "This invitation was sent to another email address. Sign in with the "
+    "account of the address it was sent to, or ask the team for an invitation to yours.",
 }
 
 

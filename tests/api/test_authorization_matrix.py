@@ -132,6 +132,7 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/applications/{id}/transitions/": WITH_OWNER_PART,
     "/api/v1/applications/{id}/timeline/": WITH_OWNER_PART,
     "/api/v1/applications/{id}/versions/": FULL_APPLICATION,
+    "/api/v1/applications/{id}/invitations/": FULL_APPLICATION,
     "/api/v1/applications/{id}/versions/{number}/": FULL_APPLICATION,
     # Asked without the versions to compare: 400 for those who see it, after the visibility
     # check (404/403 for the rest), so the order of the checks leaks nothing either.
@@ -220,6 +221,7 @@ WRITES = {
     r"^/api/v1/(datasets|variables|pre-approved-categories)": "test_catalogue_api.py",
     r"^/api/v1/(stage-targets)": "test_stage_targets.py",
     r"^/api/v1/affiliations/": "test_identity_api.py",
+    r"^/api/v1/(applications/\{id\}/invitations|invitations/accept)/$": "test_invitations.py",
     r"^/api/v1/applications/\{id\}/outputs/$": "test_register_api.py",
     r"^/api/v1/(notifications|me)": "test_notifications_api.py",
     r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py, "

@@ -284,6 +284,20 @@ def test_affiliations_tell_the_organisations_vouchers_then_the_person(world):
         )
     ) == {"affiliation.declined": names(world.outsider)}
 
+    # An invitation accepted tells the team (not the newcomer, who acted). The draft's team is
+    # the PI and their colleague.
+    draft = world.draft()
+    invitation = route_services.team_member_invite(
+        application=draft, email="ines@elsewhere.example", project_role="researcher", by=world.pi
+    )
+    invitee = make_user(Role.RESEARCHER, full_name="Ines Invitee", email="ines@elsewhere.example")
+    from access.identity import tokens
+
+    token = tokens.make(tokens.INVITATION, invitation.pk, invitation.email)
+    assert told(lambda: route_services.invitation_accept(token=token, by=invitee)) == {
+        "application.invitation_accepted": names(world.pi, world.colleague)
+    }
+
     # The PI of a live project leaves: their grant is suspended with its notice.
     app = world.at(State.APPROVED)
     route_services.application_grant_access(application=app, by=world.ops)
