@@ -88,6 +88,11 @@ class SignInView(auth_views.LoginView):
         response.status_code = 400
         return response
 
+    def render_to_response(self, context, **response_kwargs):
+        from access.identity.views import allow_provider_forms
+
+        return allow_provider_forms(super().render_to_response(context, **response_kwargs))
+
 
 def work_for(user) -> list[dict]:
     """The queues this person works from: the navigation entries only a role opens."""

@@ -4,6 +4,8 @@ user managers confirm and end affiliations."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -49,6 +51,21 @@ def providers() -> list[dict]:
         }
         for app in apps
     ]
+
+
+def allow_provider_forms(response):
+    """The page's content policy lets its sign-in buttons' forms go on to the providers: a
+    form posts here, and is redirected to the provider's authorization endpoint, which the
+    browser checks against ``form-action`` (django-csp reads ``_csp_update``)."""
+    origins = sorted(
+        {
+            "{0.scheme}://{0.netloc}".format(urlsplit(app["settings"]["server_url"]))
+            for app in settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+        }
+    )
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response
 
 
 def registration_open() -> bool:
@@ -129,21 +146,23 @@ def account(request, affiliation_form=None, orcid_form=None):
     orcid_provider = next((p for p in providers() if p["id"] == ORCID), None)
     affiliation_form = affiliation_form or AffiliationForm()
     orcid_form = orcid_form or OrcidForm(initial={"orcid": user.orcid})
-    return render(
-        request,
-        "access/identity/account.html",
-        {
-            "title": "Your account",
-            "affiliations": selectors.affiliations_of(user),
-            "vouched": selectors.is_vouched(user),
-            "affiliation_form": affiliation_form,
-            "orcid_form": orcid_form,
-            "orcid_provider": orcid_provider if ORCID not in connected else None,
-            "connected": [p for p in providers() if p["id"] in connected],
-            "vouching_for": selectors.organisations_vouched_by(user),
-            "error_items": error_items(affiliation_form, orcid_form),
-        },
-        status=400 if affiliation_form.is_bound or orcid_form.is_bound else 200,
+    return allow_provider_forms(
+        render(
+            request,
+            "access/identity/account.html",
+            {
+                "title": "Your account",
+                "affiliations": selectors.affiliations_of(user),
+                "vouched": selectors.is_vouched(user),
+                "affiliation_form": affiliation_form,
+                "orcid_form": orcid_form,
+                "orcid_provider": orcid_provider if ORCID not in connected else None,
+                "connected": [p for p in providers() if p["id"] in connected],
+                "vouching_for": selectors.organisations_vouched_by(user),
+                "error_items": error_items(affiliation_form, orcid_form),
+            },
+            status=400 if affiliation_form.is_bound or orcid_form.is_bound else 200,
+        )
     )
 
 
