@@ -57,11 +57,10 @@ def allow_provider_forms(response):
     """The page's content policy lets its sign-in buttons' forms go on to the providers: a
     form posts here, and is redirected to the provider's authorization endpoint, which the
     browser checks against ``form-action`` (django-csp reads ``_csp_update``)."""
+    configured: dict = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {})
+    apps: list[dict] = configured.get("APPS", [])
     origins = sorted(
-        {
-            "{0.scheme}://{0.netloc}".format(urlsplit(app["settings"]["server_url"]))
-            for app in settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
-        }
+        {"{0.scheme}://{0.netloc}".format(urlsplit(app["settings"]["server_url"])) for app in apps}
     )
     if origins:
         response._csp_update = {"form-action": origins}
