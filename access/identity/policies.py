@@ -55,3 +55,9 @@ def check_see_people_of(user: User, organisation: Organisation) -> None:
             f"Only {organisation}'s signatories and user managers, and the TRE's operations "
             "team, see its people."
         )
+
+
+def check_manage_people(user: User) -> None:
+    """Ops see a person's sessions, sign them out everywhere, deactivate their account."""
+    if not user.has_role(Role.OPS):
+        raise NotAllowed("Only the TRE's operations team manages other people's sign-ins.")

@@ -16,6 +16,8 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/affiliations/", views.account_affiliation, name="account-affiliation"),
     path("account/orcid/", views.account_orcid, name="account-orcid"),
+    path("account/tokens/new/", views.token_create, name="token-create"),
+    path("people/<int:pk>/sessions/", views.person_sessions, name="person-sessions"),
     path(
         "organisations/<slug:slug>/people/",
         views.organisation_people,

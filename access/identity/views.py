@@ -214,6 +214,7 @@ def organisation_people(request, slug: str, left_form=None, left_pk=None):
             "confirmed": [a for a in rows if a.state == "confirmed"],
             "past": [a for a in rows if a.state in ("lapsed", "declined")],
             "may_vouch": vouches_for(request.user, organisation),
+            "is_ops": request.user.has_role("ops"),
             "left_form": left_form or LeftForm(),
             "left_pk": left_pk,
             "error_items": error_items(left_form),
@@ -258,3 +259,55 @@ def sign_in_cancelled(request):
     from access.identity.adapters import refusal
 
     return refusal(request, "cancelled")
+
+
+# --- a person's ways in, for ops ---------------------------------------------------------------
+
+
+@login_required
+def person_sessions(request, pk: int):
+    """Ops: where a person is signed in and their API tokens; sign them out everywhere, or
+    deactivate the account (which ends every session and token too: ``User.save``)."""
+    from access.identity.policies import check_manage_people
+    from access.models import User
+    from access.sessions import revoke_all, sessions_of, tokens_of
+
+    check_manage_people(request.user)
+    person = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        if request.POST.get("action") == "deactivate" and person.pk != request.user.pk:
+            person.is_active = False
+            person.save(update_fields=["is_active"])
+            messages.success(
+                request,
+                f"{person}'s account is deactivated: every session and token of theirs has ended.",
+            )
+        elif request.POST.get("action") == "sign-out":
+            revoke_all(person)
+            messages.success(request, f"{person} is signed out everywhere.")
+        return redirect("person-sessions", pk=person.pk)
+    return render(
+        request,
+        "access/identity/person_sessions.html",
+        {
+            "title": f"Sessions of {person}",
+            "person": person,
+            "sessions": sessions_of(person),
+            "tokens": tokens_of(person),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_create(request):
+    """A new API token for the signed-in person, shown once: how someone who signs in through
+    their institution (no password here) uses the API."""
+    from access.sessions import issue_token
+
+    token, key = issue_token(request.user)
+    return render(
+        request,
+        "access/identity/token_created.html",
+        {"title": "Your new API token", "key": key, "token": token},
+    )

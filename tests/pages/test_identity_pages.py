@@ -173,3 +173,47 @@ def test_a_user_manager_is_listed_as_vouching_on_their_account(university):
     client = Client()
     client.force_login(manager)
     assert "People of Swansea University" in client.get("/account/").content.decode()
+
+
+def test_ops_list_a_persons_sessions_sign_them_out_and_deactivate_them():
+    from access.sessions import issue_token, sessions_of, tokens_of
+
+    person = make_user("researcher", full_name="Pat Person")
+    browser = Client()
+    browser.post(
+        "/login/", {"username": person.username, "password": "correct horse battery staple"}
+    )
+    issue_token(person)
+    ops = make_user("ops")
+    staff = Client()
+    staff.force_login(ops)
+    page = staff.get(f"/people/{person.pk}/sessions/").content.decode()
+    assert "Sessions of Pat Person" in page
+    assert "1 token in use" in page
+    assert len(sessions_of(person)) == 1
+    staff.post(f"/people/{person.pk}/sessions/", {"action": "sign-out"})
+    assert sessions_of(person) == []
+    assert tokens_of(person) == []
+    assert browser.get("/account/").status_code == 302  # signed out there
+    issue_token(person)
+    staff.post(f"/people/{person.pk}/sessions/", {"action": "deactivate"})
+    person.refresh_from_db()
+    assert not person.is_active
+    assert tokens_of(person) == []
+    # Not ops: 403.
+    other = Client()
+    other.force_login(make_user("researcher"))
+    assert other.get(f"/people/{person.pk}/sessions/").status_code == 403
+
+
+def test_a_person_without_a_password_makes_an_api_token_in_the_browser(client_for):
+    person = make_user("researcher", origin="provider")
+    person.set_unusable_password()
+    person.save()
+    client = Client()
+    client.force_login(person)
+    page = client.post("/account/tokens/new/")
+    key = re.search(r'<code id="token-key"[^>]*>([^<]+)</code>', page.content.decode()).group(1)
+    me = Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert me.status_code == 200
+    assert me.json()["id"] == person.pk
