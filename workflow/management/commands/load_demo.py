@@ -226,7 +226,7 @@ class Command(BaseCommand):
             RoleAssignment.objects.get_or_create(user=user, role=role)
         return user
 
-    def _identity(self, users: dict[str, User], organisations: dict[str, Organisation]) -> None:
+    def _identity(self, users: dict[str, User], organisations: dict[Any, Organisation]) -> None:
         """Organisations vouch for their people (docs/identity.md): each researcher's
         affiliation confirmed by their university's signatory; a user manager Swansea
         delegated; a newly registered person waiting for Swansea's confirmation."""
