@@ -76,6 +76,8 @@ class ProviderSignInAdapter(DefaultSocialAccountAdapter):
     ) -> None:
         if isinstance(exception, SignInRefused):
             reason = exception.reason
+        elif error == AuthError.CANCELLED:
+            reason = "cancelled"
         elif error is not None and error != AuthError.CANCELLED and exception is None:
             state = (extra_context or {}).get("state")
             reason = "state" if state is None else "provider"

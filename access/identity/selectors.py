@@ -87,3 +87,12 @@ def vouchers_of(organisation: Organisation | int) -> list[User]:
         organisation_id=organisation_id, capacity__in=VOUCHING
     ).values_list("user_id", flat=True)
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
+def may_become_researcher(person: User) -> bool:
+    """A person who registered themselves (or first signed in through a provider) has no role
+    until they apply or are added to a team; they may do either once an organisation vouches
+    for them. (An administrator's account has the roles it was given.)"""
+    if not person.is_authenticated or not person.is_active or person.origin == "admin":
+        return False
+    return not person.role_names and is_vouched(person)

@@ -300,3 +300,14 @@ def _username_for(email: str) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def researcher_role_ensure(*, person: User) -> None:
+    """Make a person who registered, and now applies or joins a team, a researcher (inside the
+    caller's transaction). An administrator's account keeps the roles it was given."""
+    from access.models import Role, RoleAssignment
+
+    if person.origin == "admin" or Role.RESEARCHER in person.role_names:
+        return
+    RoleAssignment.objects.get_or_create(user=person, role=Role.RESEARCHER)
+    person._role_cache = None

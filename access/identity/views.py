@@ -153,6 +153,7 @@ def account(request, affiliation_form=None, orcid_form=None):
                 "title": "Your account",
                 "affiliations": selectors.affiliations_of(user),
                 "vouched": selectors.is_vouched(user),
+                "may_apply": selectors.may_become_researcher(user),
                 "affiliation_form": affiliation_form,
                 "orcid_form": orcid_form,
                 "orcid_provider": orcid_provider if ORCID not in connected else None,

@@ -189,3 +189,42 @@ def test_the_organisations_people_list_their_accreditations(world, newcomer, cli
     row = next(p for p in people if p["person"] == newcomer.pk)
     assert row["state"] == "confirmed"
     assert [a["kind"] for a in row["accreditations"]] == ["safe_researcher"]
+
+
+def test_a_registered_person_has_no_role_until_vouched_for_and_applying(world, client_for):
+    person = make_user(full_name="Rhys Registered", origin="registration")
+    assert not person.role_names
+    new = {"title": "My first project"}
+    refused = client_for(person).post("/api/v1/applications/", new, format="json")
+    assert refused.status_code == 403
+    assert "your organisation must first confirm" in refused.json()["detail"]
+    body = ask(client_for(person), world.university)
+    client_for(world.signatory).post(
+        f"/api/v1/affiliations/{body['id']}/confirm/", {}, format="json"
+    )
+    person.refresh_from_db()
+    assert not person.role_assignments.exists()  # confirmed, still no role
+    created = client_for(person).post("/api/v1/applications/", new, format="json")
+    assert created.status_code == 201, created.content
+    assert set(person.role_assignments.values_list("role", flat=True)) == {"researcher"}
+
+
+def test_joining_a_team_makes_a_registered_person_a_researcher(world, client_for):
+    person = make_user(full_name="Rhys Registered", origin="registration")
+    body = ask(client_for(person), world.university)
+    client_for(world.signatory).post(
+        f"/api/v1/affiliations/{body['id']}/confirm/", {}, format="json"
+    )
+    application = world.draft()
+    members = [
+        {"user": m.user_id, "project_role": m.project_role} for m in application.members.all()
+    ]
+    client_for(world.pi).patch(
+        f"/api/v1/applications/{application.pk}/",
+        {"members": [*members, {"email": person.email, "project_role": "researcher"}]},
+        format="json",
+    )
+    assert set(person.role_assignments.values_list("role", flat=True)) == {"researcher"}
+    # As a researcher on the team they see and edit it.
+    mine = client_for(person).get(f"/api/v1/applications/{application.pk}/")
+    assert mine.status_code == 200

@@ -85,6 +85,9 @@ def test_a_new_researcher_signs_in_is_vouched_for_and_joins_a_team(
         nia.click("Accept and join the team")
         assert "You are on the team" in nia.banner()
         assert application.members.filter(user__email="nia.newcomer@swansea.example").exists()
+        # On the team she is a researcher: she works on the application like the others.
+        nia.visit(f"/applications/{application.pk}/sections/team/")
+        assert "Nia Newcomer" in nia.text()
         # The link is spent.
         nia.visit(invitation_path, status=410)
         assert "already been used" in nia.text()

@@ -190,3 +190,20 @@ def test_password_sign_in_can_be_switched_off(configured, settings, api_client):
         format="json",
     )
     assert token.status_code == 403
+
+
+def test_a_provider_error_or_a_cancel_is_a_clear_page(configured):
+    client = Client()
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(start(client)).query)
+    state = query["state"][0]
+    cancelled = client.get(
+        "/accounts/oidc/uni/login/callback/", {"state": state, "error": "access_denied"}
+    )
+    assert cancelled.status_code == 400
+    assert 'data-reason="cancelled"' in cancelled.content.decode()
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(start(client)).query)
+    failed = client.get(
+        "/accounts/oidc/uni/login/callback/",
+        {"state": query["state"][0], "error": "server_error"},
+    )
+    assert 'data-reason="provider"' in failed.content.decode()

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from access.identity import tokens as identity_tokens
 from access.identity.selectors import vouching_problem
+from access.identity.services import researcher_role_ensure
 from access.models import Role, User
 from access.safe_people.services import (
     access_grants_end_for_application,
@@ -143,6 +144,9 @@ def _replace_members(application: Application, members: Sequence[dict[str, Any]]
         errors.setdefault("members", []).append("Name exactly one principal investigator.")
     if errors:
         raise ValidationFailed("The team has problems.", fields=errors)
+    for m in members:
+        if m["user"].pk not in already:
+            researcher_role_ensure(person=m["user"])
     application.members.all().delete()
     ApplicationMember.objects.bulk_create(
         ApplicationMember(application=application, user=m["user"], project_role=m["project_role"])
@@ -242,6 +246,7 @@ def _apply(application: Application, data: dict[str, Any]) -> list[str]:
 def application_create(*, by: User, data: dict[str, Any]) -> Application:
     """A new draft. The creator is its principal investigator unless the team says otherwise."""
     check_create(by)
+    researcher_role_ensure(person=by)
     application: Application = Application(title=data.get("title", ""), created_by=by)
     application.save()
     # The reference needs the id, so it is set right after the insert, in the same transaction.
