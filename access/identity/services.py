@@ -310,4 +310,4 @@ def researcher_role_ensure(*, person: User) -> None:
     if person.origin == "admin" or Role.RESEARCHER in person.role_names:
         return
     RoleAssignment.objects.get_or_create(user=person, role=Role.RESEARCHER)
-    person._role_cache = None
+    person.__dict__.pop("_role_cache", None)  # read again on the next question
