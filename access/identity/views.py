@@ -157,6 +157,9 @@ def account(request, affiliation_form=None, orcid_form=None):
                 "affiliation_form": affiliation_form,
                 "orcid_form": orcid_form,
                 "orcid_provider": orcid_provider if ORCID not in connected else None,
+                "connectable": [
+                    p for p in providers() if p["id"] not in connected and p["id"] != ORCID
+                ],
                 "connected": [p for p in providers() if p["id"] in connected],
                 "vouching_for": selectors.organisations_vouched_by(user),
                 "error_items": error_items(affiliation_form, orcid_form),

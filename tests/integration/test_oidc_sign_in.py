@@ -20,6 +20,8 @@ from tests.oidc import running_provider, through_provider
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 CALLBACK = "http://testserver/accounts/oidc/uni/login/callback/"
+ORCID_CALLBACK = "http://testserver/accounts/oidc/orcid/login/callback/"
+ORCID_ID = "0000-0002-1825-0097"
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,10 @@ def provider(tmp_path_factory):
         "ada": {"email": "ada@uni.example", "name": "Ada Byron", "organisation": "Uni of Tests"},
         "unverified": {"email": "u@uni.example", "email_verified": False},
         "clash": {"email": "taken@example.org", "name": "Someone Else"},
+        ORCID_ID: {"email": "orcid-person@uni.example", "name": "Josiah Carberry"},
     }
-    with running_provider(tmp_path_factory.mktemp("oidc"), [CALLBACK], accounts) as p:
+    callbacks = [CALLBACK, ORCID_CALLBACK]
+    with running_provider(tmp_path_factory.mktemp("oidc"), callbacks, accounts) as p:
         yield p
 
 
@@ -142,6 +146,19 @@ def test_an_email_another_account_uses_is_never_merged_silently(configured):
     assert not SocialAccount.objects.filter(user=existing).exists()
     assert User.objects.filter(email__iexact="taken@example.org").count() == 1
 
+    # The person confirms through the other account: signed in to it, they connect the
+    # provider from Your account; from then on the provider signs them in to it.
+    own = Client()
+    own.force_login(existing)
+    assert "Connect University sign-in to this account" in own.get("/account/").content.decode()
+    response = own.post("/accounts/oidc/uni/login/?process=connect")
+    back = through_provider(response["Location"], login="clash", stop_at=CALLBACK)
+    assert own.get(back.removeprefix("http://testserver")).status_code == 302
+    assert SocialAccount.objects.get(user=existing).uid == "clash"
+    later = Client()
+    sign_in(later, "clash")
+    assert later.get("/account/").context["user"].pk == existing.pk
+
 
 @pytest.mark.django_db(transaction=True)
 def test_two_first_sign_ins_at_once_make_one_account(configured):
@@ -207,3 +224,27 @@ def test_a_provider_error_or_a_cancel_is_a_clear_page(configured):
         {"state": query["state"][0], "error": "server_error"},
     )
     assert 'data-reason="provider"' in failed.content.decode()
+
+
+def test_orcid_as_a_provider_records_the_orcid_id_confirmed(provider, settings):
+    """The same provider, configured as ``orcid``: its subject is the ORCID iD. A person
+    signed in with a password connects it from Your account, and it is recorded confirmed."""
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [provider.app("orcid", "ORCID", affiliation_claim="")],
+        }
+    }
+    person = make_user("researcher", email="josiah@example.org")
+    client = Client()
+    client.force_login(person)
+    page = client.get("/account/").content.decode()
+    assert "Confirm your ORCID iD by signing in to ORCID" in page
+    response = client.post("/accounts/oidc/orcid/login/?process=connect")
+    back = through_provider(response["Location"], login=ORCID_ID, stop_at=ORCID_CALLBACK)
+    done = client.get(back.removeprefix("http://testserver"))
+    assert done.status_code == 302
+    person.refresh_from_db()
+    assert (person.orcid, person.orcid_verified) == (ORCID_ID, True)
+    assert SocialAccount.objects.get(user=person).provider == "orcid"
+    assert "Confirmed by ORCID" in client.get("/account/").content.decode()
