@@ -108,3 +108,27 @@ def test_a_refused_sign_in_is_a_clear_page_in_the_browser(
         through_the_provider(someone, "mallory")
         assert "You are not signed in" in someone.text()
         assert "changed on the way" in someone.text()
+
+
+def test_registering_by_email_link_in_the_browser(demo, visitor):
+    """Where no sign-in service is configured: register, follow the emailed link, choose a
+    password, and see that Swansea is asked to confirm."""
+    newcomer = visitor()
+    newcomer.visit("/login/")
+    assert "No account yet? Register" in newcomer.text()
+    newcomer.visit("/sign-up/")
+    newcomer.fill("Full name", "Owen Newydd")
+    newcomer.fill("Email address", "owen.newydd@swansea.example")
+    newcomer.select("Your organisation", "Swansea University")
+    newcomer.click("Send me a link")
+    assert "Check your email" in newcomer.text()
+    link = re.search(r"https?://\S+(/sign-up/\S+/)", mail.outbox[-1].body).group(1)
+    newcomer.visit(link)
+    newcomer.fill("Choose a password", "short")
+    newcomer.click("Register")
+    assert newcomer.error_summary()
+    newcomer.fill("Choose a password", "a long enough passphrase 7")
+    newcomer.click("Register")
+    assert "You are registered and signed in" in newcomer.banner()
+    assert "Waiting for the organisation" in newcomer.text()
+    newcomer.visit(link, status=410)
