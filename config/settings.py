@@ -184,6 +184,9 @@ PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
 # How long a registration or invitation link works.
 REGISTRATION_LINK_HOURS = env.int("REGISTRATION_LINK_HOURS", default=24)
 INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=14)
+# An organisation's signatories and user managers are reminded of someone waiting this long
+# for them to confirm an affiliation (the reminder sweep, once per affiliation).
+AFFILIATION_REMINDER_DAYS = env.int("AFFILIATION_REMINDER_DAYS", default=5)
 # Self-registration (a signed, expiring email link): by default open exactly when no sign-in
 # service is configured; SELF_REGISTRATION=true or false decides it outright.
 SELF_REGISTRATION = env.bool("SELF_REGISTRATION", default=None)
