@@ -94,10 +94,14 @@ class VerifyingOIDCAdapter(OpenIDConnectOAuth2Adapter):
 
 @login_not_required
 def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    from access.identity.views import allow_provider_forms
+
     try:
-        return OAuth2LoginView.adapter_view(VerifyingOIDCAdapter(request, provider_id))(request)
+        response = OAuth2LoginView.adapter_view(VerifyingOIDCAdapter(request, provider_id))(request)
     except SocialApp.DoesNotExist as exc:
         raise Http404 from exc
+    # Asked with GET (a link, not the sign-in page's button): a page whose button continues.
+    return allow_provider_forms(response)
 
 
 @login_not_required

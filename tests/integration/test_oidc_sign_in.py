@@ -248,3 +248,11 @@ def test_orcid_as_a_provider_records_the_orcid_id_confirmed(provider, settings):
     assert (person.orcid, person.orcid_verified) == (ORCID_ID, True)
     assert SocialAccount.objects.get(user=person).provider == "orcid"
     assert "Confirmed by ORCID" in client.get("/account/").content.decode()
+
+
+def test_a_sign_in_link_opened_with_get_asks_before_leaving(configured):
+    page = Client().get("/accounts/oidc/uni/login/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Continue to University sign-in" in text
+    assert configured.issuer in page["Content-Security-Policy"]
