@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.identity import tokens as identity_tokens
-from access.identity.selectors import vouching_problem
+from access.identity.selectors import vouching_problems
 from access.identity.services import researcher_role_ensure
 from access.models import Role, User
 from access.safe_people.services import (
@@ -119,11 +119,12 @@ def _replace_members(application: Application, members: Sequence[dict[str, Any]]
     seen: set[int] = set()
     pis = 0
     already = set(application.members.values_list("user_id", flat=True))
+    # Organisations vouch for their people (docs/identity.md): someone new to the team needs
+    # an organisation that confirms they work there (one query for the whole team).
+    problems = vouching_problems(m["user"] for m in members if m["user"].pk not in already)
     for index, m in enumerate(members):
         user: User = m["user"]
-        # Organisations vouch for their people (docs/identity.md): someone new to the team
-        # needs an organisation that confirms they work there.
-        problem = None if user.pk in already else vouching_problem(user)
+        problem = problems.get(user.pk)
         if problem:
             errors.setdefault(f"members.{index}.user", []).append(problem)
         if user.pk in seen:
