@@ -78,7 +78,8 @@ class ProviderSignInAdapter(DefaultSocialAccountAdapter):
             reason = exception.reason
         elif error == AuthError.CANCELLED:
             reason = "cancelled"
-        elif error is not None and error != AuthError.CANCELLED and exception is None:
+        elif error is not None and exception is None:
+            # No state found for the callback: used already, or never started here.
             state = (extra_context or {}).get("state")
             reason = "state" if state is None else "provider"
         else:

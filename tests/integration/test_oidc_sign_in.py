@@ -256,3 +256,15 @@ def test_a_sign_in_link_opened_with_get_asks_before_leaving(configured):
     text = page.content.decode()
     assert "Continue to University sign-in" in text
     assert configured.issuer in page["Content-Security-Policy"]
+
+
+def test_a_deactivated_account_is_not_signed_in_through_the_provider(configured):
+    sign_in(Client(), "leaver")
+    person = User.objects.get(email="leaver@uni.example")
+    person.is_active = False
+    person.save()
+    client = Client()
+    _, response = sign_in(client, "leaver")
+    assert response.status_code == 403
+    assert 'data-reason="inactive"' in response.content.decode()
+    assert client.get("/account/").status_code == 302
