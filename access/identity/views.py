@@ -234,6 +234,8 @@ def affiliation_decide(request, pk: int, decision: str):
     organisation = affiliation.organisation
     # Who may decide is the service's to check (403 for another organisation's people).
     back = reverse("organisation-people", args=[organisation.slug])
+    if decision not in ("confirm", "decline", "lapse"):
+        raise Http404
     if decision == "confirm":
         services.affiliation_confirm(affiliation=affiliation, by=request.user)
         messages.success(request, f"{affiliation.person} is confirmed as working here.")
@@ -246,7 +248,7 @@ def affiliation_decide(request, pk: int, decision: str):
             affiliation=affiliation, by=request.user, reason=form.cleaned_data["reason"]
         )
         messages.success(request, f"{affiliation.person} is not confirmed; they are told why.")
-    elif decision == "lapse":
+    else:
         services.affiliation_lapse(
             affiliation=affiliation, by=request.user, reason=form.cleaned_data["reason"]
         )
@@ -254,8 +256,6 @@ def affiliation_decide(request, pk: int, decision: str):
             request,
             f"{affiliation.person} has left: their access to project data is suspended.",
         )
-    else:
-        raise Http404
     return redirect(back)
 
 
