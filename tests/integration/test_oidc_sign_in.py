@@ -268,3 +268,50 @@ def test_a_deactivated_account_is_not_signed_in_through_the_provider(configured)
     assert response.status_code == 403
     assert 'data-reason="inactive"' in response.content.decode()
     assert client.get("/account/").status_code == 302
+
+
+def test_the_newcomers_route_through_the_api(configured, django_capture_on_commit_callbacks):
+    """Done when, through the API: a new researcher signs in through the provider, makes an
+    API token, asks their organisation to confirm them, is confirmed by its signatory, and
+    accepts an invitation onto an application by email."""
+    import re
+
+    from django.core import mail
+    from rest_framework.test import APIClient
+
+    from tests.factories.workflow import World
+
+    world = World()
+    application = world.draft()
+    pi = APIClient()
+    pi.force_authenticate(world.pi)
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = pi.post(
+            f"/api/v1/applications/{application.pk}/invitations/",
+            {"email": "api-newcomer@uni.example", "project_role": "researcher"},
+            format="json",
+        )
+    assert invited.status_code == 201
+    invitation_token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
+
+    browser = Client()
+    sign_in(browser, "api-newcomer")
+    page = browser.post("/account/tokens/new/").content.decode()
+    key = re.search(r'<code id="token-key"[^>]*>([^<]+)</code>', page).group(1)
+    newcomer = APIClient()
+    newcomer.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    asked = newcomer.post(
+        "/api/v1/affiliations/", {"organisation": world.university.slug}, format="json"
+    )
+    assert asked.status_code == 201
+    waiting = newcomer.post("/api/v1/invitations/accept/", {"token": invitation_token})
+    assert waiting.status_code == 400  # not vouched for yet; the invitation waits
+    signatory = APIClient()
+    signatory.force_authenticate(world.signatory)
+    confirmed = signatory.post(f"/api/v1/affiliations/{asked.json()['id']}/confirm/", {})
+    assert confirmed.status_code == 200
+    accepted = newcomer.post("/api/v1/invitations/accept/", {"token": invitation_token})
+    assert accepted.status_code == 200, accepted.content
+    mine = newcomer.get(f"/api/v1/applications/{application.pk}/")
+    assert mine.status_code == 200
+    assert "api-newcomer" in {m["user"]["full_name"] for m in mine.json()["members"]}
