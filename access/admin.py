@@ -25,7 +25,8 @@ class UserAdmin(BaseUserAdmin):
     inlines = [RoleAssignmentInline, MembershipInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("full_name", "email", "affiliation")}),
+        ("Person", {"fields": ("full_name", "email", "affiliation", "orcid", "orcid_verified")}),
+        ("Identity", {"fields": ("origin",)}),
         (
             "Status",
             {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")},
@@ -55,4 +56,5 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 # The safe-people topic's admin pages register themselves on import.
+from access.identity import admin as identity_admin  # noqa: E402, F401
 from access.safe_people import admin as safe_people_admin  # noqa: E402, F401

@@ -12,6 +12,8 @@ class AccessConfig(AppConfig):
         # Signed-in sessions are listed on "Your sessions and tokens" (access/sessions.py).
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
+        from access.identity import notices as identity_notices  # noqa: F401
+        from access.identity import policies as identity_policies  # noqa: F401
         from access.safe_people import notices, policies  # noqa: F401
 
         user_logged_in.connect(_signed_in, dispatch_uid="access.sessions.signed_in")

@@ -90,6 +90,23 @@ class User(AbstractUser):
         blank=True,
         related_name="affiliated_users",
     )
+    # How the account came to be (docs/identity.md): an account an administrator made was
+    # vouched for when it was made; one that registered itself, or was made on a first
+    # sign-in through a provider or an invitation, needs its organisation's confirmation.
+    origin = models.CharField(
+        max_length=20,
+        choices=[
+            ("admin", "Made by an administrator"),
+            ("registration", "Registered themselves"),
+            ("provider", "First signed in through an identity provider"),
+        ],
+        default="admin",
+    )
+    orcid = models.CharField(
+        "ORCID iD", max_length=19, blank=True, help_text="e.g. 0000-0002-1825-0097"
+    )
+    # True only when ORCID itself said so (a sign-in through ORCID); typed in, it is unverified.
+    orcid_verified = models.BooleanField(default=False)
     # first_name/last_name from AbstractUser are unused: people's names do not split cleanly.
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
@@ -172,6 +189,9 @@ class OrganisationMembership(models.Model):
         MEMBER = "member", "Member"
         DATA_OWNER = "data_owner", "Data owner"
         SIGNATORY = "signatory", "Authorised signatory"
+        # Delegated by the organisation to confirm and end its people's affiliations (NHS
+        # England's "user managers"; docs/identity.md).
+        USER_MANAGER = "user_manager", "User manager"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
@@ -192,6 +212,8 @@ class OrganisationMembership(models.Model):
 
 # Safe people (accreditation, agreements, access grants) are their own topic
 # (access/safe_people/); their models are this app's, so they are imported here.
+# Identity (affiliations vouched for by organisations, registrations): access/identity/.
+from access.identity.models import *  # noqa: E402, F403
 from access.safe_people.models import *  # noqa: E402, F403
 
 

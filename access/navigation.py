@@ -62,6 +62,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "Agreements to sign", "workflow:agreements-to-sign", signed_in=True, show=_is_signatory
     ),
+    NavEntry("Your account", "account", signed_in=True, queue=False),
     NavEntry("Sessions and tokens", "sessions", signed_in=True, queue=False),
     NavEntry("Catalogue", "catalogue:dataset-list"),
     NavEntry("How to get access", "how-to-get-access"),

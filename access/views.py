@@ -57,15 +57,41 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
+        from access.identity.views import providers, registration_open
+
         context = super().get_context_data(**kwargs)
         context["title"] = "Sign in"
         context["error_items"] = error_items(context["form"])
+        context["providers"] = providers()
+        context["password_sign_in"] = settings.PASSWORD_SIGN_IN
+        context["registration_open"] = registration_open()
         return context
+
+    def post(self, request, *args, **kwargs):
+        # PASSWORD_SIGN_IN=false: people sign in through their institution only.
+        if not settings.PASSWORD_SIGN_IN:
+            return render(
+                request,
+                "access/identity/sign_in_refused.html",
+                {
+                    "title": "You are not signed in",
+                    "reason": "password",
+                    "explanation": "Signing in with a password is switched off here: sign in "
+                    "through your organisation's sign-in service.",
+                },
+                status=403,
+            )
+        return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+    def render_to_response(self, context, **response_kwargs):
+        from access.identity.views import allow_provider_forms
+
+        return allow_provider_forms(super().render_to_response(context, **response_kwargs))
 
 
 def work_for(user) -> list[dict]:

@@ -70,6 +70,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    # Sign-in through identity providers (OpenID Connect, ORCID): access/identity/.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "core",
     "access",
     "catalogue",
@@ -89,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A browser session idle past SESSION_IDLE_TIMEOUT_MINUTES is signed out (access/sessions.py).
     "access.sessions.IdleTimeoutMiddleware",
+    # allauth's per-request state (its sign-in flows); it adds no page of its own here.
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,6 +175,61 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Identity: sign-in through providers, registration, vouching (docs/identity.md) ----------
+# Password sign-in (the web form and POST /api/v1/auth/token/): on for the embedded demo; set
+# PASSWORD_SIGN_IN=false in production once a provider is configured, and people sign in
+# through their institution only.
+PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
+# How long a registration or invitation link works.
+REGISTRATION_LINK_HOURS = env.int("REGISTRATION_LINK_HOURS", default=24)
+INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=14)
+# An organisation's signatories and user managers are reminded of someone waiting this long
+# for them to confirm an affiliation (the reminder sweep, once per affiliation).
+AFFILIATION_REMINDER_DAYS = env.int("AFFILIATION_REMINDER_DAYS", default=5)
+# Self-registration (a signed, expiring email link): by default open exactly when no sign-in
+# service is configured; SELF_REGISTRATION=true or false decides it outright.
+SELF_REGISTRATION = env.bool("SELF_REGISTRATION", default=None)
+
+
+def _oidc_apps() -> list[dict]:
+    """OpenID Connect providers from the environment: OIDC_PROVIDERS=uni,orcid and, for each
+    id, OIDC_<ID>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, and optionally _NAME (the button's
+    words), _SCOPES (default "openid email profile") and _AFFILIATION_CLAIM (a claim naming the
+    person's organisation). The id ``orcid`` records the ORCID iD (the subject) on the person."""
+    apps = []
+    for provider_id in env.list("OIDC_PROVIDERS", default=[]):
+        prefix = f"OIDC_{provider_id.upper().replace('-', '_')}_"
+        apps.append(
+            {
+                "provider_id": provider_id,
+                "name": env.str(prefix + "NAME", default=provider_id),
+                "client_id": env.str(prefix + "CLIENT_ID"),
+                "secret": env.str(prefix + "CLIENT_SECRET"),
+                "settings": {
+                    "server_url": env.str(prefix + "ISSUER"),
+                    "scope": env.str(prefix + "SCOPES", default="openid email profile").split(),
+                    "oauth_pkce_enabled": True,
+                    "affiliation_claim": env.str(prefix + "AFFILIATION_CLAIM", default=""),
+                },
+            }
+        )
+    return apps
+
+
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": _oidc_apps()}}
+SOCIALACCOUNT_ADAPTER = "access.identity.adapters.ProviderSignInAdapter"
+ACCOUNT_ADAPTER = "access.identity.adapters.AccountAdapter"
+# A first sign-in makes the account from the verified claims, with no form in between; a
+# returning person is found by the provider's subject only (never by email).
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -413,6 +475,9 @@ SPECTACULAR_SETTINGS = {
         "SignatureCapacityEnum": "workflow.safes.serializers.CAPACITIES",
         "SignatureCapacityInputEnum": "workflow.safes.serializers.CAPACITY_INPUTS",
         "GrantStateEnum": "access.models.GrantState",
+        "AffiliationStateEnum": "access.models.AffiliationState",
+        "InviteProjectRoleEnum": "workflow.route.serializers.INVITE_ROLES",
+        "ProjectRoleEnum": "workflow.models.ProjectRole",
         "ChangeKindEnum": "workflow.models.ChangeKind",
         "ConditionStateEnum": "workflow.models.ConditionState",
         "OutputKindEnum": "workflow.models.OutputKind",

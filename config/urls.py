@@ -30,6 +30,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    # Identity: sign-in services, registration, your account, organisations' people.
+    path("", include("access.identity.urls")),
     path("account/sessions/", views.sessions_page, name="sessions"),
     path("account/sessions/end/", views.end_session_page, name="session-end"),
     path("account/tokens/revoke/", views.revoke_token_page, name="token-revoke"),

@@ -4,6 +4,8 @@
 #   htmx.org        partial updates on top of pages that work without JavaScript
 #   axe-core        accessibility checks in the browser tests (never served)
 #   swagger-ui-dist the API docs page (/api/docs/), served from our own origin like the rest
+#   oidc-provider   the tests' real OpenID Connect provider (tests/oidc/provider.mjs, run by
+#   jose            Node.js 20), with jose to sign its altered ID tokens; never served
 # Only the files the pages load are copied into static/vendor/ (gitignored), which Django's
 # static files finder serves and collectstatic collects.
 set -euo pipefail

@@ -269,6 +269,7 @@ urlpatterns = [
     *sitting_urls,
     *metrics_urls,
     *lifecycle_urls,
+    path("invitations/accept/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
     *router.urls,
     *safes_urls,
     *register_urls,

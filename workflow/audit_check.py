@@ -45,7 +45,14 @@ from django.db import models
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from access.models import AccessGrant, AccessGrantEvent, Accreditation, AccreditationEvent
+from access.models import (
+    AccessGrant,
+    AccessGrantEvent,
+    Accreditation,
+    AccreditationEvent,
+    Affiliation,
+    AffiliationEvent,
+)
 from core import audit_chain
 from core.audit_chain import Break
 from workflow.audit import Event, content_of, digest
@@ -100,6 +107,15 @@ MACHINES = (
         lambda event: event.chain_content(),
         audit_chain.digest,
         AccessGrantEvent.seal_label(),
+    ),
+    Machine(
+        "affiliation",
+        Affiliation,
+        AffiliationEvent,
+        "affiliation_id",
+        lambda event: event.chain_content(),
+        audit_chain.digest,
+        AffiliationEvent.seal_label(),
     ),
     Machine(
         "output_request",

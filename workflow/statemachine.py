@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django_fsm import RETURN_VALUE, FSMFieldMixin
 
+from access.models import Affiliation, AffiliationState
 from core.transitions import Step, policy_for
 from workflow.models import Application, ReviewTrack, State, TrackState
 from workflow.route.selectors import HOLDER_WORDS
@@ -93,6 +94,22 @@ def render() -> str:
         lines.append(f"    {row['source']} --> {row['target']}: {row['name']}")
     lines += [f"    {TrackState.DECIDED} --> [*]", f"    {TrackState.CLOSED} --> [*]", "```", ""]
     for row in track_rows:
+        lines.append(
+            f"- `{row['name']}`: {row['who']}; recorded as {row['role']}; event "
+            f"`{row['event']}`; notice `{row['notify']}`."
+        )
+    # A person's affiliation to an organisation (access/identity/, docs/identity.md).
+    affiliation_rows = transitions(Affiliation)
+    lines += ["", "## Affiliation", "", "```mermaid", "stateDiagram-v2", "    [*] --> pending"]
+    for row in affiliation_rows:
+        lines.append(f"    {row['source']} --> {row['target']}: {row['name']}")
+    lines += [
+        f"    {AffiliationState.DECLINED} --> [*]",
+        f"    {AffiliationState.LAPSED} --> [*]",
+        "```",
+        "",
+    ]
+    for row in affiliation_rows:
         lines.append(
             f"- `{row['name']}`: {row['who']}; recorded as {row['role']}; event "
             f"`{row['event']}`; notice `{row['notify']}`."

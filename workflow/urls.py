@@ -25,6 +25,7 @@ urlpatterns = [
         researcher.member_remove,
         name="member-remove",
     ),
+    path("invitations/<str:token>/", researcher.invitation, name="invitation"),
     path("applications/<int:pk>/datasets/add/", researcher.dataset_add, name="dataset-add"),
     path(
         "applications/<int:pk>/datasets/<slug:slug>/", researcher.dataset_edit, name="dataset-edit"

@@ -3,12 +3,14 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from access.api import views
+from access.identity import api as identity
 from access.safe_people import api as safe_people
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("accreditations", safe_people.AccreditationViewSet, basename="accreditation")
 router.register("agreements", safe_people.AgreementViewSet, basename="agreement")
+router.register("affiliations", identity.AffiliationViewSet, basename="affiliation")
 router.register("access-grants", safe_people.AccessGrantViewSet, basename="access-grant")
 
 urlpatterns = [
@@ -18,6 +20,11 @@ urlpatterns = [
         "auth/sign-out-everywhere/",
         views.SignOutEverywhereView.as_view(),
         name="sign-out-everywhere",
+    ),
+    path(
+        "organisations/<slug:slug>/people/",
+        identity.OrganisationPeopleView.as_view(),
+        name="organisation-people",
     ),
     *router.urls,
 ]

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import generics, permissions, viewsets
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -70,6 +71,12 @@ class TokenLoginView(APIView):
 
     @extend_schema(request=TokenLoginSerializer, responses=TokenSerializer)
     def post(self, request):
+        if not settings.PASSWORD_SIGN_IN:
+            raise PermissionDenied(
+                "Signing in with a password is switched off here: sign in through your "
+                "organisation's sign-in service in the browser, then create a token on the "
+                "Your sessions and tokens page."
+            )
         serializer = TokenLoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]

@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from access.identity.selectors import is_vouched
 from access.models import (
     AccessGrant,
     AccessGrantEvent,
@@ -33,6 +34,7 @@ from access.models import (
     AccreditationEvent,
     AccreditationKind,
     AccreditationState,
+    AffiliationEvent,
     AgreementText,
     GrantState,
     Requirement,
@@ -56,7 +58,7 @@ from notifications.notices import collecting, raise_notice, service
 
 # --- the two machines' logs -----------------------------------------------------------------
 
-E = TypeVar("E", AccreditationEvent, AccessGrantEvent)
+E = TypeVar("E", AccreditationEvent, AccessGrantEvent, AffiliationEvent)
 
 
 def _actor_name(by: User | None) -> str:
@@ -425,19 +427,24 @@ def access_grants_review_person(
         .select_related("application", "person")
         .order_by("id")
     )
+    vouched = is_vouched(person)
     for grant in grants:
         missing = missing_requirements(person, grant.requirements, today)
-        if grant.state == GrantState.ACTIVE and missing:
+        if grant.state == GrantState.ACTIVE and (missing or not vouched):
+            needs = [_labels(missing)] if missing else []
+            if not vouched:
+                needs.append("an organisation that confirms they work there")
             _move_grant(
                 grant,
                 "suspend",
                 by=by,
-                reason=f"{reason}. Access needs {_labels(missing)}.",
+                reason=f"{reason}. Access needs {' and '.join(needs)}.",
             )
             changed.append(grant)
         elif (
             grant.state == GrantState.SUSPENDED
             and not missing
+            and vouched
             and not grant.project_on_hold
             and grant.end_on >= today
         ):

@@ -27,6 +27,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from access.identity import services as identity_services
 from access.models import Role
 from tests.factories import make_user
 from tests.factories.catalogue import make_category
@@ -122,12 +123,19 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/accreditations/{id}/": spec(frozenset({"pi", "officer", "ops"})),
     # A's access grant (none yet: the application is in review) is found by nobody.
     "/api/v1/access-grants/{id}/": spec(frozenset()),
+    # Affiliations: your own, and those of the organisations you vouch for (the pi's, to the
+    # university: the pi and the university's signatory).
+    "/api/v1/affiliations/": SIGNED_IN,
+    "/api/v1/affiliations/{id}/": spec(frozenset({"pi", "signatory"})),
+    # The university's people: its signatory, and ops.
+    "/api/v1/organisations/{slug}/people/": spec(frozenset({"signatory", "ops"}), hidden=403),
     "/api/v1/metrics/turnaround/": spec(STAFF, hidden=403),
     "/api/v1/metrics/turnaround.csv": spec(STAFF, hidden=403),
     "/api/v1/applications/{id}/": WITH_OWNER_PART,
     "/api/v1/applications/{id}/transitions/": WITH_OWNER_PART,
     "/api/v1/applications/{id}/timeline/": WITH_OWNER_PART,
     "/api/v1/applications/{id}/versions/": FULL_APPLICATION,
+    "/api/v1/applications/{id}/invitations/": FULL_APPLICATION,
     "/api/v1/applications/{id}/versions/{number}/": FULL_APPLICATION,
     # Asked without the versions to compare: 400 for those who see it, after the visibility
     # check (404/403 for the rest), so the order of the checks leaks nothing either.
@@ -235,6 +243,8 @@ WRITES = {
     ),
     r"^/api/v1/(datasets|variables|pre-approved-categories)": "test_catalogue_api.py",
     r"^/api/v1/(stage-targets)": "test_stage_targets.py",
+    r"^/api/v1/affiliations/": "test_identity_api.py",
+    r"^/api/v1/(applications/\{id\}/invitations|invitations/accept)/$": "test_invitations.py",
     r"^/api/v1/applications/\{id\}/outputs/$": "test_register_api.py",
     r"^/api/v1/(notifications|me)": "test_notifications_api.py",
     r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py, "
@@ -327,6 +337,12 @@ def people(settings, tmp_path):
     }
     special = {
         "/api/v1/organisations/{slug}/": {"slug": world.provider.slug},
+        "/api/v1/organisations/{slug}/people/": {"slug": world.university.slug},
+        "/api/v1/affiliations/{id}/": {
+            "id": identity_services.affiliation_request(
+                person=world.pi, organisation=world.university, by=world.pi
+            ).pk
+        },
         "/api/v1/variables/{id}/": {"id": world.year.pk},
         "/api/v1/pre-approved-categories/{id}/": {"id": category.pk},
         "/api/v1/pre-approved-categories/{id}/versions/": {"id": category.pk},

@@ -139,7 +139,7 @@ class Visitor:
         self.visit("/login/")
         self.fill("Username or email address", username)
         self.fill("Password", password)
-        self.click("Sign in")
+        self.click("Sign in", exact=True)  # not "Sign in with <provider>"
         assert "/login/" not in self.page.url, f"could not sign in as {username}"
 
     # --- what is on the page -------------------------------------------------------------

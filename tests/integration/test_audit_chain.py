@@ -438,3 +438,29 @@ def test_the_hourly_task_seals_heads_when_configured(application, settings, tmp_
     assert written.startswith(str(tmp_path))
     insert(forge_after(application, "forged"))
     assert audit_checkpoint() == "refused: 1 breaks"
+
+
+@postgres_only
+def test_an_affiliation_confirmed_without_its_event_or_with_an_edited_one_is_found(capsys):
+    from access.identity import services as identity
+    from tests.factories.access import OrganisationFactory, make_signatory
+
+    organisation = OrganisationFactory()
+    signatory = make_signatory(organisation)
+    person = make_user("researcher", origin="registration")
+    affiliation = identity.affiliation_request(person=person, organisation=organisation, by=person)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE access_affiliation SET state = 'confirmed' WHERE id = %s", [affiliation.pk]
+        )
+    assert f"state_mismatch: affiliation {affiliation.pk}" in breaks(capsys)
+    second = make_user("researcher", origin="registration")
+    pending = identity.affiliation_request(person=second, organisation=organisation, by=second)
+    identity.affiliation_confirm(affiliation=pending, by=signatory)
+    event = pending.events.order_by("id").last()
+    tamper(
+        "UPDATE access_affiliationevent SET reason = 'forged' WHERE id = %s",
+        [event.pk],
+        table="access_affiliationevent",
+    )
+    assert f"altered: affiliation {pending.pk}, event {event.pk}" in breaks(capsys)

@@ -113,9 +113,13 @@ def test_team_add_by_email_and_remove(page_client, world):
     )
     client = page_client(world.pi)
     url = f"/applications/{application.pk}/sections/team/"
+    # An address with no account is invited (issue 22), and shows on the team as invited.
     unknown = client.post(url, {"email": "nobody@example.org", "project_role": "researcher"})
-    assert unknown.status_code == 400
-    assert "There is no account with that email address" in _body(unknown)
+    assert unknown.status_code == 302
+    assert application.invitations.get().email == "nobody@example.org"
+    team = _body(client.get(url))
+    assert "nobody@example.org" in team
+    assert "Invited" in team
     analyst = client.post(url, {"email": world.analyst.email, "project_role": "researcher"})
     assert analyst.status_code == 302  # not the analyst of this draft: allowed to join
     client.post(f"/applications/{application.pk}/team/{world.analyst.pk}/remove/")

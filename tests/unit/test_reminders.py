@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from notifications.models import Notification
 from tests.factories import make_user
@@ -333,6 +335,7 @@ def test_every_reminder_kind_is_registered_once():
         "report.escalated",
         "renewal.due",
         "closure.chase",
+        "affiliation.waiting",
     }
     with pytest.raises(RuntimeError):
         reminders.reminder("stage.due_soon", subject="", body="")(lambda clock: [])
@@ -369,3 +372,31 @@ def test_the_sweeps_queries_follow_its_batches_not_the_items_due(world):
     assert raised_many["stage.overdue"] == 6
     assert raised_many["stage.escalated"] == 6
     assert many_ == few
+
+
+def test_people_waiting_for_their_organisation_are_reminded_to_its_vouchers_once():
+    from access.identity import services as identity
+    from access.models import OrganisationMembership
+    from tests.factories.access import OrganisationFactory, make_signatory
+
+    organisation = OrganisationFactory(name="Aberystwyth University", slug="aber")
+    signatory = make_signatory(organisation, full_name="Sam Signatory")
+    manager = make_user(full_name="Uma Manager")
+    OrganisationMembership.objects.create(
+        user=manager,
+        organisation=organisation,
+        capacity=OrganisationMembership.Capacity.USER_MANAGER,
+    )
+    person = make_user("researcher", full_name="Nia Newcomer", origin="registration")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        identity.affiliation_request(person=person, organisation=organisation, by=person)
+    days = settings.AFFILIATION_REMINDER_DAYS
+    early = reminders_sweep(now=start + datetime.timedelta(days=days - 1))
+    assert early["affiliation.waiting"] == 0
+    late = start + datetime.timedelta(days=days, hours=1)
+    assert reminders_sweep(now=late)["affiliation.waiting"] == 2
+    assert reminders_sweep(now=late)["affiliation.waiting"] == 0
+    told = Notification.objects.filter(kind="affiliation.waiting")
+    assert {n.recipient for n in told} == {signatory, manager}
+    assert "Nia Newcomer is waiting for Aberystwyth University" in told.first().subject

@@ -65,3 +65,13 @@ def test_statemachine_command_check_fails_when_the_docs_are_stale(tmp_path, monk
     call_command("statemachine")
     assert stale.read_text() == render()
     call_command("statemachine", "--check")
+
+
+def test_the_affiliation_machine_declares_its_events_notices_and_policies():
+    from access.models import Affiliation
+
+    for row in transitions(Affiliation):
+        assert row["notify"] in KINDS, row
+    for step in steps_of(Affiliation):
+        assert step.role, step
+        assert policy_for(Affiliation, step.name) is not None, step

@@ -16,7 +16,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from access.models import AccessGrant, Accreditation, Role
+from access.identity import services as identity
+from access.models import AccessGrant, Accreditation, OrganisationMembership, Role
 from access.safe_people import services as safe_people
 from notifications.models import Notification
 from notifications.notices import KINDS, recipients_of
@@ -249,6 +250,68 @@ def test_granting_suspending_reinstating_and_closing_access(world):
     ) == {
         "application.closed": names(world.pi, world.colleague),
         "access_grant.ended": names(world.pi, world.colleague),
+    }
+
+
+def test_affiliations_tell_the_organisations_vouchers_then_the_person(world):
+    """Asking tells the organisation's signatories and user managers (not the person); the
+    decision tells the person; a lapse also suspends their live access, which tells them and
+    ops (who did not act)."""
+    manager = make_user(full_name="Uma Manager")
+    OrganisationMembership.objects.create(
+        user=manager,
+        organisation=world.university,
+        capacity=OrganisationMembership.Capacity.USER_MANAGER,
+    )
+    newcomer = make_user(Role.RESEARCHER, full_name="Nia Newcomer", origin="registration")
+    box: dict = {}
+
+    def ask():
+        box["a"] = identity.affiliation_request(
+            person=newcomer, organisation=world.university, by=newcomer
+        )
+
+    assert told(ask) == {"affiliation.requested": names(world.signatory, manager)}
+    assert told(lambda: identity.affiliation_confirm(affiliation=box["a"], by=world.signatory)) == {
+        "affiliation.confirmed": names(newcomer)
+    }
+    other = identity.affiliation_request(
+        person=world.outsider, organisation=world.university, by=world.outsider
+    )
+    assert told(
+        lambda: identity.affiliation_decline(
+            affiliation=other, by=manager, reason="Not known here."
+        )
+    ) == {"affiliation.declined": names(world.outsider)}
+
+    # An invitation accepted tells the team (not the newcomer, who acted). The draft's team is
+    # the PI and their colleague.
+    draft = world.draft()
+    invitation = route_services.team_member_invite(
+        application=draft, email="ines@elsewhere.example", project_role="researcher", by=world.pi
+    )
+    invitee = make_user(Role.RESEARCHER, full_name="Ines Invitee", email="ines@elsewhere.example")
+    from access.identity import tokens
+
+    token = tokens.make(tokens.INVITATION, invitation.pk, invitation.email)
+    assert told(lambda: route_services.invitation_accept(token=token, by=invitee)) == {
+        "application.invitation_accepted": names(world.pi, world.colleague)
+    }
+
+    # The PI of a live project leaves: their grant is suspended with its notice.
+    app = world.at(State.APPROVED)
+    route_services.application_grant_access(application=app, by=world.ops)
+    pi_affiliation = identity.affiliation_request(
+        person=world.pi, organisation=world.university, by=world.pi
+    )
+    identity.affiliation_confirm(affiliation=pi_affiliation, by=world.signatory)
+    assert told(
+        lambda: identity.affiliation_lapse(
+            affiliation=pi_affiliation, by=world.signatory, reason="Left on 31 October."
+        )
+    ) == {
+        "affiliation.lapsed": names(world.pi),
+        "access_grant.suspended": names(world.pi, world.ops),
     }
 
 

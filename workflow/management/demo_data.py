@@ -309,6 +309,11 @@ PANELS: list[PanelSpec] = [
 ]
 
 # People who sign the data access agreement for their institution (no global role needed).
+# Identity (docs/identity.md): a user manager Swansea delegated to confirm its people, and a
+# person who registered and waits for Swansea's confirmation.
+USER_MANAGER = ("gwen.usermanager", "Gwen Williams", "swansea-university")
+NEWCOMER = ("ffion.newcomer", "Ffion Davies", "swansea-university")
+
 SIGNATORIES = [
     ("dylan.signatory", "Dylan Hopkins", "swansea-university", "Research governance office"),
     ("anwen.signatory", "Anwen Jenkins", "cardiff-university", "Research contracts office"),

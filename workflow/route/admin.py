@@ -10,6 +10,7 @@ from workflow.models import (
     Event,
     RequestedDataset,
     ReviewTrack,
+    TeamInvitation,
 )
 
 
@@ -51,3 +52,24 @@ class EventAdmin(ReadOnlyAdmin):
 @admin.register(ApplicationVersion)
 class ApplicationVersionAdmin(ReadOnlyAdmin):
     list_display = ["application", "number", "created_by", "created_at"]
+
+
+@admin.register(TeamInvitation)
+class TeamInvitationAdmin(admin.ModelAdmin):
+    """Invitations onto teams: withdrawn here (status), otherwise read-only."""
+
+    list_display = ["email", "application", "project_role", "status", "invited_at", "invited_by"]
+    list_filter = ["status"]
+    search_fields = ["email", "application__reference"]
+    readonly_fields = [
+        "application",
+        "email",
+        "project_role",
+        "invited_at",
+        "invited_by",
+        "accepted_at",
+        "accepted_by",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False

@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from access.api.authentication import signed_in_user
 from access.selectors import person_with_email
@@ -279,6 +281,39 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             ),
         )
 
+    @extend_schema(
+        operation_id="applications_invitations", responses=s.InvitationSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"], **WHOLE_LIST)
+    def invitations(self, request: Request, pk=None) -> Response:
+        """The people invited onto the team by email who have not accepted yet."""
+        application = self.get_object()
+        self._require_full_view(application)
+        rows = application.invitations.filter(status="invited").select_related("invited_by")
+        return Response(s.InvitationSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="applications_invite",
+        request=s.InviteInputSerializer,
+        responses={201: s.InviteResultSerializer},
+    )
+    @invitations.mapping.post
+    @idempotent
+    def invite(self, request: Request, pk=None) -> Response:
+        """Add someone to the team by email: a person with an account is added now; an address
+        with none gets an invitation (a signed link, expiring) and shows here until accepted."""
+        application = self.get_object()
+        serializer = s.InviteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = route_services.team_member_invite(
+            application=application, by=signed_in_user(request), **serializer.validated_data
+        )
+        data = {
+            "added": invitation is None,
+            "invitation": s.InvitationSerializer(invitation).data if invitation else None,
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
+
     @extend_schema(responses=s.AvailableTransitionSerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)
     def transitions(self, request: Request, pk=None) -> Response:
@@ -471,3 +506,34 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             application=application, by=signed_in_user(request), data=serializer.validated_data
         )
         return Response(s.ScopingSerializer(scoping).data)
+
+
+class InvitationAcceptView(APIView):
+    """``POST``: accept an invitation onto a team, as the person it was sent to (signed in
+    with that email address). A link used, expired or for another address changes nothing."""
+
+    @extend_schema(
+        operation_id="invitations_accept",
+        request=s.InvitationAcceptInputSerializer,
+        responses={200: s.ApplicationSerializer},
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        from access.identity.tokens import LinkProblem
+        from access.identity.views import LINK_PROBLEMS
+
+        serializer = s.InvitationAcceptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        try:
+            application = route_services.invitation_accept(
+                token=serializer.validated_data["token"], by=user
+            )
+        except LinkProblem as exc:
+            if exc.reason == "other_email":
+                raise PermissionDenied(LINK_PROBLEMS[exc.reason]) from exc
+            raise ValidationFailed(
+                LINK_PROBLEMS[exc.reason], fields={"token": [LINK_PROBLEMS[exc.reason]]}
+            ) from exc
+        context = {"request": request, "view": view_of(user, application)}
+        return Response(s.ApplicationSerializer(application, context=context).data)

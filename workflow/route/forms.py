@@ -86,7 +86,8 @@ class NewApplicationForm(Form):
 class TeamMemberForm(Form):
     email = forms.EmailField(
         label="Email address",
-        help_text="They need an account here. They will see the application and can edit it.",
+        help_text="They will see the application and can edit it. Someone with no account here "
+        "is sent an invitation, and joins once they accept it.",
     )
     project_role = forms.ChoiceField(
         label="Their role in the project",
@@ -95,15 +96,8 @@ class TeamMemberForm(Form):
         initial=ProjectRole.RESEARCHER,
     )
 
-    def clean_email(self) -> User:
-        email = self.cleaned_data["email"]
-        user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(
-                "There is no account with that email address. Check it, or ask the TRE's "
-                "support team to create an account for them (accounts are not self-registered)."
-            )
-        return user
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
 
 
 class DatasetChoiceField(forms.ModelChoiceField):

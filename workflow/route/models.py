@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField
 
 from access.models import Organisation
@@ -450,6 +451,55 @@ class ApplicationMember(models.Model):
         return f"{self.user} ({self.get_project_role_display()})"
 
 
+class TeamInvitation(models.Model):
+    """Someone without an account asked onto an application's team by email: shown on the
+    team as invited until they sign in (or register) and accept through the signed, expiring
+    link sent to that address (``workflow/route/invitations.py``)."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACCEPTED = "accepted", "Accepted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    project_role = models.CharField(max_length=30, choices=ProjectRole.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVITED)
+    invited_at = models.DateTimeField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "application",
+                Lower("email"),
+                condition=Q(status="invited"),
+                name="workflow_one_open_invitation_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True, accepted_by__isnull=True)
+                | Q(accepted_at__isnull=False, accepted_by__isnull=False),
+                name="workflow_invitation_accepted_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.application_id} ({self.get_status_display()})"
+
+
 class RequestedDataset(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="requested_datasets"
@@ -576,4 +626,5 @@ __all__ = [
     "Scoping",
     "Section",
     "State",
+    "TeamInvitation",
 ]

@@ -175,3 +175,14 @@ def _withdrawn(application: Application, context: Context) -> list[User]:
     if event is not None and event.from_state == State.DRAFT:
         return []
     return [*_analyst(application), *reviewers_of(application)]
+
+
+@_application_notice(
+    "application.invitation_accepted",
+    "{{ person.full_name }} joined the team of {{ app.reference }}",
+    "{{ person.full_name }} accepted the invitation to the team of application "
+    "{{ app.reference }} and can now see and edit it.",
+)
+def _invitation_accepted(application: Application, context: Context) -> list[User]:
+    """The team (the new member, who acted, is left out)."""
+    return list(application.team())

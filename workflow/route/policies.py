@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django_fsm import can_proceed
 
+from access.identity.selectors import may_become_researcher
 from access.models import Role, User
 from access.policy import Permission, has_permission
 from core.errors import InvalidTransition, NotAllowed
@@ -114,12 +115,17 @@ def check_view_whole(user: Any, application: Application) -> None:
 
 
 def can_create(user: Any) -> bool:
-    return has_permission(user, Permission.APPLICATION_CREATE)
+    """Researchers; and someone who registered, once their organisation vouches for them
+    (starting an application makes them a researcher: docs/identity.md)."""
+    return has_permission(user, Permission.APPLICATION_CREATE) or may_become_researcher(user)
 
 
 def check_create(user: Any) -> None:
     if not can_create(user):
-        raise NotAllowed("Only researchers can start an application.")
+        raise NotAllowed(
+            "Only researchers can start an application. If you registered, your organisation "
+            "must first confirm that you work there."
+        )
 
 
 def may_edit(user: Any, application: Application) -> bool:

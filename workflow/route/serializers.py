@@ -44,6 +44,7 @@ from workflow.models import (
     Scoping,
     Section,
     State,
+    TeamInvitation,
 )
 from workflow.route.content import QUESTIONS, Question
 from workflow.route.selectors import WHOLE, ApplicationView, application_detail_parts
@@ -691,3 +692,33 @@ class TrackDecisionInputSerializer(serializers.Serializer):
     conditions = serializers.ListField(
         child=serializers.CharField(), required=False, default=list, max_length=MAX_CONDITIONS
     )
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """Someone invited onto the team by email, shown as invited until they accept."""
+
+    invited_by = serializers.CharField(source="invited_by.full_name")
+
+    class Meta:
+        model = TeamInvitation
+        fields = ["id", "email", "project_role", "status", "invited_at", "invited_by"]
+        read_only_fields = fields
+
+
+INVITE_ROLES = [c for c in ProjectRole.choices if c[0] != ProjectRole.PRINCIPAL_INVESTIGATOR]
+
+
+class InviteInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="Their email address")
+    project_role = serializers.ChoiceField(choices=INVITE_ROLES)
+
+
+class InviteResultSerializer(serializers.Serializer):
+    added = serializers.BooleanField(
+        help_text="True: they had an account and are on the team now; false: invited"
+    )
+    invitation = InvitationSerializer(allow_null=True)
+
+
+class InvitationAcceptInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500, help_text="The token from the invitation link")

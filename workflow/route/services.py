@@ -16,9 +16,16 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
+from access.identity import tokens as identity_tokens
+from access.identity.selectors import vouching_problems
+from access.identity.services import researcher_role_ensure
 from access.models import Role, User
 from access.safe_people.services import (
     access_grants_end_for_application,
@@ -51,11 +58,13 @@ from workflow.models import (
     Scoping,
     Section,
     State,
+    TeamInvitation,
 )
 from workflow.reviews import services as reviews
 from workflow.reviews.selectors import open_feedback_request
 from workflow.route.content import QUESTIONS, gateway_problem, snapshot, submission_errors
 from workflow.route.policies import (
+    EDITABLE_STATES,
     can_record_feasibility,
     check_assign_analyst,
     check_create,
@@ -109,8 +118,15 @@ def _replace_members(application: Application, members: Sequence[dict[str, Any]]
     errors: dict[str, list[str]] = {}
     seen: set[int] = set()
     pis = 0
+    already = set(application.members.values_list("user_id", flat=True))
+    # Organisations vouch for their people (docs/identity.md): someone new to the team needs
+    # an organisation that confirms they work there (one query for the whole team).
+    problems = vouching_problems(m["user"] for m in members if m["user"].pk not in already)
     for index, m in enumerate(members):
         user: User = m["user"]
+        problem = problems.get(user.pk)
+        if problem:
+            errors.setdefault(f"members.{index}.user", []).append(problem)
         if user.pk in seen:
             errors.setdefault(f"members.{index}.user", []).append(f"{user} is listed twice.")
         seen.add(user.pk)
@@ -129,6 +145,9 @@ def _replace_members(application: Application, members: Sequence[dict[str, Any]]
         errors.setdefault("members", []).append("Name exactly one principal investigator.")
     if errors:
         raise ValidationFailed("The team has problems.", fields=errors)
+    for m in members:
+        if m["user"].pk not in already:
+            researcher_role_ensure(person=m["user"])
     application.members.all().delete()
     ApplicationMember.objects.bulk_create(
         ApplicationMember(application=application, user=m["user"], project_role=m["project_role"])
@@ -228,6 +247,7 @@ def _apply(application: Application, data: dict[str, Any]) -> list[str]:
 def application_create(*, by: User, data: dict[str, Any]) -> Application:
     """A new draft. The creator is its principal investigator unless the team says otherwise."""
     check_create(by)
+    researcher_role_ensure(person=by)
     application: Application = Application(title=data.get("title", ""), created_by=by)
     application.save()
     # The reference needs the id, so it is set right after the insert, in the same transaction.
@@ -696,4 +716,143 @@ def application_close(*, application: Application, by: User, reason: str = "") -
         application=application, by=by, reason=reason or "The project is closed."
     )
     transparency.register_record(application)
+    return application
+
+
+# --- invitations onto the team ---------------------------------------------------------------
+# A known person is added at once; an unknown address gets a signed link that works for
+# INVITATION_LINK_DAYS, for that address only, once (access/identity/tokens.py).
+
+
+def invitation_link_age() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.INVITATION_LINK_DAYS)
+
+
+@service
+def team_member_invite(
+    *, application: Application, email: str, project_role: str, by: User
+) -> TeamInvitation | None:
+    """Add someone to the team by email (while the team may edit the application).
+
+    Someone with an account is added now (as ``application_update`` adds anyone) and None is
+    returned. An address with no account gets an invitation: the team shows it as invited,
+    and a link goes to the address."""
+    email = email.strip().lower()
+    application = Application.objects.locked(application)
+    check_edit(by, application)
+    if project_role not in ProjectRole.values or project_role == ProjectRole.PRINCIPAL_INVESTIGATOR:
+        raise ValidationFailed(
+            "Choose their role in the project.", fields={"project_role": ["Not a project role."]}
+        )
+    known = User.objects.filter(email__iexact=email, is_active=True).first()
+    if known is not None:
+        members = [
+            {"user": m.user, "project_role": m.project_role}
+            for m in application.members.select_related("user")
+        ]
+        application_update(
+            application=application,
+            by=by,
+            data={"members": [*members, {"user": known, "project_role": project_role}]},
+        )
+        return None
+    if TeamInvitation.objects.filter(
+        application=application, email__iexact=email, status=TeamInvitation.Status.INVITED
+    ).exists():
+        raise ValidationFailed(
+            "They are already invited.",
+            fields={"email": [f"{email} is already invited to this application."]},
+        )
+    invitation = TeamInvitation.objects.create(
+        application=application,
+        email=email,
+        project_role=project_role,
+        invited_by=by,
+        invited_at=timezone.now(),
+    )
+    record_event(
+        application=application,
+        kind=EventKind.EDITED,
+        by=by,
+        role=ActorRole.MEMBER,
+        payload={"fields": ["invitations"], "invited": email},
+    )
+    token = identity_tokens.make(identity_tokens.INVITATION, invitation.pk, email)
+    link = settings.SITE_URL.rstrip("/") + reverse("workflow:invitation", args=[token])
+    subject = f"{by.full_name} invited you to join a research project"
+    body = (
+        f"{by.full_name} invited you to join the team of application "
+        f"{application.reference} ({application.title}) as "
+        f"{in_sentence(ProjectRole(project_role).label)}.\n\n"
+        f"Follow this link to accept (sign in or register first if you need to):\n\n{link}\n\n"
+        f"It works once, for {settings.INVITATION_LINK_DAYS} days, and only for this email "
+        "address."
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+    return invitation
+
+
+def invitation_from_link(token: str) -> TeamInvitation:
+    """The invitation behind a link, or ``LinkProblem`` (expired, invalid, used)."""
+    pk, email = identity_tokens.read(identity_tokens.INVITATION, token, invitation_link_age())
+    invitation = (
+        TeamInvitation.objects.select_related("application", "invited_by")
+        .filter(pk=pk, email__iexact=email)
+        .first()
+    )
+    if invitation is None or invitation.status == TeamInvitation.Status.WITHDRAWN:
+        raise identity_tokens.LinkProblem("invalid")
+    if invitation.status == TeamInvitation.Status.ACCEPTED:
+        raise identity_tokens.LinkProblem("used")
+    return invitation
+
+
+@service
+def invitation_accept(*, token: str, by: User) -> Application:
+    """The invited person, signed in with the address the link was sent to, joins the team.
+
+    Refused with ``LinkProblem`` (nothing changed) when the link expired, was used, or was
+    sent to another address; with ``ValidationFailed`` while no organisation vouches for them
+    or the team can no longer change (the invitation then still waits)."""
+    invitation = invitation_from_link(token)
+    application: Application = Application.objects.locked(invitation.application)
+    invitation = TeamInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != TeamInvitation.Status.INVITED:
+        raise identity_tokens.LinkProblem("used")
+    if by.email.lower() != invitation.email.lower():
+        raise identity_tokens.LinkProblem("other_email")
+    if application.state not in EDITABLE_STATES:
+        raise ValidationFailed(
+            "The team can no longer change.",
+            fields={
+                "non_field_errors": [
+                    f"{application.reference} is at “{application.get_state_display()}”: its "
+                    "team changes only while it is a draft or changes are requested. Ask the "
+                    "principal investigator."
+                ]
+            },
+        )
+    members = [
+        {"user": m.user, "project_role": m.project_role}
+        for m in application.members.select_related("user")
+    ]
+    _replace_members(application, [*members, {"user": by, "project_role": invitation.project_role}])
+    invitation.status = TeamInvitation.Status.ACCEPTED
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), by
+    invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    record_event(
+        application=application,
+        kind=EventKind.EDITED,
+        by=by,
+        role=ActorRole.MEMBER,
+        payload={"fields": ["members"], "accepted_invitation": invitation.pk},
+    )
+    raise_notice(
+        "application.invitation_accepted",
+        application,
+        actor=by,
+        app=application,
+        person=by,
+        invitation=invitation,
+    )
     return application

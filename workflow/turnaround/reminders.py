@@ -22,6 +22,8 @@ Kinds (see docs/turnaround.md for the table):
   (``track_reminder_recipients``: panel members who can act, the organisation's data owners);
 * ``stage.escalated`` / ``track.escalated`` to ops once overdue by the target's margin;
 * ``application.open_too_long`` to ops when an application is open a year after submission;
+* ``affiliation.waiting`` to an organisation's signatories and user managers when someone has
+  waited ``AFFILIATION_REMINDER_DAYS`` for them to confirm they work there;
 * ``accreditation.expiring`` / ``access.expiring`` (90, 30 and 7 days before) and
   ``condition.due`` (14, 7 and 1 days before), from ``EXPIRY_SOURCES``: accreditations,
   access grants and conditions, each selected by an indexed date range.
@@ -47,7 +49,17 @@ from django.db import transaction
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import dateformat, timezone
 
-from access.models import AccessGrant, Accreditation, AccreditationState, GrantState, Role, User
+from access.identity.selectors import vouchers_of
+from access.models import (
+    AccessGrant,
+    Accreditation,
+    AccreditationState,
+    Affiliation,
+    AffiliationState,
+    GrantState,
+    Role,
+    User,
+)
 from access.selectors import RoleDirectory
 from core.text import in_sentence
 from notifications.services import Message, notify_many
@@ -630,3 +642,41 @@ def access_expiring(clock: SweepClock) -> Iterable[Due]:
 )
 def condition_due(clock: SweepClock) -> Iterable[Due]:
     return _expiry_items("condition.due", clock)
+
+
+# --- identity: people waiting for their organisation -------------------------------------------
+
+
+@reminder(
+    "affiliation.waiting",
+    subject="{{ affiliation.person.full_name }} is waiting for "
+    "{{ affiliation.organisation.name }} to confirm them",
+    body=(
+        "{{ affiliation.person.full_name }} ({{ affiliation.person.email }}) asked on "
+        "{{ since|date:'j F Y' }} to be confirmed as working at "
+        "{{ affiliation.organisation.name }}. Until someone confirms it (or says they do not "
+        "work there), they cannot be named on an application."
+    ),
+)
+def affiliation_waiting(clock: SweepClock) -> Iterable[Due]:
+    """Pending affiliations ``AFFILIATION_REMINDER_DAYS`` old, to the organisation's
+    signatories and user managers (docs/identity.md), once per affiliation."""
+    limit = clock.now - datetime.timedelta(days=settings.AFFILIATION_REMINDER_DAYS)
+    waiting = (
+        Affiliation.objects.filter(state=AffiliationState.PENDING, requested_at__lte=limit)
+        .select_related("person", "organisation")
+        .order_by("id")
+    )
+    vouchers: dict[int, list[User]] = {}
+    for affiliation in waiting.iterator(chunk_size=SWEEP_BATCH):
+        if affiliation.organisation_id not in vouchers:
+            vouchers[affiliation.organisation_id] = vouchers_of(affiliation.organisation_id)
+        yield Due(
+            recipients=[
+                u for u in vouchers[affiliation.organisation_id] if u.pk != affiliation.person_id
+            ],
+            about=f"affiliation:{affiliation.pk}",
+            visit="waiting",
+            url=f"/organisations/{affiliation.organisation.slug}/people/",
+            context={"affiliation": affiliation, "since": local_date(affiliation.requested_at)},
+        )

@@ -15,8 +15,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from access.identity.services import affiliation_confirm, affiliation_request
 from access.models import (
     Accreditation,
+    Affiliation,
     Organisation,
     OrganisationMembership,
     Role,
@@ -40,10 +42,12 @@ from workflow.management.demo_data import (
     CATEGORIES,
     DATASETS,
     DEMO_PASSWORD,
+    NEWCOMER,
     ORGANISATIONS,
     PANEL_MEMBERS,
     PANELS,
     SIGNATORIES,
+    USER_MANAGER,
     USERS,
 )
 from workflow.models import Panel, PanelMembership, PanelMode, Sitting
@@ -128,6 +132,7 @@ class Command(BaseCommand):
                 organisation=organisations[org_slug],
                 capacity=OrganisationMembership.Capacity.SIGNATORY,
             )
+        self._identity(users, organisations)
         if agreement_current() is None:
             agreement_publish(by=users["owain.ops"], **AGREEMENT)
         today = timezone.localdate()
@@ -253,6 +258,44 @@ class Command(BaseCommand):
             RoleAssignment.objects.get_or_create(user=user, role=role)
         return user
 
+    def _identity(self, users: dict[str, User], organisations: dict[Any, Organisation]) -> None:
+        """Organisations vouch for their people (docs/identity.md): each researcher's
+        affiliation confirmed by their university's signatory; a user manager Swansea
+        delegated; a newly registered person waiting for Swansea's confirmation."""
+        signatory_of = {org_slug: users[username] for username, _, org_slug, _ in SIGNATORIES}
+        for user in users.values():
+            org = user.affiliation
+            vouch = signatory_of.get(org.slug) if org is not None else None
+            if vouch is None or vouch.pk == user.pk or org is None:
+                continue
+            if Affiliation.objects.filter(person=user, organisation=org).exists():
+                continue
+            affiliation = affiliation_request(person=user, organisation=org, by=user)
+            affiliation_confirm(affiliation=affiliation, by=vouch)
+        username, full_name, org_slug = USER_MANAGER
+        manager = self._user(
+            username, full_name, f"{username}@{org_slug}.example", organisations[org_slug], []
+        )
+        OrganisationMembership.objects.get_or_create(
+            user=manager,
+            organisation=organisations[org_slug],
+            capacity=OrganisationMembership.Capacity.USER_MANAGER,
+        )
+        users[username] = manager
+        username, full_name, org_slug = NEWCOMER
+        newcomer = self._user(username, full_name, f"{username}@{org_slug}.example", None, [])
+        if newcomer.origin != "registration":
+            newcomer.origin = "registration"
+            newcomer.save(update_fields=["origin"])
+        if not Affiliation.objects.filter(person=newcomer).exists():
+            affiliation_request(
+                person=newcomer,
+                organisation=organisations[org_slug],
+                by=newcomer,
+                position="PhD student",
+            )
+        users[username] = newcomer
+
     @staticmethod
     def _terms(dataset: Dataset, terms: dict[str, Any]) -> dict[str, Any]:
         """Demo terms name variables; the services take Variable rows."""
@@ -290,6 +333,22 @@ class Command(BaseCommand):
                     f"{office}: signs the data access agreement for the institution",
                 )
             )
+        rows.append(
+            (
+                USER_MANAGER[0],
+                f"{USER_MANAGER[0]}@{USER_MANAGER[2]}.example",
+                "user manager",
+                "confirms Swansea's people: /organisations/swansea-university/people/",
+            )
+        )
+        rows.append(
+            (
+                NEWCOMER[0],
+                f"{NEWCOMER[0]}@{NEWCOMER[2]}.example",
+                "(none)",
+                "registered; waits for Swansea to confirm her (Your account)",
+            )
+        )
         seats: dict[str, list[str]] = {}
         for spec in PANELS:
             for username, is_chair in spec["members"]:

@@ -243,14 +243,14 @@ def team(request, pk: int):
     application = _editable(request, pk)
     form = TeamMemberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        members = [
-            *_members(application),
-            {"user": form.cleaned_data["email"], "project_role": form.cleaned_data["project_role"]},
-        ]
-        index = len(members) - 1
+        email = form.cleaned_data["email"]
+        index = application.members.count()
         try:
-            route_services.application_update(
-                application=application, by=request.user, data={"members": members}
+            invitation = route_services.team_member_invite(
+                application=application,
+                email=email,
+                project_role=form.cleaned_data["project_role"],
+                by=request.user,
             )
         except ValidationFailed as exc:
             apply_domain_errors(
@@ -259,7 +259,15 @@ def team(request, pk: int):
                 {f"members.{index}.user": "email", f"members.{index}.project_role": "project_role"},
             )
         else:
-            messages.success(request, f"{form.cleaned_data['email']} is on the team.")
+            if invitation is None:
+                added = application.members.select_related("user").order_by("-id").first()
+                messages.success(request, f"{added.user if added else email} is on the team.")
+            else:
+                messages.success(
+                    request,
+                    f"{email} has no account here yet: we sent them an invitation. They join "
+                    "the team when they accept it.",
+                )
             return done(request, section_url(application, Section.TEAM))
     return _render(
         request,
@@ -269,6 +277,7 @@ def team(request, pk: int):
             "application": application,
             "section": SECTION_BY_KEY[Section.TEAM],
             "members": application.members.select_related("user"),
+            "invitations": application.invitations.filter(status="invited"),
             "form": form,
             "feedback": _feedback_for(application, Section.TEAM),
             "pi": ProjectRole.PRINCIPAL_INVESTIGATOR,
@@ -633,3 +642,48 @@ def ethics_letter(request, pk: int):
     )
     messages.success(request, "Ethics approval letter attached.")
     return done(request, back_url(request))
+
+
+def invitation(request, token: str):
+    """An invitation onto a team, from the link in its email: who invited you to what; accept
+    it signed in with the address it was sent to. A link used, expired, or for another address
+    is a page that says so, and nothing changes."""
+    from access.identity.tokens import LinkProblem
+    from access.identity.views import LINK_PROBLEMS, registration_open
+
+    def problem(reason: str, status: int):
+        return render(
+            request,
+            "access/identity/link_problem.html",
+            {"title": "This invitation link does not work", "problem": LINK_PROBLEMS[reason]},
+            status=status,
+        )
+
+    try:
+        invited = route_services.invitation_from_link(token)
+    except LinkProblem as exc:
+        return problem(exc.reason, 410 if exc.reason in ("expired", "used") else 400)
+    errors: list[ErrorItem] = []
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            application = route_services.invitation_accept(token=token, by=request.user)
+        except LinkProblem as exc:
+            return problem(exc.reason, 403 if exc.reason == "other_email" else 410)
+        except ValidationFailed as exc:
+            errors = [ErrorItem(m) for messages_ in exc.fields.values() for m in messages_]
+        else:
+            messages.success(request, f"You are on the team of {application.reference}.")
+            return done(request, reverse("workflow:application", args=[application.pk]))
+    return render(
+        request,
+        "workflow/researcher/invitation.html",
+        {
+            "title": "You are invited to join a research project",
+            "invitation": invited,
+            "other_email": request.user.is_authenticated
+            and request.user.email.lower() != invited.email.lower(),
+            "registration_open": registration_open(),
+            "error_items": errors,
+        },
+        status=400 if errors else 200,
+    )
