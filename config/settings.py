@@ -419,6 +419,11 @@ SPECTACULAR_SETTINGS = {
         "OutputRequestStateEnum": "workflow.models.OutputRequestState",
         "OutputFileKindEnum": "workflow.models.FileKind",
         "OutputDecisionEnum": "workflow.models.Decision",
+        "AmendmentChangeTypeEnum": "workflow.models.ChangeType",
+        "AmendmentStateEnum": "workflow.models.AmendmentState",
+        "AmendmentTrackOutcomeEnum": "workflow.models.TrackOutcome",
+        "AmendmentReviewerEnum": "workflow.models.Reviewer",
+        "AmendmentRouteWhenEnum": "workflow.models.RouteWhen",
     },
 }
 

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from workflow.amendments import api as amendments
 from workflow.output_checks import api as output_checks
 from workflow.provisioning import api as provisioning
 from workflow.reviews import api as panels
@@ -167,4 +168,5 @@ urlpatterns = [
     *register_urls,
     *output_check_urls,
     *provisioning_urls,
+    *amendments.urls(),
 ]

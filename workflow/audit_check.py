@@ -48,6 +48,7 @@ from django.utils import timezone
 from access.models import AccessGrant, AccessGrantEvent, Accreditation, AccreditationEvent
 from core import audit_chain
 from core.audit_chain import Break
+from workflow.amendments.models import Amendment, AmendmentEvent
 from workflow.audit import Event, content_of, digest
 from workflow.output_checks.models import OutputEvent, OutputRequest
 from workflow.route.models import Application
@@ -107,6 +108,15 @@ MACHINES = (
         lambda event: event.chain_content(),
         audit_chain.digest,
         OutputEvent.seal_label(),
+    ),
+    Machine(
+        "amendment",
+        Amendment,
+        AmendmentEvent,
+        "amendment_id",
+        lambda event: event.chain_content(),
+        audit_chain.digest,
+        AmendmentEvent.seal_label(),
     ),
 )
 

@@ -4,6 +4,8 @@ The app label stays ``workflow`` whichever topic a model lives in, so tables and
 did not move when the code was grouped by topic.
 """
 
+from workflow.amendments.models import *  # noqa: F403
+from workflow.amendments.models import __all__ as _amendments
 from workflow.audit import Event
 from workflow.output_checks.models import *  # noqa: F403
 from workflow.output_checks.models import __all__ as _output_checks
@@ -29,4 +31,5 @@ __all__ = [
     *_turnaround,
     *_provisioning,
     *_output_checks,
+    *_amendments,
 ]

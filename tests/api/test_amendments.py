@@ -1,0 +1,411 @@
+"""Amendments through the API: each kind of change goes to only the reviewers it affects, with
+the route explained before submitting; the tracks' decisions combine into one; approval makes
+the change (a new version, grants, register); bad input, wrong states and races are refused
+with nothing changed; who may do what is a matrix."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from access.models import AccessGrant, AgreementSignature
+from tests.support.amendments import Amendments
+from workflow.models import (
+    Amendment,
+    AmendmentEvent,
+    ApplicationVersion,
+    DecisionRecord,
+    RegisterEntry,
+    ReviewTrack,
+    RouteRule,
+    State,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def a() -> Amendments:
+    return Amendments()
+
+
+def base(a: Amendments) -> str:
+    return f"/api/v1/applications/{a.project.pk}/amendments/"
+
+
+def ask(a: Amendments, client, *changes: dict, reason: str = "The project needs it."):
+    return client.post(base(a), {"changes": list(changes), "reason": reason}, format="json")
+
+
+def asked(a: Amendments, client_for, *changes: dict) -> dict:
+    response = ask(a, client_for(a.pi), *changes)
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def submit(a: Amendments, client, amendment_id: int):
+    return client.post(f"{base(a)}{amendment_id}/submit/")
+
+
+def decide(a: Amendments, client, body: dict, track_id: int, outcome="approved", rationale=""):
+    return client.post(
+        f"{base(a)}{body['id']}/tracks/{track_id}/decide/",
+        {"outcome": outcome, "rationale": rationale},
+        format="json",
+    )
+
+
+def track(body: dict, reviewer: str) -> dict:
+    return next(t for t in body["tracks"] if t["reviewer"] == reviewer)
+
+
+def routing(a: Amendments, client, amendment_id: int) -> dict:
+    response = client.get(f"{base(a)}{amendment_id}/routing/")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+# --- the done-when routes -----------------------------------------------------------------------
+
+
+def test_member_from_the_same_organisation_needs_no_panel_and_gets_access_once_signed(
+    a, client_for
+):
+    pi = client_for(a.pi)
+    body = asked(a, client_for, {"type": "add_member", "user": a.newcomer.pk})
+
+    # Explained before submitting: no panel, the safe-people check and their signature.
+    explained = routing(a, pi, body["id"])
+    assert explained["frozen"] is False
+    assert explained["takes_effect_at_once"] is True
+    assert explained["tracks"] == []
+    applying = [s for s in explained["route"] if s["applies"]]
+    assert {s["reviewer"] for s in applying} == {"none", "safe_people"}
+    assert "Swansea University is already on the project" in applying[0]["why"]
+    # The diff against the approved version names the new member.
+    assert {"path": "members.Nia Newcomer", "change": "added"}.items() <= body["diff"][0].items()
+
+    submitted = submit(a, pi, body["id"]).json()
+    assert submitted["state"] == "approved"
+    assert submitted["tracks"] == []
+    a.project.refresh_from_db()
+    assert a.newcomer.pk in a.project.team_ids()
+    assert submitted["version"] == a.project.current_version
+    assert ApplicationVersion.objects.filter(
+        application=a.project, number=submitted["version"]
+    ).exists()
+    # Accredited but not yet signed: no access yet; signing gives it.
+    assert not AccessGrant.objects.filter(person=a.newcomer).exists()
+    newcomer = client_for(a.newcomer)
+    assert "sign" in newcomer.get(f"{base(a)}{body['id']}/").json()["actions"]
+    assert newcomer.post(f"{base(a)}{body['id']}/sign/").status_code == 200
+    grant = AccessGrant.objects.get(person=a.newcomer, application=a.project)
+    assert grant.state == "active"
+    assert grant.end_on == a.project.end_date
+    assert AgreementSignature.objects.filter(signer=a.newcomer, capacity="member").exists()
+    # The audit trail: created, submitted, approved; a chain that verifies.
+    assert list(
+        AmendmentEvent.objects.filter(amendment_id=body["id"]).values_list(
+            "transition", flat=True
+        )
+    ) == ["create", "submit", "approve"]
+
+
+def test_member_from_a_new_organisation_needs_that_organisations_signatory(a, client_for):
+    body = asked(a, client_for, {"type": "add_member", "user": a.visitor.pk})
+    explained = routing(a, client_for(a.pi), body["id"])
+    assert [t["name"] for t in explained["tracks"]] == [
+        "The organisation's signatory: Cardiff University"
+    ]
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    assert submitted["state"] == "in_review"
+    # The person joins only once the signatory approves (and signs for Cardiff).
+    assert a.visitor.pk not in a.project.team_ids()
+    signatory = client_for(a.cardiff_signatory)
+    decided = decide(a, signatory, submitted, track(submitted, "organisation_signatory")["id"])
+    assert decided.json()["state"] == "approved", decided.json()
+    assert AgreementSignature.objects.filter(
+        signer=a.cardiff_signatory, organisation=a.cardiff
+    ).exists()
+    a.project.refresh_from_db()
+    assert a.visitor.pk in a.project.team_ids()
+
+
+def test_dea_dataset_goes_to_its_owner_and_the_dea_panel_only(a, client_for):
+    tracks_before = ReviewTrack.objects.filter(application=a.project).count()
+    body = asked(
+        a,
+        client_for,
+        {
+            "type": "add_dataset",
+            "dataset": "census",
+            "legal_gateway": "dea_research",
+            "justification": "Household size is a confounder.",
+            "variables": ["household_size"],
+        },
+    )
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    assert submitted["state"] == "in_review"
+    assert sorted(t["name"] for t in submitted["tracks"]) == [
+        "The DEA accreditation panel",
+        "The dataset owner's sign-off: Office for National Statistics",
+    ]
+    # The IGRP is untouched, and so are the project's own review tracks.
+    assert not any(t["reviewer"] == "igrp" for t in submitted["tracks"])
+    assert ReviewTrack.objects.filter(application=a.project).count() == tracks_before
+    # The project stays active while the amendment is reviewed.
+    a.project.refresh_from_db()
+    assert a.project.state == State.ACTIVE
+
+    owner, chair = client_for(a.ons_owner), client_for(a.chair)
+    assert decide(a, owner, submitted, track(submitted, "data_owner")["id"]).status_code == 200
+    assert a.project.requested_datasets.filter(dataset__slug="census").exists() is False
+    final = decide(a, chair, submitted, track(submitted, "dea_panel")["id"]).json()
+    assert final["state"] == "approved"
+    rd = a.project.requested_datasets.get(dataset__slug="census")
+    assert rd.legal_gateway == "dea_research"
+    assert [v.variable.name for v in rd.variables.all()] == ["household_size"]
+    # The grants now require DEA accreditation; the register and decision records follow.
+    grant = AccessGrant.objects.get(application=a.project, person=a.pi)
+    assert "dea_accredited" in grant.requirements
+    entry = RegisterEntry.objects.get(application=a.project)
+    assert "census" in entry.dataset_keys
+    record = DecisionRecord.objects.filter(application=a.project, stage="amendment").get()
+    assert record.reason.startswith(f"Amendment {body['number']}")
+    # The decision letter cites the amendment and each track's decision.
+    letter = final["letter"]
+    assert letter["amendment"] == body["number"]
+    assert letter["outcome"] == "approved"
+    assert {t["outcome"] for t in letter["tracks"]} == {"Approved"}
+
+
+def test_pre_approved_dataset_skips_its_owner_citing_the_category(a, client_for):
+    body = asked(
+        a,
+        client_for,
+        {
+            "type": "add_dataset",
+            "dataset": "births",
+            "legal_gateway": "public_task",
+            "justification": "Birth weight is the outcome.",
+            "variables": ["birth_weight"],
+        },
+    )
+    explained = routing(a, client_for(a.pi), body["id"])
+    owner_step = next(s for s in explained["route"] if s["reviewer"] == "data_owner")
+    assert owner_step["applies"] is False
+    citation = a.category.current_version.citation
+    assert owner_step["pre_approved"]["citation"] == citation
+    assert citation in owner_step["why"]
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    assert submitted["tracks"] == []
+    assert submitted["state"] == "approved"
+    assert a.project.requested_datasets.filter(dataset__slug="births").exists()
+    record = DecisionRecord.objects.get(application=a.project, stage="amendment")
+    assert record.pre_approved[0]["citation"] == citation
+
+
+def test_change_of_question_goes_to_the_igrp(a, client_for):
+    body = asked(
+        a,
+        client_for,
+        {"type": "change_question", "research_question": "Does attainment predict wellbeing?"},
+    )
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    assert [t["reviewer"] for t in submitted["tracks"]] == ["igrp"]
+    # A member of the team who chairs nothing may not decide; nor may the PI.
+    assert decide(a, client_for(a.pi), submitted, submitted["tracks"][0]["id"]).status_code == 403
+    final = decide(a, client_for(a.chair), submitted, submitted["tracks"][0]["id"]).json()
+    assert final["state"] == "approved"
+    a.project.refresh_from_db()
+    assert a.project.research_question == "Does attainment predict wellbeing?"
+    assert any(d["path"] == "research_question" for d in final["diff"])
+
+
+def test_extension_within_the_maximum_goes_to_ops_alone(a, client_for):
+    new_end = a.project.end_date + datetime.timedelta(days=180)
+    body = asked(a, client_for, {"type": "extend_end_date", "end_date": new_end.isoformat()})
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    assert [t["reviewer"] for t in submitted["tracks"]] == ["ops"]
+    final = decide(a, client_for(a.ops), submitted, submitted["tracks"][0]["id"]).json()
+    assert final["state"] == "approved"
+    a.project.refresh_from_db()
+    assert a.project.end_date == new_end
+    assert {g.end_on for g in AccessGrant.objects.filter(application=a.project)} == {new_end}
+
+
+def test_extension_beyond_the_owners_maximum_goes_to_the_owners(a, client_for):
+    new_end = a.project.start_date.replace(year=a.project.start_date.year + 6)
+    body = asked(a, client_for, {"type": "extend_end_date", "end_date": new_end.isoformat()})
+    explained = routing(a, client_for(a.pi), body["id"])
+    assert [t["name"] for t in explained["tracks"]] == [
+        "The dataset owner's sign-off: Welsh Government"
+    ]
+    assert "passes the longest project" in explained["tracks"][0]["reasons"][0]
+
+
+def test_removals_take_effect_at_once(a, client_for):
+    grant = AccessGrant.objects.get(application=a.project, person=a.colleague)
+    body = asked(a, client_for, {"type": "remove_member", "user": a.colleague.pk})
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    assert submitted["state"] == "approved"
+    grant.refresh_from_db()
+    assert grant.state == "ended"
+    assert a.colleague.pk not in a.project.team_ids()
+
+
+def test_a_rejected_amendment_changes_nothing(a, client_for):
+    before = a.project.research_question
+    body = asked(a, client_for, {"type": "change_question", "research_question": "Other?"})
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    refused = decide(a, client_for(a.chair), submitted, submitted["tracks"][0]["id"], "rejected")
+    assert refused.status_code == 400
+    assert "rationale" in refused.json()["fields"]
+    final = decide(
+        a, client_for(a.chair), submitted, submitted["tracks"][0]["id"], "rejected", "No."
+    ).json()
+    assert final["state"] == "rejected"
+    a.project.refresh_from_db()
+    assert a.project.research_question == before
+    assert final["version"] is None
+
+
+def test_withdrawing_closes_the_open_tracks(a, client_for):
+    body = asked(a, client_for, {"type": "change_question", "research_question": "Other?"})
+    submit(a, client_for(a.pi), body["id"])
+    response = client_for(a.pi).post(f"{base(a)}{body['id']}/withdraw/", {}, format="json")
+    assert response.json()["state"] == "withdrawn"
+    assert response.json()["tracks"][0]["state"] == "closed"
+
+
+# --- bad input and races ------------------------------------------------------------------------
+
+
+def test_amending_a_project_that_is_not_live_is_409(client_for):
+    a = Amendments(state=State.APPROVED)
+    response = ask(a, client_for(a.pi), {"type": "add_member", "user": a.newcomer.pk})
+    assert response.status_code == 409
+    assert not Amendment.objects.exists()
+
+
+def test_an_amendment_with_no_change_is_400(a, client_for):
+    response = client_for(a.pi).post(base(a), {"changes": []}, format="json")
+    assert response.status_code == 400
+    assert "changes" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"type": "add_member", "user": "colleague"}, "changes.0.user", "already a member"),
+        (
+            {
+                "type": "add_dataset",
+                "dataset": "education",
+                "legal_gateway": "public_task",
+                "justification": "x",
+            },
+            "changes.0.dataset",
+            "already granted",
+        ),
+        (
+            {
+                "type": "add_dataset",
+                "dataset": "admissions",
+                "legal_gateway": "dea_research",
+                "justification": "x",
+            },
+            "changes.0.legal_gateway",
+            "health-service functions",
+        ),
+        ({"type": "extend_end_date", "end_date": "2020-01-01"}, "changes.0.end_date", "after"),
+        (
+            {"type": "remove_member", "user": "pi"},
+            "changes.0.user",
+            "principal investigator cannot be removed",
+        ),
+    ],
+)
+def test_bad_changes_are_400_naming_the_field(a, client_for, change, field, words):
+    a.world.add_health_provider()
+    if change.get("user") == "colleague":
+        change = {**change, "user": a.colleague.pk}
+    if change.get("user") == "pi":
+        change = {**change, "user": a.pi.pk}
+    response = ask(a, client_for(a.pi), change)
+    assert response.status_code == 400, response.json()
+    assert words in " ".join(response.json()["fields"][field])
+    assert not Amendment.objects.exists()
+
+
+def test_two_open_amendments_is_409_naming_the_open_one(a, client_for):
+    first = asked(a, client_for, {"type": "add_member", "user": a.visitor.pk})
+    response = ask(a, client_for(a.pi), {"type": "add_member", "user": a.newcomer.pk})
+    assert response.status_code == 409
+    assert f"Amendment {first['number']}" in response.json()["detail"]
+
+
+def test_a_member_approving_their_own_amendment_is_403(a, client_for):
+    # The colleague chairs the IGRP too; they are on the team, so they may not decide.
+    from workflow.models import PanelMembership
+
+    PanelMembership.objects.filter(user=a.chair).update(user=a.colleague)
+    a.colleague.role_assignments.create(role="panel_member")
+    body = asked(a, client_for, {"type": "change_question", "research_question": "New?"})
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    response = decide(a, client_for(a.colleague), submitted, submitted["tracks"][0]["id"])
+    assert response.status_code == 403
+    assert "own project" in response.json()["detail"]
+
+
+# --- who may ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "create", "see"),
+    [
+        ("pi", 201, 200),
+        ("ops", 201, 200),
+        ("colleague", 403, 200),
+        ("outsider", 404, 404),
+        ("chair", 403, 200),  # sat on its panel: sees the project, asks nothing
+    ],
+)
+def test_who_may_ask_for_and_see_an_amendment(a, client_for, who, create, see):
+    person = {
+        "pi": a.pi,
+        "ops": a.ops,
+        "colleague": a.colleague,
+        "outsider": a.world.outsider,
+        "chair": a.chair,
+    }[who]
+    response = ask(a, client_for(person), {"type": "add_member", "user": a.newcomer.pk})
+    assert response.status_code == create, response.json()
+    if create != 201:
+        asked(a, client_for, {"type": "add_member", "user": a.newcomer.pk})
+    amendment = Amendment.objects.get()
+    assert client_for(person).get(f"{base(a)}{amendment.pk}/").status_code == see
+
+
+def test_a_track_reviewer_off_the_project_sees_the_amendment_they_decide(a, client_for):
+    body = asked(a, client_for, {"type": "add_member", "user": a.visitor.pk})
+    submit(a, client_for(a.pi), body["id"])
+    signatory = client_for(a.cardiff_signatory)
+    assert signatory.get(f"{base(a)}{body['id']}/").status_code == 200
+    todo = signatory.get("/api/v1/amendment-tracks/").json()
+    assert [t["name"] for t in todo["results"]] == [
+        "The organisation's signatory: Cardiff University"
+    ]
+
+
+def test_the_routing_table_is_data_ops_can_change(a, client_for):
+    rules = client_for(a.ops).get("/api/v1/amendment-route-rules/?page_size=100").json()
+    assert rules["count"] == RouteRule.objects.count() >= 15
+    # Ops send every change of question to the DEA panel too: the route follows the table.
+    RouteRule.objects.filter(change_type="change_question", reviewer="dea_panel").update(
+        when="always"
+    )
+    body = asked(a, client_for, {"type": "change_question", "research_question": "New?"})
+    explained = routing(a, client_for(a.pi), body["id"])
+    assert sorted(t["reviewer"] for t in explained["tracks"]) == ["dea_panel", "igrp"]
