@@ -1,5 +1,6 @@
 """The workflow's admin pages, one module per topic (imported here so the admin finds them)."""
 
+from workflow.amendments import admin as amendments_admin
 from workflow.output_checks import admin as output_checks_admin
 from workflow.provisioning import admin as provisioning_admin
 from workflow.reviews import admin as reviews_admin
@@ -8,6 +9,7 @@ from workflow.safes import admin as safes_admin
 from workflow.turnaround import admin as turnaround_admin
 
 __all__ = [
+    "amendments_admin",
     "output_checks_admin",
     "provisioning_admin",
     "reviews_admin",

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from workflow.amendments import views as amendments
 from workflow.output_checks import views as output_checks
 from workflow.provisioning import views as provisioning
 from workflow.reviews import views as reviews
@@ -49,6 +50,25 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/steps/<slug:name>/", application.step, name="step"),
     path("applications/<int:pk>/outputs/", register.outputs, name="outputs"),
+    # Amendments of a live project, the reviewers' queue and the routing table
+    path("applications/<int:pk>/amendments/", amendments.amendments, name="amendments"),
+    path(
+        "applications/<int:pk>/amendments/new/",
+        amendments.new_amendment,
+        name="amendment-new",
+    ),
+    path(
+        "applications/<int:pk>/amendments/<int:amendment_id>/",
+        amendments.amendment,
+        name="amendment",
+    ),
+    path(
+        "applications/<int:pk>/amendments/<int:amendment_id>/changes/new/",
+        amendments.add_change,
+        name="amendment-add-change",
+    ),
+    path("amendments/", amendments.queue, name="amendment-queue"),
+    path("amendments/routing/", amendments.routing_table, name="amendment-routing-table"),
     # Safe outputs: output requests, the checkers' queue, blind review and consolidation
     path("output-checks/", output_checks.output_requests, name="output-requests"),
     path(

@@ -106,9 +106,7 @@ def test_member_from_the_same_organisation_needs_no_panel_and_gets_access_once_s
     assert AgreementSignature.objects.filter(signer=a.newcomer, capacity="member").exists()
     # The audit trail: created, submitted, approved; a chain that verifies.
     assert list(
-        AmendmentEvent.objects.filter(amendment_id=body["id"]).values_list(
-            "transition", flat=True
-        )
+        AmendmentEvent.objects.filter(amendment_id=body["id"]).values_list("transition", flat=True)
     ) == ["create", "submit", "approve"]
 
 

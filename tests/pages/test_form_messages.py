@@ -17,6 +17,7 @@ PAGE_FORM_MODULES = (
     "catalogue.forms",
     "core.forms",
     "notifications.forms",
+    "workflow.amendments.forms",
     "workflow.reviews.forms",
     "workflow.route.forms",
     "workflow.safes.forms",

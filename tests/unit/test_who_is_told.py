@@ -427,9 +427,7 @@ def test_amendments_tell_only_the_reviewers_they_affect_and_the_team():
     }
     owner_track, panel_track = dea.tracks.order_by("reviewer")
     assert told(
-        lambda: amendments.amendment_track_decide(
-            track=panel_track, by=a.chair, outcome="approved"
-        )
+        lambda: amendments.amendment_track_decide(track=panel_track, by=a.chair, outcome="approved")
     ) == {"amendment.track_decided": names(a.pi, a.colleague)}
     told_at_approval = told(
         lambda: amendments.amendment_track_decide(

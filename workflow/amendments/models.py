@@ -212,6 +212,11 @@ class Amendment(ConcurrentTransitionMixin, models.Model):
     def types(self) -> list[str]:
         return list(dict.fromkeys(c["type"] for c in self.changes))
 
+    @property
+    def summary(self) -> str:
+        """The kinds of change, in words."""
+        return "; ".join(ChangeType(t).label for t in self.types)
+
     # --- transitions: who may take each is registered in amendments/policies.py ------------
 
     @transition(

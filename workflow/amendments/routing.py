@@ -175,7 +175,11 @@ def _facts(application: Application, change: dict[str, Any]) -> dict[str, Any]:
     kind = change["type"]
     facts: dict[str, Any] = {"uses_dea": _project_uses_dea(application)}
     if kind in (ChangeType.ADD_MEMBER, ChangeType.REMOVE_MEMBER):
-        person = User.objects.select_related("affiliation").filter(pk=int(change.get("user") or 0)).first()
+        person = (
+            User.objects.select_related("affiliation")
+            .filter(pk=int(change.get("user") or 0))
+            .first()
+        )
         facts["person"] = person
         org = person.affiliation if person else None
         facts["organisation"] = org

@@ -140,9 +140,8 @@ def _log(
                 **(payload or {}),
             },
         )
-    assert isinstance(obj, Amendment)
     return append_event(
-        obj, by=by, transition=step.name, from_state=from_state, reason=reason, payload=payload
+        cast(Amendment, obj), by=by, transition=step.name, from_state=from_state, reason=reason, payload=payload
     )
 
 
@@ -573,7 +572,9 @@ def _freeze_version(application: Application, by: User) -> ApplicationVersion:
     )
 
 
-def _preview_diff(application: Application, changes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _preview_diff(
+    application: Application, changes: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The diff the changes would make against the project as it is: made inside a savepoint
     that is rolled back, so that the diff comes from the same code as the change itself."""
     before = snapshot(application)
