@@ -141,7 +141,12 @@ def _log(
             },
         )
     return append_event(
-        cast(Amendment, obj), by=by, transition=step.name, from_state=from_state, reason=reason, payload=payload
+        cast(Amendment, obj),
+        by=by,
+        transition=step.name,
+        from_state=from_state,
+        reason=reason,
+        payload=payload,
     )
 
 
