@@ -15,6 +15,7 @@ REGISTERS = (
     "workflow.output_checks.reminders",
     "workflow.amendments.policies",
     "workflow.amendments.notices",
+    "workflow.amendments.reminders",
 )
 
 

@@ -407,3 +407,44 @@ def test_the_routing_table_is_data_ops_can_change(a, client_for):
     body = asked(a, client_for, {"type": "change_question", "research_question": "New?"})
     explained = routing(a, client_for(a.pi), body["id"])
     assert sorted(t["reviewer"] for t in explained["tracks"]) == ["dea_panel", "igrp"]
+
+
+# --- on the clock -------------------------------------------------------------------------------
+
+
+def test_an_overdue_track_is_reminded_once_then_escalated_to_ops(a, client_for):
+    import time_machine
+
+    from notifications.models import Notification
+    from workflow.turnaround.calendar import add_workdays
+    from workflow.turnaround.reminders import reminders_sweep
+
+    new_end = a.project.end_date + datetime.timedelta(days=30)
+    body = asked(a, client_for, {"type": "extend_end_date", "end_date": new_end.isoformat()})
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    due = datetime.date.fromisoformat(submitted["tracks"][0]["due_date"])
+    with time_machine.travel(datetime.datetime.combine(due, datetime.time(12)), tick=False):
+        assert reminders_sweep()["amendment.track_overdue"] == 0
+    later = due + datetime.timedelta(days=1)
+    with time_machine.travel(datetime.datetime.combine(later, datetime.time(12)), tick=False):
+        assert reminders_sweep()["amendment.track_overdue"] == 1
+        assert reminders_sweep()["amendment.track_overdue"] == 0  # once
+    told = Notification.objects.filter(kind="amendment.track_overdue")
+    assert [n.recipient for n in told] == [a.ops]
+    escalation = add_workdays(due, 6)
+    with time_machine.travel(datetime.datetime.combine(escalation, datetime.time(12)), tick=False):
+        assert reminders_sweep()["amendment.track_escalated"] == 1
+
+
+def test_a_member_added_who_has_not_signed_is_reminded(a, client_for):
+    import time_machine
+
+    from notifications.models import Notification
+    from workflow.turnaround.reminders import reminders_sweep
+
+    body = asked(a, client_for, {"type": "add_member", "user": a.newcomer.pk})
+    submit(a, client_for(a.pi), body["id"])
+    week = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=7)
+    with time_machine.travel(week, tick=False):
+        assert reminders_sweep()["amendment.signature_needed"] == 1
+    assert Notification.objects.get(kind="amendment.signature_needed").recipient == a.newcomer
