@@ -192,6 +192,13 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/output-requests/{id}/reviews/": spec(frozenset()),
     "/api/v1/output-requests/{id}/files/{file_id}/download/": spec(frozenset()),
     "/api/v1/metrics/output-checks/": spec(STAFF, hidden=403),
+    # Amendments: A is in review, so it has none (whose amendments are whose, and who decides
+    # them, is the matrix of tests/api/test_amendments.py); owners see A only in part.
+    "/api/v1/applications/{id}/amendments/": FULL_APPLICATION,
+    "/api/v1/applications/{id}/amendments/{amendment_id}/": spec(frozenset(), partial=403),
+    "/api/v1/applications/{id}/amendments/{amendment_id}/routing/": spec(frozenset(), partial=403),
+    "/api/v1/amendment-tracks/": SIGNED_IN,
+    "/api/v1/amendment-route-rules/": SIGNED_IN,
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -220,6 +227,7 @@ WRITES = {
     r"^/api/v1/webhook-(receivers|deliveries)/": "tests/api/test_provisioning.py, "
     "tests/unit/test_webhook_delivery.py",
     r"^/api/v1/output-requests/": "test_output_checks.py, test_output_checks_acro.py",
+    r"^/api/v1/applications/\{id\}/amendments/": "test_amendments.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
@@ -308,6 +316,8 @@ def people(settings, tmp_path):
         "/api/v1/webhook-deliveries/{id}/": {"id": 999_999},
         "/api/v1/register/{reference}/": {"reference": application.reference},
         "/api/v1/output-requests/{id}/files/{file_id}/download/": {"id": 999_999, "file_id": 1},
+        "/api/v1/applications/{id}/amendments/{amendment_id}/": {"amendment_id": 999_999},
+        "/api/v1/applications/{id}/amendments/{amendment_id}/routing/": {"amendment_id": 999_999},
     }
     return application, cast, params, special
 

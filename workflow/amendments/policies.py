@@ -44,7 +44,7 @@ from workflow.reviews.models import Panel, TrackKind
 from workflow.reviews.selectors import chaired_panel_ids
 from workflow.route.models import Application, ProjectRole, State
 from workflow.route.policies import can_view as can_view_application
-from workflow.route.policies import is_member
+from workflow.route.policies import can_view_whole, is_member
 from workflow.route.selectors import applications_visible_to
 
 AMENDABLE_STATES = (State.ACTIVE, State.SUSPENDED)
@@ -241,7 +241,7 @@ def amendments_visible_to(user: Any) -> QuerySet[Amendment]:
 def can_view(user: Any, amendment: Amendment) -> bool:
     if not _signed_in(user):
         return False
-    if can_view_application(user, amendment.application):
+    if can_view_whole(user, amendment.application):
         return True
     return any(is_reviewer_for(user, t) for t in amendment.tracks.all())
 
@@ -266,7 +266,7 @@ def amendment_application(user: Any, pk: Any) -> Application:
     )
     if application is None:
         raise Http404("No such application.")
-    if can_view_application(user, application):
+    if can_view_whole(user, application):
         return application
     if (
         _signed_in(user)
@@ -275,6 +275,12 @@ def amendment_application(user: Any, pk: Any) -> Application:
         ).exists()
     ):
         return application
+    if can_view_application(user, application):
+        # They see their part of the project (a data owner): 403, as for its whole pages.
+        raise NotAllowed(
+            "You see only your part of this project; its amendments are for those who see it "
+            "whole, and for the reviewers of each amendment."
+        )
     raise Http404("No such application.")
 
 

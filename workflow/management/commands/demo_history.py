@@ -27,6 +27,7 @@ from access.models import Organisation, OrganisationMembership, User
 from catalogue.models import Dataset
 from notifications.services import latest_notification_id, notifications_archive_since
 from workflow.management import history
+from workflow.management.demo_amendments import demo_amendment
 from workflow.models import Application, LegalGateway, Outcome, TrackKind
 
 # What every demo application records for the Five Safes (ethics, outputs, TRE-only access).
@@ -105,6 +106,8 @@ class Command(BaseCommand):
                     working_hours=True,
                 )
                 created += 1
+            # An amendment waiting for ops on the newest live project (docs/amendments.md).
+            demo_amendment(cast.researcher)
             # The past's notifications are history, not news.
             notifications_archive_since(after_id=last_notification)
         self.stdout.write(
