@@ -67,8 +67,8 @@ def test_the_last_two_tracks_decided_at_once_make_one_decision(a):
         deciders = {"data_owner": a.ons_owner, "dea_panel": a.chair, "igrp": a.chair}
         results = race(
             *[
-                lambda t=t: services.amendment_track_decide(
-                    track=t, by=deciders[t.reviewer], outcome="approved"
+                lambda t=t, by=deciders[t.reviewer]: services.amendment_track_decide(
+                    track=t, by=by, outcome="approved"
                 )
                 for t in tracks
             ]
