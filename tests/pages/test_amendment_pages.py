@@ -105,3 +105,9 @@ def test_the_routing_table_is_readable_and_ops_see_turnaround(a, page_client):
     assert "Amendment turnaround by kind of change" not in researcher
     ops = page_client(a.ops).get("/amendments/routing/").content.decode()
     assert "Amendment turnaround by kind of change" in ops
+
+
+def test_the_turnaround_dashboard_shows_amendments_beside_the_route(a, page_client):
+    page = page_client(a.ops).get("/ops/turnaround/")
+    assert page.status_code == 200
+    assert "Amendment turnaround by kind of change" in page.content.decode()
