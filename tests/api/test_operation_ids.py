@@ -35,7 +35,7 @@ OPERATIONS = [
     ("GET", "/applications/{id}/amendments/", "applications_amendments_list"),
     ("POST", "/applications/{id}/amendments/", "applications_amendments_create"),
     ("GET", "/applications/{id}/amendments/{amendment_id}/", "applications_amendments_retrieve"),
-    ("PUT", "/applications/{id}/amendments/{amendment_id}/", "applications_amendments_update"),
+    ("PUT", "/applications/{id}/amendments/{amendment_id}/", "applications_amendments_replace"),
     (
         "GET",
         "/applications/{id}/amendments/{amendment_id}/routing/",

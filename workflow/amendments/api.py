@@ -98,7 +98,7 @@ class AmendmentView(APIView):
         return _answer(request, _amendment(request, pk, amendment_id))
 
     @extend_schema(
-        operation_id="applications_amendments_update",
+        operation_id="applications_amendments_replace",
         request=s.AmendmentInputSerializer,
         responses=s.AmendmentSerializer,
     )
