@@ -448,3 +448,69 @@ def test_a_member_added_who_has_not_signed_is_reminded(a, client_for):
     with time_machine.travel(week, tick=False):
         assert reminders_sweep()["amendment.signature_needed"] == 1
     assert Notification.objects.get(kind="amendment.signature_needed").recipient == a.newcomer
+
+
+# --- who may take each transition, in each state (role × state × action) -----------------------
+
+
+def _in_state(a: Amendments, client_for, state: str) -> dict:
+    """An amendment changing the question (one IGRP track) in ``state``."""
+    question = f"Question {Amendment.objects.count() + 1}?"
+    body = asked(a, client_for, {"type": "change_question", "research_question": question})
+    if state == "draft":
+        return body
+    body = submit(a, client_for(a.pi), body["id"]).json()
+    if state == "in_review":
+        return body
+    if state == "approved":
+        return decide(a, client_for(a.chair), body, body["tracks"][0]["id"]).json()
+    return client_for(a.pi).post(f"{base(a)}{body['id']}/withdraw/", {}, format="json").json()
+
+
+ACTORS = ("pi", "colleague", "ops", "chair", "ons_owner", "outsider")
+# (action, state) → who succeeds; everyone else who may see it gets 403, the rest 404; a wrong
+# state is 409 for those who may act.
+MATRIX = {
+    ("submit", "draft"): {"pi", "ops"},
+    ("withdraw", "draft"): {"pi", "ops"},
+    ("withdraw", "in_review"): {"pi", "ops"},
+    ("decide", "in_review"): {"chair"},
+    ("submit", "in_review"): set(),
+    ("withdraw", "approved"): set(),
+    ("decide", "approved"): set(),
+}
+
+
+@pytest.mark.parametrize(("action", "state"), list(MATRIX))
+def test_who_may_take_each_transition_in_each_state(client_for, action, state):
+    a = Amendments()
+    people = {
+        "pi": a.pi,
+        "colleague": a.colleague,
+        "ops": a.ops,
+        "chair": a.chair,
+        "ons_owner": a.ons_owner,
+        "outsider": a.world.outsider,
+    }
+    may = {"submit": {"pi", "ops"}, "withdraw": {"pi", "ops"}, "decide": {"chair"}}[action]
+    sees = {"pi", "colleague", "ops", "chair"}
+    for who in ACTORS:
+        body = _in_state(a, client_for, state)
+        client = client_for(people[who])
+        if action == "decide":
+            response = decide(a, client, body, body["tracks"][0]["id"])
+        else:
+            response = client.post(f"{base(a)}{body['id']}/{action}/", {}, format="json")
+        if who in MATRIX[(action, state)]:
+            expected = 200
+        elif who in may:
+            expected = 409
+        elif who in sees:
+            expected = 403
+        else:
+            expected = 404
+        assert response.status_code == expected, (who, action, state, response.json())
+        # Leave no amendment open for the next person's round.
+        open_one = Amendment.objects.filter(state__in=("draft", "in_review")).first()
+        if open_one is not None:
+            client_for(a.pi).post(f"{base(a)}{open_one.pk}/withdraw/", {}, format="json")

@@ -14,6 +14,7 @@ from workflow.amendments.models import (
     RouteWhen,
     TrackOutcome,
 )
+from workflow.amendments.policies import actions_for
 from workflow.amendments.selectors import amendment_letter
 from workflow.amendments.services import MAX_CHANGES
 from workflow.route.models import MAX_VARIABLES_PER_DATASET, LegalGateway, ProjectRole
@@ -26,7 +27,10 @@ class ChangeSerializer(serializers.Serializer):
 
     type = serializers.ChoiceField(choices=ChangeType.choices)
     user = serializers.IntegerField(
-        required=False, help_text="add_member, remove_member: the person's id"
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="add_member, remove_member: the person's id",
     )
     project_role = serializers.ChoiceField(
         choices=ProjectRole.choices,
@@ -58,10 +62,13 @@ class ChangeSerializer(serializers.Serializer):
     )
     end_date = serializers.DateField(required=False, help_text="extend_end_date")
     principal_investigator = serializers.IntegerField(
-        required=False, help_text="change_lead: a member's id"
+        min_value=1, max_value=2**63 - 1, required=False, help_text="change_lead: a member's id"
     )
     lead_organisation = serializers.IntegerField(
-        required=False, help_text="change_lead: an organisation's id"
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="change_lead: an organisation's id",
     )
 
     def to_internal_value(self, data):
@@ -195,7 +202,12 @@ class AmendmentSerializer(serializers.ModelSerializer):
         }
 
     def get_actions(self, obj: Amendment) -> list[str]:
-        return list(self.context.get("actions", []))
+        """What you may do now: ``submit``, ``withdraw``, ``edit``, ``decide:<track id>``,
+        ``sign``."""
+        if "actions" in self.context:
+            return list(self.context["actions"])
+        request = self.context.get("request")
+        return actions_for(request.user, obj) if request is not None else []
 
 
 class RouteRuleSerializer(serializers.ModelSerializer):
