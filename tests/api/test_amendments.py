@@ -514,3 +514,30 @@ def test_who_may_take_each_transition_in_each_state(client_for, action, state):
         open_one = Amendment.objects.filter(state__in=("draft", "in_review")).first()
         if open_one is not None:
             client_for(a.pi).post(f"{base(a)}{open_one.pk}/withdraw/", {}, format="json")
+
+
+def test_ops_can_have_the_analyst_scope_added_data(a, client_for):
+    # Seeded switched off: scoping an amendment is optional by kind of change.
+    rule = RouteRule.objects.get(change_type="add_dataset", reviewer="analyst")
+    assert rule.active is False
+    rule.active = True
+    rule.save()
+    body = asked(
+        a,
+        client_for,
+        {
+            "type": "add_dataset",
+            "dataset": "births",
+            "legal_gateway": "public_task",
+            "justification": "Birth weight is the outcome.",
+            "variables": ["birth_weight"],
+        },
+    )
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    assert [t["reviewer"] for t in submitted["tracks"]] == ["analyst"]
+    a.project.refresh_from_db()
+    analyst = a.project.analyst
+    todo = client_for(analyst).get("/api/v1/amendment-tracks/").json()["results"]
+    assert [t["reviewer"] for t in todo] == ["analyst"]
+    final = decide(a, client_for(analyst), submitted, submitted["tracks"][0]["id"]).json()
+    assert final["state"] == "approved"

@@ -34,6 +34,15 @@ DEFAULT_RULES: tuple[tuple[str, str, str, int, str], ...] = (
 )
 
 
+# Rules seeded switched off: ops switch them on to have the project's analyst scope such changes
+# (in parallel with the other reviewers), as scoping is optional by kind of change.
+SWITCHED_OFF_RULES: tuple[tuple[str, str, str, int, str], ...] = (
+    (C.ADD_DATASET, R.ANALYST, W.ALWAYS, 10, "The analyst checks the data can answer it."),
+    (C.ADD_VARIABLES, R.ANALYST, W.ALWAYS, 10, "The analyst checks the data can answer it."),
+    (C.CHANGE_QUESTION, R.ANALYST, W.ALWAYS, 10, "The analyst checks the data can answer it."),
+)
+
+
 def seed_default_rules(rule_model: type | None = None, using: str = "default") -> int:
     """Fill an empty routing table with the defaults; returns how many rows it wrote."""
     if rule_model is None:
@@ -48,5 +57,9 @@ def seed_default_rules(rule_model: type | None = None, using: str = "default") -
             rule_model(change_type=c, reviewer=r, when=w, target_days=days, note=note)
             for c, r, w, days, note in DEFAULT_RULES
         ]
+        + [
+            rule_model(change_type=c, reviewer=r, when=w, target_days=days, note=note, active=False)
+            for c, r, w, days, note in SWITCHED_OFF_RULES
+        ]
     )
-    return len(DEFAULT_RULES)
+    return len(DEFAULT_RULES) + len(SWITCHED_OFF_RULES)

@@ -4,7 +4,7 @@ table, generated from the code into docs/amendments.md (a test fails when the pa
 from __future__ import annotations
 
 from core.transitions import policy_for, steps_of
-from workflow.amendments.defaults import DEFAULT_RULES
+from workflow.amendments.defaults import DEFAULT_RULES, SWITCHED_OFF_RULES
 from workflow.amendments.models import (
     Amendment,
     AmendmentState,
@@ -74,6 +74,11 @@ def render() -> str:
         f"| {ChangeType(c).label} | {Reviewer(r).label} | {RouteWhen(w).label} "
         f"| {days or 'none'} | {note} |"
         for c, r, w, days, note in DEFAULT_RULES
+    ]
+    lines += [
+        f"| {ChangeType(c).label} | {Reviewer(r).label} (switched off) | {RouteWhen(w).label} "
+        f"| {days or 'none'} | {note} |"
+        for c, r, w, days, note in SWITCHED_OFF_RULES
     ]
     lines += ["", END]
     return "\n".join(lines)

@@ -76,6 +76,7 @@ class Reviewer(models.TextChoices):
     DEA_PANEL = "dea_panel", "The DEA accreditation panel"
     IGRP = "igrp", "The Independent Governance Review Panel (IGRP)"
     OPS = "ops", "Operations"
+    ANALYST = "analyst", "The project's analyst (scoping)"
 
 
 # The reviewers that open a track (the others are explained, never decided).
@@ -85,6 +86,7 @@ TRACK_REVIEWERS = (
     Reviewer.DEA_PANEL,
     Reviewer.IGRP,
     Reviewer.OPS,
+    Reviewer.ANALYST,
 )
 
 

@@ -28,6 +28,9 @@ def track_deciders(track: AmendmentTrack) -> list[User]:
     """Who may decide ``track``: everyone holding its reviewing capacity, off the team."""
     if track.reviewer == Reviewer.OPS:
         candidates = list(users_with_role(Role.OPS))
+    elif track.reviewer == Reviewer.ANALYST:
+        analyst = track.amendment.application.analyst
+        candidates = [analyst] if analyst is not None else []
     elif track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL):
         candidates = [
             m.user

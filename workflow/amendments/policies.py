@@ -24,7 +24,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from access.models import OrganisationMembership
+from access.models import OrganisationMembership, Role
 from access.policy import Permission, has_permission
 from access.selectors import organisations_of
 from core.errors import InvalidTransition, NotAllowed
@@ -153,6 +153,8 @@ def is_reviewer_for(user: Any, track: AmendmentTrack) -> bool:
         return False
     if track.reviewer == Reviewer.OPS:
         return is_ops(user)
+    if track.reviewer == Reviewer.ANALYST:
+        return user.has_role(Role.ANALYST) and track.amendment.application.analyst_id == user.pk
     if track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL):
         return has_permission(user, Permission.PANEL_TRACK_DECIDE) and chairs_panel_for(
             user, track.reviewer
@@ -194,6 +196,8 @@ def _tracks_for(user: Any) -> Q:
     q = Q(pk__in=[])
     if is_ops(user):
         q |= Q(reviewer=Reviewer.OPS)
+    if user.has_role(Role.ANALYST):
+        q |= Q(reviewer=Reviewer.ANALYST, amendment__application__analyst=user)
     if has_permission(user, Permission.PANEL_TRACK_DECIDE):
         for reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL):
             if chairs_panel_for(user, reviewer):
