@@ -154,7 +154,9 @@ def is_reviewer_for(user: Any, track: AmendmentTrack) -> bool:
     if track.reviewer == Reviewer.OPS:
         return is_ops(user)
     if track.reviewer == Reviewer.ANALYST:
-        return user.has_role(Role.ANALYST) and track.amendment.application.analyst_id == user.pk
+        return bool(
+            user.has_role(Role.ANALYST) and track.amendment.application.analyst_id == user.pk
+        )
     if track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL):
         return has_permission(user, Permission.PANEL_TRACK_DECIDE) and chairs_panel_for(
             user, track.reviewer
