@@ -16,6 +16,7 @@ REGISTERS = (
     "workflow.amendments.policies",
     "workflow.amendments.notices",
     "workflow.amendments.reminders",
+    "workflow.amendments.watchers",
 )
 
 

@@ -541,3 +541,29 @@ def test_ops_can_have_the_analyst_scope_added_data(a, client_for):
     assert [t["reviewer"] for t in todo] == ["analyst"]
     final = decide(a, client_for(analyst), submitted, submitted["tracks"][0]["id"]).json()
     assert final["state"] == "approved"
+
+
+def test_a_new_member_who_signed_gets_access_when_accredited(a, client_for):
+    import datetime as dt
+
+    from access.models import Role
+    from access.safe_people import services as safe_people
+    from tests.factories import make_user
+
+    untrained = make_user(
+        Role.RESEARCHER, full_name="Tomos Trainee", affiliation=a.world.university
+    )
+    body = asked(a, client_for, {"type": "add_member", "user": untrained.pk})
+    submit(a, client_for(a.pi), body["id"])
+    client_for(untrained).post(f"{base(a)}{body['id']}/sign/")
+    assert not AccessGrant.objects.filter(person=untrained).exists()  # not yet accredited
+    award = safe_people.accreditation_apply(
+        by=untrained,
+        kind="safe_researcher",
+        issuer="ONS Safe Researcher Training",
+        certificate_number="SRT-1",
+        issued_on=dt.datetime.now(tz=dt.UTC).date(),
+    )
+    safe_people.accreditation_accredit(accreditation=award, by=a.world.officer)
+    grant = AccessGrant.objects.get(person=untrained, application=a.project)
+    assert grant.state == "active"

@@ -1,0 +1,27 @@
+"""What amendments do when something happens elsewhere (``notifications.notices.watch``): a
+member an amendment added to a live project, who has signed the agreement, gets their access
+grant the moment their accreditation is confirmed (inside the accreditation's transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from notifications.notices import watch
+from workflow.amendments.services import grant_if_ready
+from workflow.route.models import Application, State
+
+
+@watch("accreditation.accredited")
+def grants_follow_accreditation(kind: str, accreditation: Any, context: Mapping[str, Any]) -> None:
+    """Every active project the person is on without a grant (in an active project, only a
+    member an amendment added has none) gives them one now if they are ready."""
+    person = accreditation.person
+    by = context.get("actor") or person
+    projects = (
+        Application.objects.filter(state=State.ACTIVE, members__user=person)
+        .exclude(access_grants__person=person)
+        .distinct()
+    )
+    for application in projects:
+        grant_if_ready(application, person, by=by)
