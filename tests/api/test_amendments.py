@@ -6,6 +6,7 @@ with nothing changed; who may do what is a matrix."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 
@@ -201,7 +202,15 @@ def test_pre_approved_dataset_skips_its_owner_citing_the_category(a, client_for)
     assert submitted["state"] == "approved"
     assert a.project.requested_datasets.filter(dataset__slug="births").exists()
     record = DecisionRecord.objects.get(application=a.project, stage="amendment")
-    assert record.pre_approved[0]["citation"] == citation
+    assert record.pre_approved == [
+        {"dataset": "births", "category": citation, "title": "Population statistics"}
+    ]
+    # The RO-Crate follows: the new dataset and the decision citing the category.
+    from workflow.transparency.rocrate import application_crate
+
+    crate = json.dumps(application_crate(a.project).metadata.generate())
+    assert "#dataset-births" in crate
+    assert citation in crate
 
 
 def test_change_of_question_goes_to_the_igrp(a, client_for):

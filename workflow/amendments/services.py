@@ -905,7 +905,17 @@ def _finish(application: Application, amendment: Amendment, *, by: User, approve
 
 def _decision_record(application: Application, amendment: Amendment, *, by: User) -> None:
     tracks = list(amendment.tracks.select_related("organisation").order_by("id"))
-    cited = [s["pre_approved"] for s in amendment.route if s.get("pre_approved")]
+    # Shaped as the route's citations (dataset, ``category@version``, title): the RO-Crate and
+    # the register read both alike.
+    cited = [
+        {
+            "dataset": amendment.changes[s["change"]].get("dataset", ""),
+            "category": s["pre_approved"]["citation"],
+            "title": s["pre_approved"]["title"],
+        }
+        for s in amendment.route
+        if s.get("pre_approved")
+    ]
     slugs = sorted(application.requested_datasets.values_list("dataset__slug", flat=True))
     DecisionRecord.objects.create(
         application=application,
