@@ -328,6 +328,9 @@ def test_every_reminder_kind_is_registered_once():
         "condition.due",
         "output_check.overdue",
         "output_check.escalated",
+        "amendment.track_overdue",
+        "amendment.track_escalated",
+        "amendment.signature_needed",
     }
     with pytest.raises(RuntimeError):
         reminders.reminder("stage.due_soon", subject="", body="")(lambda clock: [])
