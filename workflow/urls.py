@@ -69,6 +69,7 @@ urlpatterns = [
     ),
     path("amendments/", amendments.queue, name="amendment-queue"),
     path("amendments/routing/", amendments.routing_table, name="amendment-routing-table"),
+    path("amendments/routing/<int:rule_id>/", amendments.route_rule, name="amendment-route-rule"),
     # Safe outputs: output requests, the checkers' queue, blind review and consolidation
     path("output-checks/", output_checks.output_requests, name="output-requests"),
     path(

@@ -12,7 +12,7 @@ import pytest
 from access.models import AccessGrant
 from tests.support.amendments import Amendments
 from workflow.management.demo_data import DEMO_PASSWORD
-from workflow.models import Amendment
+from workflow.models import Amendment, RouteRule
 
 
 @pytest.mark.timeout(300)
@@ -99,4 +99,12 @@ def test_each_role_takes_an_amendment_through_its_route(transactional_db, visito
     pi.visit("/amendments/routing/")
     assert "The routing table" in pi.text()
     ops.visit("/amendments/routing/")
+    assert "Amendment turnaround by kind of change" in ops.text()
+    # Ops change a rule on its own page: the analyst scopes new questions from now on.
+    rule = RouteRule.objects.get(change_type="change_question", reviewer="analyst")
+    ops.visit(f"/amendments/routing/{rule.pk}/")
+    ops.page.get_by_label("Use this rule").check()
+    ops.click("Save the rule")
+    assert "new amendments are routed by it" in ops.banner()
+    ops.visit("/ops/turnaround/")
     assert "Amendment turnaround by kind of change" in ops.text()

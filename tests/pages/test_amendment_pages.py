@@ -111,3 +111,21 @@ def test_the_turnaround_dashboard_shows_amendments_beside_the_route(a, page_clie
     page = page_client(a.ops).get("/ops/turnaround/")
     assert page.status_code == 200
     assert "Amendment turnaround by kind of change" in page.content.decode()
+
+
+def test_ops_switch_a_rule_on_and_new_amendments_follow_it(a, page_client):
+    from workflow.models import RouteRule
+
+    rule = RouteRule.objects.get(change_type="change_question", reviewer="analyst")
+    assert page_client(a.pi).get(f"/amendments/routing/{rule.pk}/").status_code == 403
+    ops = page_client(a.ops)
+    assert "Change" in ops.get("/amendments/routing/").content.decode()
+    answer = ops.post(
+        f"/amendments/routing/{rule.pk}/", {"active": "on", "target_days": "7", "note": ""}
+    )
+    assert answer.status_code == 302
+    rule.refresh_from_db()
+    assert rule.active is True
+    assert rule.target_days == 7
+    refused = ops.post(f"/amendments/routing/{rule.pk}/", {"target_days": "999"})
+    assert refused.status_code == 400

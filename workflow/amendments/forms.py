@@ -265,6 +265,16 @@ class ReasonForAmendmentForm(Form):
     )
 
 
+class RouteRuleForm(Form):
+    active = forms.BooleanField(label="Use this rule", required=False)
+    target_days = forms.IntegerField(label="Target in working days", min_value=0, max_value=250)
+    note = forms.CharField(
+        label="Note shown with the route",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
 class DecideForm(Form):
     outcome = forms.ChoiceField(
         label="Your decision", choices=TrackOutcome.choices, widget=forms.RadioSelect

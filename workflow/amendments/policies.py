@@ -133,6 +133,19 @@ def can_request(user: Any, application: Application) -> bool:
     return not application.amendments.filter(state__in=OPEN_AMENDMENT_STATES).exists()
 
 
+# --- the routing table ---------------------------------------------------------------------
+
+
+def can_change_routing(user: Any) -> bool:
+    """Ops, who set the stage targets, change the routing table too."""
+    return _signed_in(user) and has_permission(user, Permission.TARGETS_MANAGE)
+
+
+def check_change_routing(user: Any) -> None:
+    if not can_change_routing(user):
+        raise NotAllowed("Only ops change how amendments are routed.")
+
+
 # --- deciding a track -------------------------------------------------------------------------
 
 

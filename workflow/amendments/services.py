@@ -46,11 +46,13 @@ from workflow.amendments.models import (
     AmendmentTrackState,
     ChangeType,
     Reviewer,
+    RouteRule,
     TrackOutcome,
 )
 from workflow.amendments.policies import (
     AMENDABLE_STATES,
     check_amendable,
+    check_change_routing,
     check_request,
     check_scope_growth,
     may_request,
@@ -950,6 +952,29 @@ def _decision_record(application: Application, amendment: Amendment, *, by: User
         datasets=slugs,
         dataset_keys=dataset_keys(slugs),
     )
+
+
+# --- the routing table -----------------------------------------------------------------------
+
+
+@service
+def route_rule_update(
+    *, rule: RouteRule, by: User, active: bool, target_days: int, note: str = ""
+) -> RouteRule:
+    """Ops switch a rule on or off, or change its target or note. Amendments already submitted
+    keep the route they were sent on (it is frozen on them)."""
+    check_change_routing(by)
+    errors: dict[str, list[str]] = {}
+    if not 0 <= int(target_days) <= 250:
+        errors["target_days"] = ["The target must be between 0 and 250 working days."]
+    if errors:
+        raise ValidationFailed("The rule cannot be changed so.", fields=errors)
+    rule = RouteRule.objects.select_for_update().get(pk=rule.pk)
+    rule.active = bool(active)
+    rule.target_days = int(target_days)
+    rule.note = (note or "").strip()[:2000]
+    rule.save(update_fields=["active", "target_days", "note", "updated_at"])
+    return rule
 
 
 # --- a new member's signature -------------------------------------------------------------------

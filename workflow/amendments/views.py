@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from workflow.amendments.forms import (
     ChangeTypeForm,
     DecideForm,
     ReasonForAmendmentForm,
+    RouteRuleForm,
 )
 from workflow.amendments.models import (
     Amendment,
@@ -35,6 +37,7 @@ from workflow.amendments.models import (
 from workflow.amendments.policies import (
     actions_for,
     amendment_application,
+    can_change_routing,
     can_request,
     tracks_to_decide,
     visible_amendment,
@@ -244,7 +247,7 @@ def routing_table(request: HttpRequest) -> HttpResponse:
     """The routing table everyone can read; ops change it in the admin, and see turnaround per
     type of change beside it."""
     user: Any = request.user
-    ops = has_permission(user, Permission.ACCESS_MANAGE)
+    ops = can_change_routing(user)
     return render(
         request,
         "workflow/amendments/routing.html",
@@ -261,4 +264,45 @@ def routing_table(request: HttpRequest) -> HttpResponse:
     )
 
 
-__all__ = ["add_change", "amendment", "amendments", "new_amendment", "queue", "routing_table"]
+@login_required
+@require_http_methods(["GET", "POST"])
+def route_rule(request: HttpRequest, rule_id: int) -> HttpResponse:
+    """Ops change one rule of the routing table: on or off, its target, its note."""
+    user: Any = request.user
+    if not can_change_routing(user):
+        raise PermissionDenied("Only ops change how amendments are routed.")
+    rule = get_object_or_404(RouteRule, pk=rule_id)
+    form = RouteRuleForm(
+        request.POST or None,
+        initial={"active": rule.active, "target_days": rule.target_days, "note": rule.note},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.route_rule_update(rule=rule, by=user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "The rule is changed; new amendments are routed by it.")
+            return done(request, reverse("workflow:amendment-routing-table"))
+    return render(
+        request,
+        "workflow/amendments/rule.html",
+        {
+            "title": "Change a routing rule",
+            "rule": rule,
+            "form": form,
+            "error_items": error_items(form),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+__all__ = [
+    "add_change",
+    "amendment",
+    "amendments",
+    "new_amendment",
+    "queue",
+    "route_rule",
+    "routing_table",
+]
