@@ -576,3 +576,15 @@ def test_a_new_member_who_signed_gets_access_when_accredited(a, client_for):
     safe_people.accreditation_accredit(accreditation=award, by=a.world.officer)
     grant = AccessGrant.objects.get(person=untrained, application=a.project)
     assert grant.state == "active"
+
+
+def test_a_member_added_while_suspended_gets_access_when_reinstated(client_for):
+    from workflow.route import services as route_services
+
+    a = Amendments(state=State.SUSPENDED)
+    body = asked(a, client_for, {"type": "add_member", "user": a.newcomer.pk})
+    submit(a, client_for(a.pi), body["id"])
+    client_for(a.newcomer).post(f"{base(a)}{body['id']}/sign/")
+    assert not AccessGrant.objects.filter(person=a.newcomer).exists()  # the project is held
+    route_services.application_reinstate(application=a.project, by=a.ops, reason="Resolved.")
+    assert AccessGrant.objects.get(person=a.newcomer, application=a.project).state == "active"

@@ -11,7 +11,6 @@ from workflow.amendments import routing
 from workflow.amendments.models import (
     Amendment,
     AmendmentState,
-    AmendmentTrack,
     AmendmentTrackState,
     ChangeType,
     RouteRule,
@@ -113,14 +112,6 @@ def turnaround_by_type() -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def open_tracks_overdue(today: Any) -> list[AmendmentTrack]:
-    return list(
-        AmendmentTrack.objects.filter(state=AmendmentTrackState.OPEN, due_date__lt=today)
-        .select_related("amendment__application", "organisation")
-        .order_by("due_date")
-    )
 
 
 __all__ = [

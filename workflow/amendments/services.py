@@ -1006,7 +1006,7 @@ def amendment_member_sign(*, application: Application, by: User) -> bool:
 
 def grants_follow(application: Application, *, by: User) -> int:
     """Every member of the live project without a grant who is now ready gets one (called when
-    a member signs, and by the reminder sweep for those accredited since)."""
+    a suspended project is reinstated: ``workflow.amendments.watchers``)."""
     granted = 0
     for member in application.members.select_related("user"):
         if grant_if_ready(application, member.user, by=by):
