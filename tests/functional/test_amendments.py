@@ -95,6 +95,39 @@ def test_each_role_takes_an_amendment_through_its_route(transactional_db, visito
     third.refresh_from_db()
     assert third.state == "approved"
 
+    # Data a pre-approved category covers: no owner track, the category cited; done at once.
+    pi.visit(f"/applications/{project.pk}/amendments/new/?type=add_dataset")
+    pi.select("Which dataset?", "Birth records")
+    pi.select(
+        "The legal gateway it is shared under",
+        "Public task (UK GDPR Art 6(1)(e)) with Art 9 research condition",
+    )
+    pi.fill("Variables", "birth_weight")
+    pi.fill("Why the project needs it", "Birth weight is the outcome.")
+    pi.click("Save and see the route")
+    citation = a.category.current_version.citation
+    assert f"Pre-approved: {citation}" in pi.text()
+    pi.click("Submit the amendment")
+    assert "took effect at once" in pi.banner()
+    assert citation in pi.text()  # the decision letter cites it
+
+    # A new research question goes to the IGRP (and, now the project uses DEA data, the DEA
+    # panel); its chair decides both.
+    pi.visit(f"/applications/{project.pk}/amendments/new/?type=change_question")
+    pi.fill("The new research question", "Does attainment predict wellbeing at 30?")
+    pi.click("Save and see the route")
+    assert "The Independent Governance Review Panel (IGRP)" in pi.text()
+    pi.click("Submit the amendment")
+    chair = visitor()
+    chair.login(a.chair.username)
+    for _ in range(2):
+        chair.visit("/amendments/")
+        chair.link(f"{project.reference} amendment 5")
+        chair.choose("Approved")
+        chair.click("Record your decision")
+    project.refresh_from_db()
+    assert project.research_question == "Does attainment predict wellbeing at 30?"
+
     # The routing table, for everyone; ops see turnaround per kind of change beside it.
     pi.visit("/amendments/routing/")
     assert "The routing table" in pi.text()
