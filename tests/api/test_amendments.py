@@ -15,6 +15,7 @@ from tests.support.amendments import Amendments
 from workflow.models import (
     Amendment,
     AmendmentEvent,
+    AmendmentTrack,
     ApplicationVersion,
     DecisionRecord,
     RegisterEntry,
@@ -50,6 +51,11 @@ def submit(a: Amendments, client, amendment_id: int):
 
 
 def decide(a: Amendments, client, body: dict, track_id: int, outcome="approved", rationale=""):
+    """Decide a track; a panel track's members vote ``outcome`` first (the quorum the chair's
+    decision needs: tests/api/test_amendments.py::test_a_panel_track_needs_its_quorum)."""
+    found = AmendmentTrack.objects.get(pk=track_id)
+    if found.state == "open" and not found.votes.exists():
+        a.panel_votes(found, outcome)
     return client.post(
         f"{base(a)}{body['id']}/tracks/{track_id}/decide/",
         {"outcome": outcome, "rationale": rationale},
@@ -588,3 +594,30 @@ def test_a_member_added_while_suspended_gets_access_when_reinstated(client_for):
     assert not AccessGrant.objects.filter(person=a.newcomer).exists()  # the project is held
     route_services.application_reinstate(application=a.project, by=a.ops, reason="Resolved.")
     assert AccessGrant.objects.get(person=a.newcomer, application=a.project).state == "active"
+
+
+def test_a_panel_track_needs_its_quorum_before_the_chair_decides(a, client_for):
+    body = asked(a, client_for, {"type": "change_question", "research_question": "Quorum?"})
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    track_id = submitted["tracks"][0]["id"]
+    chair = client_for(a.chair)
+    early = chair.post(
+        f"{base(a)}{body['id']}/tracks/{track_id}/decide/", {"outcome": "approved"}, format="json"
+    )
+    assert early.status_code == 400
+    assert "votes needed" in " ".join(early.json()["fields"]["non_field_errors"])
+    # The team may not vote; a panel member may, and sees that they can.
+    vote = f"{base(a)}{body['id']}/tracks/{track_id}/votes/"
+    assert (
+        client_for(a.colleague).post(vote, {"choice": "approved"}, format="json").status_code == 403
+    )
+    lay = client_for(a.world.lay)
+    assert f"vote:{track_id}" in lay.get(f"{base(a)}{body['id']}/").json()["actions"]
+    voted = lay.post(vote, {"choice": "approved"}, format="json").json()
+    assert voted["tracks"][0]["votes_cast"] == 1
+    # The IGRP's quorum here is one vote, and the lay member is independent: the chair decides.
+    final = chair.post(
+        f"{base(a)}{body['id']}/tracks/{track_id}/decide/", {"outcome": "approved"}, format="json"
+    ).json()
+    assert final["state"] == "approved"
+    assert lay.post(vote, {"choice": "approved"}, format="json").status_code == 409

@@ -54,6 +54,11 @@ OPERATIONS = [
     ),
     (
         "POST",
+        "/applications/{id}/amendments/{amendment_id}/tracks/{track_id}/votes/",
+        "applications_amendments_tracks_vote",
+    ),
+    (
+        "POST",
         "/applications/{id}/amendments/{amendment_id}/withdraw/",
         "applications_amendments_withdraw",
     ),

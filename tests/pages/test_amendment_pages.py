@@ -92,7 +92,10 @@ def test_ops_decide_an_extension_from_their_queue(a, page_client):
     page = ops.get(saved["Location"]).content.decode()
     assert "Record your decision" in page
     track = Amendment.objects.get().tracks.get()
-    decided = ops.post(saved["Location"], {"action": f"decide:{track.pk}", "outcome": "approved"})
+    decided = ops.post(
+        saved["Location"],
+        {"action": f"decide:{track.pk}", f"decide-{track.pk}-outcome": "approved"},
+    )
     assert decided.status_code == 302
     a.project.refresh_from_db()
     assert a.project.end_date == new_end
@@ -129,3 +132,32 @@ def test_ops_switch_a_rule_on_and_new_amendments_follow_it(a, page_client):
     assert rule.target_days == 7
     refused = ops.post(f"/amendments/routing/{rule.pk}/", {"target_days": "999"})
     assert refused.status_code == 400
+
+
+def test_a_panel_member_votes_on_the_page_and_the_chair_then_decides(a, page_client):
+    from workflow.amendments import services
+
+    draft = services.amendment_create(
+        application=a.project,
+        by=a.pi,
+        changes=[{"type": "change_question", "research_question": "On the page?"}],
+    )
+    services.amendment_submit(amendment=draft, by=a.pi)
+    track = draft.tracks.get()
+    url = f"/applications/{a.project.pk}/amendments/{draft.pk}/"
+    chair = page_client(a.chair)
+    early = chair.post(
+        url, {"action": f"decide:{track.pk}", f"decide-{track.pk}-outcome": "approved"}
+    )
+    assert early.status_code == 400
+    assert "votes needed" in early.content.decode()
+    lay = page_client(a.world.lay)
+    assert "Record your vote" in lay.get(url).content.decode()
+    voted = lay.post(url, {"action": f"vote:{track.pk}", f"vote-{track.pk}-choice": "approved"})
+    assert voted.status_code == 302
+    decided = chair.post(
+        url, {"action": f"decide:{track.pk}", f"decide-{track.pk}-outcome": "approved"}
+    )
+    assert decided.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == "approved"

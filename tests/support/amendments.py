@@ -57,3 +57,21 @@ class Amendments:
             permitted_purposes=[Purpose.PUBLIC_POLICY],
             max_sensitivity=Sensitivity.PSEUDONYMISED,
         )
+
+    def panel_votes(self, track, choice: str = "approved") -> None:
+        """The panel's members vote ``choice`` on a panel track, enough for its quorum and its
+        independent vote (the World's panels: the chair, a lay member, an expert)."""
+        from workflow.amendments import services
+        from workflow.amendments.policies import can_vote
+
+        if track.reviewer not in ("igrp", "dea_panel"):
+            return
+        for member in (self.world.lay, self.world.expert, self.chair):
+            if not can_vote(member, track):
+                continue
+            services.amendment_vote_cast(
+                track=track,
+                by=member,
+                choice=choice,
+                rationale="" if choice == "approved" else "Not in scope.",
+            )

@@ -426,6 +426,7 @@ def test_amendments_tell_only_the_reviewers_they_affect_and_the_team():
         "amendment.submitted": names(a.colleague, a.ons_owner, a.chair)
     }
     owner_track, panel_track = dea.tracks.order_by("reviewer")
+    a.panel_votes(panel_track)
     assert told(
         lambda: amendments.amendment_track_decide(track=panel_track, by=a.chair, outcome="approved")
     ) == {"amendment.track_decided": names(a.pi, a.colleague)}
@@ -456,6 +457,8 @@ def test_amendments_tell_only_the_reviewers_they_affect_and_the_team():
     amendments.amendment_submit(amendment=again, by=a.ops)
     # The project now uses DEA data: the IGRP and the DEA panel both decide a new question.
     first, last = again.tracks.order_by("id")
+    a.panel_votes(first)
+    a.panel_votes(last, "rejected")
     amendments.amendment_track_decide(track=first, by=a.chair, outcome="approved")
     assert told(
         lambda: amendments.amendment_track_decide(

@@ -181,6 +181,29 @@ class AmendmentTrackDecideView(APIView):
         return _answer(request, amendment)
 
 
+class AmendmentTrackVoteView(APIView):
+    @extend_schema(
+        operation_id="applications_amendments_tracks_vote",
+        request=s.VoteSerializer,
+        responses=s.AmendmentSerializer,
+    )
+    @idempotent
+    def post(self, request: Request, pk: int, amendment_id: int, track_id: int) -> Response:
+        """Vote on a panel track, as a member of its panel (off the project, unconflicted);
+        the chair records the decision once the quorum is in."""
+        amendment = _amendment(request, pk, amendment_id)
+        track = get_object_or_404(AmendmentTrack, pk=track_id, amendment=amendment)
+        serializer = s.VoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.amendment_vote_cast(
+            track=track,
+            by=signed_in_user(request),
+            choice=serializer.validated_data["choice"],
+            rationale=serializer.validated_data["rationale"],
+        )
+        return _answer(request, amendment)
+
+
 class AmendmentSignView(APIView):
     @extend_schema(
         operation_id="applications_amendments_sign",
@@ -251,6 +274,11 @@ def urls() -> list:
             f"{ONE}/tracks/<int:track_id>/decide/",
             AmendmentTrackDecideView.as_view(),
             name="application-amendment-track-decide",
+        ),
+        path(
+            f"{ONE}/tracks/<int:track_id>/votes/",
+            AmendmentTrackVoteView.as_view(),
+            name="application-amendment-track-vote",
         ),
         path("amendment-tracks/", AmendmentTrackListView.as_view(), name="amendment-tracks"),
         path("amendment-route-rules/", RouteRuleListView.as_view(), name="amendment-route-rules"),

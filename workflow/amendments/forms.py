@@ -275,6 +275,18 @@ class RouteRuleForm(Form):
     )
 
 
+class VoteForm(Form):
+    choice = forms.ChoiceField(
+        label="Your vote", choices=TrackOutcome.choices, widget=forms.RadioSelect
+    )
+    rationale = forms.CharField(
+        label="Your reasons",
+        help_text="Needed if you would not approve it.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
 class DecideForm(Form):
     outcome = forms.ChoiceField(
         label="Your decision", choices=TrackOutcome.choices, widget=forms.RadioSelect

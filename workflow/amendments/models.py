@@ -32,6 +32,7 @@ __all__ = [
     "AmendmentState",
     "AmendmentTrack",
     "AmendmentTrackState",
+    "AmendmentVote",
     "ChangeType",
     "ExtensionLimit",
     "Reviewer",
@@ -351,6 +352,26 @@ class AmendmentTrack(ConcurrentTransitionMixin, models.Model):
     )
     def close(self) -> None:
         pass
+
+
+class AmendmentVote(models.Model):
+    """A panel member's vote on a panel track of an amendment; the chair records the track's
+    decision once the panel's quorum (and its independent votes) are in."""
+
+    track = models.ForeignKey(AmendmentTrack, on_delete=models.PROTECT, related_name="votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=20, choices=TrackOutcome.choices)
+    rationale = models.TextField(blank=True)
+    cast_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["track", "cast_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "member"], name="workflow_amendment_vote_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} on {self.track}: {self.choice}"
 
 
 class AmendmentEvent(AppendOnlyEvent):

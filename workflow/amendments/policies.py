@@ -40,8 +40,8 @@ from workflow.amendments.models import (
     Reviewer,
 )
 from workflow.lifecycle.selectors import scope_growth_blocked
-from workflow.reviews.models import Panel, TrackKind
-from workflow.reviews.selectors import chaired_panel_ids
+from workflow.reviews.models import Panel, PanelMembership, TrackKind
+from workflow.reviews.selectors import chaired_panel_ids, current_panel_ids, is_conflicted
 from workflow.route.models import Application, ProjectRole, State
 from workflow.route.policies import can_view as can_view_application
 from workflow.route.policies import can_view_whole, is_member
@@ -203,6 +203,74 @@ def can_decide(user: Any, track: AmendmentTrack) -> bool:
     return bool(may_decide(user, track)) and track.state == AmendmentTrackState.OPEN
 
 
+# --- a panel's votes ------------------------------------------------------------------------
+
+
+PANEL_REVIEWERS = (Reviewer.IGRP, Reviewer.DEA_PANEL)
+
+
+def panel_of(track: AmendmentTrack) -> Panel | None:
+    """The active panel that decides a panel track (None for other tracks)."""
+    if track.reviewer not in PANEL_REVIEWERS:
+        return None
+    found: Panel | None = Panel.objects.filter(
+        track_kind=_panel_kind(track.reviewer), is_active=True
+    ).first()
+    return found
+
+
+def may_vote(user: Any, track: AmendmentTrack) -> bool:
+    """A member of the track's panel now, not on the team, not conflicted on the project."""
+    panel = panel_of(track)
+    return (
+        panel is not None
+        and _signed_in(user)
+        and has_permission(user, Permission.PANEL_VOTE)
+        and panel.pk in current_panel_ids(user)
+        and not is_member(user, track.amendment.application)
+        and not is_conflicted(user, track.amendment.application_id)
+    )
+
+
+def can_vote(user: Any, track: AmendmentTrack) -> bool:
+    return may_vote(user, track) and track.state == AmendmentTrackState.OPEN
+
+
+def check_vote(user: Any, track: AmendmentTrack) -> None:
+    if not may_vote(user, track):
+        raise NotAllowed(
+            "Only members of this track's panel, off the project and without a conflict, vote."
+        )
+    if track.state != AmendmentTrackState.OPEN:
+        raise InvalidTransition("This track is already decided.", current_state=track.state)
+
+
+def quorum_problems(track: AmendmentTrack) -> list[str]:
+    """Why the chair may not record a panel track's decision yet: the panel's quorum and its
+    independent votes, counting current, unconflicted members' votes only."""
+    panel = panel_of(track)
+    if panel is None:
+        return []
+    members = {
+        m.user_id: m for m in PanelMembership.objects.filter(panel=panel, left_on__isnull=True)
+    }
+    application_id = track.amendment.application_id
+    votes = [
+        v
+        for v in track.votes.all()
+        if v.member_id in members and not is_conflicted(v.member, application_id)
+    ]
+    independent = sum(1 for v in votes if members[v.member_id].is_independent)
+    problems = []
+    if len(votes) < panel.quorum:
+        problems.append(f"{len(votes)} of the {panel.quorum} votes needed have been cast.")
+    if independent < panel.min_independent_votes:
+        problems.append(
+            f"At least {panel.min_independent_votes} vote(s) must come from an independent member."
+        )
+    return problems
+
+
 # --- seeing -----------------------------------------------------------------------------------
 
 
@@ -315,6 +383,8 @@ def actions_for(user: Any, amendment: Amendment) -> list[str]:
     if amendment.state == AmendmentState.DRAFT and "submit" in actions:
         actions.insert(0, "edit")
     for track in amendment.tracks.filter(state=AmendmentTrackState.OPEN):
+        if can_vote(user, track):
+            actions.append(f"vote:{track.pk}")
         if can_decide(user, track):
             actions.append(f"decide:{track.pk}")
     if (

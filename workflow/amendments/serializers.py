@@ -87,6 +87,11 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
+class VoteSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=TrackOutcome.choices)
+    rationale = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
 class TrackDecisionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=TrackOutcome.choices)
     rationale = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
@@ -134,6 +139,7 @@ class AmendmentTrackSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     organisation: serializers.Field = serializers.StringRelatedField()
     decided_by: serializers.Field = serializers.StringRelatedField()
+    votes_cast = serializers.SerializerMethodField()
 
     class Meta:
         model = AmendmentTrack
@@ -150,8 +156,13 @@ class AmendmentTrackSerializer(serializers.ModelSerializer):
             "rationale",
             "decided_at",
             "decided_by",
+            "votes_cast",
         ]
         read_only_fields = fields
+
+    def get_votes_cast(self, obj: AmendmentTrack) -> int:
+        """A panel track's votes so far (who voted what is for the panel)."""
+        return obj.votes.count()
 
 
 class AmendmentSerializer(serializers.ModelSerializer):

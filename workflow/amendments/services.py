@@ -44,6 +44,7 @@ from workflow.amendments.models import (
     AmendmentState,
     AmendmentTrack,
     AmendmentTrackState,
+    AmendmentVote,
     ChangeType,
     Reviewer,
     RouteRule,
@@ -55,7 +56,9 @@ from workflow.amendments.policies import (
     check_change_routing,
     check_request,
     check_scope_growth,
+    check_vote,
     may_request,
+    quorum_problems,
 )
 from workflow.route.content import diff as content_diff
 from workflow.route.content import snapshot
@@ -839,6 +842,11 @@ def amendment_track_decide(
         track.rationale = rationale[:4000]
         track.decided_at = timezone.now()
         track.decided_by = by
+    if track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL):
+        problems = quorum_problems(track)
+        if problems:
+            errors.setdefault("non_field_errors", []).extend(problems)
+            track.outcome, track.rationale, track.decided_at, track.decided_by = "", "", None, None
     take_errors = errors or None
     _move_track_decide(track, by=by, errors=take_errors)
     if track.reviewer == Reviewer.ORGANISATION_SIGNATORY and outcome == TrackOutcome.APPROVED:
@@ -952,6 +960,38 @@ def _decision_record(application: Application, amendment: Amendment, *, by: User
         datasets=slugs,
         dataset_keys=dataset_keys(slugs),
     )
+
+
+@service
+def amendment_vote_cast(
+    *, track: AmendmentTrack, by: User, choice: str, rationale: str = ""
+) -> AmendmentVote:
+    """A panel member votes on a panel track (a second vote replaces their first while the
+    track is open); the chair records the decision once the quorum is in."""
+    _application, amendment = _lock(track.amendment)
+    track = AmendmentTrack.objects.select_for_update().get(pk=track.pk)
+    track.amendment = amendment
+    check_vote(by, track)
+    errors: dict[str, list[str]] = {}
+    if choice not in TrackOutcome.values:
+        errors["choice"] = ["Choose approved or rejected."]
+    rationale = (rationale or "").strip()
+    if choice == TrackOutcome.REJECTED and not rationale:
+        errors["rationale"] = ["Say why you would not approve it."]
+    if errors:
+        raise ValidationFailed("The vote cannot be cast.", fields=errors)
+    vote, _ = AmendmentVote.objects.update_or_create(
+        track=track, member=by, defaults={"choice": choice, "rationale": rationale[:4000]}
+    )
+    append_event(
+        amendment,
+        by=by,
+        transition="vote",
+        from_state=amendment.state,
+        reason=vote.rationale,
+        payload={"track_id": track.pk, "track": track.name, "choice": choice},
+    )
+    return vote
 
 
 # --- the routing table -----------------------------------------------------------------------

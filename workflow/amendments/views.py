@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from workflow.amendments.forms import (
     DecideForm,
     ReasonForAmendmentForm,
     RouteRuleForm,
+    VoteForm,
 )
 from workflow.amendments.models import (
     Amendment,
@@ -160,7 +162,14 @@ def amendment(request: HttpRequest, pk: int, amendment_id: int) -> HttpResponse:
     found = visible_amendment(request.user, application, amendment_id)
     user: Any = request.user
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    decide_form = DecideForm(request.POST if action.startswith("decide:") else None)
+    # One form per track, each with its own prefix (a chair may decide two tracks on one page).
+    acted = action.split(":", 1)[1] if ":" in action else ""
+    decide_form = DecideForm(
+        request.POST if action.startswith("decide:") else None, prefix=f"decide-{acted}"
+    )
+    vote_form = VoteForm(
+        request.POST if action.startswith("vote:") else None, prefix=f"vote-{acted}"
+    )
     withdraw_form = ReasonForAmendmentForm(request.POST if action == "withdraw" else None)
     page_error = ""
     try:
@@ -189,6 +198,19 @@ def amendment(request: HttpRequest, pk: int, amendment_id: int) -> HttpResponse:
                 else "Signed. Your access starts once your accreditation is confirmed.",
             )
             return done(request, _page(found))
+        if action.startswith("vote:") and vote_form.is_valid():
+            track_id = action.split(":", 1)[1]
+            track = get_object_or_404(
+                AmendmentTrack, pk=track_id if track_id.isdigit() else 0, amendment=found
+            )
+            services.amendment_vote_cast(
+                track=track,
+                by=user,
+                choice=vote_form.cleaned_data["choice"],
+                rationale=vote_form.cleaned_data["rationale"],
+            )
+            messages.success(request, "Your vote is recorded.")
+            return done(request, _page(found))
         if action.startswith("decide:") and decide_form.is_valid():
             track_id = action.split(":", 1)[1]
             track = get_object_or_404(
@@ -205,12 +227,28 @@ def amendment(request: HttpRequest, pk: int, amendment_id: int) -> HttpResponse:
     except ValidationFailed as exc:
         if action.startswith("decide:"):
             apply_domain_errors(decide_form, exc)
+        elif action.startswith("vote:"):
+            apply_domain_errors(vote_form, exc)
         else:
             page_error = " ".join(m for ms in exc.fields.values() for m in ms) or exc.detail
     found = Amendment.objects.select_related("application", "requested_by").get(pk=found.pk)
     actions = actions_for(user, found)
     decide_ids = [int(a.split(":", 1)[1]) for a in actions if a.startswith("decide:")]
-    bound = [f for f in (decide_form, withdraw_form) if f.is_bound]
+    vote_ids = [int(a.split(":", 1)[1]) for a in actions if a.startswith("vote:")]
+    bound = [f for f in (decide_form, vote_form, withdraw_form) if f.is_bound]
+    tracks = list(
+        found.tracks.select_related("organisation", "decided_by").annotate(
+            votes_cast=Count("votes")
+        )
+    )
+    for t in tracks:
+        # The bound form back on its own track (with its errors); a fresh one elsewhere.
+        t.decide_form = (  # type: ignore[attr-defined]
+            decide_form if action == f"decide:{t.pk}" else DecideForm(prefix=f"decide-{t.pk}")
+        )
+        t.vote_form = (  # type: ignore[attr-defined]
+            vote_form if action == f"vote:{t.pk}" else VoteForm(prefix=f"vote-{t.pk}")
+        )
     return render(
         request,
         "workflow/amendments/detail.html",
@@ -219,8 +257,10 @@ def amendment(request: HttpRequest, pk: int, amendment_id: int) -> HttpResponse:
             "application": application,
             "amendment": found,
             "routing": routing_of(found),
-            "tracks": list(found.tracks.select_related("organisation", "decided_by")),
+            "tracks": tracks,
             "decide_ids": decide_ids,
+            "vote_ids": vote_ids,
+            "vote_form": vote_form,
             "actions": actions,
             "decide_form": decide_form,
             "withdraw_form": withdraw_form,
