@@ -5,7 +5,14 @@ them)."""
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
-from workflow.models import Amendment, AmendmentEvent, AmendmentTrack, ExtensionLimit, RouteRule
+from workflow.models import (
+    Amendment,
+    AmendmentEvent,
+    AmendmentTrack,
+    AmendmentVote,
+    ExtensionLimit,
+    RouteRule,
+)
 
 
 @admin.register(RouteRule)
@@ -28,6 +35,11 @@ class TrackInline(ReadOnlyInline):
 class EventInline(ReadOnlyInline):
     model = AmendmentEvent
     fields = ["created_at", "actor_name", "transition", "from_state", "to_state", "reason"]
+
+
+@admin.register(AmendmentVote)
+class AmendmentVoteAdmin(ReadOnlyAdmin):
+    list_display = ["track", "member", "choice", "cast_at"]
 
 
 @admin.register(Amendment)
