@@ -490,6 +490,11 @@ SPECTACULAR_SETTINGS = {
         "PanelModeEnum": "workflow.models.PanelMode",
         "ProgressReportStateEnum": "workflow.models.ReportState",
         "ClosureStateEnum": "workflow.models.ClosureState",
+        "AmendmentChangeTypeEnum": "workflow.models.ChangeType",
+        "AmendmentStateEnum": "workflow.models.AmendmentState",
+        "AmendmentTrackOutcomeEnum": "workflow.models.TrackOutcome",
+        "AmendmentReviewerEnum": "workflow.models.Reviewer",
+        "AmendmentRouteWhenEnum": "workflow.models.RouteWhen",
     },
 }
 

@@ -1,5 +1,6 @@
 """The workflow's admin pages, one module per topic (imported here so the admin finds them)."""
 
+from workflow.amendments import admin as amendments_admin
 from workflow.involvement import admin as involvement_admin
 from workflow.lifecycle import admin as lifecycle_admin
 from workflow.output_checks import admin as output_checks_admin
@@ -11,6 +12,7 @@ from workflow.sittings import admin as sittings_admin
 from workflow.turnaround import admin as turnaround_admin
 
 __all__ = [
+    "amendments_admin",
     "involvement_admin",
     "lifecycle_admin",
     "output_checks_admin",

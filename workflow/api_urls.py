@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from workflow.amendments import api as amendments
 from workflow.involvement import api as involvement
 from workflow.lifecycle import api as lifecycle
 from workflow.output_checks import api as output_checks
@@ -276,4 +277,5 @@ urlpatterns = [
     *output_check_urls,
     *provisioning_urls,
     *involvement_urls,
+    *amendments.urls(),
 ]

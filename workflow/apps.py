@@ -20,6 +20,10 @@ REGISTERS = (
     "workflow.lifecycle.policies",
     "workflow.lifecycle.notices",
     "workflow.lifecycle.reminders",
+    "workflow.amendments.policies",
+    "workflow.amendments.notices",
+    "workflow.amendments.reminders",
+    "workflow.amendments.watchers",
 )
 
 
@@ -40,6 +44,7 @@ class WorkflowConfig(AppConfig):
         import_module("workflow.checks")  # registers the audit-role check
 
         post_migrate.connect(_seed_default_targets, sender=self)
+        post_migrate.connect(_seed_route_rules, sender=self)
         post_migrate.connect(_fill_calendar, sender=self)
 
 
@@ -49,6 +54,14 @@ def _seed_default_targets(sender, using="default", **kwargs) -> None:
     from workflow.turnaround.targets import seed_default_targets
 
     seed_default_targets(using=using)
+
+
+def _seed_route_rules(sender, using="default", **kwargs) -> None:
+    # Migration 0023 seeds the amendments' routing table; this fills it again after a flush
+    # (test databases). A table ops have changed is left alone.
+    from workflow.amendments.defaults import seed_default_rules
+
+    seed_default_rules(using=using)
 
 
 def _fill_calendar(sender, using="default", plan=None, **kwargs) -> None:

@@ -55,6 +55,7 @@ from access.models import (
 )
 from core import audit_chain
 from core.audit_chain import Break
+from workflow.amendments.models import Amendment, AmendmentEvent
 from workflow.audit import Event, content_of, digest
 from workflow.lifecycle.models import Closure, ClosureEvent, ProgressReport, ReportEvent
 from workflow.output_checks.models import OutputEvent, OutputRequest
@@ -152,6 +153,15 @@ MACHINES = (
         lambda event: event.chain_content(),
         audit_chain.digest,
         ClosureEvent.seal_label(),
+    ),
+    Machine(
+        "amendment",
+        Amendment,
+        AmendmentEvent,
+        "amendment_id",
+        lambda event: event.chain_content(),
+        audit_chain.digest,
+        AmendmentEvent.seal_label(),
     ),
 )
 

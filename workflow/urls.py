@@ -1,5 +1,6 @@
 from django.urls import path
 
+from workflow.amendments import views as amendments
 from workflow.involvement import views as involvement
 from workflow.lifecycle import views as lifecycle
 from workflow.output_checks import views as output_checks
@@ -64,6 +65,26 @@ urlpatterns = [
     path("ops/progress-reports/", lifecycle.report_queue, name="report-queue"),
     path("ops/lifecycle/", lifecycle.settings_page, name="lifecycle-settings"),
     path("closures/<int:pk>/", lifecycle.closure_page, name="closure"),
+    # Amendments of a live project, the reviewers' queue and the routing table
+    path("applications/<int:pk>/amendments/", amendments.amendments, name="amendments"),
+    path(
+        "applications/<int:pk>/amendments/new/",
+        amendments.new_amendment,
+        name="amendment-new",
+    ),
+    path(
+        "applications/<int:pk>/amendments/<int:amendment_id>/",
+        amendments.amendment,
+        name="amendment",
+    ),
+    path(
+        "applications/<int:pk>/amendments/<int:amendment_id>/changes/new/",
+        amendments.add_change,
+        name="amendment-add-change",
+    ),
+    path("amendments/", amendments.queue, name="amendment-queue"),
+    path("amendments/routing/", amendments.routing_table, name="amendment-routing-table"),
+    path("amendments/routing/<int:rule_id>/", amendments.route_rule, name="amendment-route-rule"),
     # Safe outputs: output requests, the checkers' queue, blind review and consolidation
     path("output-checks/", output_checks.output_requests, name="output-requests"),
     path(

@@ -492,6 +492,37 @@ def access_grants_end_for_application(*, application: models.Model, by: User, re
         _move_grant(grant, "end", by=by, reason=reason)
 
 
+def access_grant_end_for_person(
+    *, application: models.Model, person: User, by: User, reason: str
+) -> AccessGrant | None:
+    """One member leaves a live project (an amendment removed them): their grant ends today."""
+    grant = next((g for g in _grants_of(application) if g.person_id == person.pk), None)
+    if grant is not None:
+        _move_grant(grant, "end", by=by, reason=reason)
+    return grant
+
+
+def access_grants_follow_project(
+    *,
+    application: models.Model,
+    end_on: datetime.date,
+    requirements: Sequence[str],
+    by: User,
+    reason: str,
+) -> list[AccessGrant]:
+    """A live project's end date or requirements changed (an approved amendment): every live
+    grant takes the new terms, and its person is checked against them at once (a grant whose
+    person lacks a new requirement is suspended until they hold it)."""
+    grants = _grants_of(application)
+    for grant in grants:
+        grant.end_on = end_on
+        grant.requirements = list(requirements)
+        grant.save(update_fields=["end_on", "requirements"])
+    for person in {g.person for g in grants}:
+        access_grants_review_person(person=person, by=by, reason=reason)
+    return grants
+
+
 def access_grants_end_due(*, today: datetime.date | None = None) -> list[int]:
     """End every live grant whose last day is before ``today`` (the nightly task; idempotent)."""
     today = today or timezone.localdate()

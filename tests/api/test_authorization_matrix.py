@@ -223,6 +223,13 @@ READS: dict[str, dict[str, int]] = {
     "/api/v1/closures/": SIGNED_IN,
     "/api/v1/closures/{id}/": spec(frozenset()),
     "/api/v1/lifecycle-settings/": spec(STAFF, hidden=403),
+    # Amendments: A is in review, so it has none (whose amendments are whose, and who decides
+    # them, is the matrix of tests/api/test_amendments.py); owners see A only in part.
+    "/api/v1/applications/{id}/amendments/": FULL_APPLICATION,
+    "/api/v1/applications/{id}/amendments/{amendment_id}/": spec(frozenset(), partial=403),
+    "/api/v1/applications/{id}/amendments/{amendment_id}/routing/": spec(frozenset(), partial=403),
+    "/api/v1/amendment-tracks/": SIGNED_IN,
+    "/api/v1/amendment-route-rules/": SIGNED_IN,
 }
 
 # Every write operation and the test file that tries it against each role.
@@ -259,6 +266,7 @@ WRITES = {
     r"^/api/v1/panels/\{id\}/rule/$": "test_lay_members_and_blind_rounds.py",
     r"^/api/v1/sittings/": "test_sitting_permissions.py, test_sittings.py",
     r"^/api/v1/(progress-reports|closures|lifecycle-settings)/": "tests/api/test_lifecycle.py",
+    r"^/api/v1/applications/\{id\}/amendments/": "test_amendments.py",
 }
 
 # A (its title and reference) must never appear in an answer to these.
@@ -365,6 +373,8 @@ def people(settings, tmp_path):
         "/api/v1/sittings/{id}/": {"id": sitting.pk},
         "/api/v1/sittings/{id}/items/{item_id}/paper/": {"id": sitting.pk, "item_id": item.pk},
         "/api/v1/minutes/{id}/": {"id": sitting.pk},
+        "/api/v1/applications/{id}/amendments/{amendment_id}/": {"amendment_id": 999_999},
+        "/api/v1/applications/{id}/amendments/{amendment_id}/routing/": {"amendment_id": 999_999},
     }
     return application, cast, params, special
 

@@ -19,6 +19,7 @@ PAGE_FORM_MODULES = (
     "notifications.forms",
     "workflow.involvement.forms",
     "workflow.lifecycle.forms",
+    "workflow.amendments.forms",
     "workflow.reviews.forms",
     "workflow.route.forms",
     "workflow.safes.forms",

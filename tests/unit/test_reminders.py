@@ -336,6 +336,9 @@ def test_every_reminder_kind_is_registered_once():
         "renewal.due",
         "closure.chase",
         "affiliation.waiting",
+        "amendment.track_overdue",
+        "amendment.track_escalated",
+        "amendment.signature_needed",
     }
     with pytest.raises(RuntimeError):
         reminders.reminder("stage.due_soon", subject="", body="")(lambda clock: [])

@@ -75,3 +75,25 @@ def test_the_affiliation_machine_declares_its_events_notices_and_policies():
     for step in steps_of(Affiliation):
         assert step.role, step
         assert policy_for(Affiliation, step.name) is not None, step
+
+
+def test_the_amendment_diagrams_and_routing_table_in_the_docs_are_current():
+    from workflow.amendments.diagram import END, START
+    from workflow.amendments.diagram import render as render_amendments
+
+    page = (Path(settings.BASE_DIR) / "docs" / "amendments.md").read_text()
+    generated = page[page.index(START) : page.index(END) + len(END)]
+    assert generated == render_amendments(), "docs/amendments.md is stale: paste its render()"
+
+
+def test_every_amendment_transition_has_an_event_a_policy_and_a_known_notice():
+    from workflow.models import Amendment, AmendmentTrack
+
+    for model in (Amendment, AmendmentTrack):
+        for step in steps_of(model):
+            assert step.event.startswith("amendment."), step
+            assert step.role, step
+            if not step.system:
+                assert policy_for(model, step.name) is not None, step
+            if step.notify:
+                assert step.notify in KINDS, step

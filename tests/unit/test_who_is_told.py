@@ -655,6 +655,73 @@ def test_progress_reports_and_closure_tell_who_must_act(world):
         "closure.countersigned": team | names(p.ops),
         "application.closed": team,
         "access_grant.ended": team,
+def test_amendments_tell_only_the_reviewers_they_affect_and_the_team():
+    from tests.support.amendments import Amendments
+    from workflow.amendments import services as amendments
+
+    a = Amendments()
+    # The team is DEA-accredited, so the added DEA data suspends nobody's access.
+    for person in (a.pi, a.colleague):
+        accredit(person, "dea_full")
+    dea = amendments.amendment_create(
+        application=a.project,
+        by=a.pi,
+        changes=[
+            {
+                "type": "add_dataset",
+                "dataset": "census",
+                "legal_gateway": "dea_research",
+                "justification": "A confounder.",
+                "variables": ["household_size"],
+            }
+        ],
+    )
+    # The owner of the added data and the DEA panel's chair; never the IGRP's other members.
+    assert told(lambda: amendments.amendment_submit(amendment=dea, by=a.pi)) == {
+        "amendment.submitted": names(a.colleague, a.ons_owner, a.chair)
+    }
+    owner_track, panel_track = dea.tracks.order_by("reviewer")
+    a.panel_votes(panel_track)
+    assert told(
+        lambda: amendments.amendment_track_decide(track=panel_track, by=a.chair, outcome="approved")
+    ) == {"amendment.track_decided": names(a.pi, a.colleague)}
+    told_at_approval = told(
+        lambda: amendments.amendment_track_decide(
+            track=owner_track, by=a.ons_owner, outcome="approved"
+        )
+    )
+    assert told_at_approval == {
+        "amendment.track_decided": names(a.pi, a.colleague),
+        "amendment.approved": names(a.pi, a.colleague, a.chair),
+    }
+
+    question = amendments.amendment_create(
+        application=a.project,
+        by=a.pi,
+        changes=[{"type": "change_question", "research_question": "Another question?"}],
+    )
+    amendments.amendment_submit(amendment=question, by=a.pi)
+    assert told(lambda: amendments.amendment_withdraw(amendment=question, by=a.pi)) == {
+        "amendment.withdrawn": names(a.colleague, a.chair)
+    }
+    again = amendments.amendment_create(
+        application=a.project,
+        by=a.ops,
+        changes=[{"type": "change_question", "research_question": "Another question?"}],
+    )
+    amendments.amendment_submit(amendment=again, by=a.ops)
+    # The project now uses DEA data: the IGRP and the DEA panel both decide a new question.
+    first, last = again.tracks.order_by("id")
+    a.panel_votes(first)
+    a.panel_votes(last, "rejected")
+    amendments.amendment_track_decide(track=first, by=a.chair, outcome="approved")
+    assert told(
+        lambda: amendments.amendment_track_decide(
+            track=last, by=a.chair, outcome="rejected", rationale="Out of scope."
+        )
+    ) == {
+        "amendment.track_decided": names(a.pi, a.colleague),
+        "amendment.rejected": names(a.pi, a.colleague),
     }
 
 

@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db.models import Min, Q, QuerySet
+from django.urls import reverse
 
 from workflow.models import (
     Application,
@@ -23,7 +24,6 @@ from workflow.models import (
 LIVE = (State.ACTIVE, State.SUSPENDED)
 # A report the team still owes (a report awaiting the TRE's decision is not the team's delay).
 OWED = (ReportState.DUE, ReportState.MORE_REQUESTED)
-AMENDMENT_PATH = "/applications/{pk}/amendments/new/?type=extend_end_date"
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -36,7 +36,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def renewal_path(application: Application) -> str:
     """Where a team asks for a renewal: an amendment extending the end date
     (``workflow.amendments``)."""
-    return AMENDMENT_PATH.format(pk=application.pk)
+    return reverse("workflow:amendment-new", args=[application.pk]) + "?type=extend_end_date"
 
 
 def live_projects_with_access_date() -> QuerySet[Application]:

@@ -4,6 +4,8 @@ The app label stays ``workflow`` whichever topic a model lives in, so tables and
 did not move when the code was grouped by topic.
 """
 
+from workflow.amendments.models import *  # noqa: F403
+from workflow.amendments.models import __all__ as _amendments
 from workflow.audit import Event
 from workflow.involvement.models import *  # noqa: F403
 from workflow.involvement.models import __all__ as _involvement
@@ -38,4 +40,5 @@ __all__ = [
     *_involvement,
     *_sittings,
     *_lifecycle,
+    *_amendments,
 ]

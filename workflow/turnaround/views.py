@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from access.policy import Permission, has_permission
 from core.errors import NotAllowed, ValidationFailed
 from core.web import apply_domain_errors, error_items, throttled_when_anonymous
+from workflow.amendments.selectors import turnaround_by_type
 from workflow.models import StageTarget, State, TargetStage, TrackKind
 from workflow.output_checks.selectors import output_check_figures
 from workflow.turnaround import accuracy, charts, metrics
@@ -153,6 +154,7 @@ def turnaround(request):
         {
             "title": "Turnaround",
             "outputs": output_check_figures(),
+            "amendments": turnaround_by_type(),
             "form": form,
             "error_items": errors,
             "summary": summary,
