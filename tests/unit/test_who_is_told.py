@@ -655,6 +655,9 @@ def test_progress_reports_and_closure_tell_who_must_act(world):
         "closure.countersigned": team | names(p.ops),
         "application.closed": team,
         "access_grant.ended": team,
+    }
+
+
 def test_amendments_tell_only_the_reviewers_they_affect_and_the_team():
     from tests.support.amendments import Amendments
     from workflow.amendments import services as amendments
