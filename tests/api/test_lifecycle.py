@@ -126,8 +126,25 @@ def test_overdue_past_grace_suspends_and_acceptance_reinstates(p, client_for):
     last = project.events.order_by("-id").first()
     assert (last.transition, last.actor_role, last.actor_id) == ("suspend", "system", None)
 
-    # The team can still report while suspended; accepting reinstates.
+    # Suspended for the report, the project cannot be amended into a larger scope (the
+    # amendments ask workflow.lifecycle once: amendments/policies.py::check_scope_growth).
     pi, ops = client_for(p.pi), client_for(p.ops)
+    amendments = f"/api/v1/applications/{project.pk}/amendments/"
+    longer = {
+        "changes": [
+            {
+                "type": "extend_end_date",
+                "end_date": (project.end_date + datetime.timedelta(days=90)).isoformat(),
+            }
+        ],
+        "reason": "The cohort needs another quarter.",
+    }
+    refused = pi.post(amendments, longer, format="json")
+    assert refused.status_code == 409, refused.json()
+    assert "progress report 1" in refused.json()["detail"]
+    assert not project.amendments.exists()
+
+    # The team can still report while suspended; accepting reinstates.
     assert pi.post(rep(report.pk, "submit/"), ANSWERS, format="json").status_code == 200
     assert scope_growth_blocked(p.refresh()) is not None  # submitted is not accepted
     assert ops.post(rep(report.pk, "accept/"), {}, format="json").status_code == 200
@@ -137,6 +154,8 @@ def test_overdue_past_grace_suspends_and_acceptance_reinstates(p, client_for):
     assert set(AccessGrant.objects.filter(application=project).values_list("state", flat=True)) == {
         GrantState.ACTIVE
     }
+    # Reinstated, the same extension may be asked for.
+    assert pi.post(amendments, longer, format="json").status_code == 201
 
 
 def test_a_project_suspended_by_ops_is_not_blocked_by_a_report(p):
