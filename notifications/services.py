@@ -373,12 +373,13 @@ def _insert_new(rows: list[dict[str, Any]], now: datetime) -> list[tuple[int, st
             ).values_list("pk", "recipient_id", "dedupe_key", "email_status")
             if (recipient_id, key) in wanted
         ]
+    # The SQL is built from _COLUMNS, names fixed in this module (hence the nosec below).
     columns = ", ".join(_COLUMNS)
     # One transaction (the caller's, without a savepoint): the table is dropped at its end, and
     # emptied first, as one transaction may raise several batches.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS notify_many_rows ON COMMIT DROP AS "  # noqa: S608
+            "CREATE TEMPORARY TABLE IF NOT EXISTS notify_many_rows ON COMMIT DROP AS "  # noqa: S608  # nosec B608
             f"SELECT {columns} FROM notifications_notification WITH NO DATA; "
             "TRUNCATE notify_many_rows"
         )
@@ -386,7 +387,7 @@ def _insert_new(rows: list[dict[str, Any]], now: datetime) -> list[tuple[int, st
             for row in rows:
                 copy.write_row([*(row[c] for c in _COLUMNS[:10]), *_NEW.values(), now])
         cursor.execute(
-            f"INSERT INTO notifications_notification ({columns}) "  # noqa: S608
+            f"INSERT INTO notifications_notification ({columns}) "  # noqa: S608  # nosec B608
             f"SELECT {columns} FROM notify_many_rows "
             "ON CONFLICT (recipient_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING "
             "RETURNING id, email_status"
