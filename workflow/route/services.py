@@ -17,8 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +35,7 @@ from catalogue.models import Dataset, Variable
 from core.errors import ValidationFailed
 from core.text import in_sentence
 from notifications.notices import raise_notice, service
+from notifications.services import queue_email
 from workflow.events import fire, record_event
 from workflow.models import (
     MAX_FEEDBACK_ITEMS,
@@ -788,7 +787,14 @@ def team_member_invite(
         f"It works once, for {settings.INVITATION_LINK_DAYS} days, and only for this email "
         "address."
     )
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+    # The outbox, in this transaction (see access.identity.services.registration_start).
+    queue_email(
+        to=email,
+        kind="application.invitation",
+        subject=subject,
+        body=body,
+        about=f"invitation:{invitation.pk}",
+    )
     return invitation
 
 
