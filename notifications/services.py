@@ -563,10 +563,9 @@ def _deliver(
             pk=pk, email_status=EmailStatus.SENDING, claimed_at__gte=_stale_before(now)
         ).exists()
         return DeliveryOutcome.IN_FLIGHT if live else DeliveryOutcome.NOT_CLAIMED
-    rows = model.objects.all()
-    if model is not OutboundEmail:
-        rows = rows.select_related("recipient")
-    row = rows.get(pk=pk)
+    # An outbound email has no recipient row: it goes to an address.
+    related = [] if model is OutboundEmail else ["recipient"]
+    row = model.objects.select_related(*related).get(pk=pk)
     try:
         _send(build(row))
     except Exception as exc:
