@@ -721,6 +721,15 @@ def queue_email(*, to: str, kind: str, subject: str, body: str, about: str = "")
     return email
 
 
+def outbound_cancel_pending(*, about: str) -> int:
+    """Stop emails about ``about`` that have not left yet (``pending``), inside the caller's
+    transaction: an invitation withdrawn while its email waits out a mail-server outage is
+    not sent. One already being sent goes. Returns how many were stopped."""
+    return OutboundEmail.objects.filter(about=about, email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.NOT_WANTED, next_attempt_at=None
+    )
+
+
 def publish_outbound_deliveries(email_ids: list[int]) -> int:
     """Publish one delivery task per outbound email. Returns how many were published."""
     from notifications.tasks import deliver_outbound_email
