@@ -139,3 +139,31 @@ def test_the_sweep_publishes_an_email_the_broker_never_got(mailoutbox):
     assert services.redispatch_pending(now=timezone.now() + timedelta(minutes=3)) == 1
     assert [m.to for m in mailoutbox] == [["swept@example.org"]]
     assert services.redispatch_pending(now=timezone.now() + timedelta(minutes=6)) == 0
+
+
+def test_ops_see_failed_emails_in_the_admin_and_requeue_them(client):
+    failed = OutboundEmail.objects.create(
+        to_address="stuck@example.org",
+        kind="application.invitation",
+        subject="Invited",
+        body="A link",
+        email_status=EmailStatus.FAILED,
+        email_attempts=6,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    client.force_login(make_user("ops", is_staff=True, is_superuser=True))
+    listing = client.get("/admin/notifications/outboundemail/?email_status__exact=failed")
+    assert listing.status_code == 200
+    page = listing.content.decode()
+    assert "stuck@example.org" in page
+    assert "SMTPServerDisconnected" in page
+    assert client.get(f"/admin/notifications/outboundemail/{failed.pk}/change/").status_code == 200
+
+    response = client.post(
+        "/admin/notifications/outboundemail/",
+        {"action": "requeue_failed", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+    assert "1 failed email(s) requeued." in response.content.decode()
+    failed.refresh_from_db()
+    assert (failed.email_status, failed.email_attempts) == (EmailStatus.PENDING, 0)
