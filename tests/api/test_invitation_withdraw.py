@@ -18,7 +18,7 @@ from notifications.models import EmailStatus, OutboundEmail
 from tests.factories import make_user
 from tests.factories.workflow import World
 from tests.support.celery import celery_eager  # noqa: F401 (fixture)
-from workflow.models import TeamInvitation
+from workflow.models import Application, TeamInvitation
 from workflow.route import services as route
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
@@ -179,3 +179,20 @@ def test_the_team_page_withdraws_an_invitation(world):
     assert refused.status_code in {403, 404}
     other.refresh_from_db()
     assert other.status == TeamInvitation.Status.INVITED
+
+
+@pytest.mark.parametrize("state", ["scoping", "withdrawn"])
+def test_the_team_may_withdraw_after_the_application_moved_on(world, client_for, state):
+    # Invited as a draft; then submitted (and withdrawn): the team can still take it back.
+    application = world.draft()
+    invitation = invited(world, application)
+    route.application_submit(application=application, by=world.pi)
+    if state == "withdrawn":
+        route.application_withdraw(
+            application=Application.objects.get(pk=application.pk), by=world.pi, reason="Plans"
+        )
+    assert Application.objects.get(pk=application.pk).state == state
+    assert withdraw(client_for(world.outsider), invitation).status_code == 404
+    assert withdraw(client_for(world.colleague), invitation).status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.status == TeamInvitation.Status.WITHDRAWN
