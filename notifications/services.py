@@ -586,6 +586,15 @@ def _deliver(
             claim_token=None,
             claimed_at=None,
         )
+        if failed:
+            # An error, not a warning: the log's alerting is how ops hear that an email gave up
+            # (the admin lists it, with the last error, for requeueing).
+            logger.error(
+                "Email for %s %s failed after %s attempts; requeue it from the admin",
+                model.__name__,
+                pk,
+                row.email_attempts,
+            )
         return DeliveryOutcome.FAILED if failed else DeliveryOutcome.RETRY_LATER
     # The window described in the module docstring is here: accepted, not yet recorded.
     marked = model.objects.filter(pk=pk, claim_token=token).update(

@@ -99,7 +99,7 @@ def test_an_invitation_and_its_email_commit_together(
 
 
 def test_a_refused_email_backs_off_then_fails_for_ops_who_requeue_it(
-    settings, django_capture_on_commit_callbacks, mailoutbox
+    settings, django_capture_on_commit_callbacks, mailoutbox, caplog
 ):
     settings.EMAIL_BACKEND = "tests.support.email.FlakyBackend"
     settings.NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = 3
@@ -119,6 +119,9 @@ def test_a_refused_email_backs_off_then_fails_for_ops_who_requeue_it(
         FlakyBackend.failures = 0
     assert outcomes == ["retry_later", "retry_later", "failed", "not_claimed"]
     assert email.email_status == EmailStatus.FAILED
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"Email for OutboundEmail {email.pk} failed after 3 attempts; requeue it from the admin"
+    ]
     assert "SMTPServerDisconnected" in email.last_error
     assert services.redispatch_pending(now=now) == 0
     assert mailoutbox == []
