@@ -7,7 +7,13 @@ from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdmin
 from notifications import services
-from notifications.models import DigestRun, EmailStatus, Notification, NotificationPreference
+from notifications.models import (
+    DigestRun,
+    EmailStatus,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+)
 
 
 @admin.register(Notification)
@@ -43,6 +49,42 @@ class NotificationAdmin(ReadOnlyAdmin):
             notification_ids=queryset.filter(email_status=EmailStatus.FAILED).values_list(
                 "pk", flat=True
             ),
+            by=request.user,
+        )
+        self.message_user(request, f"{count} failed email(s) requeued.", messages.SUCCESS)
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    """Registration and invitation emails to addresses without an account: the same delivery
+    states as notifications; failed ones can be requeued."""
+
+    list_display = [
+        "id",
+        "created_at",
+        "kind",
+        "to_address",
+        "about",
+        "email_status",
+        "email_attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["email_status", "kind"]
+    search_fields = ["about", "kind", "to_address", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["requeue_failed"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    @admin.action(description="Requeue failed emails", permissions=["change"])
+    def requeue_failed(self, request, queryset):
+        count = services.outbound_requeue_failed(
+            email_ids=queryset.filter(email_status=EmailStatus.FAILED).values_list("pk", flat=True),
             by=request.user,
         )
         self.message_user(request, f"{count} failed email(s) requeued.", messages.SUCCESS)

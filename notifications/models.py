@@ -176,3 +176,35 @@ class DigestRun(EmailDelivery):
 
     def __str__(self) -> str:
         return f"digest {self.day} for {self.recipient_id}"
+
+
+class OutboundEmail(EmailDelivery):
+    """An email to an address, not to a person's inbox: a registration link or an invitation
+    goes to an address that has no account (yet), so there is no recipient and no in-app copy.
+
+    Written in the transaction of the change that sends it (``services.queue_email``) and
+    delivered by the same claim/send/record machine, sweep, retries and backoff as a
+    notification's email; ops see failed ones in the admin and can requeue them.
+    """
+
+    to_address = models.EmailField(max_length=254)
+    kind = models.CharField(max_length=64, help_text="A code such as identity.registration.")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    about = models.CharField(max_length=100, blank=True, help_text='e.g. "invitation:7"')
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["email_status", "next_attempt_at"],
+                condition=Q(email_status__in=["pending", "sending"]),
+                name="outbound_email_due_idx",
+            ),
+            models.Index(fields=["about"], name="outbound_email_about_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_address}: {self.subject}"

@@ -56,7 +56,7 @@ from django.utils import timezone
 from access.models import User
 from core.errors import NotAllowed, ValidationFailed
 from core.text import one_line
-from notifications.models import DigestRun, EmailMode, EmailStatus, Notification
+from notifications.models import DigestRun, EmailMode, EmailStatus, Notification, OutboundEmail
 from notifications.models import NotificationPreference as Preference
 
 if TYPE_CHECKING:
@@ -507,9 +507,10 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def _claim(
-    model: type[Notification] | type[DigestRun], pk: int, *, now: datetime
-) -> uuid.UUID | None:
+Deliverable = type[Notification] | type[DigestRun] | type[OutboundEmail]
+
+
+def _claim(model: Deliverable, pk: int, *, now: datetime) -> uuid.UUID | None:
     """Take the row for one delivery attempt, or return None when it is not ours to send.
 
     One UPDATE ... WHERE: atomic on its own, so it must run in autocommit (as in a worker)
@@ -546,7 +547,7 @@ def _send(message: EmailMessage) -> None:
 
 
 def _deliver(
-    model: type[Notification] | type[DigestRun],
+    model: Deliverable,
     pk: int,
     build: Callable[[Any], EmailMessage],
     *,
@@ -563,7 +564,9 @@ def _deliver(
             pk=pk, email_status=EmailStatus.SENDING, claimed_at__gte=_stale_before(now)
         ).exists()
         return DeliveryOutcome.IN_FLIGHT if live else DeliveryOutcome.NOT_CLAIMED
-    row = model.objects.select_related("recipient").get(pk=pk)
+    # An outbound email has no recipient row: it goes to an address.
+    related = [] if model is OutboundEmail else ["recipient"]
+    row = model.objects.select_related(*related).get(pk=pk)
     try:
         _send(build(row))
     except Exception as exc:
@@ -584,6 +587,15 @@ def _deliver(
             claim_token=None,
             claimed_at=None,
         )
+        if failed:
+            # An error, not a warning: the log's alerting is how ops hear that an email gave up
+            # (the admin lists it, with the last error, for requeueing).
+            logger.error(
+                "Email for %s %s failed after %s attempts; requeue it from the admin",
+                model.__name__,
+                pk,
+                row.email_attempts,
+            )
         return DeliveryOutcome.FAILED if failed else DeliveryOutcome.RETRY_LATER
     # The window described in the module docstring is here: accepted, not yet recorded.
     marked = model.objects.filter(pk=pk, claim_token=token).update(
@@ -656,25 +668,121 @@ def redispatch_pending(*, now: datetime | None = None, limit: int = 500) -> int:
     Picks ``pending`` rows whose ``next_attempt_at`` has come and ``sending`` rows whose claim
     is stale (a worker died mid-delivery), skipping rows published within
     ``NOTIFICATIONS_REDISPATCH_GRACE`` seconds so a backed-up queue does not fill with copies.
-    One indexed query over the partial "on its way" index, at most ``limit`` rows.
+    One indexed query over the partial "on its way" index, at most ``limit`` rows, for
+    notifications and then for outbound emails (registration and invitation links).
     Returns how many were published; publishing stops at the first broker error.
     """
     now = now or timezone.now()
+    published = _redispatch(Notification, publish_deliveries, now=now, limit=limit)
+    return published + _redispatch(OutboundEmail, publish_outbound_deliveries, now=now, limit=limit)
+
+
+def _redispatch(
+    model: type[Notification] | type[OutboundEmail],
+    publish: Callable[[list[int]], int],
+    *,
+    now: datetime,
+    limit: int,
+) -> int:
     grace = timedelta(seconds=_setting("NOTIFICATIONS_REDISPATCH_GRACE", 120))
     ids = list(
-        Notification.objects.filter(_claimable(now))
+        model.objects.filter(_claimable(now))
         .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now - grace))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     if not ids:
         return 0
-    published = publish_deliveries(ids)
+    published = publish(ids)
     if published:
-        Notification.objects.filter(pk__in=ids[:published]).update(dispatched_at=now)
+        model.objects.filter(pk__in=ids[:published]).update(dispatched_at=now)
     if published < len(ids):
-        logger.warning("Sweep published %s of %s due notifications", published, len(ids))
+        logger.warning("Sweep published %s of %s due %s rows", published, len(ids), model.__name__)
     return published
+
+
+# --- Email to an address (no account, no inbox) ----------------------------------------------
+
+
+def queue_email(*, to: str, kind: str, subject: str, body: str, about: str = "") -> OutboundEmail:
+    """Queue one plain-text email to an address, inside the caller's transaction.
+
+    For mail that cannot be a notification because the address has no account yet (a
+    registration link, an invitation). Before: called inside the ``transaction.atomic`` block
+    of the change the email belongs to. After: the row exists exactly when that change commits;
+    after commit one delivery task is published (a broker that is down leaves the row
+    ``pending`` for the sweep). Delivery is the notifications' at-least-once machine: retried
+    with backoff up to ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS``, then ``failed`` for ops.
+    """
+    if not KIND_PATTERN.match(kind) or len(kind) > 64:
+        raise ValidationFailed("Invalid email kind.", fields={"kind": ["Use a dotted code."]})
+    now = timezone.now()
+    email = OutboundEmail.objects.create(
+        to_address=to.strip(),
+        kind=kind,
+        subject=one_line(subject)[:200],
+        body=body,
+        about=about,
+        next_attempt_at=now,
+        dispatched_at=now,
+    )
+    pk = email.pk
+    transaction.on_commit(lambda: publish_outbound_deliveries([pk]), robust=True)
+    return email
+
+
+def outbound_cancel_pending(*, about: str) -> int:
+    """Stop emails about ``about`` that have not left yet (``pending``), inside the caller's
+    transaction: an invitation withdrawn while its email waits out a mail-server outage is
+    not sent. One already being sent goes. Returns how many were stopped."""
+    return OutboundEmail.objects.filter(about=about, email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.NOT_WANTED, next_attempt_at=None
+    )
+
+
+def publish_outbound_deliveries(email_ids: list[int]) -> int:
+    """Publish one delivery task per outbound email. Returns how many were published."""
+    from notifications.tasks import deliver_outbound_email
+
+    return _publish_each(deliver_outbound_email, [(pk,) for pk in email_ids])
+
+
+def _outbound_email(email: OutboundEmail) -> EmailMessage:
+    return EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_address],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def deliver_outbound(*, email_id: int, now: datetime | None = None) -> DeliveryOutcome:
+    """Send one outbound email; the same contract as ``deliver_email``."""
+    return _deliver(OutboundEmail, email_id, _outbound_email, now=now)
+
+
+def outbound_requeue_failed(*, email_ids: Iterable[int], by: User) -> int:
+    """Give failed outbound emails a fresh set of attempts (ops, from the admin)."""
+    if not (by.is_staff or by.has_role("ops")):
+        raise NotAllowed("Only operations staff can requeue emails.")
+    now = timezone.now()
+    ids = list(
+        OutboundEmail.objects.filter(
+            pk__in=list(email_ids), email_status=EmailStatus.FAILED
+        ).values_list("pk", flat=True)
+    )
+    OutboundEmail.objects.filter(pk__in=ids, email_status=EmailStatus.FAILED).update(
+        email_status=EmailStatus.PENDING,
+        email_attempts=0,
+        next_attempt_at=now,
+        dispatched_at=now,
+        claim_token=None,
+        claimed_at=None,
+    )
+    if ids:
+        transaction.on_commit(lambda: publish_outbound_deliveries(ids), robust=True)
+    return len(ids)
 
 
 # --- Daily digest ---------------------------------------------------------------------------

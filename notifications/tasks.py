@@ -37,6 +37,24 @@ def deliver_notification(self, notification_id: int) -> str:
     return str(outcome)
 
 
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=INFRASTRUCTURE_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def deliver_outbound_email(self, email_id: int) -> str:
+    """Send one email to an address (a registration or invitation link), once in effect."""
+    outcome = services.deliver_outbound(email_id=email_id)
+    if outcome == services.DeliveryOutcome.IN_FLIGHT and self.request.retries < self.max_retries:
+        raise self.retry(countdown=services.sending_stale_after() + 1)
+    return str(outcome)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_notifications(notification_ids: list[int]) -> int:
     """Publish one delivery per row (``notify_many`` hands over a batch in one message).

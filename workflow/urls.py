@@ -26,6 +26,11 @@ urlpatterns = [
         researcher.member_remove,
         name="member-remove",
     ),
+    path(
+        "applications/<int:pk>/invitations/<int:invitation_id>/withdraw/",
+        researcher.invitation_withdraw,
+        name="invitation-withdraw",
+    ),
     path("invitations/<str:token>/", researcher.invitation, name="invitation"),
     path("applications/<int:pk>/datasets/add/", researcher.dataset_add, name="dataset-add"),
     path(

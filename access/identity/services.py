@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +40,7 @@ from access.safe_people.services import (
 from core.errors import ValidationFailed
 from core.transitions import Step, take
 from notifications.notices import raise_notice, service
+from notifications.services import queue_email
 
 
 def _log(
@@ -245,7 +245,15 @@ def registration_start(
             f"It works once, for {settings.REGISTRATION_LINK_HOURS} hours. If you did not ask "
             "to register, ignore this email."
         )
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+    # The outbox, in this transaction: the email exists exactly when the registration does,
+    # and a mail server that is down delays it (retries with backoff) rather than dropping it.
+    queue_email(
+        to=email,
+        kind="identity.registration",
+        subject=subject,
+        body=body,
+        about=f"registration:{registration.pk}",
+    )
     return registration
 
 

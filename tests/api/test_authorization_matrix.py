@@ -252,6 +252,9 @@ WRITES = {
     r"^/api/v1/(stage-targets)": "test_stage_targets.py",
     r"^/api/v1/affiliations/": "test_identity_api.py",
     r"^/api/v1/(applications/\{id\}/invitations|invitations/accept)/$": "test_invitations.py",
+    r"^/api/v1/applications/\{id\}/invitations/\{invitation_id\}/withdraw/$": (
+        "test_invitation_withdraw.py"
+    ),
     r"^/api/v1/applications/\{id\}/outputs/$": "test_register_api.py",
     r"^/api/v1/(notifications|me)": "test_notifications_api.py",
     r"^/api/v1/auth/token/$": "tests/unit/test_access_login.py, tests/unit/test_hardening.py, "

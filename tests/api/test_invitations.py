@@ -18,9 +18,11 @@ from access.identity import services as identity
 from access.models import Role
 from tests.factories import make_user
 from tests.factories.workflow import World
+from tests.support.celery import celery_eager  # noqa: F401 (fixture)
 from workflow.models import TeamInvitation
 
-pytestmark = pytest.mark.django_db
+# Registration and invitation emails go through the outbox; its delivery task runs in-process.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
 
 @pytest.fixture

@@ -94,6 +94,11 @@ OPERATIONS = [
     ("POST", "/applications/{id}/grant-access/", "applications_grant_access"),
     ("GET", "/applications/{id}/invitations/", "applications_invitations"),
     ("POST", "/applications/{id}/invitations/", "applications_invite"),
+    (
+        "POST",
+        "/applications/{id}/invitations/{invitation_id}/withdraw/",
+        "applications_invitation_withdraw",
+    ),
     ("GET", "/applications/{id}/outputs/", "applications_outputs"),
     ("POST", "/applications/{id}/outputs/", "applications_outputs_add"),
     ("GET", "/applications/{id}/people/", "applications_people"),

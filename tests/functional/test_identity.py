@@ -12,8 +12,10 @@ from django.core import mail
 
 from tests.functional.builders import plasc_application
 from tests.oidc import running_provider
+from tests.support.celery import celery_eager  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.browser
+# Registration and invitation emails go through the outbox; its delivery task runs in-process.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("celery_eager")]
 
 
 def through_the_provider(visitor, login: str) -> None:

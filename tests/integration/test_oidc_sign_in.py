@@ -16,8 +16,14 @@ from django.test import Client
 from access.models import Affiliation, User
 from tests.factories.access import OrganisationFactory, make_user
 from tests.oidc import running_provider, through_provider
+from tests.support.celery import celery_eager  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+# Registration and invitation emails go through the outbox; its delivery task runs in-process.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("celery_eager"),
+]
 
 CALLBACK = "http://testserver/accounts/oidc/uni/login/callback/"
 ORCID_CALLBACK = "http://testserver/accounts/oidc/orcid/login/callback/"

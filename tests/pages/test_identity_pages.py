@@ -17,8 +17,10 @@ from django.utils import timezone
 from access.models import Affiliation, OrganisationMembership, User
 from tests.factories import make_user
 from tests.factories.access import OrganisationFactory, make_signatory
+from tests.support.celery import celery_eager  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.django_db
+# Registration and invitation emails go through the outbox; its delivery task runs in-process.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
 
 @pytest.fixture

@@ -27,9 +27,15 @@ class SlowFileBackend(filebased.EmailBackend):
 
     With ``TRE_TEST_EMAIL_DELAY`` set, each send first drops a ``delivering-<pid>`` marker in
     ``TRE_TEST_MARKER_DIR`` (the test sees delivery has started) and sleeps before writing.
+    While a ``mail-down`` file exists in that folder, every send fails as an SMTP server that
+    is down would.
     """
 
     def send_messages(self, messages):
+        marker_dir = os.environ.get("TRE_TEST_MARKER_DIR")
+        if marker_dir and (Path(marker_dir) / "mail-down").exists():
+            # The test's mail server is down until the test removes the file.
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         delay = float(os.environ.get("TRE_TEST_EMAIL_DELAY", "0") or 0)
         if delay:
             marker_dir = Path(os.environ["TRE_TEST_MARKER_DIR"])

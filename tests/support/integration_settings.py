@@ -18,3 +18,5 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 NOTIFICATIONS_SENDING_STALE_AFTER = 2
+# A test that makes the mail server fail can shorten the backoff so the retry is due at once.
+NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("TRE_TEST_RETRY_BASE_SECONDS", "60"))

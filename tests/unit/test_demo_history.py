@@ -188,3 +188,11 @@ def test_the_demo_shows_a_projects_life_after_access(demo):
     again = StringIO()
     call_command("demo_history", stdout=again)
     assert "0 progress reports" in again.getvalue()
+
+
+def test_the_demo_has_an_invitation_the_team_can_withdraw(demo):
+    from workflow.models import TeamInvitation
+
+    (invitation,) = TeamInvitation.objects.filter(email="new.colleague@elsewhere.example")
+    assert invitation.status == TeamInvitation.Status.INVITED
+    assert invitation.application.state in {State.DRAFT, State.CHANGES_REQUESTED}

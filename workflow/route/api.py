@@ -314,6 +314,33 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         }
         return Response(data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        operation_id="applications_invitation_withdraw",
+        request=None,
+        responses={
+            200: s.InvitationSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"invitations/(?P<invitation_id>[0-9]+)/withdraw",
+    )
+    @idempotent
+    def withdraw_invitation(self, request: Request, pk=None, invitation_id=None) -> Response:
+        """Take back an invitation that has not been accepted: its link stops working and the
+        application's history records it. 409 when it was already accepted; withdrawing a
+        withdrawn invitation again answers as the first time."""
+        application = self.get_object()
+        invitation = get_object_or_404(application.invitations.all(), pk=invitation_id)
+        invitation = route_services.invitation_withdraw(
+            invitation=invitation, by=signed_in_user(request)
+        )
+        return Response(s.InvitationSerializer(invitation).data)
+
     @extend_schema(responses=s.AvailableTransitionSerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)
     def transitions(self, request: Request, pk=None) -> Response:

@@ -150,6 +150,17 @@ def check_edit(user: Any, application: Application, what: str = "the application
         )
 
 
+def may_withdraw_invitation(user: Any, application: Application) -> bool:
+    """A member of the team, whatever the state (the invitation is the team's to take back;
+    its link stops working at once)."""
+    return may_edit(user, application)
+
+
+def check_withdraw_invitation(user: Any, application: Application) -> None:
+    if not may_withdraw_invitation(user, application):
+        raise NotAllowed("Only members of the application's team can withdraw its invitations.")
+
+
 def can_find_people(user: Any, application: Application) -> bool:
     return can_edit(user, application)
 

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -34,9 +32,10 @@ from access.safe_people.services import (
 )
 from access.selectors import users_with_role
 from catalogue.models import Dataset, Variable
-from core.errors import ValidationFailed
+from core.errors import InvalidTransition, ValidationFailed
 from core.text import in_sentence
 from notifications.notices import raise_notice, service
+from notifications.services import outbound_cancel_pending, queue_email
 from workflow.events import fire, record_event
 from workflow.models import (
     MAX_FEEDBACK_ITEMS,
@@ -71,6 +70,7 @@ from workflow.route.policies import (
     check_edit,
     check_take,
     check_update_scoping,
+    check_withdraw_invitation,
 )
 from workflow.route.selectors import OPEN_SCOPING
 from workflow.safes import services as five_safes
@@ -788,7 +788,44 @@ def team_member_invite(
         f"It works once, for {settings.INVITATION_LINK_DAYS} days, and only for this email "
         "address."
     )
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+    # The outbox, in this transaction (see access.identity.services.registration_start).
+    queue_email(
+        to=email,
+        kind="application.invitation",
+        subject=subject,
+        body=body,
+        about=f"invitation:{invitation.pk}",
+    )
+    return invitation
+
+
+@service
+def invitation_withdraw(*, invitation: TeamInvitation, by: User) -> TeamInvitation:
+    """A member of the team takes an invitation back: its link stops working, an email about
+    it that has not left yet is not sent, and the application's history records who withdrew
+    it. Withdrawing a withdrawn invitation changes nothing; an accepted one is refused
+    (``InvalidTransition``, 409): the person is on the team, remove them there instead."""
+    application = Application.objects.locked(invitation.application)
+    check_withdraw_invitation(by, application)
+    invitation = TeamInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status == TeamInvitation.Status.WITHDRAWN:
+        return invitation
+    if invitation.status == TeamInvitation.Status.ACCEPTED:
+        raise InvalidTransition(
+            f"{invitation.email} already accepted the invitation and is on the team: remove "
+            "them from the team instead.",
+            current_state=invitation.status,
+        )
+    invitation.status = TeamInvitation.Status.WITHDRAWN
+    invitation.save(update_fields=["status"])
+    outbound_cancel_pending(about=f"invitation:{invitation.pk}")
+    record_event(
+        application=application,
+        kind=EventKind.EDITED,
+        by=by,
+        role=ActorRole.MEMBER,
+        payload={"fields": ["invitations"], "withdrawn": invitation.email},
+    )
     return invitation
 
 

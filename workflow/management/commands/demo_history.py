@@ -36,9 +36,13 @@ from workflow.models import (
     InvolvementStatus,
     LegalGateway,
     Outcome,
+    ProjectRole,
     PublicInterest,
+    TeamInvitation,
     TrackKind,
 )
+from workflow.route import services as route_services
+from workflow.route.policies import EDITABLE_STATES
 
 # What every demo application records for the Five Safes (ethics, outputs, TRE-only access).
 DEMO_SAFEGUARDS = {
@@ -127,6 +131,9 @@ class Command(BaseCommand):
             reports = lifecycle_demo(cast, [p[0] for p in PLANS], now)
             # An amendment waiting for ops on the newest live project (docs/amendments.md).
             demo_amendment(cast.researcher)
+            # An invitation waiting on a team that can still change, so the team page shows
+            # one to withdraw (docs/identity.md).
+            self._invitation(cast.researcher)
             # The past's notifications are history, not news.
             notifications_archive_since(after_id=last_notification)
         self.stdout.write(
@@ -135,6 +142,29 @@ class Command(BaseCommand):
                 f"({Application.objects.filter(title__in=[p[0] for p in PLANS]).count()} in all), "
                 f"{reports} progress reports."
             )
+        )
+
+    # --- an open invitation ---------------------------------------------------------------------
+
+    DEMO_INVITEE = "new.colleague@elsewhere.example"
+
+    def _invitation(self, researcher: User) -> None:
+        """Idempotently: one application of ``researcher`` the team can still change has an
+        open invitation to an address with no account (its email goes through the outbox)."""
+        if TeamInvitation.objects.filter(email=self.DEMO_INVITEE).exists():
+            return
+        application = (
+            Application.objects.filter(members__user=researcher, state__in=EDITABLE_STATES)
+            .order_by("pk")
+            .first()
+        )
+        if application is None:
+            return
+        route_services.team_member_invite(
+            application=application,
+            email=self.DEMO_INVITEE,
+            project_role=ProjectRole.RESEARCHER,
+            by=researcher,
         )
 
     # --- public involvement ----------------------------------------------------------------------

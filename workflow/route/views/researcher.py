@@ -288,6 +288,21 @@ def team(request, pk: int):
 
 @login_required
 @require_POST
+def invitation_withdraw(request, pk: int, invitation_id: int):
+    """A team member takes back an invitation from the team page (any state: the page shows
+    the button while the team can change)."""
+    application = get_application(request, pk)
+    request.back_to = _overview(application)
+    invitation = get_object_or_404(application.invitations.all(), pk=invitation_id)
+    route_services.invitation_withdraw(invitation=invitation, by=request.user)
+    messages.success(
+        request, f"The invitation to {invitation.email} is withdrawn: its link no longer works."
+    )
+    return done(request, section_url(application, Section.TEAM))
+
+
+@login_required
+@require_POST
 def member_remove(request, pk: int, user_id: int):
     application = _editable(request, pk)
     members = [m for m in _members(application) if m["user"].pk != user_id]
