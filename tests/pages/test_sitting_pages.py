@@ -90,9 +90,10 @@ def test_a_sitting_from_plan_to_published_minutes_on_the_pages(sitting_world, pa
         },
     )
     assert deferred.status_code == 302
-    assert "Awaiting a letter from the data owner." in chair.get(
-        f"/reviews/sittings/{sitting.pk}/"
-    ).content.decode()
+    assert (
+        "Awaiting a letter from the data owner."
+        in chair.get(f"/reviews/sittings/{sitting.pk}/").content.decode()
+    )
     sitting.refresh_from_db()
     assert [i.track_id for i in sitting.items.filter(state="listed")] == [second_track.pk]
 

@@ -93,7 +93,9 @@ def test_a_member_removed_in_the_admin_that_leaves_the_rule_unmeetable_is_warned
     lay = next(k for k, v in form.items() if v == str(world.lay.pk) and k.endswith("-user"))
     form[lay.replace("-user", "-is_lay")] = ""
     form = {k: v for k, v in form.items() if v != ""}
-    response = admin_client.post(f"/admin/workflow/panel/{world.igrp.pk}/change/", form, follow=True)
+    response = admin_client.post(
+        f"/admin/workflow/panel/{world.igrp.pk}/change/", form, follow=True
+    )
     text = response.content.decode()
     assert "The panel has 0 lay members; it cannot need 1 lay votes." in text
     assert f'href="/ops/panels/{world.igrp.pk}/rule/"' in text
