@@ -187,6 +187,11 @@ INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=14)
 # An organisation's signatories and user managers are reminded of someone waiting this long
 # for them to confirm an affiliation (the reminder sweep, once per affiliation).
 AFFILIATION_REMINDER_DAYS = env.int("AFFILIATION_REMINDER_DAYS", default=5)
+# A consultation of the consumer panel still unanswered this many days after the team asked is
+# reminded to the panel's members, and escalated to ops after the second (the reminder sweep,
+# once per consultation).
+CONSULTATION_REMINDER_DAYS = env.int("CONSULTATION_REMINDER_DAYS", default=7)
+CONSULTATION_ESCALATION_DAYS = env.int("CONSULTATION_ESCALATION_DAYS", default=14)
 # Self-registration (a signed, expiring email link): by default open exactly when no sign-in
 # service is configured; SELF_REGISTRATION=true or false decides it outright.
 SELF_REGISTRATION = env.bool("SELF_REGISTRATION", default=None)

@@ -14,6 +14,7 @@ REGISTERS = (
     "workflow.output_checks.notices",
     "workflow.output_checks.reminders",
     "workflow.involvement.notices",
+    "workflow.involvement.reminders",
     "workflow.sittings.policies",
     "workflow.sittings.notices",
     "workflow.sittings.reminders",

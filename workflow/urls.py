@@ -174,6 +174,7 @@ urlpatterns = [
     path("ops/applications/<int:pk>/analyst/", staff.assign_analyst, name="assign-analyst"),
     path("ops/panels/", reviews.panel_rules, name="panel-rules"),
     path("ops/panels/<int:panel_id>/rule/", reviews.panel_rule_edit, name="panel-rule"),
+    path("ops/panels/<int:panel_id>/mode/", sittings.panel_mode_edit, name="panel-mode"),
     path("ops/targets/", ops.target_list, name="stage-targets"),
     path("ops/targets/<str:stage>/", ops.target_edit, name="stage-target"),
     path("ops/turnaround/", ops.turnaround, name="turnaround"),

@@ -119,3 +119,56 @@ def test_an_application_through_a_sitting_panel_while_the_dea_panel_reviews_on_a
         assert person.full_name not in text
 
     assert Application.objects.get(pk=app.pk).state == State.APPROVED
+
+
+@pytest.mark.timeout(300)
+def test_ops_switch_the_igrp_to_sittings_and_back_once_the_chair_defers_with_a_reason(
+    transactional_db, visitor
+):
+    """Ops switch the IGRP to sittings on its panels page; with a sitting's papers issued and
+    an item listed, switching back is refused on the page; the chair defers the item with a
+    reason, shown on the agenda; then the panel goes back to rolling."""
+    from workflow.sittings import services as sittings
+
+    world = World()
+    for person in (world.ops, world.panel):
+        person.set_password(DEMO_PASSWORD)
+        person.save()
+    app = world.at(State.IN_REVIEW)
+
+    ops = visitor()
+    ops.login(world.ops.username)
+    ops.visit("/ops/panels/")
+    ops.link(f"Change how the {world.igrp.name} decides")
+    ops.choose("At sittings")
+    ops.click("Save how the panel decides")
+    assert "the panel now decides at sittings" in ops.banner()
+
+    day = timezone.localdate() + datetime.timedelta(days=7)
+    sitting = sittings.sitting_create(
+        panel=world.igrp, by=world.panel, date=day, cut_off=timezone.localdate()
+    )
+    sittings.agenda_publish(sitting=sitting, by=world.panel)
+    sittings.papers_issue(sitting=sitting, by=world.panel)
+
+    ops.visit(f"/ops/panels/{world.igrp.pk}/mode/")
+    assert "1 item still listed" in ops.text()
+    ops.choose("On a rolling basis")
+    ops.click("Save how the panel decides")
+    assert any("has its papers issued" in e for e in ops.error_summary())
+
+    chair = visitor()
+    chair.login(world.panel.username)
+    chair.visit(f"/reviews/sittings/{sitting.pk}/")
+    chair.page.get_by_text("Defer to a later sitting").first.click()
+    chair.fill(f"Why is {app.reference} deferred? (optional)", "Awaiting a letter from the owner.")
+    chair.click(f"Defer {app.reference}")
+    assert "Item deferred to the next sitting" in chair.banner()
+    assert "Awaiting a letter from the owner." in chair.text()
+
+    ops.visit(f"/ops/panels/{world.igrp.pk}/mode/")
+    ops.choose("On a rolling basis")
+    ops.click("Save how the panel decides")
+    assert "the panel now decides on a rolling basis" in ops.banner()
+    world.igrp.refresh_from_db()
+    assert world.igrp.mode == PanelMode.ROLLING

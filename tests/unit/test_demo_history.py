@@ -67,6 +67,19 @@ def test_demo_history_shows_public_involvement_the_igrp_can_read(demo):
     assert application.consultations.count() == 1
 
 
+def test_demo_history_leaves_a_consultation_unanswered_for_the_reminder_sweep(demo):
+    from workflow.management.commands.demo_history import UNANSWERED
+    from workflow.models import Application
+    from workflow.turnaround.reminders import reminders_sweep
+
+    application = Application.objects.get(title=UNANSWERED)
+    consultation = application.consultations.get()
+    assert not consultation.is_answered
+    assert reminders_sweep()["consultation.unanswered"] >= 1
+    call_command("demo_history", stdout=StringIO())
+    assert application.consultations.count() == 1
+
+
 def test_demo_history_gives_plausible_metrics(demo):
     assert f"{len(PLANS)} applications added" in demo
     data = ops_client().get("/api/v1/metrics/turnaround/").json()

@@ -331,6 +331,8 @@ def test_every_reminder_kind_is_registered_once():
         "output_check.overdue",
         "output_check.escalated",
         "sitting.papers_unread",
+        "consultation.unanswered",
+        "consultation.escalated",
         "report.due_soon",
         "report.escalated",
         "renewal.due",
@@ -403,3 +405,54 @@ def test_people_waiting_for_their_organisation_are_reminded_to_its_vouchers_once
     told = Notification.objects.filter(kind="affiliation.waiting")
     assert {n.recipient for n in told} == {signatory, manager}
     assert "Nia Newcomer is waiting for Aberystwyth University" in told.first().subject
+
+
+def test_an_unanswered_consultation_is_reminded_to_the_consumer_panel_then_ops_once(world):
+    """A team asked the consumer panel; nobody answers: its members are reminded after
+    CONSULTATION_REMINDER_DAYS, ops after CONSULTATION_ESCALATION_DAYS, each once; an answered
+    consultation is reminded to nobody."""
+    from access.models import Role
+    from workflow.involvement import services as involvement
+    from workflow.models import Panel, PanelMembership, State
+
+    panel = Panel.objects.create(
+        name="Consumer Panel", slug="consumer-panel", track_kind="consumer_panel", quorum=1
+    )
+    carys = make_user(Role.PANEL_MEMBER, full_name="Carys Consumer")
+    dai = make_user(Role.PANEL_MEMBER, full_name="Dai Public")
+    gone = make_user(Role.PANEL_MEMBER, full_name="Gwen Gone")
+    for person in (carys, dai, gone):
+        PanelMembership.objects.create(panel=panel, user=person, is_independent=True, is_lay=True)
+    app = world.at(State.IN_REVIEW)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        consultation = involvement.consultation_request(
+            application=app, by=world.pi, question="Is our summary clear?"
+        )
+    PanelMembership.objects.filter(user=gone).update(left_on=timezone.localdate())
+    first = settings.CONSULTATION_REMINDER_DAYS
+    later = settings.CONSULTATION_ESCALATION_DAYS
+    assert first < later
+    early = reminders_sweep(now=start + datetime.timedelta(days=first - 1))
+    assert early["consultation.unanswered"] == 0
+    due = start + datetime.timedelta(days=first, hours=1)
+    assert reminders_sweep(now=due)["consultation.unanswered"] == 2
+    assert reminders_sweep(now=due)["consultation.unanswered"] == 0
+    told = rows("consultation.unanswered")
+    assert {n.recipient for n in told} == {carys, dai}
+    assert f"{app.reference}: a consultation waits for the Consumer Panel" == told.first().subject
+    assert "Is our summary clear?" in told.first().body
+    assert rows("consultation.escalated").count() == 0
+    overdue = reminders_sweep(now=start + datetime.timedelta(days=later, hours=1))
+    assert overdue["consultation.escalated"] == 1
+    assert {n.recipient for n in rows("consultation.escalated")} == {world.ops}
+    assert overdue["consultation.unanswered"] == 0  # once per consultation
+
+    # Answered: nobody is reminded of the next one until it too has waited.
+    with time_machine.travel(start + datetime.timedelta(days=later, hours=2), tick=False):
+        involvement.consultation_answer(
+            consultation=consultation, by=carys, feedback="Say nobody is identified."
+        )
+    Notification.objects.all().delete()
+    swept = reminders_sweep(now=start + datetime.timedelta(days=later * 3))
+    assert swept["consultation.unanswered"] == swept["consultation.escalated"] == 0

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from django import forms
 
-from core.forms import DATE, Form
+from core.forms import DATE, Form, hints
 from core.web import lines
-from workflow.models import Outcome, Panel, PanelMembership
+from workflow.models import Outcome, Panel, PanelMembership, PanelMode
 
 
 class SittingForm(Form):
@@ -95,4 +95,32 @@ class DeferForm(Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown on the agenda and in the public minutes, unless it names a person "
+        "(then it is kept on the record only). Left empty, it says “Deferred by the chair.”",
+        error_messages={"max_length": "Give the reason in at most 2,000 characters."},
+    )
+
+
+class PanelModeForm(Form):
+    """How a panel decides: on a rolling basis or at sittings (ops)."""
+
+    mode = hints(
+        forms.ChoiceField(
+            label="How does the panel decide?",
+            choices=[
+                (PanelMode.ROLLING, "On a rolling basis"),
+                (PanelMode.SITTING, "At sittings"),
+            ],
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": "Select how the panel decides.",
+                "invalid_choice": "Select rolling or sittings.",
+            },
+        ),
+        {
+            PanelMode.ROLLING: "Each application is decided when its vote allows, the chair "
+            "closing it.",
+            PanelMode.SITTING: "The panel meets: applications referred by a cut-off go on the "
+            "agenda and are decided item by item at the sitting.",
+        },
     )

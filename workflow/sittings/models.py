@@ -156,6 +156,9 @@ class AgendaItem(models.Model):
     )
     added_at = models.DateTimeField(auto_now_add=True)
     deferred_reason = models.TextField(blank=True)
+    # Whether the reason names no person (``selectors.personal_data_in``, the minutes' check):
+    # only then is it shown on the agenda and in the public minutes; it stays on the record.
+    deferred_reason_public = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["sitting", "position", "id"]
@@ -167,6 +170,12 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"Item {self.position} of {self.sitting}"
+
+    @property
+    def public_deferred_reason(self) -> str:
+        """Why it was deferred, as the agenda and the public minutes show it: nothing when the
+        reason names a person."""
+        return self.deferred_reason if self.deferred_reason_public else ""
 
 
 class SittingAttendance(models.Model):

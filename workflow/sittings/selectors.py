@@ -5,6 +5,7 @@ quorum is, for one item."""
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,19 @@ def public_tallies(sitting: Sitting) -> dict[str, int]:
     present = {a.member_id for a in sitting.attendance.all() if a.present}
     independent = {m.user_id for m in sitting.panel.memberships.all() if m.is_independent}
     return {"present": len(present), "independent_present": len(present & independent)}
+
+
+def deferred_reasons(sitting: Sitting) -> list[str]:
+    """Why items were deferred, as the public minutes say it: each reason that names no person
+    (``personal_data_in``, checked when the item was deferred), once, without the application's
+    reference (an application not yet decided is not named in public). From the prefetched
+    items of ``published_minutes``."""
+    reasons: list[str] = []
+    for item in sitting.items.all():
+        reason = item.public_deferred_reason
+        if item.state == AgendaItemState.DEFERRED and reason and reason not in reasons:
+            reasons.append(reason)
+    return reasons
 
 
 def ready_tracks(sitting: Sitting) -> QuerySet[ReviewTrack]:
@@ -290,3 +304,27 @@ def attendance_tallies(sitting: Sitting) -> dict[str, int]:
         panel_id=sitting.panel_id, user_id__in=present, is_independent=True
     ).count()
     return {"present": len(present), "independent_present": independent}
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"(?:\+?\d[\d ()-]{8,}\d)")
+
+
+def personal_data_in(sitting: Sitting, text: str) -> list[str]:
+    """What in a public text (the minutes, a reason for deferring) names a person: an email
+    address, a telephone number, or the name of a panel member or of anyone on the team of an
+    application on the agenda."""
+    found = []
+    if EMAIL.search(text):
+        found.append("an email address")
+    if PHONE.search(text):
+        found.append("a telephone number")
+    people = {m.user for m in members_of(sitting)}
+    for item in sitting.items.select_related("track__application"):
+        people.update(item.track.application.team())
+    lowered = text.lower()
+    for person in sorted(people, key=lambda p: p.full_name or ""):
+        name = (person.full_name or "").strip()
+        if len(name) >= 4 and name.lower() in lowered:
+            found.append(f"the name {name}")
+    return found

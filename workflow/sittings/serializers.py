@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from workflow.models import AgendaItem, AgendaItemState, Outcome, Panel, PanelMode, Sitting
-from workflow.sittings.selectors import public_tallies
+from workflow.sittings.selectors import deferred_reasons, public_tallies
 
 # An id the database can hold (a larger one is a 400, not a database error).
 MAX_ID = 2**63 - 1
@@ -73,6 +73,10 @@ class AgendaItemSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="track.application.title")
     outcome = serializers.SerializerMethodField()
     papers_ready = serializers.SerializerMethodField()
+    # Why it was deferred, only if the reason names no person (the minutes' check); otherwise
+    # empty, and ``deferred_reason_withheld`` says a reason is on the record.
+    deferred_reason = serializers.CharField(source="public_deferred_reason", read_only=True)
+    deferred_reason_withheld = serializers.SerializerMethodField()
 
     class Meta:
         model = AgendaItem
@@ -86,11 +90,15 @@ class AgendaItemSerializer(serializers.ModelSerializer):
             "title",
             "outcome",
             "deferred_reason",
+            "deferred_reason_withheld",
             "papers_ready",
         ]
 
     def get_outcome(self, item: AgendaItem) -> str:
         return item.track.outcome if item.state == "decided" else ""
+
+    def get_deferred_reason_withheld(self, item: AgendaItem) -> bool:
+        return bool(item.deferred_reason) and not item.deferred_reason_public
 
     def get_papers_ready(self, item: AgendaItem) -> bool:
         return item.paper_generated_at is not None
@@ -146,6 +154,7 @@ class PublicMinutesSerializer(serializers.ModelSerializer):
     attended = serializers.SerializerMethodField()
     decisions = serializers.SerializerMethodField()
     deferred = serializers.SerializerMethodField()
+    deferred_reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = Sitting
@@ -156,6 +165,7 @@ class PublicMinutesSerializer(serializers.ModelSerializer):
             "attended",
             "decisions",
             "deferred",
+            "deferred_reasons",
             "minutes",
             "minutes_published_at",
         ]
@@ -176,3 +186,7 @@ class PublicMinutesSerializer(serializers.ModelSerializer):
 
     def get_deferred(self, sitting: Sitting) -> int:
         return sum(1 for item in sitting.items.all() if item.state == AgendaItemState.DEFERRED)
+
+    def get_deferred_reasons(self, sitting: Sitting) -> list[str]:
+        """Why items were deferred: the reasons that name no person, without references."""
+        return deferred_reasons(sitting)

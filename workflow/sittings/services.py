@@ -16,7 +16,6 @@ them, and the second finds the version moved on and gets 409.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +55,7 @@ from workflow.sittings.policies import (
 from workflow.sittings.selectors import (
     UPCOMING,
     members_of,
+    personal_data_in,
     quorum_for,
     ready_tracks,
     sitting_for_track,
@@ -330,13 +330,15 @@ def agenda_update(
         if item.track_id in order:
             item.state = AgendaItemState.LISTED
             item.deferred_reason = ""
+            item.deferred_reason_public = True
             item.position = decided + order[item.track_id] + 1
         elif item.state == AgendaItemState.LISTED:
             item.state = AgendaItemState.DEFERRED
             item.deferred_reason = reason.strip()[:2000] or "Deferred by the chair."
+            item.deferred_reason_public = not personal_data_in(sitting, item.deferred_reason)
             item.position = MAX_AGENDA_ITEMS + decided + len(order) + len(deferred) + 1
             deferred.append(item)
-        item.save(update_fields=["state", "deferred_reason", "position"])
+        item.save(update_fields=["state", "deferred_reason", "deferred_reason_public", "position"])
         listed = item.state == AgendaItemState.LISTED
         if listed and sitting.state == S.PAPERS_ISSUED and not item.paper:
             _generate_paper(item)
@@ -544,32 +546,10 @@ def sitting_close(*, sitting: Sitting, by: User) -> Sitting:
     for item in left:
         item.state = AgendaItemState.DEFERRED
         item.deferred_reason = "Not reached at the sitting."
-        item.save(update_fields=["state", "deferred_reason"])
+        item.deferred_reason_public = True
+        item.save(update_fields=["state", "deferred_reason", "deferred_reason_public"])
     refresh_due_dates(sitting.panel_id)
     return sitting
-
-
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"(?:\+?\d[\d ()-]{8,}\d)")
-
-
-def _personal_data(sitting: Sitting, text: str) -> list[str]:
-    """What in the minutes names a person: an email address, a telephone number, or the name
-    of a panel member or of anyone on the team of an application on the agenda."""
-    found = []
-    if EMAIL.search(text):
-        found.append("an email address")
-    if PHONE.search(text):
-        found.append("a telephone number")
-    people = {m.user for m in members_of(sitting)}
-    for item in sitting.items.select_related("track__application"):
-        people.update(item.track.application.team())
-    lowered = text.lower()
-    for person in sorted(people, key=lambda p: p.full_name or ""):
-        name = (person.full_name or "").strip()
-        if len(name) >= 4 and name.lower() in lowered:
-            found.append(f"the name {name}")
-    return found
 
 
 @service
@@ -592,7 +572,7 @@ def minutes_publish(*, sitting: Sitting, by: User, minutes: str) -> Sitting:
     elif len(text) > MAX_MINUTES:
         errors["minutes"] = [f"At most {MAX_MINUTES} characters."]
     else:
-        named = _personal_data(sitting, text)
+        named = personal_data_in(sitting, text)
         if named:
             errors["minutes"] = [
                 "The public minutes carry no personal data: remove " + ", ".join(named) + "."

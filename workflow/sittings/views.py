@@ -9,13 +9,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import ValidationFailed
+from core.errors import InvalidTransition, ValidationFailed
 from core.web import apply_domain_errors, done, error_items
 from workflow.models import AgendaItem, AgendaItemState, Panel, PanelMode, Sitting, SittingState
 from workflow.sittings import services
@@ -24,11 +25,13 @@ from workflow.sittings.forms import (
     DeferForm,
     ItemDecisionForm,
     MinutesForm,
+    PanelModeForm,
     SittingForm,
 )
 from workflow.sittings.policies import (
     can_decide_item,
     can_edit_agenda,
+    can_set_mode,
     may_read_item_papers,
     may_run_panel,
     may_run_sitting,
@@ -36,6 +39,7 @@ from workflow.sittings.policies import (
 from workflow.sittings.selectors import (
     agenda,
     attendance_tallies,
+    deferred_reasons,
     members_of,
     present_ids,
     published_minutes,
@@ -111,11 +115,12 @@ def _number(request: HttpRequest, name: str) -> int:
     return int(value) if value.isdigit() and int(value) < 2**63 else 0
 
 
-def _agenda_action(request: HttpRequest, sitting: Sitting, user: Any, action: str) -> str:
+def _agenda_action(
+    request: HttpRequest, sitting: Sitting, user: Any, action: str, *, reason: str = ""
+) -> str:
     """Reorder, add or defer: the new list of tracks, sent with the version it was drawn on."""
     tracks = _agenda_tracks(sitting)
     track = _number(request, "track")
-    reason = ""
     if action in ("up", "down") and track in tracks:
         i = tracks.index(track)
         j = i - 1 if action == "up" else i + 1
@@ -124,12 +129,11 @@ def _agenda_action(request: HttpRequest, sitting: Sitting, user: Any, action: st
         said = "Agenda reordered."
     elif action == "defer":
         tracks = [t for t in tracks if t != track]
-        defer = DeferForm(request.POST)
-        reason = defer.cleaned_data["reason"] if defer.is_valid() else ""
         said = "Item deferred to the next sitting."
     else:  # add
         tracks.append(track)
         said = "Application added to the agenda."
+        reason = ""
     services.agenda_update(
         sitting=sitting,
         by=user,
@@ -137,7 +141,21 @@ def _agenda_action(request: HttpRequest, sitting: Sitting, user: Any, action: st
         tracks=tracks,
         reason=reason,
     )
+    if action == "defer" and AgendaItem.objects.filter(
+        sitting=sitting, track_id=track, deferred_reason_public=False
+    ):
+        said += (
+            " The reason names a person: it is kept on the record, and not shown on the agenda "
+            "or in the public minutes."
+        )
     return said
+
+
+def _defer_form(item: AgendaItem, data: Any = None) -> DeferForm:
+    """The chair's reason for deferring one item (one form per item on the page)."""
+    form = DeferForm(data, prefix="defer", auto_id=f"id_defer{item.pk}_%s")
+    form.fields["reason"].label = f"Why is {item.track.application.reference} deferred? (optional)"
+    return form
 
 
 @login_required
@@ -157,9 +175,16 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decide_item = None
     decision_form = ItemDecisionForm(request.POST if action == "decide" else None, prefix="decide")
     minutes_form = MinutesForm(request.POST if action == "minutes" else None)
+    defer_track = _number(request, "track") if action == "defer" else 0
+    defer_form = DeferForm(request.POST if action == "defer" else None, prefix="defer")
     said = ""
-    if action in ("up", "down", "defer", "add"):
+    if action in ("up", "down", "add"):
         said = _agenda_action(request, sitting, user, action)
+    elif action == "defer":
+        if defer_form.is_valid():
+            said = _agenda_action(
+                request, sitting, user, action, reason=defer_form.cleaned_data["reason"]
+            )
     elif action == "publish_agenda":
         services.agenda_publish(sitting=sitting, by=user)
         said = "Agenda published: the members and the teams are told."
@@ -217,10 +242,14 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "form": decision_form
                 if decide_item is not None and decide_item.pk == item.pk
                 else ItemDecisionForm(prefix="decide", auto_id=f"id_item{item.pk}_%s"),
+                "defer_form": _defer_form(
+                    item, request.POST if item.track_id == defer_track else None
+                ),
             }
         )
     listed = [i for i in items if i.state == AgendaItemState.LISTED]
-    errors = error_items(attendance_form, decision_form, minutes_form)
+    bound_defer = next((r["defer_form"] for r in rows if r["defer_form"].is_bound), None)
+    errors = error_items(attendance_form, decision_form, minutes_form, bound_defer)
     return render(
         request,
         "workflow/sittings/detail.html",
@@ -235,11 +264,59 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "at_sitting": sitting.state == SittingState.PAPERS_ISSUED and today >= sitting.date,
             "attendance_form": attendance_form,
             "minutes_form": minutes_form,
-            "defer_form": DeferForm(),
             "tallies": attendance_tallies(sitting),
             "error_items": errors,
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def panel_mode_edit(request: HttpRequest, panel_id: int) -> HttpResponse:
+    """Ops switch a panel between rolling review and sittings, through the API's service:
+    refused (409, on the page) while a sitting of the panel with its papers issued still has
+    items listed."""
+    user: Any = request.user
+    if not can_set_mode(user):
+        raise PermissionDenied("Only ops change how a panel decides.")
+    panel = get_object_or_404(Panel, pk=panel_id)
+    back = reverse("workflow:panel-rules")
+    request.back_to = back  # type: ignore[attr-defined]
+    form = PanelModeForm(
+        request.POST if request.method == "POST" else None, initial={"mode": panel.mode}
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.panel_mode_set(panel=panel, by=user, mode=form.cleaned_data["mode"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        except InvalidTransition as exc:
+            form.add_error("mode", exc.detail)
+            status = 409
+        else:
+            panel.refresh_from_db()
+            said = "at sittings" if panel.mode == PanelMode.SITTING else "on a rolling basis"
+            messages.success(request, f"{panel.name}: the panel now decides {said}.")
+            return done(request, back)
+    errors = error_items(form if form.is_bound else None)
+    return render(
+        request,
+        "workflow/sittings/panel_mode.html",
+        {
+            "title": f"How the {panel.name} decides",
+            "panel": panel,
+            "form": form,
+            "back": back,
+            "error_items": errors,
+            "listed": AgendaItem.objects.filter(
+                sitting__panel=panel,
+                sitting__state=SittingState.PAPERS_ISSUED,
+                state=AgendaItemState.LISTED,
+            ).count(),
+        },
+        status=status if status != 200 else (400 if errors else 200),
     )
 
 
@@ -294,6 +371,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
             "sitting": sitting,
             "decided": decided,
             "deferred": sitting.items.filter(state=AgendaItemState.DEFERRED).count(),
+            "deferred_reasons": deferred_reasons(sitting),
             "tallies": attendance_tallies(sitting),
         },
     )

@@ -22,6 +22,8 @@ Kinds (see docs/turnaround.md for the table):
   (``track_reminder_recipients``: panel members who can act, the organisation's data owners);
 * ``stage.escalated`` / ``track.escalated`` to ops once overdue by the target's margin;
 * ``application.open_too_long`` to ops when an application is open a year after submission;
+* ``consultation.unanswered`` / ``consultation.escalated`` (``workflow.involvement.reminders``)
+  to the consumer panel's members, then ops, while a consultation waits for its feedback;
 * ``affiliation.waiting`` to an organisation's signatories and user managers when someone has
   waited ``AFFILIATION_REMINDER_DAYS`` for them to confirm they work there;
 * ``accreditation.expiring`` / ``access.expiring`` (90, 30 and 7 days before) and

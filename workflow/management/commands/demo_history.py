@@ -90,6 +90,9 @@ PLANS: list[tuple[str, str, tuple[str, ...], str, int]] = [
 
 # The project in review whose public involvement the demo shows.
 INVOLVED = "Teenage pregnancy and school attendance"
+# A project whose consultation the consumer panel has left unanswered for ten days: the
+# reminder sweep reminds the panel's members (``consultation.unanswered``).
+UNANSWERED = "Census migration and GP registration"
 
 
 class Command(BaseCommand):
@@ -125,6 +128,7 @@ class Command(BaseCommand):
                 )
                 created += 1
             self._public_involvement()
+            self._unanswered_consultation(cast.researcher, now)
             # Life after access: reports sent and accepted, one overdue (suspended), one with
             # ops, one close-out awaiting its countersignature (workflow/management/
             # lifecycle_demo.py).
@@ -212,6 +216,20 @@ class Command(BaseCommand):
                 feedback="The summary is clear. Say plainly that nobody is identified and that "
                 "schools never see the linked records; publish a short summary for young "
                 "parents with the charity.",
+            )
+
+    def _unanswered_consultation(self, researcher: User, now: datetime.datetime) -> None:
+        """The team asked the consumer panel ten days ago and is still waiting (idempotent:
+        asked once)."""
+        application = Application.objects.filter(title=UNANSWERED).first()
+        if application is None or application.consultations.exists() or consumer_panel() is None:
+            return
+        with history.time_machine.travel(now - datetime.timedelta(days=10), tick=False):
+            involvement.consultation_request(
+                application=application,
+                by=researcher,
+                question="Would people registered with a GP after moving to Wales object to "
+                "linking their census records, and how should we explain it?",
             )
 
     # --- who and what ----------------------------------------------------------------------------
