@@ -54,11 +54,12 @@ from workflow.amendments.policies import (
     AMENDABLE_STATES,
     check_amendable,
     check_change_routing,
+    check_panel_decision,
     check_request,
     check_scope_growth,
     check_vote,
+    may_decide,
     may_request,
-    quorum_problems,
 )
 from workflow.route.content import diff as content_diff
 from workflow.route.content import snapshot
@@ -842,11 +843,15 @@ def amendment_track_decide(
         track.rationale = rationale[:4000]
         track.decided_at = timezone.now()
         track.decided_by = by
-    if track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL):
-        problems = quorum_problems(track)
-        if problems:
-            errors.setdefault("non_field_errors", []).extend(problems)
-            track.outcome, track.rationale, track.decided_at, track.decided_by = "", "", None, None
+    if (
+        not errors
+        and track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL)
+        and track.state == AmendmentTrackState.OPEN
+        and may_decide(by, track)
+    ):
+        # The panel's rule, as on a route's panel track: 409 naming what is missing (votes,
+        # independent or lay votes, agreement, the chair's own vote on a blind first round).
+        check_panel_decision(by, track, outcome)
     take_errors = errors or None
     _move_track_decide(track, by=by, errors=take_errors)
     if track.reviewer == Reviewer.ORGANISATION_SIGNATORY and outcome == TrackOutcome.APPROVED:
