@@ -203,3 +203,13 @@ def test_on_a_blind_first_round_the_page_hides_the_votes_and_says_why(a, page_cl
     page = lay.get(url).content.decode()
     assert "<strong>Eve Expert</strong>: Rejected. Too broad." in page
     assert "The rule is unanimity and the members disagree." in page
+
+
+def test_the_history_page_shows_the_amendments(page_client):
+    a = Amendments()
+    a.amend_and_decide()
+    page = page_client(a.pi).get(f"/applications/{a.project.pk}/timeline/").content.decode()
+    assert "Amendment 1 approved" in page
+    assert "Amendment 1 asked for" in page
+    # Newest first: the approval before the asking.
+    assert page.index("Amendment 1 approved") < page.index("Amendment 1 asked for")
