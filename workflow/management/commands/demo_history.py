@@ -29,7 +29,7 @@ from notifications.services import latest_notification_id, notifications_archive
 from workflow.involvement import services as involvement
 from workflow.involvement.selectors import consumer_panel
 from workflow.management import history
-from workflow.management.demo_amendments import demo_amendment
+from workflow.management.demo_amendments import demo_amendment, demo_panel_amendment
 from workflow.management.lifecycle_demo import lifecycle_demo
 from workflow.models import (
     Application,
@@ -127,6 +127,10 @@ class Command(BaseCommand):
             reports = lifecycle_demo(cast, [p[0] for p in PLANS], now)
             # An amendment waiting for ops on the newest live project (docs/amendments.md).
             demo_amendment(cast.researcher)
+            # An amendment on the IGRP, one member's vote in: its blind round and rule.
+            demo_panel_amendment(
+                cast.researcher, User.objects.filter(username="david.panel").first()
+            )
             # The past's notifications are history, not news.
             notifications_archive_since(after_id=last_notification)
         self.stdout.write(
