@@ -604,8 +604,8 @@ def test_a_panel_track_needs_its_quorum_before_the_chair_decides(a, client_for):
     early = chair.post(
         f"{base(a)}{body['id']}/tracks/{track_id}/decide/", {"outcome": "approved"}, format="json"
     )
-    assert early.status_code == 400
-    assert "votes needed" in " ".join(early.json()["fields"]["non_field_errors"])
+    assert early.status_code == 409
+    assert "0 of the 1 votes needed" in early.json()["detail"]
     # The team may not vote; a panel member may, and sees that they can.
     vote = f"{base(a)}{body['id']}/tracks/{track_id}/votes/"
     assert (
@@ -621,3 +621,133 @@ def test_a_panel_track_needs_its_quorum_before_the_chair_decides(a, client_for):
     ).json()
     assert final["state"] == "approved"
     assert lay.post(vote, {"choice": "approved"}, format="json").status_code == 409
+
+
+# --- a panel track decides by its panel's rule, as a route's panel track does --------------------
+
+
+def _panel_track(a: Amendments, client_for, **rule) -> tuple[str, int]:
+    """An amendment in review on the IGRP alone, the IGRP set to ``rule``."""
+    for name, value in rule.items():
+        setattr(a.world.igrp, name, value)
+    a.world.igrp.save()
+    body = asked(a, client_for, {"type": "change_question", "research_question": "A new one?"})
+    submitted = submit(a, client_for(a.pi), body["id"]).json()
+    (only,) = submitted["tracks"]
+    assert only["reviewer"] == "igrp"
+    return f"{base(a)}{body['id']}/", only["id"]
+
+
+def _vote(client, url: str, track_id: int, choice: str):
+    body = {"choice": choice, "rationale": "" if choice == "approved" else "Out of scope."}
+    response = client.post(f"{url}tracks/{track_id}/votes/", body, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def _close(client, url: str, track_id: int, outcome: str):
+    body = {"outcome": outcome, "rationale": "" if outcome == "approved" else "Out of scope."}
+    return client.post(f"{url}tracks/{track_id}/decide/", body, format="json")
+
+
+def test_a_majority_panel_records_the_outcome_most_members_voted(a, client_for):
+    url, track_id = _panel_track(a, client_for, quorum=2, decision_rule="majority")
+    chair, lay, expert = client_for(a.chair), client_for(a.world.lay), client_for(a.world.expert)
+    _vote(lay, url, track_id, "approved")
+    short = _close(chair, url, track_id, "approved")
+    assert short.status_code == 409
+    assert "1 of the 2 votes needed have been cast" in short.json()["detail"]
+    _vote(expert, url, track_id, "rejected")
+    tied = _close(chair, url, track_id, "approved")
+    assert tied.status_code == 409
+    assert "the votes are tied" in tied.json()["detail"]
+    _vote(chair, url, track_id, "rejected")
+    # Two to one for rejecting: the chair cannot record an approval.
+    wrong = _close(chair, url, track_id, "approved")
+    assert wrong.status_code == 400
+    assert "The members voted rejected" in wrong.json()["fields"]["outcome"][0]
+    assert AmendmentTrack.objects.get(pk=track_id).state == "open"
+    done = _close(chair, url, track_id, "rejected")
+    assert done.status_code == 200, done.json()
+    assert done.json()["state"] == "rejected"
+    tally = done.json()["tracks"][0]["tally"]
+    assert tally["counts"] == {"approved": 1, "rejected": 2}
+
+
+def test_a_unanimous_panel_decides_only_when_every_vote_agrees(a, client_for):
+    url, track_id = _panel_track(a, client_for, quorum=2, decision_rule="unanimous")
+    chair, lay, expert = client_for(a.chair), client_for(a.world.lay), client_for(a.world.expert)
+    _vote(lay, url, track_id, "approved")
+    _vote(expert, url, track_id, "rejected")
+    split = _close(chair, url, track_id, "approved")
+    assert split.status_code == 409
+    assert "The rule is unanimity and the members disagree" in split.json()["detail"]
+    # The expert changes their vote (a second vote replaces the first): now they agree.
+    _vote(expert, url, track_id, "approved")
+    done = _close(chair, url, track_id, "approved")
+    assert done.status_code == 200, done.json()
+    assert done.json()["state"] == "approved"
+
+
+def test_a_panel_with_a_lay_minimum_waits_for_its_lay_vote(a, client_for):
+    from workflow.models import PanelMembership
+
+    PanelMembership.objects.filter(panel=a.world.igrp, user=a.world.lay).update(is_lay=True)
+    url, track_id = _panel_track(a, client_for, quorum=2, min_lay_votes=1)
+    chair, lay, expert = client_for(a.chair), client_for(a.world.lay), client_for(a.world.expert)
+    _vote(expert, url, track_id, "approved")
+    _vote(chair, url, track_id, "approved")
+    no_lay = _close(chair, url, track_id, "approved")
+    assert no_lay.status_code == 409
+    assert "At least 1 vote(s) must come from a lay member" in no_lay.json()["detail"]
+    _vote(lay, url, track_id, "approved")
+    done = _close(chair, url, track_id, "approved")
+    assert done.status_code == 200, done.json()
+    assert done.json()["tracks"][0]["tally"]["lay_votes"] == 1
+
+
+def test_a_blind_first_round_hides_the_votes_until_the_quorum_has_voted(a, client_for):
+    url, track_id = _panel_track(a, client_for, quorum=2, blind_first_round=True)
+    chair, lay, expert = client_for(a.chair), client_for(a.world.lay), client_for(a.world.expert)
+
+    def seen(client) -> dict:
+        return client.get(url).json()["tracks"][0]
+
+    voted = _vote(lay, url, track_id, "approved")["tracks"][0]
+    # The lay member voted, but the quorum has not: neither the votes nor the tally.
+    assert voted["votes"] is None
+    assert voted["tally"] is None
+    assert "the tally opens when the quorum has voted" in voted["votes_hidden_because"]
+    assert "once you have voted and the quorum" in seen(expert)["votes_hidden_because"]
+    # The chair sees nothing either, and may not decide without voting first.
+    assert seen(chair)["votes"] is None
+    unvoted = _close(chair, url, track_id, "approved")
+    assert unvoted.status_code == 409
+    assert "vote yourself before you close" in unvoted.json()["detail"]
+    # Ops, who do not vote, see the votes.
+    assert [v["choice"] for v in seen(client_for(a.ops))["votes"]] == ["approved"]
+    _vote(expert, url, track_id, "approved")
+    # The quorum is in: those who voted see each other's votes; the chair, not yet voted, not.
+    opened = seen(lay)
+    assert [v["member"] for v in opened["votes"]] == ["Lee Lay", "Eve Expert"]
+    assert opened["votes_hidden_because"] == ""
+    assert seen(chair)["votes"] is None
+    _vote(chair, url, track_id, "approved")
+    assert len(seen(chair)["votes"]) == 3
+    done = _close(chair, url, track_id, "approved")
+    assert done.status_code == 200, done.json()
+
+
+def test_without_a_blind_round_members_see_the_votes_once_they_have_voted(a, client_for):
+    url, track_id = _panel_track(a, client_for, quorum=2)
+    lay, expert = client_for(a.world.lay), client_for(a.world.expert)
+    _vote(lay, url, track_id, "approved")
+    assert expert.get(url).json()["tracks"][0]["votes"] is None
+    assert "once you have voted" in expert.get(url).json()["tracks"][0]["votes_hidden_because"]
+    # The chair always sees them; the team never.
+    assert len(client_for(a.chair).get(url).json()["tracks"][0]["votes"]) == 1
+    team = client_for(a.pi).get(url).json()["tracks"][0]
+    assert team["votes"] is None
+    assert team["tally"] is None
+    after = _vote(expert, url, track_id, "rejected")["tracks"][0]
+    assert {v["choice"] for v in after["votes"]} == {"approved", "rejected"}

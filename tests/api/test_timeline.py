@@ -93,3 +93,81 @@ def test_timeline_is_paginated_oldest_first_and_bounded(world, client_for):
     big = pi.get(url, {"page_size": 10_000}).json()
     assert len(big["results"]) == len(expected) <= 200
     assert pi.get(url, {"page": 99}).status_code == 404
+
+
+# --- amendments on the timeline ------------------------------------------------------------------
+
+
+def test_the_timeline_shows_each_amendment_in_order_with_the_applications_events(client_for):
+    from tests.support.amendments import Amendments
+    from workflow.audit_check import verify
+
+    a = Amendments()
+    a.amend_and_decide()
+    events = timeline(client_for(a.pi), a.project).json()["results"]
+    amendment = [e for e in events if e["chain"] == "amendment"]
+    assert [e["kind_label"] for e in amendment] == [
+        "Amendment 1 asked for",
+        "Amendment 1 submitted",
+        "Amendment 1: The Independent Governance Review Panel (IGRP) decided: approved",
+        "Amendment 1 approved",
+    ]
+    # Not the drafting nor the panel's votes (those are for the panel).
+    assert "vote" not in {e["transition"] for e in amendment}
+    assert amendment[-1]["actor_role"] == "system"
+    assert amendment[0]["actor_name"] == "Priya Investigator"
+    # One order for both chains: by time, the application's events and the amendment's.
+    times = [e["created_at"] for e in events]
+    assert times == sorted(times)
+    assert events[0]["chain"] == "application"
+    # Both chains are untouched: the timeline only reads them.
+    assert verify(application=a.project.pk).breaks == []
+    assert verify().breaks == []
+
+
+def test_the_timeline_pages_through_both_chains_without_gaps_or_repeats(client_for):
+    from tests.support.amendments import Amendments
+
+    a = Amendments()
+    a.amend_and_decide(2)
+    pi = client_for(a.pi)
+    whole = timeline(pi, a.project).json()
+    assert whole["count"] == len(whole["results"])
+    seen, url = [], f"/api/v1/applications/{a.project.pk}/timeline/?page_size=3"
+    while url:
+        page = pi.get(url).json()
+        assert page["count"] == whole["count"]
+        seen += [(e["chain"], e["id"]) for e in page["results"]]
+        url = page["next"]
+    assert seen == [(e["chain"], e["id"]) for e in whole["results"]]
+    assert sum(1 for source, _ in seen if source == "amendment") == 8
+
+
+def test_the_timeline_reads_as_many_queries_whatever_the_number_of_amendments(client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.support.amendments import Amendments
+
+    a = Amendments()
+    a.amend_and_decide()
+    pi = client_for(a.pi)
+    url = f"/api/v1/applications/{a.project.pk}/timeline/"
+    pi.get(url)  # warm whatever is cached per process
+    with CaptureQueriesContext(connection) as one:
+        assert pi.get(url).status_code == 200
+    a.amend_and_decide(3, first=1)
+    with CaptureQueriesContext(connection) as four:
+        body = pi.get(url).json()
+    assert sum(1 for e in body["results"] if e["chain"] == "amendment") == 16
+    assert len(four) == len(one)
+
+
+def test_a_data_owner_does_not_see_the_amendments_on_the_timeline(client_for):
+    from tests.support.amendments import Amendments
+
+    a = Amendments()
+    a.amend_and_decide()
+    response = timeline(client_for(a.world.owner), a.project)
+    assert response.status_code == 200
+    assert {e["chain"] for e in response.json()["results"]} == {"application"}

@@ -150,14 +150,66 @@ def test_a_panel_member_votes_on_the_page_and_the_chair_then_decides(a, page_cli
         url, {"action": f"decide:{track.pk}", f"decide-{track.pk}-outcome": "approved"}
     )
     assert early.status_code == 400
-    assert "votes needed" in early.content.decode()
+    assert "0 of the 1 votes needed" in early.content.decode()
     lay = page_client(a.world.lay)
     assert "Record your vote" in lay.get(url).content.decode()
     voted = lay.post(url, {"action": f"vote:{track.pk}", f"vote-{track.pk}-choice": "approved"})
     assert voted.status_code == 302
+    # Having voted, the member reads the votes; the chair always does.
+    assert "<strong>Lee Lay</strong>: Approved" in lay.get(url).content.decode()
+    assert "<strong>Lee Lay</strong>: Approved" in chair.get(url).content.decode()
     decided = chair.post(
         url, {"action": f"decide:{track.pk}", f"decide-{track.pk}-outcome": "approved"}
     )
     assert decided.status_code == 302
     draft.refresh_from_db()
     assert draft.state == "approved"
+
+
+def test_on_a_blind_first_round_the_page_hides_the_votes_and_says_why(a, page_client):
+    from workflow.amendments import services
+
+    a.world.igrp.quorum = 2
+    a.world.igrp.decision_rule = "unanimous"
+    a.world.igrp.blind_first_round = True
+    a.world.igrp.save()
+    draft = services.amendment_create(
+        application=a.project,
+        by=a.pi,
+        changes=[{"type": "change_question", "research_question": "Blind?"}],
+    )
+    services.amendment_submit(amendment=draft, by=a.pi)
+    track = draft.tracks.get()
+    url = f"/applications/{a.project.pk}/amendments/{draft.pk}/"
+    lay, expert, chair = page_client(a.world.lay), page_client(a.world.expert), page_client(a.chair)
+    lay.post(url, {"action": f"vote:{track.pk}", f"vote-{track.pk}-choice": "approved"})
+    page = lay.get(url).content.decode()
+    assert "the tally opens when the quorum has voted" in page
+    assert "<strong>Lee Lay</strong>: Approved" not in page
+    # The chair, who has not voted, may not decide: said on the form.
+    early = chair.post(
+        url, {"action": f"decide:{track.pk}", f"decide-{track.pk}-outcome": "approved"}
+    )
+    assert early.status_code == 400
+    assert "vote yourself before you close the vote" in early.content.decode()
+    expert.post(
+        url,
+        {
+            "action": f"vote:{track.pk}",
+            f"vote-{track.pk}-choice": "rejected",
+            f"vote-{track.pk}-rationale": "Too broad.",
+        },
+    )
+    page = lay.get(url).content.decode()
+    assert "<strong>Eve Expert</strong>: Rejected. Too broad." in page
+    assert "The rule is unanimity and the members disagree." in page
+
+
+def test_the_history_page_shows_the_amendments(page_client):
+    a = Amendments()
+    a.amend_and_decide()
+    page = page_client(a.pi).get(f"/applications/{a.project.pk}/timeline/").content.decode()
+    assert "Amendment 1 approved" in page
+    assert "Amendment 1 asked for" in page
+    # Newest first: the approval before the asking.
+    assert page.index("Amendment 1 approved") < page.index("Amendment 1 asked for")

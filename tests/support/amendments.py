@@ -75,3 +75,20 @@ class Amendments:
                 choice=choice,
                 rationale="" if choice == "approved" else "Not in scope.",
             )
+
+    def amend_and_decide(self, number_of: int = 1, first: int = 0) -> None:
+        """``number_of`` amendments of the project, each asked for, submitted, its IGRP track
+        voted on and decided, and so approved (a new question each: ``first`` numbers them)."""
+        from workflow.amendments import services
+
+        for i in range(first, first + number_of):
+            draft = services.amendment_create(
+                application=self.project,
+                by=self.pi,
+                changes=[{"type": "change_question", "research_question": f"Question {i}?"}],
+                reason="The project needs it.",
+            )
+            services.amendment_submit(amendment=draft, by=self.pi)
+            track = draft.tracks.get()
+            self.panel_votes(track)
+            services.amendment_track_decide(track=track, by=self.chair, outcome="approved")

@@ -209,3 +209,22 @@ def test_the_demo_has_an_invitation_the_team_can_withdraw(demo):
     (invitation,) = TeamInvitation.objects.filter(email="new.colleague@elsewhere.example")
     assert invitation.status == TeamInvitation.Status.INVITED
     assert invitation.application.state in {State.DRAFT, State.CHANGES_REQUESTED}
+
+
+def test_the_demo_shows_an_amendment_on_the_igrps_blind_first_round(demo):
+    from workflow.amendments.policies import can_see_votes, votes_hidden_because
+    from workflow.models import AmendmentTrack
+
+    track = AmendmentTrack.objects.get(reviewer="igrp", state="open")
+    assert [v.member.username for v in track.votes.all()] == ["david.panel"]
+    david = User.objects.get(username="david.panel")
+    assert not can_see_votes(david, track)
+    assert "the tally opens when the quorum has voted" in votes_hidden_because(david, track)
+    # On the application's timeline too.
+    from workflow.timeline import entries, timeline_for
+
+    rhian = User.objects.get(username="rhian.researcher")
+    labels = [
+        e.get_kind_display() for e in entries(timeline_for(rhian, track.amendment.application))
+    ]
+    assert f"Amendment {track.amendment.number} submitted" in labels

@@ -36,7 +36,7 @@ def _answer(request: Request, amendment: Amendment, code: int = 200) -> Response
         .get(pk=amendment.pk)
     )
     data = s.AmendmentSerializer(
-        amendment, context={"actions": actions_for(request.user, amendment)}
+        amendment, context={"actions": actions_for(request.user, amendment), "user": request.user}
     ).data
     return Response(data, status=code)
 

@@ -36,11 +36,22 @@ from workflow.amendments.models import (
     AmendmentState,
     AmendmentTrack,
     AmendmentTrackState,
+    AmendmentVote,
     ChangeType,
     Reviewer,
+    TrackOutcome,
 )
 from workflow.lifecycle.selectors import scope_growth_blocked
-from workflow.reviews.models import Panel, PanelMembership, TrackKind
+from workflow.reviews.models import Panel, TrackKind
+from workflow.reviews.policies import (
+    Tally,
+    blind_close_refused,
+    check_panel_outcome,
+    count_votes,
+    hidden_because,
+    panel_blind,
+    sees_votes,
+)
 from workflow.reviews.selectors import chaired_panel_ids, current_panel_ids, is_conflicted
 from workflow.route.models import Application, ProjectRole, State
 from workflow.route.policies import can_view as can_view_application
@@ -245,30 +256,93 @@ def check_vote(user: Any, track: AmendmentTrack) -> None:
         raise InvalidTransition("This track is already decided.", current_state=track.state)
 
 
-def quorum_problems(track: AmendmentTrack) -> list[str]:
-    """Why the chair may not record a panel track's decision yet: the panel's quorum and its
-    independent votes, counting current, unconflicted members' votes only."""
+def tally_of(track: AmendmentTrack) -> Tally | None:
+    """A panel track's vote counted by the panel's rule, exactly as a route's panel track is
+    (``workflow.reviews.policies.count_votes``); None for other tracks."""
     panel = panel_of(track)
     if panel is None:
-        return []
-    members = {
-        m.user_id: m for m in PanelMembership.objects.filter(panel=panel, left_on__isnull=True)
-    }
-    application_id = track.amendment.application_id
-    votes = [
-        v
-        for v in track.votes.all()
-        if v.member_id in members and not is_conflicted(v.member, application_id)
-    ]
-    independent = sum(1 for v in votes if members[v.member_id].is_independent)
-    problems = []
-    if len(votes) < panel.quorum:
-        problems.append(f"{len(votes)} of the {panel.quorum} votes needed have been cast.")
-    if independent < panel.min_independent_votes:
-        problems.append(
-            f"At least {panel.min_independent_votes} vote(s) must come from an independent member."
-        )
-    return problems
+        return None
+    return count_votes(panel, track.votes.all(), track.amendment.application_id)
+
+
+def quorum_problems(track: AmendmentTrack) -> list[str]:
+    """Why the chair may not record a panel track's decision yet: the panel's quorum, its
+    independent and lay votes, and its decision rule (unanimity, a majority)."""
+    current = tally_of(track)
+    return current.blockers if current is not None else []
+
+
+def is_blind(track: AmendmentTrack) -> bool:
+    """The track's panel runs a blind first round and the vote is still open."""
+    return panel_blind(panel_of(track), track.state == AmendmentTrackState.OPEN)
+
+
+def has_voted(user: Any, track: AmendmentTrack) -> bool:
+    return (
+        bool(_signed_in(user))
+        and AmendmentVote.objects.filter(track=track, member_id=user.pk).exists()
+    )
+
+
+def chair_must_vote_first(user: Any, track: AmendmentTrack) -> bool:
+    """On a blind first round the chair records the decision only after voting."""
+    return is_blind(track) and not has_voted(user, track)
+
+
+def _seen(user: Any, track: AmendmentTrack) -> tuple[bool, bool, bool, bool]:
+    """(sees, seated, blind, voted) by the reviews' rules (``sees_votes``)."""
+    panel = panel_of(track)
+    if panel is None or not _signed_in(user):
+        return False, False, False, False
+    seated = panel.pk in current_panel_ids(user)
+    blind = is_blind(track)
+    voted = has_voted(user, track)
+    quorum_in = False
+    if blind and seated and voted:
+        current = tally_of(track)
+        quorum_in = current is not None and current.votes_cast >= panel.quorum
+    sees = sees_votes(
+        user,
+        seated=seated,
+        blind=blind,
+        voted=voted,
+        quorum_in=quorum_in,
+        closes=bool(may_decide(user, track)),
+    )
+    return sees, seated, blind, voted
+
+
+def can_see_votes(user: Any, track: AmendmentTrack) -> bool:
+    """Who voted what on a panel track: as on a route's panel track, members once they have
+    voted (on a blind first round once the quorum has voted too), the chair and ops."""
+    return _seen(user, track)[0]
+
+
+def votes_hidden_because(user: Any, track: AmendmentTrack) -> str:
+    """Why ``user`` does not see the panel's votes on ``track`` ("" when they do, or when the
+    track is not a panel's)."""
+    sees, seated, blind, voted = _seen(user, track)
+    if sees or panel_of(track) is None:
+        return ""
+    return hidden_because(seated=seated, blind=blind, voted=voted)
+
+
+def check_panel_decision(user: Any, track: AmendmentTrack, outcome: str) -> None:
+    """A panel track is decided by the panel's rule, as a route's panel track is closed: 409
+    while the chair has not voted on a blind first round or the rule is not met (naming what is
+    missing), 400 when the outcome is not the one the members voted."""
+    panel = panel_of(track)
+    if panel is None:
+        return
+    if chair_must_vote_first(user, track):
+        raise blind_close_refused(track.state)
+    check_panel_outcome(
+        panel,
+        count_votes(panel, track.votes.all(), track.amendment.application_id),
+        outcome,
+        current_state=track.state,
+        label=lambda o: str(TrackOutcome(o).label),
+    )
 
 
 # --- seeing -----------------------------------------------------------------------------------

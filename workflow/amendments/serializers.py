@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.models import Purpose
 from workflow.amendments.models import (
     Amendment,
     AmendmentTrack,
+    AmendmentVote,
     ChangeType,
     Reviewer,
     RouteRule,
     RouteWhen,
     TrackOutcome,
 )
-from workflow.amendments.policies import actions_for
+from workflow.amendments.policies import (
+    actions_for,
+    can_see_votes,
+    tally_of,
+    votes_hidden_because,
+)
 from workflow.amendments.selectors import amendment_letter
 from workflow.amendments.services import MAX_CHANGES
+from workflow.reviews.serializers import TallySerializer
 from workflow.route.models import MAX_VARIABLES_PER_DATASET, LegalGateway, ProjectRole
 from workflow.route.serializers import DiffEntrySerializer
 
@@ -92,6 +102,15 @@ class VoteSerializer(serializers.Serializer):
     rationale = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
+class PanelVoteSerializer(serializers.ModelSerializer):
+    member: serializers.Field = serializers.StringRelatedField()
+
+    class Meta:
+        model = AmendmentVote
+        fields = ["id", "member", "choice", "rationale", "cast_at"]
+        read_only_fields = fields
+
+
 class TrackDecisionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=TrackOutcome.choices)
     rationale = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
@@ -140,6 +159,9 @@ class AmendmentTrackSerializer(serializers.ModelSerializer):
     organisation: serializers.Field = serializers.StringRelatedField()
     decided_by: serializers.Field = serializers.StringRelatedField()
     votes_cast = serializers.SerializerMethodField()
+    votes = serializers.SerializerMethodField()
+    tally = serializers.SerializerMethodField()
+    votes_hidden_because = serializers.SerializerMethodField()
 
     class Meta:
         model = AmendmentTrack
@@ -157,12 +179,47 @@ class AmendmentTrackSerializer(serializers.ModelSerializer):
             "decided_at",
             "decided_by",
             "votes_cast",
+            "votes",
+            "tally",
+            "votes_hidden_because",
         ]
         read_only_fields = fields
 
     def get_votes_cast(self, obj: AmendmentTrack) -> int:
         """A panel track's votes so far (who voted what is for the panel)."""
         return obj.votes.count()
+
+    def _viewer(self) -> Any:
+        if "user" in self.context:
+            return self.context["user"]
+        request = self.context.get("request")
+        return request.user if request is not None else None
+
+    def _sees(self, obj: AmendmentTrack) -> bool:
+        viewer = self._viewer()
+        return viewer is not None and can_see_votes(viewer, obj)
+
+    @extend_schema_field(PanelVoteSerializer(many=True, allow_null=True))
+    def get_votes(self, obj: AmendmentTrack) -> list[dict[str, Any]] | None:
+        """Who voted what on a panel track, by the panel's rules (a route's panel track's):
+        members once they have voted (on a blind first round once the quorum has voted too),
+        the chair and ops; null otherwise."""
+        if not self._sees(obj):
+            return None
+        votes = obj.votes.select_related("member").order_by("cast_at", "id")
+        return list(PanelVoteSerializer(votes, many=True).data)
+
+    @extend_schema_field(TallySerializer(allow_null=True))
+    def get_tally(self, obj: AmendmentTrack) -> dict[str, Any] | None:
+        """The panel's rule applied to the votes (what is missing before the chair decides);
+        shown with the votes."""
+        current = tally_of(obj) if self._sees(obj) else None
+        return dict(TallySerializer(current).data) if current is not None else None
+
+    def get_votes_hidden_because(self, obj: AmendmentTrack) -> str:
+        """Why the votes are not shown to you (empty when they are, or not a panel's track)."""
+        viewer = self._viewer()
+        return votes_hidden_because(viewer, obj) if viewer is not None else ""
 
 
 class AmendmentSerializer(serializers.ModelSerializer):

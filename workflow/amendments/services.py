@@ -54,21 +54,25 @@ from workflow.amendments.policies import (
     AMENDABLE_STATES,
     check_amendable,
     check_change_routing,
+    check_panel_decision,
     check_request,
     check_scope_growth,
     check_vote,
+    may_decide,
     may_request,
-    quorum_problems,
 )
+from workflow.events import record_event
 from workflow.route.content import diff as content_diff
 from workflow.route.content import snapshot
 from workflow.route.models import (
     MAX_REQUESTED_DATASETS,
     MAX_TEAM_MEMBERS,
     MAX_VARIABLES_PER_DATASET,
+    ActorRole,
     Application,
     ApplicationMember,
     ApplicationVersion,
+    EventKind,
     LegalGateway,
     ProjectRole,
     RequestedDataset,
@@ -571,15 +575,32 @@ def _apply(application: Application, changes: Sequence[dict[str, Any]], *, by: U
         )
 
 
-def _freeze_version(application: Application, by: User) -> ApplicationVersion:
+def _freeze_version(
+    application: Application, by: User, amendment: Amendment | None = None
+) -> ApplicationVersion:
     application.current_version += 1
     application.save(update_fields=["current_version", "updated_at"])
-    return ApplicationVersion.objects.create(
+    version = ApplicationVersion.objects.create(
         application=application,
         number=application.current_version,
         content=snapshot(application),
         created_by=by,
     )
+    # The application's own chain records each version it reaches (the audit check compares
+    # its last event's version with the application's): an amendment's new version too.
+    number = amendment.number if amendment is not None else None
+    record_event(
+        application=application,
+        kind=EventKind.EDITED,
+        by=None,
+        role=ActorRole.SYSTEM,
+        transition="amend",
+        reason=f"Amendment {number} took effect: version {version.number}."
+        if number
+        else f"An amendment took effect: version {version.number}.",
+        payload={"amendment": amendment.pk if amendment is not None else None},
+    )
+    return version
 
 
 def _preview_diff(
@@ -788,7 +809,7 @@ def amendment_submit(*, amendment: Amendment, by: User) -> Amendment:
     if not plans:
         _finish(application, amendment, by=by, approved=True)
     elif at_once:
-        amendment.version = _freeze_version(application, by).number
+        amendment.version = _freeze_version(application, by, amendment).number
         amendment.save(update_fields=["version"])
         register_record(application)
     return amendment
@@ -842,11 +863,15 @@ def amendment_track_decide(
         track.rationale = rationale[:4000]
         track.decided_at = timezone.now()
         track.decided_by = by
-    if track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL):
-        problems = quorum_problems(track)
-        if problems:
-            errors.setdefault("non_field_errors", []).extend(problems)
-            track.outcome, track.rationale, track.decided_at, track.decided_by = "", "", None, None
+    if (
+        not errors
+        and track.reviewer in (Reviewer.IGRP, Reviewer.DEA_PANEL)
+        and track.state == AmendmentTrackState.OPEN
+        and may_decide(by, track)
+    ):
+        # The panel's rule, as on a route's panel track: 409 naming what is missing (votes,
+        # independent or lay votes, agreement, the chair's own vote on a blind first round).
+        check_panel_decision(by, track, outcome)
     take_errors = errors or None
     _move_track_decide(track, by=by, errors=take_errors)
     if track.reviewer == Reviewer.ORGANISATION_SIGNATORY and outcome == TrackOutcome.APPROVED:
@@ -904,7 +929,7 @@ def _finish(application: Application, amendment: Amendment, *, by: User, approve
         later = [c for i, c in enumerate(amendment.changes) if i in reviewed]
         if later:
             _apply(application, later, by=by)
-        amendment.version = _freeze_version(application, by).number
+        amendment.version = _freeze_version(application, by, amendment).number
         _move(amendment, "approve", by=by, check_policy=False)
         register_record(application)
         _decision_record(application, amendment, by=by)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from access.policy import Permission, has_permission
-from core.errors import ValidationFailed
+from core.errors import InvalidTransition, ValidationFailed
 from core.web import apply_domain_errors, done, error_items
 from workflow.amendments import services
 from workflow.amendments.forms import (
@@ -41,10 +41,14 @@ from workflow.amendments.policies import (
     amendment_application,
     can_change_routing,
     can_request,
+    can_see_votes,
+    tally_of,
     tracks_to_decide,
     visible_amendment,
+    votes_hidden_because,
 )
 from workflow.amendments.selectors import amendment_letter, routing_of, turnaround_by_type
+from workflow.reviews.models import DecisionRule
 
 
 def _page(amendment: Amendment) -> str:
@@ -224,6 +228,12 @@ def amendment(request: HttpRequest, pk: int, amendment_id: int) -> HttpResponse:
             )
             messages.success(request, "Your decision is recorded.")
             return done(request, _page(found))
+    except InvalidTransition as exc:
+        if not action.startswith("decide:"):
+            raise
+        # The panel's rule is not met yet (votes, lay or independent votes, agreement, the
+        # chair's own vote on a blind round): said on the chair's form, the page kept.
+        decide_form.add_error(None, exc.detail)
     except ValidationFailed as exc:
         if action.startswith("decide:"):
             apply_domain_errors(decide_form, exc)
@@ -249,6 +259,17 @@ def amendment(request: HttpRequest, pk: int, amendment_id: int) -> HttpResponse:
         t.vote_form = (  # type: ignore[attr-defined]
             vote_form if action == f"vote:{t.pk}" else VoteForm(prefix=f"vote-{t.pk}")
         )
+        # Who voted what, by the panel's rules (a route's panel track's): see or be told why not.
+        sees = can_see_votes(user, t)
+        current = tally_of(t) if sees else None
+        t.tally = current  # type: ignore[attr-defined]
+        t.rule_label = (  # type: ignore[attr-defined]
+            DecisionRule(current.rule).label if current is not None else ""
+        )
+        t.panel_votes = (  # type: ignore[attr-defined]
+            list(t.votes.select_related("member").order_by("cast_at", "id")) if sees else None
+        )
+        t.hidden_because = votes_hidden_because(user, t)  # type: ignore[attr-defined]
     return render(
         request,
         "workflow/amendments/detail.html",

@@ -29,6 +29,7 @@ from workflow.models import (
 from workflow.reviews import services as reviews_services
 from workflow.reviews.policies import blind_until, can_see_panels, can_see_votes
 from workflow.reviews.selectors import is_conflicted, vote_of, votes_on
+from workflow.reviews.serializers import TallySerializer
 from workflow.reviews.services import tally
 from workflow.route.selectors import tracks_visible_to
 from workflow.route.serializers import ReviewTrackSerializer, TrackDecisionInputSerializer
@@ -118,21 +119,6 @@ class VoteSerializer(serializers.ModelSerializer):
             "choice",
             "proposed_conditions",
         ]
-
-
-class TallySerializer(serializers.Serializer):
-    counts = serializers.DictField(child=serializers.IntegerField())
-    votes_cast = serializers.IntegerField()
-    independent_votes = serializers.IntegerField()
-    lay_votes = serializers.IntegerField()
-    quorum = serializers.IntegerField()
-    min_independent_votes = serializers.IntegerField()
-    min_lay_votes = serializers.IntegerField()
-    rule = serializers.CharField()
-    leading = serializers.CharField(allow_null=True)
-    diverges = serializers.BooleanField()
-    can_close = serializers.BooleanField()
-    blockers = serializers.ListField(child=serializers.CharField())
 
 
 class TrackVotesSerializer(serializers.Serializer):

@@ -9,17 +9,23 @@ its tracks.
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from access.models import OrganisationMembership, User
 from access.policy import Permission, has_permission
 from access.selectors import organisations_of
-from core.errors import InvalidTransition, NotAllowed
+from core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from core.text import in_sentence
 from core.transitions import transition_policy
 from workflow.models import (
     Application,
     ConflictOfInterest,
+    DecisionRule,
     FeedbackItem,
+    Panel,
     PanelMembership,
     PanelMode,
     ReviewTrack,
@@ -143,10 +149,173 @@ def check_close(user: Any, track: ReviewTrack) -> None:
             current_state=track.state,
         )
     if chair_must_vote_first(user, track):
-        raise InvalidTransition(
-            "The first round is blind: vote yourself before you close the vote.",
-            current_state=track.state,
+        raise blind_close_refused(track.state)
+
+
+# --- a panel's decision rule, shared by every vote a panel takes ------------------------------
+#
+# A panel decides a route's track (``ReviewTrack``) and an amendment's panel track
+# (``workflow.amendments``) by the same rules: the functions below take the panel and the votes,
+# not the track, and both topics call them.
+
+
+class Ballot(Protocol):
+    """A vote of either kind (``Vote``, ``AmendmentVote``): who, and what they chose."""
+
+    member_id: int
+    choice: str
+
+
+@dataclass
+class Tally:
+    """The state of a panel track's vote, as the chair and the members who voted see it."""
+
+    counts: dict[str, int]
+    votes_cast: int
+    independent_votes: int
+    lay_votes: int
+    conflicted: list[int]
+    quorum: int
+    min_independent_votes: int
+    min_lay_votes: int
+    rule: str
+    leading: str | None
+    diverges: bool
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def can_close(self) -> bool:
+        return not self.blockers
+
+
+def current_members(panel_id: int | None) -> dict[int, PanelMembership]:
+    """The panel's members now, by user id (none for an owner's sign-off)."""
+    if panel_id is None:
+        return {}
+    return {
+        m.user_id: m
+        for m in PanelMembership.objects.filter(panel_id=panel_id, left_on__isnull=True)
+    }
+
+
+def conflicted_on(application_id: int) -> set[int]:
+    return set(
+        ConflictOfInterest.objects.filter(application_id=application_id).values_list(
+            "user_id", flat=True
         )
+    )
+
+
+def count_votes(panel: Panel, ballots: Iterable[Ballot], application_id: int) -> Tally:
+    """Count the eligible votes (current members, not conflicted on the application) against
+    the panel's rule: its quorum, its independent and lay minimums, majority or unanimity."""
+    members = current_members(panel.pk)
+    conflicted = conflicted_on(application_id)
+    votes = [v for v in ballots if v.member_id in members and v.member_id not in conflicted]
+    counts = Counter(v.choice for v in votes)
+    independent = sum(1 for v in votes if members[v.member_id].is_independent)
+    lay = sum(1 for v in votes if members[v.member_id].is_lay)
+    ranked = counts.most_common()
+    leading = None
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        leading = ranked[0][0]
+    blockers = []
+    if len(votes) < panel.quorum:
+        blockers.append(f"{len(votes)} of the {panel.quorum} votes needed have been cast.")
+    if independent < panel.min_independent_votes:
+        blockers.append(
+            f"At least {panel.min_independent_votes} vote(s) must come from an independent member."
+        )
+    if lay < panel.min_lay_votes:
+        blockers.append(f"At least {panel.min_lay_votes} vote(s) must come from a lay member.")
+    if panel.decision_rule == DecisionRule.UNANIMOUS and len(counts) > 1:
+        blockers.append("The rule is unanimity and the members disagree.")
+    if panel.decision_rule == DecisionRule.MAJORITY and votes and leading is None:
+        blockers.append("No outcome has a majority: the votes are tied.")
+    return Tally(
+        counts=dict(counts),
+        votes_cast=len(votes),
+        independent_votes=independent,
+        lay_votes=lay,
+        conflicted=sorted(conflicted & set(members)),
+        quorum=panel.quorum,
+        min_independent_votes=panel.min_independent_votes,
+        min_lay_votes=panel.min_lay_votes,
+        rule=panel.decision_rule,
+        leading=leading,
+        diverges=len(counts) > 1,
+        blockers=blockers,
+    )
+
+
+def check_panel_outcome(
+    panel: Panel,
+    current: Tally,
+    outcome: str,
+    *,
+    current_state: str,
+    label: Callable[[str], str],
+) -> None:
+    """The chair records the panel's outcome only when the rule allows: 409 naming what is
+    missing (votes, independent or lay votes, agreement); 400 when the outcome is not the one
+    the members voted (any rule but the chair's)."""
+    if current.blockers:
+        raise InvalidTransition(
+            "The vote cannot be closed yet: " + " ".join(current.blockers),
+            current_state=current_state,
+        )
+    if panel.decision_rule != DecisionRule.CHAIR and outcome != current.leading:
+        # With no blockers, any rule but the chair's has a leading outcome.
+        voted = in_sentence(label(current.leading)) if current.leading else "no outcome"
+        raise ValidationFailed(
+            "The outcome must be the panel's.",
+            fields={
+                "outcome": [f"The members voted {voted}; the chair records the panel's outcome."]
+            },
+        )
+
+
+def panel_blind(panel: Panel | None, is_open: bool) -> bool:
+    """The panel runs a blind first round and the vote is still open."""
+    return panel is not None and panel.blind_first_round and is_open
+
+
+def sees_votes(
+    user: Any, *, seated: bool, blind: bool, voted: bool, quorum_in: bool, closes: bool
+) -> bool:
+    """Members see the others' votes once they have voted; the chair and ops always.
+
+    On a blind first round (while the vote is open) a member of the panel, the chair
+    included, sees them only once they have voted and the quorum has voted; ops, who do not
+    vote, still see them."""
+    if blind and seated:
+        return voted and quorum_in
+    if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
+        return True
+    if closes:
+        return True
+    return voted
+
+
+def hidden_because(*, seated: bool, blind: bool, voted: bool) -> str:
+    """Why someone who cannot see a panel's votes yet does not (see ``sees_votes``)."""
+    if not seated:
+        return "Only the panel's members see its votes."
+    if not blind:
+        return "You see the others' votes once you have voted."
+    if voted:
+        return "The first round is blind: the tally opens when the quorum has voted."
+    return (
+        "The first round is blind: you see the others' votes and the tally once you have "
+        "voted and the quorum has voted."
+    )
+
+
+def blind_close_refused(current_state: str) -> InvalidTransition:
+    return InvalidTransition(
+        "The first round is blind: vote yourself before you close the vote.",
+        current_state=current_state,
+    )
 
 
 # --- blind first round -----------------------------------------------------------------------
@@ -154,7 +323,7 @@ def check_close(user: Any, track: ReviewTrack) -> None:
 
 def is_blind(track: ReviewTrack) -> bool:
     """The track's panel runs a blind first round and the vote is still open."""
-    return track.panel is not None and track.panel.blind_first_round and track.state == "open"
+    return panel_blind(track.panel, track.state == "open")
 
 
 def chair_must_vote_first(user: Any, track: ReviewTrack) -> bool:
@@ -170,15 +339,10 @@ def blind_until(user: Any, track: ReviewTrack) -> str:
     """Why ``user`` cannot see the others' votes on ``track`` yet ("" when they can)."""
     if can_see_votes(user, track):
         return ""
-    if track.panel_id not in current_panel_ids(user):
-        return "Only the panel's members see its votes."
-    if not is_blind(track):
-        return "You see the others' votes once you have voted."
-    if has_voted(user, track):
-        return "The first round is blind: the tally opens when the quorum has voted."
-    return (
-        "The first round is blind: you see the others' votes and the tally once you have "
-        "voted and the quorum has voted."
+    return hidden_because(
+        seated=track.panel_id in current_panel_ids(user),
+        blind=is_blind(track),
+        voted=has_voted(user, track),
     )
 
 
@@ -187,34 +351,24 @@ def quorum_voted(track: ReviewTrack) -> bool:
     panel = track.panel
     if panel is None:  # an owner's sign-off: nobody votes
         return False
-    members = set(
-        PanelMembership.objects.filter(panel=panel, left_on__isnull=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    conflicted = set(
-        ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
-            "user_id", flat=True
-        )
-    )
-    voters = set(Vote.objects.filter(track=track).values_list("member_id", flat=True))
-    return len((voters & members) - conflicted) >= panel.quorum
+    votes = count_votes(panel, Vote.objects.filter(track=track), track.application_id)
+    return votes.votes_cast >= panel.quorum
 
 
 def can_see_votes(user: Any, track: ReviewTrack) -> bool:
-    """Members see the others' votes once they have voted; the chair and ops always.
-
-    On a blind first round (while the vote is open) a member of the panel, the chair
-    included, sees them only once they have voted and the quorum has voted; ops, who do not
-    vote, still see them."""
+    """Members see the others' votes once they have voted; the chair and ops always; on a
+    blind first round see ``sees_votes``."""
+    blind = is_blind(track)
     seated = track.panel_id in current_panel_ids(user)
-    if is_blind(track) and seated:
-        return has_voted(user, track) and quorum_voted(track)
-    if has_permission(user, Permission.VIEW_ALL_APPLICATIONS):
-        return True
-    if may_close(user, track):
-        return True
-    return has_voted(user, track)
+    voted = has_voted(user, track)
+    return sees_votes(
+        user,
+        seated=seated,
+        blind=blind,
+        voted=voted,
+        quorum_in=blind and seated and voted and quorum_voted(track),
+        closes=may_close(user, track),
+    )
 
 
 # --- data owners: sign-off -------------------------------------------------------------------

@@ -36,9 +36,9 @@ from workflow.route.policies import (
 from workflow.route.selectors import (
     application_list_rows,
     applications_visible_to,
-    timeline_for,
     view_of,
 )
+from workflow.timeline import entries, timeline_for
 
 # name → (input serializer, how to call the service with the validated input)
 TRANSITIONS: dict[str, tuple[type[serializers.Serializer], Callable]] = {
@@ -471,11 +471,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(responses=s.EventSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, pk=None) -> Response:
-        """The application's events, oldest first, a page at a time (a long-lived project's
-        trail has no bound)."""
+        """The application's events and its amendments' (asked for, submitted, each track
+        decided, approved, rejected, withdrawn), oldest first, a page at a time (a long-lived
+        project's trail has no bound)."""
         application = self.get_object()
         page = self.paginate_queryset(timeline_for(request.user, application))
-        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
+        return self.get_paginated_response(s.EventSerializer(entries(page), many=True).data)
 
     @extend_schema(responses=s.FeedbackRequestSerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)

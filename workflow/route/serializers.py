@@ -30,7 +30,6 @@ from workflow.models import (
     Application,
     ApplicationMember,
     ApplicationVersion,
-    Event,
     FeedbackItem,
     FeedbackRequest,
     LegalGateway,
@@ -369,26 +368,28 @@ class DiffSerializer(serializers.Serializer):
     changes = DiffEntrySerializer(many=True)
 
 
-class EventSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display")
+class EventSerializer(serializers.Serializer):
+    """One line of the timeline (``workflow.timeline``): an event of the application's own
+    chain, or of one of its amendments' (``chain``: ``application`` or ``amendment``)."""
 
-    class Meta:
-        model = Event
-        fields = [
-            "id",
-            "kind",
-            "kind_label",
-            "actor_name",
-            "actor_role",
-            "transition",
-            "from_state",
-            "to_state",
-            "reason",
-            "payload",
-            "version",
-            "track",
-            "created_at",
-        ]
+    id = serializers.IntegerField(help_text="The event's id in its own chain (see chain)")
+    chain = serializers.ChoiceField(
+        choices=["application", "amendment"], source="source", help_text="Whose chain it is in"
+    )
+    kind = serializers.CharField(help_text="An EventKind; amendment.<transition> for amendments")
+    kind_label = serializers.CharField(source="get_kind_display")
+    actor_name = serializers.CharField()
+    actor_role = serializers.CharField()
+    transition = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    reason = serializers.CharField()
+    payload = serializers.JSONField()
+    version = serializers.IntegerField(allow_null=True)
+    track = serializers.IntegerField(allow_null=True)
+    amendment = serializers.IntegerField(allow_null=True, help_text="The amendment's id")
+    amendment_number = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
 
 
 class FeedbackItemSerializer(serializers.ModelSerializer):

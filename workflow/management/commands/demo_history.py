@@ -29,7 +29,7 @@ from notifications.services import latest_notification_id, notifications_archive
 from workflow.involvement import services as involvement
 from workflow.involvement.selectors import consumer_panel
 from workflow.management import history
-from workflow.management.demo_amendments import demo_amendment
+from workflow.management.demo_amendments import demo_amendment, demo_panel_amendment
 from workflow.management.lifecycle_demo import lifecycle_demo
 from workflow.models import (
     Application,
@@ -138,6 +138,10 @@ class Command(BaseCommand):
             # An invitation waiting on a team that can still change, so the team page shows
             # one to withdraw (docs/identity.md).
             self._invitation(cast.researcher)
+            # An amendment on the IGRP, one member's vote in: its blind round and rule.
+            demo_panel_amendment(
+                cast.researcher, User.objects.filter(username="david.panel").first()
+            )
             # The past's notifications are history, not news.
             notifications_archive_since(after_id=last_notification)
         self.stdout.write(

@@ -1,6 +1,7 @@
 """Write logic of the reviews: consolidated feedback, the parallel tracks, panel votes and the
 combined outcome. One module per part; this package is the topic's public service API."""
 
+from workflow.reviews.policies import Tally
 from workflow.reviews.selectors import required_tracks
 from workflow.reviews.services.feedback import (
     feedback_answers_save,
@@ -8,7 +9,6 @@ from workflow.reviews.services.feedback import (
     open_feedback,
 )
 from workflow.reviews.services.panels import (
-    Tally,
     conflict_declare,
     panel_membership_add,
     panel_membership_end,

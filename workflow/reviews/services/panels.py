@@ -11,16 +11,13 @@ one from an independent member (enforced by the panel's configuration: a check c
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.models import Role, User
 from core.errors import ConcurrentChange, InvalidTransition, ValidationFailed
-from core.text import in_sentence
 from notifications.notices import raise_notice, service
 from workflow.events import record_event
 from workflow.models import (
@@ -37,94 +34,21 @@ from workflow.models import (
     Vote,
 )
 from workflow.reviews.policies import (
+    Tally,
     check_change_vote,
     check_close,
     check_declare_conflict,
     check_manage_panels,
+    check_panel_outcome,
     check_vote,
+    count_votes,
 )
 from workflow.reviews.services.tracks import check_decision, decide_track, lock_track
 
 
-@dataclass
-class Tally:
-    """The state of a panel track's vote, as the chair and the members who voted see it."""
-
-    counts: dict[str, int]
-    votes_cast: int
-    independent_votes: int
-    lay_votes: int
-    conflicted: list[int]
-    quorum: int
-    min_independent_votes: int
-    min_lay_votes: int
-    rule: str
-    leading: str | None
-    diverges: bool
-    blockers: list[str] = field(default_factory=list)
-
-    @property
-    def can_close(self) -> bool:
-        return not self.blockers
-
-
-def _members(track: ReviewTrack) -> dict[int, PanelMembership]:
-    if track.panel_id is None:  # an owner's sign-off: no members
-        return {}
-    return {
-        m.user_id: m
-        for m in PanelMembership.objects.filter(panel_id=track.panel_id, left_on__isnull=True)
-    }
-
-
 def tally(track: ReviewTrack) -> Tally:
     """Count the eligible votes: current members, not conflicted on this application."""
-    members = _members(track)
-    conflicted = set(
-        ConflictOfInterest.objects.filter(application_id=track.application_id).values_list(
-            "user_id", flat=True
-        )
-    )
-    votes = [
-        v
-        for v in Vote.objects.filter(track=track)
-        if v.member_id in members and v.member_id not in conflicted
-    ]
-    counts = Counter(v.choice for v in votes)
-    independent = sum(1 for v in votes if members[v.member_id].is_independent)
-    lay = sum(1 for v in votes if members[v.member_id].is_lay)
-    panel = track.voting_panel
-    ranked = counts.most_common()
-    leading = None
-    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-        leading = ranked[0][0]
-    blockers = []
-    if len(votes) < panel.quorum:
-        blockers.append(f"{len(votes)} of the {panel.quorum} votes needed have been cast.")
-    if independent < panel.min_independent_votes:
-        blockers.append(
-            f"At least {panel.min_independent_votes} vote(s) must come from an independent member."
-        )
-    if lay < panel.min_lay_votes:
-        blockers.append(f"At least {panel.min_lay_votes} vote(s) must come from a lay member.")
-    if panel.decision_rule == DecisionRule.UNANIMOUS and len(counts) > 1:
-        blockers.append("The rule is unanimity and the members disagree.")
-    if panel.decision_rule == DecisionRule.MAJORITY and votes and leading is None:
-        blockers.append("No outcome has a majority: the votes are tied.")
-    return Tally(
-        counts=dict(counts),
-        votes_cast=len(votes),
-        independent_votes=independent,
-        lay_votes=lay,
-        conflicted=sorted(conflicted & set(members)),
-        quorum=panel.quorum,
-        min_independent_votes=panel.min_independent_votes,
-        min_lay_votes=panel.min_lay_votes,
-        rule=panel.decision_rule,
-        leading=leading,
-        diverges=len(counts) > 1,
-        blockers=blockers,
-    )
+    return count_votes(track.voting_panel, Vote.objects.filter(track=track), track.application_id)
 
 
 def _check_vote_input(choice: str, rationale: str, conditions: Sequence[str]) -> None:
@@ -261,20 +185,13 @@ def panel_track_close(
     check_close(by, track)
     check_decision(track, outcome, rationale, conditions)
     current = tally(track)
-    if current.blockers:
-        raise InvalidTransition(
-            "The vote cannot be closed yet: " + " ".join(current.blockers),
-            current_state=track.state,
-        )
-    if track.voting_panel.decision_rule != DecisionRule.CHAIR and outcome != current.leading:
-        # With no blockers, any rule but the chair's has a leading outcome.
-        voted = in_sentence(Outcome(current.leading).label) if current.leading else "no outcome"
-        raise ValidationFailed(
-            "The outcome must be the panel's.",
-            fields={
-                "outcome": [f"The members voted {voted}; the chair records the panel's outcome."]
-            },
-        )
+    check_panel_outcome(
+        track.voting_panel,
+        current,
+        outcome,
+        current_state=track.state,
+        label=lambda o: str(Outcome(o).label),
+    )
     track.votes_counted = current.votes_cast
     track.lay_votes_counted = current.lay_votes
     decide_track(

@@ -36,12 +36,12 @@ from workflow.route.policies import (
     is_member,
     visible_view,
 )
-from workflow.route.selectors import timeline_for
 from workflow.route.views.common import next_step, submit_task, task_list
 from workflow.safes.policies import (
     SIGNING_STATES,
 )
 from workflow.safes.selectors import agreement_status, safe_people
+from workflow.timeline import entries, timeline_for
 from workflow.transparency.policies import can_add_output
 from workflow.turnaround.forecast import forecast_view
 
@@ -227,7 +227,7 @@ def overview(request, pk: int):
 @login_required
 def timeline(request, pk: int):
     application = get_application(request, pk)
-    events = timeline_for(request.user, application).order_by("-created_at", "-id")
+    events = entries(timeline_for(request.user, application, newest_first=True))
     return render(
         request,
         "workflow/application/timeline.html",
