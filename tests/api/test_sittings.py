@@ -25,6 +25,7 @@ from workflow.models import (
     TrackKind,
 )
 from workflow.reviews import services as reviews_services
+from workflow.sittings import selectors as sittings_selectors
 from workflow.sittings import services as sittings
 from workflow.turnaround.reminders import reminders_sweep
 
@@ -294,7 +295,7 @@ def test_an_application_through_a_sitting_while_the_dea_panel_reviews_on_a_rolli
     assert published.status_code == 200
     public = api_client.get(f"/api/v1/minutes/{sitting_id}/").json()
     assert public["decisions"] == [{"item": 1, "reference": app.reference, "outcome": "approved"}]
-    assert public["attended"] == {"present": 2, "independent_present": 1}
+    assert public["attended"] == {"present": 2, "independent_present": 1, "lay_present": 0}
     text = str(public)
     for person in (world.panel, world.lay, world.pi, world.colleague):
         assert person.full_name not in text
@@ -352,6 +353,36 @@ def test_a_conflicted_member_does_not_count_to_the_quorum_at_the_sitting(world, 
         )
     assert response.status_code == 409
     assert "Eve Expert, conflicted" in response.json()["detail"]
+
+
+def test_a_panel_needing_a_lay_vote_decides_only_with_a_lay_member_present(world, client_for):
+    from workflow.models import PanelMembership
+
+    world.at(State.IN_REVIEW)
+    PanelMembership.objects.filter(panel=world.igrp, user=world.lay).update(
+        is_lay=True, is_independent=True
+    )
+    world.igrp.quorum = 1
+    world.igrp.min_lay_votes = 1
+    world.igrp.save()
+    sitting = sittings.sitting_create(
+        panel=world.igrp, by=world.panel, date=days(5), cut_off=days(1)
+    )
+    sittings.agenda_publish(sitting=sitting, by=world.panel)
+    sittings.papers_issue(sitting=sitting, by=world.panel)
+    item = sitting.items.get()
+    decide = f"{SITTINGS}{sitting.pk}/items/{item.pk}/decide/"
+    with at_sitting(sitting):
+        sittings.attendance_record(sitting=sitting, by=world.panel, present=[world.panel.pk])
+        refused = client_for(world.panel).post(decide, {"outcome": "approved"}, format="json")
+        assert refused.status_code == 409
+        assert "0 of the 1 lay members needed present" in refused.json()["detail"]
+        sittings.attendance_record(
+            sitting=sitting, by=world.panel, present=[world.panel.pk, world.lay.pk]
+        )
+        decided = client_for(world.panel).post(decide, {"outcome": "approved"}, format="json")
+        assert decided.status_code == 200, decided.json()
+    assert sittings_selectors.attendance_tallies(sitting)["lay_present"] == 1
 
 
 def test_items_not_reached_are_deferred_when_the_sitting_closes(world):
@@ -479,7 +510,11 @@ def test_the_public_minutes_list_costs_the_same_queries_however_many_sittings(wo
     with CaptureQueriesContext(connection) as three:
         body = api_client.get("/api/v1/minutes/").json()
     assert body["count"] == 3
-    assert body["results"][0]["attended"] == {"present": 2, "independent_present": 1}
+    assert body["results"][0]["attended"] == {
+        "present": 2,
+        "independent_present": 1,
+        "lay_present": 0,
+    }
 
     # The data's queries (the throttle's cache rows and savepoints vary with the clock).
     def reads(context) -> int:

@@ -114,7 +114,7 @@ def test_an_application_through_a_sitting_panel_while_the_dea_panel_reviews_on_a
     text = public.text()
     assert app.reference in text
     assert "Approved" in text
-    assert "2 members attended, 1 of them independent" in text
+    assert "2 members attended, 1 of them independent, 0 lay" in text
     for person in (world.panel, world.lay, world.expert, world.pi):
         assert person.full_name not in text
 

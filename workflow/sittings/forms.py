@@ -50,7 +50,15 @@ class AttendanceForm(Form):
             (
                 str(m.user_id),
                 f"{m.user.full_name}"
-                + (" (chair)" if m.is_chair else " (independent)" if m.is_independent else ""),
+                + (
+                    " (chair)"
+                    if m.is_chair
+                    else " (lay)"
+                    if m.is_lay
+                    else " (independent)"
+                    if m.is_independent
+                    else ""
+                ),
             )
             for m in members
         ]

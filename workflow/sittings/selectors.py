@@ -83,7 +83,12 @@ def public_tallies(sitting: Sitting) -> dict[str, int]:
     ``published_minutes`` (numbers, never names)."""
     present = {a.member_id for a in sitting.attendance.all() if a.present}
     independent = {m.user_id for m in sitting.panel.memberships.all() if m.is_independent}
-    return {"present": len(present), "independent_present": len(present & independent)}
+    lay = {m.user_id for m in sitting.panel.memberships.all() if m.is_lay}
+    return {
+        "present": len(present),
+        "independent_present": len(present & independent),
+        "lay_present": len(present & lay),
+    }
 
 
 def deferred_reasons(sitting: Sitting) -> list[str]:
@@ -293,17 +298,19 @@ def papers_unread(sitting: Sitting) -> dict[int, int]:
 
 
 def attendance_tallies(sitting: Sitting) -> dict[str, int]:
-    """How many members were present, and how many of them independent (the public minutes
-    give numbers, never names)."""
+    """How many members were present, and how many of them independent and lay (the public
+    minutes give numbers, never names)."""
     present = list(
         SittingAttendance.objects.filter(sitting=sitting, present=True).values_list(
             "member_id", flat=True
         )
     )
-    independent = PanelMembership.objects.filter(
-        panel_id=sitting.panel_id, user_id__in=present, is_independent=True
-    ).count()
-    return {"present": len(present), "independent_present": independent}
+    seats = PanelMembership.objects.filter(panel_id=sitting.panel_id, user_id__in=present)
+    return {
+        "present": len(present),
+        "independent_present": seats.filter(is_independent=True).count(),
+        "lay_present": seats.filter(is_lay=True).count(),
+    }
 
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

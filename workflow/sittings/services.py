@@ -514,6 +514,7 @@ def item_decide(
             "item": item.position,
             "present": quorum.present,
             "independent_present": quorum.independent_present,
+            "lay_present": quorum.lay_present,
         },
     )
     item.state = AgendaItemState.DECIDED
