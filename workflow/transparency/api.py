@@ -8,8 +8,9 @@ selector or service, answer.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition
 from drf_spectacular.types import OpenApiTypes
@@ -164,18 +165,17 @@ class RegisterCSVView(APIView):
         # make a file each.
         key = selectors.register_etag(*_version(request), "csv", *sorted(selection.items()))
         cached = csv_cache.cached_file(key)
-        if cached is not None:
-            response: HttpResponse | StreamingHttpResponse = FileResponse(
-                cached.open("rb"), content_type="text/csv; charset=utf-8"
-            )
-        else:
+
+        def lines() -> Iterable[str]:
             entries = selectors.register_filter(RegisterEntry.objects.all(), **selection)
-            response = StreamingHttpResponse(
-                csv_cache.written_as_streamed(
-                    key, register_csv_lines(selectors.register_export(entries))
-                ),
-                content_type="text/csv; charset=utf-8",
-            )
+            return register_csv_lines(selectors.register_export(entries))
+
+        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
+            csv_cache.streamed_from_file(cached, lines)
+            if cached is not None
+            else csv_cache.written_as_streamed(key, lines()),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = 'attachment; filename="data-use-register.csv"'
         response["Cache-Control"] = "public, max-age=300"
         return response

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +34,24 @@ def cached_file(key: str) -> Path | None:
     """The complete file written for ``key`` (the CSV's validator), or None."""
     path = _directory() / f"{key}.csv"
     return path if path.is_file() else None
+
+
+CHUNK = 64 * 1024
+
+
+def streamed_from_file(path: Path, fresh: Callable[[], Iterable[str]]) -> Iterator[bytes | str]:
+    """The file's bytes, opened only when the first chunk is asked for and closed when the
+    answer ends, however it ends (read to the end, or abandoned and closed by the server or the
+    garbage collector): an answer never sent leaves no open file. A file pruned between the
+    lookup and the first read is replaced by ``fresh()``, the CSV written again."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        yield from fresh()
+        return
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def written_as_streamed(key: str, chunks: Iterable[str]) -> Iterator[str]:
