@@ -166,9 +166,10 @@ def drive(api: Api) -> dict:
             if not decided:
                 raise SmokeFailure(f"no owner could decide track {track['id']}")
             continue
-        # IGRP: elin chairs, gareth and sian are independent; DEA panel: david chairs.
+        # IGRP: elin chairs, gareth and sian are lay members; its first round is blind, so the
+        # chair votes before closing. DEA panel: david chairs (and votes).
         voters, chair = (
-            (["david.panel", "gareth.panel", "sian.panel"], "elin.panel")
+            (["david.panel", "gareth.panel", "sian.panel", "elin.panel"], "elin.panel")
             if track["kind"] == "igrp"
             else (["mair.panel", "sian.panel", "david.panel"], "david.panel")
         )
