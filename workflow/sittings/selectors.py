@@ -78,17 +78,23 @@ def published_minutes() -> QuerySet[Sitting]:
     return rows
 
 
-def public_tallies(sitting: Sitting) -> dict[str, int]:
-    """How many attended and how many of them were independent, from the prefetched rows of
-    ``published_minutes`` (numbers, never names)."""
-    present = {a.member_id for a in sitting.attendance.all() if a.present}
-    independent = {m.user_id for m in sitting.panel.memberships.all() if m.is_independent}
-    lay = {m.user_id for m in sitting.panel.memberships.all() if m.is_lay}
+def tallies(present: set[int], seats: list[PanelMembership]) -> dict[str, int]:
+    """How many members were present, and how many of them independent and lay: the numbers the
+    sitting page and the public minutes give (never names). ``present`` holds the ids of the
+    members present; ``seats`` the panel's memberships (prefetched or read)."""
+    independent = {seat.user_id for seat in seats if seat.is_independent}
+    lay = {seat.user_id for seat in seats if seat.is_lay}
     return {
         "present": len(present),
         "independent_present": len(present & independent),
         "lay_present": len(present & lay),
     }
+
+
+def public_tallies(sitting: Sitting) -> dict[str, int]:
+    """``tallies`` from the prefetched rows of ``published_minutes``."""
+    present = {a.member_id for a in sitting.attendance.all() if a.present}
+    return tallies(present, list(sitting.panel.memberships.all()))
 
 
 def deferred_reasons(sitting: Sitting) -> list[str]:
@@ -298,19 +304,18 @@ def papers_unread(sitting: Sitting) -> dict[int, int]:
 
 
 def attendance_tallies(sitting: Sitting) -> dict[str, int]:
-    """How many members were present, and how many of them independent and lay (the public
-    minutes give numbers, never names)."""
-    present = list(
+    """``tallies`` read for one sitting (two queries)."""
+    present = set(
         SittingAttendance.objects.filter(sitting=sitting, present=True).values_list(
             "member_id", flat=True
         )
     )
-    seats = PanelMembership.objects.filter(panel_id=sitting.panel_id, user_id__in=present)
-    return {
-        "present": len(present),
-        "independent_present": seats.filter(is_independent=True).count(),
-        "lay_present": seats.filter(is_lay=True).count(),
-    }
+    seats = list(
+        PanelMembership.objects.filter(panel_id=sitting.panel_id, user_id__in=present).only(
+            "user_id", "is_independent", "is_lay"
+        )
+    )
+    return tallies(present, seats)
 
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
