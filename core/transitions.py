@@ -213,6 +213,45 @@ class Log(Protocol):
     ) -> Any: ...
 
 
+class _Append(Protocol):
+    def __call__(
+        self, obj: Any, /, *, by: Any, transition: str, from_state: str, reason: str
+    ) -> Any: ...
+
+
+def chained_log(append: _Append) -> Log:
+    """The ``Log`` of a topic whose chained events record who took which step from which state
+    and why (``append`` writes one, e.g. a topic's ``append_event``): the role and the payload
+    that ``take`` also passes are not columns of such events."""
+
+    def log(
+        obj: Any,
+        /,
+        *,
+        step: Step,
+        by: Any,
+        role: str,
+        from_state: str,
+        reason: str,
+        payload: dict[str, Any] | None,
+    ) -> Any:
+        return append(obj, by=by, transition=step.name, from_state=from_state, reason=reason)
+
+    return log
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def relock(model: type[_Row], pk: Any, *related: str) -> _Row:
+    """``model``'s row ``pk`` read again under a row lock (its own row only: ``related`` rows
+    are joined, not locked), the precondition of ``take``. Inside ``transaction.atomic``."""
+    row: _Row = (
+        model._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
+    )
+    return row
+
+
 def take(
     obj: Any,
     name: str,

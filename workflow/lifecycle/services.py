@@ -35,7 +35,7 @@ from access.safe_people.services import (
 )
 from core import audit_chain
 from core.errors import ValidationFailed
-from core.transitions import Step, take
+from core.transitions import chained_log, relock, take
 from notifications.notices import raise_notice, service
 from workflow.events import fire
 from workflow.lifecycle.policies import (
@@ -143,48 +143,8 @@ def closure_event(
     return event
 
 
-def _log_report(
-    obj: ProgressReport,
-    *,
-    step: Step,
-    by: User | None,
-    role: str,
-    from_state: str,
-    reason: str,
-    payload: dict[str, Any] | None,
-) -> ReportEvent:
-    return report_event(obj, by=by, transition=step.name, from_state=from_state, reason=reason)
-
-
-def _log_closure(
-    obj: Closure,
-    *,
-    step: Step,
-    by: User | None,
-    role: str,
-    from_state: str,
-    reason: str,
-    payload: dict[str, Any] | None,
-) -> ClosureEvent:
-    return closure_event(obj, by=by, transition=step.name, from_state=from_state, reason=reason)
-
-
-def _lock_report(report: ProgressReport) -> ProgressReport:
-    locked: ProgressReport = (
-        ProgressReport.objects.select_for_update(of=("self",))
-        .select_related("application")
-        .get(pk=report.pk)
-    )
-    return locked
-
-
-def _lock_closure(closure: Closure) -> Closure:
-    locked: Closure = (
-        Closure.objects.select_for_update(of=("self",))
-        .select_related("application")
-        .get(pk=closure.pk)
-    )
-    return locked
+_log_report = chained_log(report_event)
+_log_closure = chained_log(closure_event)
 
 
 def _report_context(report: ProgressReport, **extra: Any) -> dict[str, Any]:
@@ -287,7 +247,7 @@ def _record_answers(report: ProgressReport, by: User, answers: dict[str, Any]) -
 def report_submit(*, report: ProgressReport, by: User, data: Mapping[str, Any]) -> ProgressReport:
     """A member of the team submits the report due (outputs, team changes, incidents, whether
     the data are still needed); ops (or the IGRP) are told."""
-    report = _lock_report(report)
+    report = relock(ProgressReport, report.pk, "application")
     check_write_report(by, report, R.DUE)
     answers, errors = _answers(data)
     if not errors:
@@ -308,7 +268,7 @@ def report_submit(*, report: ProgressReport, by: User, data: Mapping[str, Any]) 
 @service
 def report_resubmit(*, report: ProgressReport, by: User, data: Mapping[str, Any]) -> ProgressReport:
     """The team answers every point of the consolidated request and submits again."""
-    report = _lock_report(report)
+    report = relock(ProgressReport, report.pk, "application")
     check_write_report(by, report, R.MORE_REQUESTED)
     answers, errors = _answers(data)
     previous = report.rounds.get(number=report.round)
@@ -348,7 +308,7 @@ def report_request_more(
     *, report: ProgressReport, by: User, points: Sequence[str]
 ) -> ProgressReport:
     """Ops (or the IGRP) ask for more: every point at once, in one round."""
-    report = _lock_report(report)
+    report = relock(ProgressReport, report.pk, "application")
     check_decide_report(by, report)
     cleaned = [str(p).strip()[:2000] for p in points if str(p or "").strip()]
     errors = {} if cleaned else {"points": ["Write at least one point the team must answer."]}
@@ -373,7 +333,7 @@ def report_accept(*, report: ProgressReport, by: User, note: str = "") -> Progre
     overdue report holds it, the project is reinstated and its grants come back."""
     # The project first, then the report: the order the suspending sweep takes them in.
     application = Application.objects.locked(report.application_id)
-    report = _lock_report(report)
+    report = relock(ProgressReport, report.pk, "application")
     check_decide_report(by, report)
     now = timezone.now()
     report.accepted_at, report.accepted_by = now, by
@@ -468,7 +428,7 @@ def report_suspend_project(
     """The system suspends the project of a report owed past the grace period (once: the
     application's lock orders two sweeps, and the second finds it suspended)."""
     application = Application.objects.locked(report.application_id)
-    report = _lock_report(report)
+    report = relock(ProgressReport, report.pk, "application")
     if application.state != State.ACTIVE or report.state not in (R.DUE, R.MORE_REQUESTED):
         return False
     reason = (
@@ -592,7 +552,7 @@ def _closure_fields(
 @service
 def closure_save(*, closure: Closure, by: User, data: Mapping[str, Any]) -> Closure:
     """The PI saves the close-out form without submitting it."""
-    closure = _lock_closure(closure)
+    closure = relock(Closure, closure.pk, "application")
     check_edit_closure(by, closure)
     errors = _closure_fields(closure, data, complete=False)
     if errors:
@@ -605,7 +565,7 @@ def closure_save(*, closure: Closure, by: User, data: Mapping[str, Any]) -> Clos
 def closure_submit(*, closure: Closure, by: User, data: Mapping[str, Any]) -> Closure:
     """The PI submits the close-out with the destruction attestation; the lead organisation's
     signatory is asked to countersign."""
-    closure = _lock_closure(closure)
+    closure = relock(Closure, closure.pk, "application")
     check_edit_closure(by, closure)
     errors = _closure_fields(closure, data, complete=True)
     closure.submitted_at, closure.submitted_by = timezone.now(), by
@@ -618,7 +578,7 @@ def closure_submit(*, closure: Closure, by: User, data: Mapping[str, Any]) -> Cl
 @service
 def closure_send_back(*, closure: Closure, by: User, reason: str) -> Closure:
     """The signatory sends the close-out back to the PI, saying why."""
-    closure = _lock_closure(closure)
+    closure = relock(Closure, closure.pk, "application")
     check_countersign(by, closure)
     reason = (reason or "").strip()
     errors = {} if reason else {"reason": ["Say what the principal investigator must change."]}
@@ -657,7 +617,7 @@ def closure_countersign(*, closure: Closure, by: User) -> Closure:
     outputs."""
     # The project first, then the close-out (the order every service here takes them in).
     application = Application.objects.locked(closure.application_id)
-    closure = _lock_closure(closure)
+    closure = relock(Closure, closure.pk, "application")
     check_countersign(by, closure)
     closure.countersigned_at, closure.countersigned_by = timezone.now(), by
     take(closure, "countersign", by=by, log=_log_closure)

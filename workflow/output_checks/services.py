@@ -25,7 +25,7 @@ from access.models import User
 from core import audit_chain
 from core.errors import ValidationFailed
 from core.evidence import display_name, sha256_of
-from core.transitions import Step, take
+from core.transitions import chained_log, relock, take
 from notifications.notices import raise_notice, service
 from workflow.models import (
     Application,
@@ -96,26 +96,7 @@ def append_event(
     return event
 
 
-def _log(
-    obj: OutputRequest,
-    *,
-    step: Step,
-    by: User | None,
-    role: str,
-    from_state: str,
-    reason: str,
-    payload: dict[str, Any] | None,
-) -> OutputEvent:
-    return append_event(obj, by=by, transition=step.name, from_state=from_state, reason=reason)
-
-
-def _lock(output_request: OutputRequest) -> OutputRequest:
-    locked: OutputRequest = (
-        OutputRequest.objects.select_for_update(of=("self",))
-        .select_related("application")
-        .get(pk=output_request.pk)
-    )
-    return locked
+_log = chained_log(append_event)
 
 
 def _context(output_request: OutputRequest, **extra: Any) -> dict[str, Any]:
@@ -177,7 +158,7 @@ def output_file_add(
 ) -> OutputFile:
     """The team adds a file to a draft request. Refused files (size, emptiness, type, archives)
     leave nothing stored. The automatic checks run now and are kept beside the file."""
-    output_request = _lock(output_request)
+    output_request = relock(OutputRequest, output_request.pk, "application")
     check_change(by, output_request, S.DRAFT)
     if output_request.files.filter(current=True).count() >= MAX_FILES:
         raise ValidationFailed(
@@ -254,7 +235,7 @@ def output_request_acro_attach(
 ) -> OutputRequest:
     """The team attaches the ``results.json`` ACRO wrote (replacing any earlier one); a file
     that is not ACRO's format is refused (400) and nothing is kept."""
-    output_request = _lock(output_request)
+    output_request = relock(OutputRequest, output_request.pk, "application")
     check_change(by, output_request, S.DRAFT, S.CHANGES_REQUESTED)
     output_request.acro_results = acro_results.read(upload)
     assert upload is not None  # noqa: S101 - read refused None
@@ -274,7 +255,7 @@ def output_request_acro_attach(
 @service
 def output_request_submit(*, output_request: OutputRequest, by: User) -> OutputRequest:
     """The team submits the draft: round 1 opens and every eligible checker is told."""
-    output_request = _lock(output_request)
+    output_request = relock(OutputRequest, output_request.pk, "application")
     check_change(by, output_request, S.DRAFT)
     errors = {}
     outputs = output_request.files.filter(current=True, kind=FileKind.OUTPUT).count()
@@ -333,7 +314,7 @@ def output_review_submit(
     After: the review is kept; when it is the second, the request moves to consolidation (once:
     the request's row lock orders simultaneous reviews).
     """
-    output_request = _lock(output_request)
+    output_request = relock(OutputRequest, output_request.pk, "application")
     output_round = OutputRound.objects.filter(
         request=output_request, number=output_request.round
     ).first()
@@ -375,7 +356,7 @@ def output_request_consolidate(
     After: any file needing changes sends the request back to the team; otherwise the approved
     outputs are released (downloadable by the team) or, if none is approved, nothing is.
     """
-    output_request = _lock(output_request)
+    output_request = relock(OutputRequest, output_request.pk, "application")
     check_consolidate(by, output_request)
     decided = _decisions(output_request, decisions, field="decisions")
     now = timezone.now()
@@ -450,7 +431,7 @@ def output_file_replace(
 ) -> OutputFile:
     """The team replaces a file the checkers asked changes to (the old one is kept, no longer
     current)."""
-    output_request = _lock(output_request)
+    output_request = relock(OutputRequest, output_request.pk, "application")
     check_change(by, output_request, S.CHANGES_REQUESTED)
     output_file = OutputFile.objects.get(pk=output_file.pk, request=output_request)
     if not output_file.current or output_file.decision != Decision.CHANGES:
@@ -482,7 +463,7 @@ def output_request_resubmit(
 ) -> OutputRequest:
     """The team answers every consolidated comment asking for changes and resubmits: a new round
     opens for the changed (or answered) files; approved and rejected files keep their decision."""
-    output_request = _lock(output_request)
+    output_request = relock(OutputRequest, output_request.pk, "application")
     check_change(by, output_request, S.CHANGES_REQUESTED)
     output_round = _current_round(output_request)
     asked = [int(pk) for pk, d in output_round.decisions.items() if d["decision"] == "changes"]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from access.models import User
 from core import audit_chain
 from core.errors import ConcurrentChange, InvalidTransition, ValidationFailed
-from core.transitions import Step, take
+from core.transitions import chained_log, relock, take
 from notifications.notices import raise_notice, service
 from workflow.models import (
     AgendaItem,
@@ -98,25 +98,7 @@ def append_event(
     return event
 
 
-def _log(
-    obj: Sitting,
-    *,
-    step: Step,
-    by: User | None,
-    role: str,
-    from_state: str,
-    reason: str,
-    payload: dict[str, Any] | None,
-) -> SittingEvent:
-    return append_event(obj, by=by, transition=step.name, from_state=from_state, reason=reason)
-
-
-def _lock(sitting: Sitting | int) -> Sitting:
-    pk = sitting if isinstance(sitting, int) else sitting.pk
-    locked: Sitting = (
-        Sitting.objects.select_for_update(of=("self",)).select_related("panel").get(pk=pk)
-    )
-    return locked
+_log = chained_log(append_event)
 
 
 def _context(sitting: Sitting, **extra: Any) -> dict[str, Any]:
@@ -272,7 +254,7 @@ def agenda_update(
     ``agenda_version`` is the version the edit was made on: 409 when someone changed the agenda
     since. 400: a track that is not open in review, of another panel, listed twice, or listed on
     another upcoming sitting."""
-    sitting = _lock(sitting)
+    sitting = relock(Sitting, sitting.pk, "panel")
     check_edit_agenda(by, sitting)
     if agenda_version != sitting.agenda_version:
         raise ConcurrentChange(
@@ -381,7 +363,7 @@ def _ref(item: AgendaItem) -> str:
 def agenda_publish(*, sitting: Sitting, by: User) -> Sitting:
     """Publish the agenda: every track ready by the cut-off and not yet on it joins it; the
     panel's members and the teams of the applications on it are told."""
-    sitting = _lock(sitting)
+    sitting = relock(Sitting, sitting.pk, "panel")
     check_run(by, sitting)
     if sitting.state == S.PLANNED:
         _add_items(sitting, list(ready_tracks(sitting)), by=by)
@@ -409,7 +391,7 @@ def agenda_publish(*, sitting: Sitting, by: User) -> Sitting:
 def papers_issue(*, sitting: Sitting, by: User) -> Sitting:
     """Issue the papers: tracks ready by the cut-off still join the agenda, then one pack is
     generated per item from the application as it stands; the members are told."""
-    sitting = _lock(sitting)
+    sitting = relock(Sitting, sitting.pk, "panel")
     check_run(by, sitting)
     if sitting.state == S.AGENDA_PUBLISHED:
         _add_items(sitting, list(ready_tracks(sitting)), by=by)
@@ -445,7 +427,7 @@ def papers_read(*, item: AgendaItem, by: User) -> PaperRead | None:
 def attendance_record(*, sitting: Sitting, by: User, present: Sequence[int]) -> Sitting:
     """Record who is present (the others are absent), at the sitting. 400 for someone not a
     current member of the panel."""
-    sitting = _lock(sitting)
+    sitting = relock(Sitting, sitting.pk, "panel")
     check_run(by, sitting)
     check_at_sitting(sitting, timezone.localdate())
     members = {m.user_id: m for m in members_of(sitting)}
@@ -486,7 +468,7 @@ def item_decide(
 
     409 when the quorum is not present, naming what is missing; 409 before the sitting's day or
     once it is closed; 400 for a decision without reasons or conditions where they are needed."""
-    sitting = _lock(item.sitting_id)
+    sitting = relock(Sitting, item.sitting_id, "panel")
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)
     application, track = lock_track(item.track)
     item.sitting = sitting
@@ -532,7 +514,7 @@ def item_decide(
 @service
 def sitting_close(*, sitting: Sitting, by: User) -> Sitting:
     """Record the sitting as held. Items not decided are deferred to the next sitting."""
-    sitting = _lock(sitting)
+    sitting = relock(Sitting, sitting.pk, "panel")
     check_run(by, sitting)
     if sitting.state == S.PAPERS_ISSUED:
         check_at_sitting(sitting, timezone.localdate())
@@ -559,7 +541,7 @@ def minutes_publish(*, sitting: Sitting, by: User, minutes: str) -> Sitting:
     application's reference and outcome, and how many members attended; never a name.
 
     400 for a sitting not held, for empty minutes, and for minutes that name a person."""
-    sitting = _lock(sitting)
+    sitting = relock(Sitting, sitting.pk, "panel")
     check_run(by, sitting)
     text = (minutes or "").strip()
     if sitting.state in (S.PLANNED, S.AGENDA_PUBLISHED, S.PAPERS_ISSUED):
