@@ -194,6 +194,19 @@ class OutboundEmail(EmailDelivery):
     about = models.CharField(max_length=100, blank=True, help_text='e.g. "invitation:7"')
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Who sent it on the service (the member who invited), told in their inbox if it is never
+    # delivered, with the page where they can act on it; nobody for a registration link.
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Told if the email is never delivered.",
+    )
+    sender_url = models.CharField(
+        max_length=200, blank=True, help_text="The sender's page about it (e.g. the team page)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -580,13 +580,16 @@ def _deliver(
             exc_info=True,
         )
         failed = row.email_attempts >= _setting("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 6)
-        model.objects.filter(pk=pk, claim_token=token).update(
-            email_status=EmailStatus.FAILED if failed else EmailStatus.PENDING,
-            next_attempt_at=None if failed else now + _backoff(row.email_attempts),
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            claim_token=None,
-            claimed_at=None,
-        )
+        with transaction.atomic():
+            recorded = model.objects.filter(pk=pk, claim_token=token).update(
+                email_status=EmailStatus.FAILED if failed else EmailStatus.PENDING,
+                next_attempt_at=None if failed else now + _backoff(row.email_attempts),
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                claim_token=None,
+                claimed_at=None,
+            )
+            if failed and recorded and isinstance(row, OutboundEmail):
+                _tell_sender_undelivered(row)
         if failed:
             # An error, not a warning: the log's alerting is how ops hear that an email gave up
             # (the admin lists it, with the last error, for requeueing).
@@ -704,7 +707,16 @@ def _redispatch(
 # --- Email to an address (no account, no inbox) ----------------------------------------------
 
 
-def queue_email(*, to: str, kind: str, subject: str, body: str, about: str = "") -> OutboundEmail:
+def queue_email(
+    *,
+    to: str,
+    kind: str,
+    subject: str,
+    body: str,
+    about: str = "",
+    sender: User | None = None,
+    sender_url: str = "",
+) -> OutboundEmail:
     """Queue one plain-text email to an address, inside the caller's transaction.
 
     For mail that cannot be a notification because the address has no account yet (a
@@ -712,7 +724,9 @@ def queue_email(*, to: str, kind: str, subject: str, body: str, about: str = "")
     of the change the email belongs to. After: the row exists exactly when that change commits;
     after commit one delivery task is published (a broker that is down leaves the row
     ``pending`` for the sweep). Delivery is the notifications' at-least-once machine: retried
-    with backoff up to ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS``, then ``failed`` for ops.
+    with backoff up to ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS``, then ``failed`` for ops; a
+    ``sender`` (the person who caused it, e.g. who invited) is then told in their inbox, with a
+    link to ``sender_url``, in the transaction that marks it failed.
     """
     if not KIND_PATTERN.match(kind) or len(kind) > 64:
         raise ValidationFailed("Invalid email kind.", fields={"kind": ["Use a dotted code."]})
@@ -725,6 +739,8 @@ def queue_email(*, to: str, kind: str, subject: str, body: str, about: str = "")
         about=about,
         next_attempt_at=now,
         dispatched_at=now,
+        sender=sender,
+        sender_url=sender_url,
     )
     pk = email.pk
     transaction.on_commit(lambda: publish_outbound_deliveries([pk]), robust=True)
@@ -754,6 +770,33 @@ def _outbound_email(email: OutboundEmail) -> EmailMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_address],
         headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def _tell_sender_undelivered(email: OutboundEmail) -> None:
+    """The person who caused an outbound email is told it gave up (in the transaction that marks
+    it failed), once per round of attempts: ops requeueing it starts another round."""
+    sender = email.sender
+    if sender is None:
+        return
+    notify(
+        recipients=[sender],
+        kind="email.undelivered",
+        subject="Your email to {{ to }} could not be delivered",
+        body=(
+            'We tried {{ attempts }} times to send "{{ email_subject }}" to {{ to }} and the '
+            "mail server would not take it. Check the address: if it is wrong, withdraw and send "
+            "again with the right one. If it is right, the service team can see the email and "
+            "send it again."
+        ),
+        context={
+            "to": email.to_address,
+            "attempts": email.email_attempts,
+            "email_subject": email.subject,
+        },
+        url=email.sender_url or "/notifications/",
+        about=email.about,
+        dedupe_key=f"email.undelivered:{email.pk}:{email.dispatched_at:%Y%m%dT%H%M%S.%f}",
     )
 
 

@@ -16,7 +16,7 @@ from access.identity import services as identity
 from access.identity.models import Registration
 from core.errors import NotAllowed
 from notifications import services
-from notifications.models import EmailStatus, OutboundEmail
+from notifications.models import EmailStatus, Notification, OutboundEmail
 from tests.factories import make_user
 from tests.factories.workflow import World
 from tests.support.celery import celery_eager  # noqa: F401 (fixture)
@@ -170,3 +170,60 @@ def test_ops_see_failed_emails_in_the_admin_and_requeue_them(client):
     assert "1 failed email(s) requeued." in response.content.decode()
     failed.refresh_from_db()
     assert (failed.email_status, failed.email_attempts) == (EmailStatus.PENDING, 0)
+
+
+def test_the_member_who_invited_is_told_when_the_invitation_never_arrives(
+    settings, client, django_capture_on_commit_callbacks
+):
+    """The mail server refuses every attempt: the inviter gets a notice linking to the team
+    page, which (like the API) marks the invitation "Email not delivered"; a registration link,
+    sent by nobody on the service, tells nobody. Requeued by ops and refused again: told again."""
+    settings.EMAIL_BACKEND = "tests.support.email.FlakyBackend"
+    settings.NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = 2
+    world = World()
+    application = world.draft()
+    FlakyBackend.failures = 100
+    try:
+        invitation = route.team_member_invite(
+            application=application,
+            email="typo@exmaple.org",
+            project_role="researcher",
+            by=world.pi,
+        )
+        identity.registration_start(email="alone@example.org", full_name="Alone", organisation=None)
+        now = timezone.now()
+        for email in OutboundEmail.objects.all():
+            outcomes = [
+                services.deliver_outbound(email_id=email.pk, now=now + timedelta(days=day))
+                for day in range(3)
+            ]
+            assert outcomes == ["retry_later", "failed", "not_claimed"]
+        (told,) = world.pi.notifications.filter(kind="email.undelivered")
+        team_page = f"/applications/{application.pk}/sections/team/"
+        assert told.url == team_page
+        assert told.subject == "Your email to typo@exmaple.org could not be delivered"
+        assert "We tried 2 times" in told.body
+        assert "Check the address" in told.body
+        assert not Notification.objects.exclude(recipient=world.pi).filter(
+            kind="email.undelivered"
+        )
+
+        client.force_login(world.pi)
+        page = client.get(team_page).content.decode()
+        assert "typo@exmaple.org" in page
+        assert "Email not delivered" in page
+        api = client.get(f"/api/v1/applications/{application.pk}/invitations/").json()
+        assert [(row["email"], row["email_status"]) for row in api] == [
+            ("typo@exmaple.org", "failed")
+        ]
+
+        # Ops send it again; it fails again: a second notice for the second round.
+        sent = OutboundEmail.objects.get(about=f"invitation:{invitation.pk}")
+        with django_capture_on_commit_callbacks(execute=False):
+            services.outbound_requeue_failed(email_ids=[sent.pk], by=make_user("ops"))
+        assert "Email not delivered" not in client.get(team_page).content.decode()
+        for day in range(2):
+            services.deliver_outbound(email_id=sent.pk, now=now + timedelta(days=10 + day))
+        assert world.pi.notifications.filter(kind="email.undelivered").count() == 2
+    finally:
+        FlakyBackend.failures = 0

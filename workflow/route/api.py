@@ -20,7 +20,7 @@ from core.api.errors import ErrorSerializer
 from core.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from core.api.idempotency import answer, idempotent
 from core.errors import InvalidTransition, ValidationFailed
-from workflow.models import Application, FeedbackItem, State
+from workflow.models import Application, FeedbackItem, State, TeamInvitation
 from workflow.reviews import services as reviews_services
 from workflow.reviews.letters import decision_letter
 from workflow.reviews.preapproval import match_application
@@ -36,7 +36,9 @@ from workflow.route.policies import (
 from workflow.route.selectors import (
     application_list_rows,
     applications_visible_to,
+    open_invitations,
     view_of,
+    with_email_status,
 )
 from workflow.timeline import entries, timeline_for
 
@@ -289,7 +291,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """The people invited onto the team by email who have not accepted yet."""
         application = self.get_object()
         self._require_full_view(application)
-        rows = application.invitations.filter(status="invited").select_related("invited_by")
+        rows = open_invitations(application)
         return Response(s.InvitationSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -310,7 +312,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         data = {
             "added": invitation is None,
-            "invitation": s.InvitationSerializer(invitation).data if invitation else None,
+            "invitation": (
+                s.InvitationSerializer(
+                    with_email_status(TeamInvitation.objects.filter(pk=invitation.pk)).get()
+                ).data
+                if invitation
+                else None
+            ),
         }
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -339,7 +347,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         invitation = route_services.invitation_withdraw(
             invitation=invitation, by=signed_in_user(request)
         )
-        return Response(s.InvitationSerializer(invitation).data)
+        return Response(
+            s.InvitationSerializer(
+                with_email_status(TeamInvitation.objects.filter(pk=invitation.pk)).get()
+            ).data
+        )
 
     @extend_schema(responses=s.AvailableTransitionSerializer(many=True))
     @action(detail=True, methods=["get"], **WHOLE_LIST)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -33,13 +34,16 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Cast, Concat
 
 from access.models import OrganisationMembership, Role, User
 from access.policy import Permission, has_permission
 from access.selectors import RoleDirectory, organisations_of
 from core.api.representation import ORGANISATION_FIELDS
 from core.compiled import CompiledValues
+from notifications.models import OutboundEmail
 from workflow.models import (
     Application,
     ApplicationMember,
@@ -52,6 +56,7 @@ from workflow.models import (
     ReviewTrack,
     StageVisit,
     State,
+    TeamInvitation,
     TrackKind,
     TrackState,
     Vote,
@@ -728,3 +733,28 @@ def next_actors(application: Application, *, directory: RoleDirectory | None = N
     if state in (State.APPROVED, State.SUSPENDED):
         return application.not_on_team(directory(Role.OPS))
     return []
+
+
+def with_email_status(rows: QuerySet[TeamInvitation]) -> QuerySet[TeamInvitation]:
+    """Invitations, each with ``email_status``: what became of its latest email (``failed``
+    once the mail server refused every attempt: the team page and the API say so, and the
+    member who invited was told)."""
+    latest_email = (
+        OutboundEmail.objects.filter(
+            about=Concat(Value("invitation:"), Cast(OuterRef("pk"), CharField()))
+        )
+        .order_by("-id")
+        .values("email_status")[:1]
+    )
+    annotated: QuerySet[TeamInvitation] = rows.select_related("invited_by").annotate(
+        email_status=Subquery(latest_email)
+    )
+    return annotated
+
+
+def open_invitations(application: Application) -> QuerySet[TeamInvitation]:
+    """The application's invitations not yet accepted or withdrawn, oldest first, with
+    ``email_status``."""
+    return with_email_status(
+        TeamInvitation.objects.filter(application=application, status="invited")
+    ).order_by("invited_at", "id")

@@ -19,6 +19,7 @@ from core.api.serializers import (
     resolve_keys,
 )
 from core.text import single_line
+from notifications.models import EmailStatus
 from workflow.models import (
     FEEDBACK_STAGE_CHOICES,
     MAX_CONDITIONS,
@@ -699,10 +700,28 @@ class InvitationSerializer(serializers.ModelSerializer):
     """Someone invited onto the team by email, shown as invited until they accept."""
 
     invited_by = serializers.CharField(source="invited_by.full_name")
+    email_status = serializers.ChoiceField(
+        choices=EmailStatus.choices,
+        allow_null=True,
+        read_only=True,
+        help_text=(
+            "What became of the invitation's email: `failed` when the mail server refused "
+            "every attempt (the inviter is told; withdraw and invite the right address, or ask "
+            "the service team to send it again)."
+        ),
+    )
 
     class Meta:
         model = TeamInvitation
-        fields = ["id", "email", "project_role", "status", "invited_at", "invited_by"]
+        fields = [
+            "id",
+            "email",
+            "project_role",
+            "status",
+            "invited_at",
+            "invited_by",
+            "email_status",
+        ]
         read_only_fields = fields
 
 

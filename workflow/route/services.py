@@ -795,6 +795,10 @@ def team_member_invite(
         subject=subject,
         body=body,
         about=f"invitation:{invitation.pk}",
+        # If it never arrives, the member who invited is told, with the team page where they
+        # can withdraw it and invite the right address.
+        sender=by,
+        sender_url=reverse("workflow:section", args=[application.pk, Section.TEAM]),
     )
     return invitation
 

@@ -42,7 +42,7 @@ from workflow.route.policies import (
     check_edit,
     may_submit,
 )
-from workflow.route.selectors import applications_of_member, with_stage_age
+from workflow.route.selectors import applications_of_member, open_invitations, with_stage_age
 from workflow.route.views.common import (
     SAFEGUARDS,
     SECTION_BY_KEY,
@@ -277,7 +277,7 @@ def team(request, pk: int):
             "application": application,
             "section": SECTION_BY_KEY[Section.TEAM],
             "members": application.members.select_related("user"),
-            "invitations": application.invitations.filter(status="invited"),
+            "invitations": open_invitations(application),
             "form": form,
             "feedback": _feedback_for(application, Section.TEAM),
             "pi": ProjectRole.PRINCIPAL_INVESTIGATOR,
