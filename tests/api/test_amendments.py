@@ -751,3 +751,42 @@ def test_without_a_blind_round_members_see_the_votes_once_they_have_voted(a, cli
     assert team["tally"] is None
     after = _vote(expert, url, track_id, "rejected")["tracks"][0]
     assert {v["choice"] for v in after["votes"]} == {"approved", "rejected"}
+
+
+def test_an_amendment_has_one_track_per_reviewer_and_organisation_on_every_database(a, client_for):
+    """The database refuses a second track for the same reviewer (and organisation, or none):
+    two partial unique constraints, which SQLite holds too (one with NULLs not distinct it
+    could not)."""
+    from django.db import IntegrityError, transaction
+
+    body = asked(
+        a,
+        client_for,
+        {
+            "type": "add_dataset",
+            "dataset": "census",
+            "legal_gateway": "dea_research",
+            "justification": "Household size is a confounder.",
+            "variables": ["household_size"],
+        },
+    )
+    submit(a, client_for(a.pi), body["id"])
+    panel = AmendmentTrack.objects.get(amendment_id=body["id"], organisation__isnull=True)
+    owner = AmendmentTrack.objects.get(amendment_id=body["id"], organisation__isnull=False)
+    for existing in (panel, owner):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AmendmentTrack.objects.create(
+                amendment_id=body["id"],
+                reviewer=existing.reviewer,
+                organisation=existing.organisation,
+                opened_at=existing.opened_at,
+                due_date=existing.due_date,
+            )
+    # Another organisation's owner is another track.
+    AmendmentTrack.objects.create(
+        amendment_id=body["id"],
+        reviewer=owner.reviewer,
+        organisation=a.nwis,
+        opened_at=owner.opened_at,
+        due_date=owner.due_date,
+    )

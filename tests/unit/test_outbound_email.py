@@ -204,9 +204,7 @@ def test_the_member_who_invited_is_told_when_the_invitation_never_arrives(
         assert told.subject == "Your email to typo@exmaple.org could not be delivered"
         assert "We tried 2 times" in told.body
         assert "Check the address" in told.body
-        assert not Notification.objects.exclude(recipient=world.pi).filter(
-            kind="email.undelivered"
-        )
+        assert not Notification.objects.exclude(recipient=world.pi).filter(kind="email.undelivered")
 
         client.force_login(world.pi)
         page = client.get(team_page).content.decode()

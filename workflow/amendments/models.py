@@ -309,10 +309,18 @@ class AmendmentTrack(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["amendment", "id"]
         constraints = [
+            # One track per reviewer and organisation, and one per reviewer without one: two
+            # partial constraints rather than one with NULLs not distinct, which SQLite (the
+            # zero-setup run) cannot hold.
             models.UniqueConstraint(
                 fields=["amendment", "reviewer", "organisation"],
+                condition=Q(organisation__isnull=False),
                 name="workflow_amendment_track_once",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "reviewer"],
+                condition=Q(organisation__isnull=True),
+                name="workflow_amendment_track_once_no_org",
             ),
             models.CheckConstraint(
                 condition=Q(decided_at__isnull=True, decided_by__isnull=True)
