@@ -87,9 +87,10 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
     sql(
         """
         INSERT INTO access_user (password, is_superuser, username, email, is_staff, is_active,
-            date_joined, full_name, affiliation_id)
+            date_joined, full_name, affiliation_id, orcid, orcid_verified, origin)
         SELECT '!', false, 'bench.researcher' || i, 'bench' || i || '@uni.example', false, true,
-            now(), 'Bench Researcher ' || i, (%(orgs)s::bigint[])[1 + i %% %(n_orgs)s]
+            now(), 'Bench Researcher ' || i, (%(orgs)s::bigint[])[1 + i %% %(n_orgs)s], '',
+            false, 'admin'
         FROM generate_series(%(first)s::int, %(n)s::int) AS i
         """,
         {"orgs": orgs, "n_orgs": len(orgs), "first": have + 1, "n": researchers_wanted},
@@ -97,9 +98,9 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
     sql(
         """
         INSERT INTO access_user (password, is_superuser, username, email, is_staff, is_active,
-            date_joined, full_name)
+            date_joined, full_name, orcid, orcid_verified, origin)
         SELECT '!', false, 'bench.analyst' || i, 'analyst' || i || '@tre.example', false, true,
-            now(), 'Bench Analyst ' || i
+            now(), 'Bench Analyst ' || i, '', false, 'admin'
         FROM generate_series(1, 18) AS i
         WHERE NOT EXISTS (SELECT 1 FROM access_user WHERE username = 'bench.analyst' || i)
         """
