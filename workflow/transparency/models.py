@@ -67,6 +67,11 @@ class RegisterEntry(models.Model):
     conditions = models.JSONField(default=list, blank=True)
     # [{"panel", "decided_on", "votes", "lay_votes"}]: who took part in each panel's decision
     panel_decisions = models.JSONField(default=list, blank=True)
+    # The entry's CSV row but for the columns read at publication, written with the entry
+    # (``register_csv.kept_cells``), and the way it was written (``register_csv.CSV_FORMAT``):
+    # a download reads it rather than working out 25 cells an entry (``register_csv``).
+    csv_cells = models.TextField(blank=True, default="")
+    csv_format = models.CharField(max_length=16, blank=True, default="")
     # Indexed: the register's last change (its pages' and CSV's ETag) is MAX(updated_at).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

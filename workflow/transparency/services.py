@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from access.models import User
@@ -28,6 +30,7 @@ from workflow.models import (
 from workflow.safes.services import five_safes_overview
 from workflow.transparency.policies import check_add_output
 from workflow.transparency.register import PUBLIC_STATUS, dataset_keys, entry_values
+from workflow.transparency.register_csv import CSV_FORMAT, kept_cells
 
 
 def register_record(application: Application) -> RegisterEntry | None:
@@ -43,10 +46,40 @@ def register_record(application: Application) -> RegisterEntry | None:
     status = PUBLIC_STATUS.get(application.state)
     if status is None or not application.reference:
         return None
-    entry, _ = RegisterEntry.objects.update_or_create(
-        application=application, defaults=entry_values(application, status)
+    values = entry_values(application, status)
+    # The entry's CSV cells, written with it: a download reads them (``register_csv``).
+    values.update(
+        csv_cells=kept_cells(RegisterEntry(application=application, **values)),
+        csv_format=CSV_FORMAT,
     )
+    entry, _ = RegisterEntry.objects.update_or_create(application=application, defaults=values)
     return entry
+
+
+def register_csv_cells_refresh(entries: QuerySet[RegisterEntry], *, chunk: int = 1000) -> int:
+    """Write the CSV cells of the entries of ``entries`` that have none of the current format
+    (never written, written before the format changed, loaded by SQL); returns how many.
+
+    One query finds them (none, once every entry was written by ``register_record``); each
+    chunk is locked, its cells worked out and written in one statement, in its own
+    transaction. The lock keeps a concurrent ``register_record`` from being overwritten with
+    cells of the entry as it was; the entry's ``updated_at`` is left alone (``bulk_update``
+    does not touch it), so the register's version, and its validators, do not move.
+    Postcondition: every entry of ``entries`` that existed has cells of ``CSV_FORMAT``."""
+    stale = list(entries.exclude(csv_format=CSV_FORMAT).order_by().values_list("pk", flat=True))
+    for start in range(0, len(stale), chunk):
+        with transaction.atomic():
+            batch = list(
+                RegisterEntry.objects.select_for_update()
+                .filter(pk__in=stale[start : start + chunk])
+                .exclude(csv_format=CSV_FORMAT)  # written by another download meanwhile
+                .order_by("pk")
+            )
+            for entry in batch:
+                entry.csv_cells = kept_cells(entry)
+                entry.csv_format = CSV_FORMAT
+            RegisterEntry.objects.bulk_update(batch, ["csv_cells", "csv_format"])
+    return len(stale)
 
 
 # --- decision records ---------------------------------------------------------------------------
