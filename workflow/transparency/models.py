@@ -78,6 +78,11 @@ class RegisterEntry(models.Model):
     class Meta:
         ordering = ["-latest_decision_on", "-id"]
         verbose_name_plural = "register entries"
+        indexes = [
+            # The register's order: the CSV reads every entry in it without sorting them (an
+            # external sort of 13 MB at 40,000 entries), the pages read a page of it.
+            models.Index(fields=["-latest_decision_on", "-id"], name="workflow_register_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.get_status_display()})"

@@ -15,9 +15,9 @@ entries: 8 s of Python before, a fraction of a second now; ``docs/scaling.md``).
 ``CSV_FORMAT`` names the way the cells are written: a change of the columns (their headers or
 their order) changes it by itself; a change of how a cell is written must bump
 ``CELLS_VERSION``. An entry whose stored format is not the current one (never written, written
-before the format changed, or loaded by SQL) has its cells rewritten before a download reads
-them (``services.register_csv_cells_refresh``), and while streaming they are worked out in
-memory from the entry.
+before the format changed, or loaded by SQL) has its cells worked out from the entry while the
+file is written, and stored then (``services.register_csv_cells_keep``): the first download
+after such a change costs what every download cost before, once.
 """
 
 from __future__ import annotations
@@ -109,25 +109,33 @@ def _read_cells_of(application_id: int, status: str, outputs: list[ProjectOutput
 def lines_from_stored(
     batches: Iterable[tuple[list[tuple[int, str, str, str]], dict[int, list[ProjectOutput]]]],
     stale: Callable[[list[int]], dict[int, RegisterEntry]],
+    keep: Callable[[list[tuple[RegisterEntry, str]]], object],
 ) -> Iterator[str]:
     """The CSV: the header, then for each batch of ``(application id, status, kept cells, their
-    format)`` rows with the outputs of its published entries, one line a row. Rows whose stored
-    format is not the current one (an entry written meanwhile by SQL) have their cells worked
-    out from the entry, read by ``stale`` (application ids → entries)."""
+    format)`` rows with the outputs of its published entries, one line a row.
+
+    A row whose cells are not of the current format (an entry loaded by SQL, written before the
+    cells were kept or before the format changed) has them worked out from its entry, read by
+    ``stale`` (application ids → entries, one query a batch), and handed to ``keep`` (entries
+    with their cells) once the batch is sent, so that the next download reads them."""
     yield HEADER
     # An entry without outputs (most of them) has the same read cells as every other.
     no_outputs = _read_cells_of(0, RegisterStatus.APPROVED, [])
     for rows, outputs in batches:
         late = [app for app, _, _, fmt in rows if fmt != CSV_FORMAT]
         fresh = stale(late) if late else {}
+        worked_out: list[tuple[RegisterEntry, str]] = []
         lines = []
         for app, status, cells, fmt in rows:
             if fmt != CSV_FORMAT:
                 cells = kept_cells(fresh[app])
+                worked_out.append((fresh[app], cells))
             published = outputs.get(app)
             tail = _read_cells_of(app, status, published) if published else no_outputs
             lines.append(f"{cells}{tail}{LINE_END}")
         yield "".join(lines)
+        if worked_out:
+            keep(worked_out)
 
 
 def register_csv_lines(entries: Iterable[RegisterEntry], *, batch: int = 500) -> Iterator[str]:

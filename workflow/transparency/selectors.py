@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from access.policy import Permission, has_permission
 from workflow.models import (
@@ -76,17 +76,21 @@ def register_csv_rows(
     """``entries`` (filtered, ordered) as ``(application id, status, CSV cells kept with the
     entry, their format)`` rows, read through a server-side cursor ``chunk`` at a time, each
     chunk with the outputs of its published entries (one query): no model is made per entry."""
+    has_outputs = Exists(ProjectOutput.objects.filter(application_id=OuterRef("application_id")))
     rows = (
         entries.prefetch_related(None)
-        .values_list("application_id", "status", "csv_cells", "csv_format")
+        .values_list("application_id", "status", "csv_cells", "csv_format", has_outputs)
         .iterator(chunk_size=chunk)
     )
     while batch := list(itertools.islice(rows, chunk)):
+        # Outputs asked for only of the entries that have some (an index probe each, in the
+        # same query): most have none, and an ``IN`` of 2,000 ids a chunk was 80 ms of it.
+        with_outputs = [
+            app for app, status, _, _, has in batch if has and status != RegisterStatus.DECLINED
+        ]
         yield (
-            batch,
-            outputs_by_application(
-                [app for app, status, _, _ in batch if status != RegisterStatus.DECLINED]
-            ),
+            [(app, status, cells, fmt) for app, status, cells, fmt, _ in batch],
+            outputs_by_application(with_outputs),
         )
 
 

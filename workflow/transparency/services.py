@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection
 from django.utils import timezone
 
 from access.models import User
@@ -56,30 +55,40 @@ def register_record(application: Application) -> RegisterEntry | None:
     return entry
 
 
-def register_csv_cells_refresh(entries: QuerySet[RegisterEntry], *, chunk: int = 1000) -> int:
-    """Write the CSV cells of the entries of ``entries`` that have none of the current format
-    (never written, written before the format changed, loaded by SQL); returns how many.
+def register_csv_cells_keep(worked_out: list[tuple[RegisterEntry, str]]) -> int:
+    """Store CSV cells worked out from entries that had none of the current format (a download
+    found them: ``register_csv.lines_from_stored``); returns how many were stored.
 
-    One query finds them (none, once every entry was written by ``register_record``); each
-    chunk is locked, its cells worked out and written in one statement, in its own
-    transaction. The lock keeps a concurrent ``register_record`` from being overwritten with
-    cells of the entry as it was; the entry's ``updated_at`` is left alone (``bulk_update``
-    does not touch it), so the register's version, and its validators, do not move.
-    Postcondition: every entry of ``entries`` that existed has cells of ``CSV_FORMAT``."""
-    stale = list(entries.exclude(csv_format=CSV_FORMAT).order_by().values_list("pk", flat=True))
-    for start in range(0, len(stale), chunk):
-        with transaction.atomic():
-            batch = list(
-                RegisterEntry.objects.select_for_update()
-                .filter(pk__in=stale[start : start + chunk])
-                .exclude(csv_format=CSV_FORMAT)  # written by another download meanwhile
-                .order_by("pk")
+    Each entry is written only if it is still as it was read (its ``updated_at``): one changed
+    meanwhile got its cells from ``register_record`` and keeps them. ``updated_at`` itself is
+    left alone, so the register's version, and its validators, do not move. On PostgreSQL one
+    statement for the lot (the cells as arrays); elsewhere (SQLite, the zero-setup run) one a
+    row."""
+    if not worked_out:
+        return 0
+    if connection.vendor == "postgresql":
+        table = RegisterEntry._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {table} AS e SET csv_cells = v.cells, csv_format = %s
+                FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, cells)
+                WHERE e.id = v.id AND e.updated_at = v.at
+                """,  # noqa: S608 (the table's name is ours; the values are parameters)
+                [
+                    CSV_FORMAT,
+                    [entry.pk for entry, _ in worked_out],
+                    [entry.updated_at for entry, _ in worked_out],
+                    [cells for _, cells in worked_out],
+                ],
             )
-            for entry in batch:
-                entry.csv_cells = kept_cells(entry)
-                entry.csv_format = CSV_FORMAT
-            RegisterEntry.objects.bulk_update(batch, ["csv_cells", "csv_format"])
-    return len(stale)
+            return int(cursor.rowcount)
+    stored = 0
+    for entry, cells in worked_out:
+        stored += RegisterEntry.objects.filter(pk=entry.pk, updated_at=entry.updated_at).update(
+            csv_cells=cells, csv_format=CSV_FORMAT
+        )
+    return stored
 
 
 # --- decision records ---------------------------------------------------------------------------
