@@ -136,17 +136,3 @@ def lines_from_stored(
         yield "".join(lines)
         if worked_out:
             keep(worked_out)
-
-
-def register_csv_lines(entries: Iterable[RegisterEntry], *, batch: int = 500) -> Iterator[str]:
-    """The register as CSV text from the entries themselves, a few hundred lines at a time: the
-    header, then one row per entry, in the order of ``entries``, each worked out from the entry
-    (its outputs set by ``selectors.register_export``)."""
-    lines = [HEADER]
-    for entry in entries:
-        lines.append(f"{kept_cells(entry)}{read_cells(entry)}{LINE_END}")
-        if len(lines) >= batch:
-            yield "".join(lines)
-            lines = []
-    if lines:
-        yield "".join(lines)

@@ -38,25 +38,6 @@ def register_entries() -> QuerySet[RegisterEntry]:
     )
 
 
-def register_export(
-    entries: QuerySet[RegisterEntry], *, chunk: int = 1000
-) -> Iterator[RegisterEntry]:
-    """``entries`` (filtered, ordered, without prefetches) read through a server-side cursor
-    ``chunk`` at a time, each chunk's outputs read in one query and set where ``outputs_of``
-    looks for them: a query per thousand entries, and none of the per-object querysets
-    ``prefetch_related`` builds (most of the CSV's time at 4,000 entries)."""
-    rows = entries.prefetch_related(None).iterator(chunk_size=chunk)
-    while batch := list(itertools.islice(rows, chunk)):
-        outputs = outputs_by_application(
-            [e.application_id for e in batch if e.status != RegisterStatus.DECLINED]
-        )
-        for entry in batch:
-            # On the entry itself: an Application made per entry to carry them (a model with
-            # a state machine) was a third of the CSV's time at 40,000 entries.
-            entry.public_outputs = outputs.get(entry.application_id, [])  # type: ignore[attr-defined]
-        yield from batch
-
-
 def outputs_by_application(application_ids: list[int]) -> dict[int, list[ProjectOutput]]:
     """The outputs of these applications (published entries), oldest first, by application:
     one query; an application without outputs is left out."""

@@ -11,9 +11,9 @@ from rest_framework import serializers
 
 from core import spreadsheet
 from workflow.transparency.register import REGISTER_FIELDS, Attribute, RegisterField
-from workflow.transparency.register_csv import CSV_COLUMNS, register_csv_lines
+from workflow.transparency.register_csv import CSV_COLUMNS
 
-__all__ = ["CSV_COLUMNS", "RegisterEntrySerializer", "register_csv", "register_csv_lines"]
+__all__ = ["CSV_COLUMNS", "RegisterEntrySerializer", "register_csv"]
 
 
 def _attribute_field(attribute: Attribute) -> serializers.Field:
