@@ -158,3 +158,33 @@ def test_cells_worked_out_from_an_entry_changed_meanwhile_are_not_stored(tricky_
     entry.refresh_from_db()
     assert register_csv_cells_keep([(entry, kept_cells(entry))]) == 1
     assert "Changed meanwhile" in RegisterEntry.objects.get(pk=entry.pk).csv_cells
+
+
+def _cell_rules_fingerprint() -> str:
+    """The source of every rule that writes a kept cell: each column's cell function (and the
+    lines they join), how a value becomes a cell, and the spreadsheet-safety rule."""
+    import hashlib
+    import inspect
+
+    from core import spreadsheet
+    from workflow.transparency import register, register_csv
+
+    rules = {cell for _, _, cell in register_csv.CSV_COLUMNS}
+    rules |= {register._panel_decision_line, register._approval_line, register_csv._cell_value}
+    rules |= {spreadsheet.safe_cell}
+    sources = sorted(inspect.getsource(rule) for rule in rules)
+    sources.append(repr(spreadsheet.FORMULA_START))
+    return hashlib.sha256("".join(sources).encode()).hexdigest()[:16]
+
+
+# The rules' fingerprint for each CELLS_VERSION.
+CELL_RULES = {"1": "441f00b8d8a86171"}
+
+
+def test_a_change_of_a_cell_rule_comes_with_a_new_cells_version():
+    """Cells kept with the entries are rewritten only when their format changes: a rule
+    changed without bumping ``register_csv.CELLS_VERSION`` would leave every kept row as the
+    old rule wrote it. Changed a rule? Bump the version and record the new fingerprint here."""
+    from workflow.transparency.register_csv import CELLS_VERSION
+
+    assert CELL_RULES.get(CELLS_VERSION) == _cell_rules_fingerprint()
