@@ -66,6 +66,7 @@ from workflow.reviews.selectors import (
     open_track_deciders,
     reviewers_of,
 )
+from workflow.route.models import OPEN_SCOPING
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -481,13 +482,6 @@ def application_detail_queryset() -> QuerySet[Application]:
     )
 
 
-# An analyst's open scoping work: being scoped, or sent back to the team from scoping. The
-# automatic assignment (services.applications.choose_analyst) balances the same load.
-OPEN_SCOPING = Q(state=State.SCOPING) | Q(
-    state=State.CHANGES_REQUESTED, changes_requested_from=State.SCOPING
-)
-
-
 def with_stage_age(queryset: QuerySet[Application]) -> QuerySet[Staged]:
     """Annotate ``stage_entered_at``: when the application entered its current state (the
     latest event that moved it there), for the queues' ageing."""
@@ -553,7 +547,10 @@ def queue_rows(applications: QuerySet[Application]) -> QuerySet[StageVisit, Any]
 def stage_counts(applications: QuerySet[Application]) -> dict[str, int]:
     """How many of ``applications`` are in each state (one ``GROUP BY``)."""
     return dict(
-        applications.order_by().values("state").annotate(n=Count("id")).values_list("state", "n")
+        # COUNT(*), not COUNT(id): the state index answers it alone (an index-only scan; 74 to
+        # 14 ms for ops at 100,000 applications, in EXPLAIN ANALYZE), where counting the ids
+        # read every row of the table.
+        applications.order_by().values("state").annotate(n=Count("*")).values_list("state", "n")
     )
 
 
@@ -664,8 +661,9 @@ def analyst_load() -> list[AnalystLoad]:
 
     counts = dict(
         Application.objects.filter(OPEN_SCOPING, analyst__isnull=False)
+        .order_by()
         .values("analyst_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # from the open scoping index alone
         .values_list("analyst_id", "n")
     )
     analysts = list(

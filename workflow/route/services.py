@@ -62,6 +62,7 @@ from workflow.models import (
 from workflow.reviews import services as reviews
 from workflow.reviews.selectors import open_feedback_request
 from workflow.route.content import QUESTIONS, gateway_problem, snapshot, submission_errors
+from workflow.route.models import OPEN_SCOPING
 from workflow.route.policies import (
     EDITABLE_STATES,
     can_record_feasibility,
@@ -72,7 +73,6 @@ from workflow.route.policies import (
     check_update_scoping,
     check_withdraw_invitation,
 )
-from workflow.route.selectors import OPEN_SCOPING
 from workflow.safes import services as five_safes
 from workflow.safes.checks import safeguard_errors
 from workflow.transparency import services as transparency
@@ -321,8 +321,9 @@ def _open_scoping_load(candidates: Iterable[int]) -> dict[int, int]:
     rows = (
         Application.objects.filter(analyst_id__in=list(candidates))
         .filter(OPEN_SCOPING)
+        .order_by()
         .values("analyst_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # from the open scoping index alone
     )
     return {r["analyst_id"]: r["n"] for r in rows}
 

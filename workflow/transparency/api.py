@@ -8,7 +8,7 @@ selector or service, answer.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.decorators import method_decorator
@@ -37,8 +37,9 @@ from workflow.transparency import csv_cache
 from workflow.transparency import selectors as selectors
 from workflow.transparency import services as register_services
 from workflow.transparency.policies import check_export, check_read_decision_records
+from workflow.transparency.register_csv import lines_from_stored
 from workflow.transparency.rocrate import application_crate_zip
-from workflow.transparency.serializers import RegisterEntrySerializer, register_csv_lines
+from workflow.transparency.serializers import RegisterEntrySerializer
 
 # --- the public register ----------------------------------------------------------------------
 
@@ -166,9 +167,16 @@ class RegisterCSVView(APIView):
         key = selectors.register_etag(*_version(request), "csv", *sorted(selection.items()))
         cached = csv_cache.cached_file(key)
 
-        def lines() -> Iterable[str]:
+        def lines() -> Iterator[str]:
+            # Run when the answer's first chunk is asked for, not in the view.
             entries = selectors.register_filter(RegisterEntry.objects.all(), **selection)
-            return register_csv_lines(selectors.register_export(entries))
+            # Each entry's stored cells; those never written (entries loaded by SQL, or a new
+            # format) worked out from the entry and stored for the next download.
+            yield from lines_from_stored(
+                selectors.register_csv_rows(entries),
+                selectors.register_entries_of,
+                register_services.register_csv_cells_keep,
+            )
 
         response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
             csv_cache.streamed_from_file(cached, lines)

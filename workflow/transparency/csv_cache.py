@@ -1,14 +1,15 @@
 """The register's CSV kept as a file per version of the register, so that it is written once
 per change rather than once per download.
 
-``register.csv`` of 40,000 entries takes seconds to write (26 cells an entry, in Python), and
-every anonymous client that asked for it made a worker do it again: the register changes a few
-times a day, the file is asked for far more often. The first request after a change streams
-the file as before and writes it to ``TRE_VAR_DIR/cache/register/<etag>.csv`` as it goes (a
-temporary name, renamed when complete, so a reader never sees half a file); later requests
-with the same validator (the register's last change and the filters) are answered from the
-file, streamed from disk: memory stays flat either way. The newest ``KEEP`` files are kept;
-each process (web replica) keeps its own, as a cache it may lose at any time.
+``register.csv`` of 40,000 entries is 11 MB read from the database (each entry's cells are
+kept with it: ``register_csv``), and every anonymous client that asked for it made a worker
+read it again: the register changes a few times a day, the file is asked for far more often.
+The first request after a change streams the file as before and writes it to
+``TRE_VAR_DIR/cache/register/<etag>.csv`` as it goes (a temporary name, renamed when complete,
+so a reader never sees half a file); later requests with the same validator (the register's
+last change and the filters) are answered from the file, streamed from disk: memory stays flat
+either way. The newest ``KEEP`` files are kept; each process (web replica) keeps its own, as a
+cache it may lose at any time.
 """
 
 from __future__ import annotations

@@ -3,16 +3,17 @@ JSON entry (its serializer, so its OpenAPI schema too) and the CSV's columns."""
 
 from __future__ import annotations
 
-import datetime
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
 
 from core import spreadsheet
-from workflow.transparency.models import RegisterEntry
 from workflow.transparency.register import REGISTER_FIELDS, Attribute, RegisterField
+from workflow.transparency.register_csv import CSV_COLUMNS
+
+__all__ = ["CSV_COLUMNS", "RegisterEntrySerializer", "register_csv"]
 
 
 def _attribute_field(attribute: Attribute) -> serializers.Field:
@@ -78,49 +79,6 @@ RegisterEntrySerializer: type[serializers.Serializer] = type(
         **{field.api: _api_field(field) for field in REGISTER_FIELDS},
     },
 )
-
-# The CSV's columns, in the fields' order: (header, field's API name, cell).
-CSV_COLUMNS = [
-    (header, field.api, cell) for field in REGISTER_FIELDS for header, cell in field.csv_columns()
-]
-
-
-# The same columns, each with the field it reads: the CSV reads the entries themselves, not the
-# serializer's output (a serializer per row was 94% of the export's time at 20,000 entries).
-_STREAM_COLUMNS = [(field, cell) for field in REGISTER_FIELDS for _, cell in field.csv_columns()]
-
-
-class _Echo:
-    """A file that hands back what is written to it (the CSV writer's line)."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
-def _cell_value(value: Any) -> Any:
-    # The API's representation of the few types the columns hold: a date as ISO 8601.
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    return value
-
-
-def register_csv_lines(entries: Iterable[RegisterEntry], *, batch: int = 500) -> Iterator[str]:
-    """The register as CSV text, a few hundred lines at a time (for a streamed response):
-    the header, then one row per entry, in the order of ``entries``, the same cells as
-    ``register_csv`` gives of the serialized entries."""
-    writer = spreadsheet.writer(_Echo())  # cells a researcher wrote never run as formulas
-    lines = [writer.writerow([header for header, _, _ in CSV_COLUMNS])]
-    for entry in entries:
-        lines.append(
-            writer.writerow(
-                [cell(_cell_value(field.value(entry))) for field, cell in _STREAM_COLUMNS]
-            )
-        )
-        if len(lines) >= batch:
-            yield "".join(lines)
-            lines = []
-    if lines:
-        yield "".join(lines)
 
 
 def register_csv(rows: Iterable[dict]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import connection
 from django.utils import timezone
 
 from access.models import User
@@ -28,6 +29,7 @@ from workflow.models import (
 from workflow.safes.services import five_safes_overview
 from workflow.transparency.policies import check_add_output
 from workflow.transparency.register import PUBLIC_STATUS, dataset_keys, entry_values
+from workflow.transparency.register_csv import CSV_FORMAT, kept_cells
 
 
 def register_record(application: Application) -> RegisterEntry | None:
@@ -43,10 +45,50 @@ def register_record(application: Application) -> RegisterEntry | None:
     status = PUBLIC_STATUS.get(application.state)
     if status is None or not application.reference:
         return None
-    entry, _ = RegisterEntry.objects.update_or_create(
-        application=application, defaults=entry_values(application, status)
+    values = entry_values(application, status)
+    # The entry's CSV cells, written with it: a download reads them (``register_csv``).
+    values.update(
+        csv_cells=kept_cells(RegisterEntry(application=application, **values)),
+        csv_format=CSV_FORMAT,
     )
+    entry, _ = RegisterEntry.objects.update_or_create(application=application, defaults=values)
     return entry
+
+
+def register_csv_cells_keep(worked_out: list[tuple[RegisterEntry, str]]) -> int:
+    """Store CSV cells worked out from entries that had none of the current format (a download
+    found them: ``register_csv.lines_from_stored``); returns how many were stored.
+
+    Each entry is written only if it is still as it was read (its ``updated_at``): one changed
+    meanwhile got its cells from ``register_record`` and keeps them. ``updated_at`` itself is
+    left alone, so the register's version, and its validators, do not move. On PostgreSQL one
+    statement for the lot (the cells as arrays); elsewhere (SQLite, the zero-setup run) one a
+    row."""
+    if not worked_out:
+        return 0
+    if connection.vendor == "postgresql":
+        table = RegisterEntry._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {table} AS e SET csv_cells = v.cells, csv_format = %s
+                FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, cells)
+                WHERE e.id = v.id AND e.updated_at = v.at
+                """,  # noqa: S608 (the table's name is ours; the values are parameters)
+                [
+                    CSV_FORMAT,
+                    [entry.pk for entry, _ in worked_out],
+                    [entry.updated_at for entry, _ in worked_out],
+                    [cells for _, cells in worked_out],
+                ],
+            )
+            return int(cursor.rowcount)
+    stored = 0
+    for entry, cells in worked_out:
+        stored += RegisterEntry.objects.filter(pk=entry.pk, updated_at=entry.updated_at).update(
+            csv_cells=cells, csv_format=CSV_FORMAT
+        )
+    return stored
 
 
 # --- decision records ---------------------------------------------------------------------------
