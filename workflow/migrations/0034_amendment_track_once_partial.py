@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('access', '0006_identity'),
-        ('workflow', '0030_agenda_item_deferred_reason_public'),
+        ('workflow', '0033_register_order_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
