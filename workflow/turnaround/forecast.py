@@ -1250,21 +1250,46 @@ def _round1(value: float | None) -> float | None:
 # --- one application, now -----------------------------------------------------------------------
 
 
+def _prefetched(application: Application, name: str) -> list | None:
+    """What the application's page loaded with it (``application_detail_queryset``), if it
+    did: the forecast then reads none of it again."""
+    if name in getattr(application, "_prefetched_objects_cache", {}):
+        return list(getattr(application, name).all())
+    return None
+
+
 def route_of(application: Application) -> str:
+    requested = _prefetched(application, "requested_datasets")
+    if requested is not None:
+        return _route(any(rd.legal_gateway == LegalGateway.DEA_RESEARCH for rd in requested))
     return _route(Application.objects.filter(pk=application.pk).filter(is_dea_q()).exists())
+
+
+def _track_row(track: ReviewTrack, route: str) -> TrackRow:
+    return TrackRow(
+        application_id=track.application_id,
+        route=route,
+        **{name: getattr(track, name) for name in TRACK_FIELDS if name != "application_id"},
+    )
 
 
 def snapshot_of(application: Application, now: datetime.datetime, route: str) -> Snapshot | None:
     visits = visit_rows(StageVisit.objects.filter(application=application))
-    rows = ReviewTrack.objects.filter(application=application)
-    tracks = track_rows(rows)
+    loaded = _prefetched(application, "tracks")
+    rows = (
+        loaded
+        if loaded is not None
+        else list(ReviewTrack.objects.filter(application=application).select_related("panel"))
+    )
+    tracks = [_track_row(t, route) for t in rows]
     ids = {(t.kind, t.organisation_id, t.round): t.pk for t in rows}
     snapshot = Snapshot.at_moment(
         application.pk, route, now, visits, tracks, required_tracks(application), ids
     )
     if snapshot is not None:
         # The live forecast only: a replay of the past does not know the sittings then.
-        sittings = sitting_dates([t.track_id for t in snapshot.tracks if t.track_id])
+        wanted = {t.track_id for t in snapshot.tracks if t.track_id}
+        sittings = sitting_dates([t for t in rows if t.pk in wanted])
         for t in snapshot.tracks:
             t.sitting_on = sittings.get(t.track_id) if t.track_id else None
     return snapshot
