@@ -84,5 +84,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=20),
         "options": {"expires": 55 * 60},
     },
+    # The Turnaround page's counts of open work, kept for five minutes rather than counted for
+    # every visit (workflow/turnaround/dashboard.py).
+    "workflow-refresh-live-figures": {
+        "task": "workflow.tasks.refresh_live_figures",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
