@@ -321,6 +321,19 @@ def stored_history(
     return _HISTORY_MEMO["visits"], _HISTORY_MEMO["tracks"], stored_at
 
 
+def kept_history(now: datetime.datetime) -> History:
+    """``History`` of the stored history, built once per process until the stored one (or the
+    minimum it asks for) changes: its pools are the same for every application opened, and
+    building it from the thousands of stored rows was a fifth of an overview's time."""
+    visits, tracks, known_at = stored_history(now)
+    key = (known_at, settings.TURNAROUND_FORECAST_MIN_HISTORY)
+    if _HISTORY_MEMO.get("history_key") != key:
+        _HISTORY_MEMO["history"] = History(visits, tracks, as_of=known_at, minimum=key[1])
+        _HISTORY_MEMO["history_key"] = key
+    history: History = _HISTORY_MEMO["history"]
+    return history
+
+
 # --- what the history says ----------------------------------------------------------------------
 
 # One past case: how long it took, and how it ended (a visit: 1 when another round of feedback
@@ -1330,10 +1343,7 @@ def application_forecast(
     snapshot = snapshot_of(application, now, route) or Snapshot(
         application.pk, route, now, State.DRAFT, needed=required_tracks(application)
     )
-    visits, tracks, known_at = stored_history(now)
-    history = History(
-        visits, tracks, as_of=known_at, minimum=settings.TURNAROUND_FORECAST_MIN_HISTORY
-    )
+    history = kept_history(now)
     forecast = forecast_from(snapshot, history, targets(now))
     predicted = forecast["predicted_access_date"]
     warnings = []
