@@ -68,7 +68,7 @@ from workflow.models import (
 )
 from workflow.reviews.selectors import required_tracks
 from workflow.sittings.selectors import sitting_dates
-from workflow.turnaround.calendar import add_days, ensure_calendar, is_working_day, local_date
+from workflow.turnaround.calendar import add_days, is_working_day, local_date
 from workflow.turnaround.lateness import STAGE_FOR_STATE
 from workflow.turnaround.metrics import is_dea_q
 from workflow.turnaround.models import StoredFigure
@@ -1338,7 +1338,8 @@ def application_forecast(
         return {**base, "access_date": local_date(granted) if granted else None}
     if application.state in (State.REJECTED, State.WITHDRAWN):
         return base
-    ensure_calendar()
+    # No ``ensure_calendar()``: the forecast counts working days in Python (``add_days``), the
+    # table is for the metrics' SQL (a query on every overview, for nothing).
     route = route_of(application)
     snapshot = snapshot_of(application, now, route) or Snapshot(
         application.pk, route, now, State.DRAFT, needed=required_tracks(application)
