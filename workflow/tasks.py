@@ -59,7 +59,7 @@ def audit_checkpoint() -> str:
 
 @shared_task(acks_late=True, ignore_result=True)
 def refresh_live_figures() -> None:
-    """Beat, every five minutes: the Turnaround page's counts of open work and its oldest open
+    """Beat, every four minutes: the Turnaround page's counts of open work and its oldest open
     applications (``workflow.turnaround.dashboard.refresh_live``)."""
     from workflow.turnaround.dashboard import refresh_live
 

@@ -10,8 +10,8 @@ hourly by beat (``workflow.tasks.refresh_figures``) and on first use when missin
 open applications) is counted apart (``StoredFigure`` "turnaround_live"): counting the open work
 is a ``GROUP BY`` over every open application and track (0.2 s at 100,000 applications, growing
 with the work open), so the counts are kept for ``TURNAROUND_LIVE_FIGURES_MAX_AGE`` (five
-minutes), counted again by beat (``workflow.tasks.refresh_live_figures``) or on the first visit
-after; the page says when they were counted.
+minutes), counted again by beat every four (``workflow.tasks.refresh_live_figures``) or, beat
+being down, by the first visit after; the page says when they were counted.
 
 A filtered view (a period, a legal gateway, a dataset) is computed on request, as before: it is
 ops asking a question, not the landing figures, and the filter narrows what is read.
@@ -164,7 +164,7 @@ def live_for() -> datetime.timedelta:
 
 
 def refresh_live(now: datetime.datetime | None = None) -> datetime.datetime:
-    """Count the open work again and store it (beat, every five minutes)."""
+    """Count the open work again and store it (beat, every four minutes)."""
     now = now or timezone.now()
     figures = metrics.live_figures(metrics.MetricsFilter(), now=now)
     StoredFigure.objects.update_or_create(
