@@ -590,6 +590,9 @@ TURNAROUND_FORECAST_MIN_HISTORY = env.int("TURNAROUND_FORECAST_MIN_HISTORY", def
 # How long the forecast's history (every stage visit, ranked) is kept before it is read again,
 # in seconds; beat refreshes it hourly (workflow/turnaround/forecast.py: stored_history).
 TURNAROUND_FORECAST_HISTORY_MAX_AGE = env.int("TURNAROUND_FORECAST_HISTORY_MAX_AGE", default=3600)
+# How old the Turnaround page's counts of open work (and its oldest open applications) may be,
+# in seconds; beat counts them again every four minutes (workflow/turnaround/dashboard.py).
+TURNAROUND_LIVE_FIGURES_MAX_AGE = env.int("TURNAROUND_LIVE_FIGURES_MAX_AGE", default=300)
 
 # --- Safe people and the Five Safes (docs/five-safes.md) -------------------------------------
 # How long each kind of accreditation lasts by default, in years: SAIL renews safe-researcher

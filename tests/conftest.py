@@ -56,5 +56,7 @@ def _no_login_lockout(settings):
 def _forecast_history_read_each_time(settings):
     """Production keeps the forecast's history for an hour (beat refreshes it); a test makes
     its history and asks at once, so the history is read again for every forecast here.
-    tests/unit/test_stored_figures.py tests the keeping."""
+    tests/unit/test_stored_figures.py tests the keeping. So are the Turnaround page's counts of
+    open work (kept five minutes; tests/pages/test_page_query_ceilings.py tests the keeping)."""
     settings.TURNAROUND_FORECAST_HISTORY_MAX_AGE = 0
+    settings.TURNAROUND_LIVE_FIGURES_MAX_AGE = 0

@@ -58,6 +58,15 @@ def audit_checkpoint() -> str:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def refresh_live_figures() -> None:
+    """Beat, every four minutes: the Turnaround page's counts of open work and its oldest open
+    applications (``workflow.turnaround.dashboard.refresh_live``)."""
+    from workflow.turnaround.dashboard import refresh_live
+
+    refresh_live()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def refresh_figures() -> None:
     """Beat, hourly: the slow-changing figures pages show: the typical times of the public
     guide, the history the forecast of an application draws from, the Turnaround page's

@@ -36,6 +36,19 @@ def valid_kinds(person: User | int, day: datetime.date) -> set[str]:
     )
 
 
+def valid_kinds_of(person_ids: Iterable[int], day: datetime.date) -> dict[int, set[str]]:
+    """``valid_kinds`` of many people at once (one query), by person id."""
+    held: dict[int, set[str]] = {pk: set() for pk in person_ids}
+    for person_id, kind in Accreditation.objects.filter(
+        person_id__in=list(held),
+        state=AccreditationState.ACCREDITED,
+        issued_on__lte=day,
+        expires_on__gte=day,
+    ).values_list("person_id", "kind"):
+        held[person_id].add(kind)
+    return held
+
+
 def holds(person: User | int, kinds: Iterable[str], day: datetime.date) -> bool:
     return bool(valid_kinds(person, day) & set(kinds))
 
@@ -44,7 +57,11 @@ def missing_requirements(
     person: User | int, requirements: Iterable[str], day: datetime.date
 ) -> list[str]:
     """The requirements (``Requirement`` codes) ``person`` does not meet on ``day``."""
-    held = valid_kinds(person, day)
+    return unmet(requirements, valid_kinds(person, day))
+
+
+def unmet(requirements: Iterable[str], held: set[str]) -> list[str]:
+    """The requirements (``Requirement`` codes) that the kinds ``held`` do not satisfy."""
     return [r for r in requirements if not (held & SATISFIED_BY[r])]
 
 

@@ -69,7 +69,7 @@ def _template_for(widget: forms.Widget) -> str:
     return "components/fields/input.html"
 
 
-def _options(bound: forms.BoundField) -> list[dict]:
+def _options(bound: forms.BoundField, choices: list) -> list[dict]:
     """Each choice of a radio or checkbox field: value, label, checked, id and hint.
 
     The first option's id is the field's own id, so the error summary's link lands on it.
@@ -84,7 +84,7 @@ def _options(bound: forms.BoundField) -> list[dict]:
     selected = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
     options: list[dict[str, Any]] = []
     # Only called for fields that have choices (see govuk_field).
-    for index, (choice_value, label) in enumerate(getattr(bound.field, "choices", ())):
+    for index, (choice_value, label) in enumerate(choices):
         raw = getattr(choice_value, "value", choice_value)
         if raw in ("", None):
             continue
@@ -118,6 +118,8 @@ def govuk_field(
     makes the label the page's h1 (one-question pages); ``maxwords`` adds the word count.
     """
     widget = bound.field.widget
+    # iter(): list() of a model choice field's choices would count them first (a query).
+    choices = list(iter(bound.field.choices)) if hasattr(bound.field, "choices") else None
     if isinstance(widget, DateInput) and not (hint or bound.help_text):
         hint = "For example, 27 3 2026"
     return {
@@ -132,7 +134,10 @@ def govuk_field(
         "maxwords": maxwords,
         "inline": inline,
         "input_type": getattr(widget, "input_type", "text"),
-        "options": _options(bound) if hasattr(bound.field, "choices") else [],
+        # The choices read once (a model choice field's are a query, and a loop in a template
+        # counts them first: three queries a select, before).
+        "choices": choices,
+        "options": _options(bound, choices) if choices is not None else [],
         "date_parts": [
             {"name": name, "label": name.capitalize(), "value": value}
             for name, value in DateInput.parts(bound.value()).items()

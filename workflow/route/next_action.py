@@ -9,13 +9,18 @@ and the agreement each member and the lead organisation's signatory must sign af
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
 
 from workflow.models import Application, State
-from workflow.reviews.selectors import open_feedback_items, track_deciders
+from workflow.reviews.selectors import (
+    open_feedback_items,
+    open_track_deciders_by_track,
+    open_tracks,
+)
 from workflow.route.content import submission_errors
 from workflow.route.policies import is_member
 from workflow.route.selectors import applications_to_sign, next_actors
@@ -52,7 +57,10 @@ def _in_sentence(label: str) -> str:
 
 
 def _team_action(
-    user: Any, application: Application, own: OwnAccreditations | None = None
+    user: Any,
+    application: Application,
+    own: OwnAccreditations | None = None,
+    people: list[dict[str, Any]] | None = None,
 ) -> NextAction | None:
     pk = application.pk
     state = application.state
@@ -82,7 +90,12 @@ def _team_action(
             reverse("workflow:submit", args=[pk]),
         )
     if state in ACCREDITATION_STATES:
-        rows = [own.row(application)] if own is not None else safe_people(application)
+        if people is not None:
+            rows = people
+        elif own is not None:
+            rows = [own.row(application)]
+        else:
+            rows = safe_people(application)
         mine = next((row for row in rows if row["person"].pk == user.pk), None)
         if mine is not None and mine["missing"]:
             needs = " and ".join(_in_sentence(label) for label in mine["missing"])
@@ -122,8 +135,12 @@ def _signatory_action(user: Any, application: Application) -> NextAction | None:
     )
 
 
-def _staff_action(user: Any, application: Application) -> NextAction | None:
-    if not any(person.pk == user.pk for person in next_actors(application)):
+def _staff_action(
+    user: Any, application: Application, actors: list[Any] | None = None
+) -> NextAction | None:
+    if actors is None:
+        actors = next_actors(application)
+    if not any(person.pk == user.pk for person in actors):
         return None
     pk = application.pk
     state = application.state
@@ -142,9 +159,12 @@ def _staff_action(user: Any, application: Application) -> NextAction | None:
             reverse("workflow:step", args=[pk, "refer-to-panels"]),
         )
     if state == State.IN_REVIEW:
-        for track in application.tracks.filter(superseded=False).order_by("due_date", "id"):
-            track.application = application
-            if not any(person.pk == user.pk for person in track_deciders(track)):
+        deciders = open_track_deciders_by_track(application)
+        tracks = [t for t in open_tracks(application) if t.pk in deciders]
+        # Soonest due first (a track without a due date last), then the oldest.
+        tracks.sort(key=lambda t: (t.due_date is None, t.due_date or datetime.date.min, t.pk))
+        for track in tracks:
+            if not any(person.pk == user.pk for person in deciders[track.pk]):
                 continue
             if track.panel_id is None:
                 return NextAction(
@@ -177,13 +197,19 @@ def _staff_action(user: Any, application: Application) -> NextAction | None:
 
 
 def next_action(
-    user: Any, application: Application, *, own: OwnAccreditations | None = None
+    user: Any,
+    application: Application,
+    *,
+    own: OwnAccreditations | None = None,
+    actors: list[Any] | None = None,
+    people: list[dict[str, Any]] | None = None,
 ) -> NextAction | None:
     """What ``user`` needs to do next on ``application``, or None when nothing waits on them.
     ``own``: ``user``'s accreditations read once for a list of their applications (whose
-    requested datasets are prefetched)."""
+    requested datasets are prefetched); ``actors`` and ``people``: ``next_actors`` and
+    ``safe_people`` of the application when the page already read them."""
     if not getattr(user, "is_authenticated", False):
         return None
     if is_member(user, application):
-        return _team_action(user, application, own)
-    return _signatory_action(user, application) or _staff_action(user, application)
+        return _team_action(user, application, own, people)
+    return _signatory_action(user, application) or _staff_action(user, application, actors)

@@ -182,10 +182,13 @@ def sitting_for_track(track: ReviewTrack) -> Sitting | None:
     return next_sitting(panel, ready_on, exclude=done)
 
 
-def sitting_dates(track_ids: list[int]) -> dict[int, datetime.date]:
-    """For the forecast: the date of the sitting that will decide each of these tracks."""
+def sitting_dates(tracks: list[ReviewTrack]) -> dict[int, datetime.date]:
+    """For the forecast: the date of the sitting that will decide each of these tracks (those
+    of a panel that decides at sittings: no query for the others)."""
     out: dict[int, datetime.date] = {}
-    for track in ReviewTrack.objects.filter(pk__in=track_ids, panel__mode=PanelMode.SITTING):
+    for track in tracks:
+        if track.panel is None or track.panel.mode != PanelMode.SITTING:
+            continue
         found = sitting_for_track(track)
         if found is not None:
             out[track.pk] = found.date

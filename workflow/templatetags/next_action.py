@@ -15,7 +15,11 @@ register = template.Library()
 def next_action_banner(context: dict[str, Any], application: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    action = next_action(user, application) if application is not None and user else None
+    if "page_next_action" in context:
+        # The page worked it out already (the application's overview).
+        action = context["page_next_action"]
+    else:
+        action = next_action(user, application) if application is not None and user else None
     # No button to the page the person is already on (the words still say what to do).
     here = getattr(request, "path", "")
     button = action is not None and action.href.split("#")[0] != here

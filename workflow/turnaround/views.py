@@ -21,7 +21,7 @@ from workflow.amendments.selectors import turnaround_by_type
 from workflow.models import StageTarget, State, TargetStage, TrackKind
 from workflow.output_checks.selectors import output_check_figures
 from workflow.turnaround import accuracy, charts, metrics
-from workflow.turnaround.dashboard import dashboard
+from workflow.turnaround.dashboard import dashboard, live_for
 from workflow.turnaround.forms import StageTargetForm, TurnaroundFilterForm
 from workflow.turnaround.services import stage_target_set
 from workflow.turnaround.stage_guide import STAGES, stored_typical_days
@@ -161,6 +161,8 @@ def turnaround(request):
             "filtered": bool(query),
             "csv_url": csv_url,
             "as_of": figures.as_of,
+            "live_as_of": figures.live_as_of,
+            "live_minutes": round(live_for().total_seconds() / 60),
             "charts": [
                 figures.distribution,
                 figures.trend,

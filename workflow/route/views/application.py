@@ -36,6 +36,7 @@ from workflow.route.policies import (
     is_member,
     visible_view,
 )
+from workflow.route.selectors import next_actors
 from workflow.route.views.common import next_step, submit_task, task_list
 from workflow.safes.policies import (
     SIGNING_STATES,
@@ -194,6 +195,17 @@ def overview(request, pk: int):
     )
     completed = sum(1 for task in sections if task["status"] == "Completed")
     actions = actions_for(user, application)
+    # Who holds the next step, read once for the page's three uses of it (what happens next,
+    # the reader's own next action and its banner): the team's are not asked of it.
+    actors = None if member else next_actors(application)
+    # The team's accreditations, read once for the reader's own next action and the page's
+    # safe-people part.
+    people = (
+        safe_people(application)
+        if application.state in SAFE_PEOPLE_STATES and (member or view.whole)
+        else None
+    )
+    action = next_action(user, application, actors=actors, people=people)
     if sections:
         # Checking and submitting is the task list's last task, offered once every section
         # is completed, rather than a button that leads to a page of errors.
@@ -204,10 +216,12 @@ def overview(request, pk: int):
         "member": member,
         "full_view": view.whole,
         "editable": editable,
-        "next_step": next_step(user, application),
+        "next_step": next_step(user, application, actors=actors),
         "actions": actions,
         # One primary button a page: the next step's banner has it when there is one.
-        "next_action_shown": next_action(user, application) is not None,
+        "next_action_shown": action is not None,
+        # The banner shows it (``next_action_banner``) without asking again.
+        "page_next_action": action,
         "datasets": datasets,
         "tracks": tracks,
         "tasks": [*sections, submit_task(application, sections)] if sections else [],
@@ -219,7 +233,7 @@ def overview(request, pk: int):
         "is_analyst": application.analyst_id == user.pk,
         "may_add_outputs": can_add_output(user, application),
         "safeguards": getattr(application, "safeguards", None) if view.whole else None,
-        **overview_context(user, application, full_view=view.whole),
+        **overview_context(user, application, full_view=view.whole, people=people),
     }
     return render(request, "workflow/application/overview.html", context)
 
@@ -382,15 +396,23 @@ def request_changes(request, pk: int):
     )
 
 
-def overview_context(user, application, *, full_view: bool) -> dict:
-    """What the application page adds for the Five Safes: safe people, the agreement, the
-    conditions, and the forecast."""
+# The states in which the page shows the team's safe-people checks.
+SAFE_PEOPLE_STATES = tuple(
+    s for s in State if s not in (State.DRAFT, State.REJECTED, State.WITHDRAWN, State.CLOSED)
+)
+
+
+def overview_context(
+    user, application, *, full_view: bool, people: list[dict] | None = None
+) -> dict:
+    """What the application page adds for the Five Safes: safe people (``people`` when the
+    page read them already), the agreement, the conditions, and the forecast."""
     if not full_view:
         return {}
     state = application.state
     context: dict = {"five_safes_visible": state != State.DRAFT}
-    if state not in (State.DRAFT, State.REJECTED, State.WITHDRAWN, State.CLOSED):
-        context["safe_people"] = safe_people(application)
+    if state in SAFE_PEOPLE_STATES:
+        context["safe_people"] = people if people is not None else safe_people(application)
     if state in (*SIGNING_STATES, State.ACTIVE, State.SUSPENDED):
         context["agreement"] = agreement_status(application)
     context["conditions_count"] = application.conditions.exclude(

@@ -116,9 +116,10 @@ NEXT_FOR_TEAM = {
 }
 
 
-def next_step(user, application: Application) -> str:
+def next_step(user, application: Application, *, actors: list | None = None) -> str:
     """What happens next, as ``user`` should read it: their own action first when the step is
-    theirs (``next_actors``), else who it is waiting for."""
+    theirs (``next_actors``, or ``actors`` when the page already read it), else who it is
+    waiting for."""
     if is_member(user, application):
         if application.state == State.CHANGES_REQUESTED:
             waiting = sum(1 for i in open_feedback_items(application) if not i.response)
@@ -138,7 +139,9 @@ def next_step(user, application: Application) -> str:
                 "is accepted."
             )
         return NEXT_FOR_TEAM[application.state]
-    if application.state in YOUR_STEP and any(p.pk == user.pk for p in next_actors(application)):
+    if application.state in YOUR_STEP and any(
+        p.pk == user.pk for p in (next_actors(application) if actors is None else actors)
+    ):
         return YOUR_STEP[application.state]
     holder = HOLDER_WORDS[application.state]
     if holder.startswith("nobody"):
