@@ -205,7 +205,9 @@ def _as_text(value: Any, context: Context) -> str:
     if isinstance(value, str):
         return str(value)
     if type(value) is int:
-        key = (value, translation.get_language())
+        # Without thousands separators Django writes an int as ``str`` in every language
+        # (``numberformat.format``): the language is asked only when it can matter.
+        key = (value, translation.get_language() if settings.USE_THOUSAND_SEPARATOR else None)
         text = _NUMBERS.get(key)
         if text is None:
             if len(_NUMBERS) >= 4096:
