@@ -1,9 +1,10 @@
 """What a notice says is its template as Django renders it. Template strings made of text,
-variables and ``{% if %}`` are rendered by walking their parsed nodes (``notifications.services``:
-the reminder sweep renders 20,000 of them for 10,000 items due); these tests hold that text
-equal to ``Template.render``'s, for every reminder kind and for what could tell them apart:
-missing variables, numbers with and without thousands separators, dates and filters,
-conditions, apostrophes and ampersands (plain text, never escaped)."""
+variables and ``{% if %}`` are rendered by walking their parsed nodes
+(``notifications.services``: the reminder sweep renders 20,000 of them for 10,000 items due);
+these tests hold that text equal to ``Template.render``'s, for every reminder and notice kind
+and for what could tell them apart: missing variables, numbers with and without thousands
+separators, dates and filters, conditions, apostrophes and ampersands (plain text, never
+escaped)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.template import Context, Engine
 from django.test import override_settings
 
 from notifications import services
+from notifications.notices import KINDS
 from workflow.turnaround.reminders import REMINDERS
 
 NUMBERS = {
@@ -81,16 +83,19 @@ def django_renders(source: str, context: dict[str, Any]) -> str:
     return template.render(Context(dict(context), autoescape=False)).strip()
 
 
-SOURCES = sorted({text for kind in REMINDERS.values() for text in (kind.subject, kind.body)})
+REMINDER_TEXTS = {text for kind in REMINDERS.values() for text in (kind.subject, kind.body)}
+NOTICE_TEXTS = {text for kind in KINDS.values() for text in (kind.subject, kind.body)}
+SOURCES = sorted(REMINDER_TEXTS | NOTICE_TEXTS)
 
 
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("number", [1, 1234])
 @pytest.mark.parametrize("flag", [True, False])
 @pytest.mark.parametrize("separators", [False, True])
-def test_every_reminders_text_is_what_django_renders(source, number, flag, separators):
-    # Every reminder's subject and body takes the walked path (not Django's, by default).
-    assert services._plan(source) is not None
+def test_every_reminders_and_notices_text_is_what_django_renders(source, number, flag, separators):
+    if source in REMINDER_TEXTS:
+        # Every reminder's subject and body takes the walked path (not Django's).
+        assert services._plan(source) is not None
     context = context_for(source, number, flag)
     with override_settings(USE_THOUSAND_SEPARATOR=separators):
         walked = services._render(source, None, context)
