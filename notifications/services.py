@@ -65,6 +65,7 @@ from django.utils import timezone, translation
 
 from access.models import User
 from core.errors import NotAllowed, ValidationFailed
+from core.queries import among
 from core.text import one_line
 from notifications.models import DigestRun, EmailMode, EmailStatus, Notification, OutboundEmail
 from notifications.models import NotificationPreference as Preference
@@ -420,9 +421,9 @@ def notify_many(messages: Iterable[Message]) -> int:
         return 0
     keys = {m.dedupe_key for m in messages}
     already = set(
-        Notification.objects.filter(dedupe_key__in=keys, recipient_id__in=people).values_list(
-            "recipient_id", "dedupe_key"
-        )
+        Notification.objects.filter(
+            dedupe_key__in=among(keys, "text"), recipient_id__in=people
+        ).values_list("recipient_id", "dedupe_key")
     )
     modes = _email_modes(people)
     now = timezone.now()

@@ -63,6 +63,7 @@ from access.models import (
     User,
 )
 from access.selectors import RoleDirectory
+from core.queries import among
 from core.text import in_sentence
 from notifications.services import Message, notify_many
 from workflow.models import (
@@ -226,7 +227,7 @@ def with_teams(items: Iterable[Any], application_of: Callable[[Any], Application
         # Every item's own instance: two tracks of one application hold two copies of it.
         applications = [application_of(item) for item in chunk]
         teams: dict[int, list[ApplicationMember]] = {a.pk: [] for a in applications}
-        for member in _TEAM.filter(application_id__in=list(teams)).order_by("id"):
+        for member in _TEAM.filter(application_id__in=among(teams, "bigint")).order_by("id"):
             teams[member.application_id].append(member)
         for application in applications:
             application._prefetched_objects_cache = {  # type: ignore[attr-defined]
@@ -320,12 +321,13 @@ class StepParties:
     state: str
     analyst: User | None
     members: list[User]  # the team's people, in the order they were named
+    member_ids: set[int]
 
     def team(self) -> list[User]:
         return [person for person in self.members if person.is_active]
 
     def team_ids(self) -> set[int]:
-        return {person.pk for person in self.members}
+        return self.member_ids
 
     def not_on_team(self, people: Iterable[User]) -> list[User]:
         return people_not_on_team(people, self.team_ids())
@@ -354,7 +356,7 @@ def _visits_due(
     while chunk := list(itertools.islice(rows, SWEEP_BATCH)):
         teams: dict[int, list[int]] = {row.id: [] for row in chunk}
         for application_id, user_id in (
-            ApplicationMember.objects.filter(application_id__in=list(teams))
+            ApplicationMember.objects.filter(application_id__in=among(teams, "bigint"))
             .order_by("id")
             .values_list("application_id", "user_id")
         ):
@@ -370,6 +372,7 @@ def _visits_due(
                     state=row.state,
                     analyst=people[row.analyst_id] if row.analyst_id is not None else None,
                     members=[people[pk] for pk in teams[row.id]],
+                    member_ids=set(teams[row.id]),
                 ),
             )
 
