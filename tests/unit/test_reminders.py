@@ -505,3 +505,47 @@ def test_the_sweeps_queries_for_tracks_follow_its_batches_not_the_tracks_due(wor
     assert many_ == few
     told = {n.recipient for n in rows("track.overdue").filter(about=f"application:{first.pk}")}
     assert told == {world.owner, world.panel, world.lay}
+
+
+def test_the_consultations_reminders_ask_the_same_queries_for_one_or_three(world):
+    """The consumer panel's members are read once per panel and each application's team a
+    batch at a time: one unanswered consultation or three take the same queries."""
+    from access.models import Role
+    from workflow.involvement import services as involvement
+    from workflow.models import Panel, PanelMembership, State
+
+    panel = Panel.objects.create(
+        name="Consumer Panel", slug="consumer-panel", track_kind="consumer_panel", quorum=1
+    )
+    for name in ("Carys Consumer", "Dai Public"):
+        PanelMembership.objects.create(
+            panel=panel,
+            user=make_user(Role.PANEL_MEMBER, full_name=name),
+            is_independent=True,
+            is_lay=True,
+        )
+    start = timezone.now()
+
+    def ask() -> None:
+        with time_machine.travel(start, tick=False):
+            involvement.consultation_request(
+                application=world.at(State.IN_REVIEW), by=world.pi, question="Is it clear?"
+            )
+
+    def queries() -> tuple[int, dict[str, int]]:
+        Notification.objects.all().delete()
+        later = start + datetime.timedelta(days=settings.CONSULTATION_ESCALATION_DAYS, hours=1)
+        with CaptureQueriesContext(connection) as captured:
+            raised = reminders_sweep(now=later)
+        return len(captured), raised
+
+    ask()
+    one, raised_one = queries()
+    assert raised_one["consultation.unanswered"] == 2
+    assert raised_one["consultation.escalated"] == 1
+    ask()
+    ask()
+    three, raised_three = queries()
+    assert raised_three["consultation.unanswered"] == 6
+    assert raised_three["consultation.escalated"] == 3
+    assert three == one
