@@ -998,9 +998,10 @@ WHY_MISSED = {
     "only reads a token. Under wrk the ratios also carry the queueing of four connections on "
     "two workers that share two cores with PostgreSQL and wrk.",
     "sweep": "**Reminder sweep.** Profiled: the time is in rendering each reminder's subject "
-    "and body (two templates per reminder, once for all its recipients), in the models of the "
-    "applications due and their teams (who is reminded), and in copying the new rows in "
-    "(one COPY and one INSERT per thousand); selection is an index range on the open visits. "
+    "and body (two template strings per reminder, once for all its recipients, walked node by "
+    "node), in reading the visits due and their teams as values (who is reminded), and in "
+    "copying the new rows in (one COPY and one INSERT per 5,000 items); selection is an index "
+    "range on the open visits. "
     "A miss here on this machine means the cores were shared "
     "(see the load average above).",
     "metrics": "**Dashboard.** Profiled: two queries (durations and counts) read every stage "

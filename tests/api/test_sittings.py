@@ -452,6 +452,40 @@ def test_members_who_have_not_read_the_papers_are_reminded_once_before_the_sitti
     assert Notification.objects.filter(kind="sitting.papers_unread").count() == 2
 
 
+def test_the_papers_reminder_asks_the_same_queries_however_many_members_have_not_read(world):
+    """Who has not read which papers is read for every sitting in the window at once: two or
+    three members to remind take the same queries, each told how many items they have left."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflow.models import PaperRead
+
+    world.at(State.IN_REVIEW)
+    sitting = sittings.sitting_create(
+        panel=world.igrp, by=world.panel, date=days(5), cut_off=days(1)
+    )
+    sittings.agenda_publish(sitting=sitting, by=world.panel)
+    sittings.papers_issue(sitting=sitting, by=world.panel)
+    sittings.papers_read(item=sitting.items.get(), by=world.lay)
+    two_days_before = datetime.datetime.combine(
+        sitting.date - datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC
+    )
+
+    def queries() -> int:
+        Notification.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            reminders_sweep(now=two_days_before)
+        return len(captured)
+
+    two = queries()
+    assert told("sitting.papers_unread") == {"Pat Panel", "Eve Expert"}
+    PaperRead.objects.all().delete()
+    assert queries() == two
+    assert told("sitting.papers_unread") == {"Pat Panel", "Eve Expert", "Lee Lay"}
+    body = Notification.objects.filter(kind="sitting.papers_unread").first().body
+    assert "You have not yet opened the papers of 1 item on its agenda" in body
+
+
 def test_a_member_of_another_panel_sees_no_sitting(world, client_for):
     from access.models import Role
     from tests.factories import make_user

@@ -103,3 +103,31 @@ def test_the_lifecycle_sweep_is_on_the_beat_schedule(p):
     entry = app.conf.beat_schedule["workflow-lifecycle-sweep"]
     assert entry["task"] == "workflow.tasks.lifecycle_sweep"
     assert lifecycle_sweep.run() == {"reports_opened": 0, "suspended": 0, "closures_started": 0}
+
+
+def test_the_lifecycle_reminders_queries_follow_the_sweep_not_the_projects_due():
+    """Reports due and projects ending remind each project's team, read a thousand projects at
+    a time: one project or three take the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories.workflow import World
+
+    world = World()
+    first = Project(world)
+    day = first.day(-14)
+
+    def queries() -> tuple[int, dict[str, int]]:
+        Notification.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            raised = sweep(day)
+        return len(captured), raised
+
+    first.first_report()
+    few, raised_few = queries()
+    assert raised_few["report.due_soon"] == 2
+    for _ in range(2):
+        Project(world).first_report()
+    many_, raised_many = queries()
+    assert raised_many["report.due_soon"] == 6
+    assert many_ == few

@@ -456,3 +456,96 @@ def test_an_unanswered_consultation_is_reminded_to_the_consumer_panel_then_ops_o
     Notification.objects.all().delete()
     swept = reminders_sweep(now=start + datetime.timedelta(days=later * 3))
     assert swept["consultation.unanswered"] == swept["consultation.escalated"] == 0
+
+
+def test_a_reminders_words_and_link_are_the_templates(world):
+    """Exactly what the analyst and ops read: the reference, the step, the dates, the target,
+    the resumed clock after a request for changes and the days overdue (the sweep reads the
+    application as values; the words are the same as from the application)."""
+    app = history(world, [("submit", 0), ("request_changes", 1), ("resubmit", 2)])
+    sweep(D(2026, 4, 2))
+    (overdue,) = rows("stage.overdue")
+    assert overdue.recipient == app.analyst
+    assert overdue.subject == f"{app.reference}: scoping is overdue"
+    assert overdue.body == (
+        f"Application {app.reference} has been waiting for scoping since 5 March 2026. The "
+        "target is 20 working days, counting the time it spent in scoping before the request "
+        "for changes, so it is due on Wednesday 1 April 2026."
+    )
+    assert overdue.url == f"/applications/{app.pk}/"
+    sweep(D(2026, 4, 20))
+    (escalated,) = rows("stage.escalated")
+    assert escalated.recipient == world.ops
+    assert escalated.subject == f"Escalation: {app.reference} is overdue in scoping"
+    assert escalated.body == overdue.body + " It is 19 days overdue."
+
+
+def test_the_sweeps_queries_for_tracks_follow_its_batches_not_the_tracks_due(world):
+    """Who decides each track due (its panel's members who have not voted, its data owners)
+    is read for a batch of tracks at once: 1 or 3 applications in review, each with its panel
+    and its owner's tracks overdue, take the same queries, and each track still reminds only
+    those who can decide it."""
+
+    def queries_on(day: datetime.date) -> tuple[int, dict[str, int]]:
+        Notification.objects.all().delete()
+        with travel(day), CaptureQueriesContext(connection) as queries:
+            raised = reminders_sweep()
+        return len(queries), raised
+
+    first = history(world, [("submit", 0), ("complete_scoping", 0), ("refer", 0)])
+    with travel(D(2026, 3, 20)):  # a member votes on the first: not reminded of it any more
+        igrp = first.tracks.get(kind=TrackKind.IGRP)
+        reviews_services.vote_cast(track=igrp, by=world.expert, choice=Outcome.APPROVED)
+    few, raised_few = queries_on(D(2026, 3, 22))
+    assert raised_few["track.overdue"] == 3  # the owner; the IGRP's chair and lay member
+    for _ in range(2):
+        history(world, [("submit", 0), ("complete_scoping", 0), ("refer", 0)])
+    many_, raised_many = queries_on(D(2026, 3, 22))
+    assert raised_many["track.overdue"] == 3 + 2 * 4  # and the IGRP's expert on the others
+    assert many_ == few
+    told = {n.recipient for n in rows("track.overdue").filter(about=f"application:{first.pk}")}
+    assert told == {world.owner, world.panel, world.lay}
+
+
+def test_the_consultations_reminders_ask_the_same_queries_for_one_or_three(world):
+    """The consumer panel's members are read once per panel and each application's team a
+    batch at a time: one unanswered consultation or three take the same queries."""
+    from access.models import Role
+    from workflow.involvement import services as involvement
+    from workflow.models import Panel, PanelMembership, State
+
+    panel = Panel.objects.create(
+        name="Consumer Panel", slug="consumer-panel", track_kind="consumer_panel", quorum=1
+    )
+    for name in ("Carys Consumer", "Dai Public"):
+        PanelMembership.objects.create(
+            panel=panel,
+            user=make_user(Role.PANEL_MEMBER, full_name=name),
+            is_independent=True,
+            is_lay=True,
+        )
+    start = timezone.now()
+
+    def ask() -> None:
+        with time_machine.travel(start, tick=False):
+            involvement.consultation_request(
+                application=world.at(State.IN_REVIEW), by=world.pi, question="Is it clear?"
+            )
+
+    def queries() -> tuple[int, dict[str, int]]:
+        Notification.objects.all().delete()
+        later = start + datetime.timedelta(days=settings.CONSULTATION_ESCALATION_DAYS, hours=1)
+        with CaptureQueriesContext(connection) as captured:
+            raised = reminders_sweep(now=later)
+        return len(captured), raised
+
+    ask()
+    one, raised_one = queries()
+    assert raised_one["consultation.unanswered"] == 2
+    assert raised_one["consultation.escalated"] == 1
+    ask()
+    ask()
+    three, raised_three = queries()
+    assert raised_three["consultation.unanswered"] == 6
+    assert raised_three["consultation.escalated"] == 3
+    assert three == one

@@ -3,6 +3,7 @@ TRE's consumer panel and its members; the consultations waiting for a consumer p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -36,12 +37,23 @@ def consumer_panel_ids(user: User) -> set[int]:
     )
 
 
-def consumer_panel_members(panel: Panel, application: Application) -> list[User]:
-    """Who answers a consultation of ``panel``: its current members, never on the team."""
-    seats = PanelMembership.objects.filter(
-        panel=panel, left_on__isnull=True, user__is_active=True
-    ).select_related("user")
-    return application.not_on_team(m.user for m in seats)
+def consumer_panel_members(
+    panel: Panel, application: Application, seated: dict[int, list[User]] | None = None
+) -> list[User]:
+    """Who answers a consultation of ``panel``: its current members, never on the team.
+    ``seated``: ``panels_seated`` read once for many consultations (the reminder sweep)."""
+    seated = seated if seated is not None and panel.pk in seated else panels_seated([panel.pk])
+    return application.not_on_team(seated[panel.pk])
+
+
+def panels_seated(panel_ids: Iterable[int]) -> dict[int, list[User]]:
+    """The current members (active people) of each of ``panel_ids``, in one query."""
+    seated: dict[int, list[User]] = {pk: [] for pk in panel_ids}
+    for seat in PanelMembership.objects.filter(
+        panel_id__in=list(seated), left_on__isnull=True, user__is_active=True
+    ).select_related("user"):
+        seated[seat.panel_id].append(seat.user)
+    return seated
 
 
 def public_interest_of(application: Application) -> PublicInterest | None:

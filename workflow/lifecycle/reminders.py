@@ -22,7 +22,11 @@ from workflow.lifecycle.notices import pi_or_team, signatories_for
 from workflow.lifecycle.selectors import OWED, open_closures, renewal_path
 from workflow.models import Application, ClosureState, LifecycleSettings, ProgressReport, State
 from workflow.turnaround.calendar import local_date
-from workflow.turnaround.reminders import Due, SweepClock, reminder
+from workflow.turnaround.reminders import SWEEP_BATCH, Due, SweepClock, reminder, with_teams
+
+
+def _application_of(report: ProgressReport) -> Application:
+    return report.application
 
 
 def _threshold(days_left: int, thresholds: list[int]) -> int | None:
@@ -52,7 +56,7 @@ def report_due_soon(clock: SweepClock) -> Iterable[Due]:
         .select_related("application")
         .order_by("id")
     )
-    for report in reports:
+    for report in with_teams(reports.iterator(chunk_size=SWEEP_BATCH), _application_of):
         days_left = (report.due_on - clock.today).days
         threshold = _threshold(days_left, thresholds)
         if threshold is None:
@@ -89,7 +93,7 @@ def report_escalated(clock: SweepClock) -> Iterable[Due]:
         .select_related("application")
         .order_by("id")
     )
-    for report in reports:
+    for report in with_teams(reports.iterator(chunk_size=SWEEP_BATCH), _application_of):
         application = report.application
         yield Due(
             recipients=application.not_on_team(clock.directory(Role.OPS)),
@@ -122,7 +126,7 @@ def renewal_due(clock: SweepClock) -> Iterable[Due]:
         end_date__range=(clock.today, last),
         closure__isnull=True,
     ).order_by("id")
-    for application in projects:
+    for application in with_teams(projects.iterator(chunk_size=SWEEP_BATCH), lambda a: a):
         assert application.end_date is not None  # noqa: S101 - filtered on its range
         days_left = (application.end_date - clock.today).days
         threshold = _threshold(days_left, thresholds)

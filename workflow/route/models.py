@@ -10,7 +10,7 @@ one is in ``workflow.route.policies``; a test checks every transition has all fo
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import models
@@ -272,12 +272,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def not_on_team(self, people: Iterable[Any]) -> list[Any]:
         """``people`` minus this application's team (nobody acts on their own application),
         each once, active only."""
-        members = self.team_ids()
-        seen: dict[int, Any] = {}
-        for person in people:
-            if person.pk not in members and person.is_active:
-                seen.setdefault(person.pk, person)
-        return list(seen.values())
+        return people_not_on_team(people, self.team_ids())
 
     # --- transitions: fields in memory only; services do the rest -------------------------
     @transition(
@@ -616,6 +611,31 @@ class ApplicationVersion(models.Model):
         return f"Version {self.number} of application {self.application_id}"
 
 
+def people_not_on_team(people: Iterable[Any], team_ids: set[int]) -> list[Any]:
+    """``people`` minus those whose ids are in ``team_ids``, each once, active only: the rule of
+    ``Application.not_on_team``, for an application read as values (the reminder sweep)."""
+    seen: dict[int, Any] = {}
+    for person in people:
+        if person.pk not in team_ids and person.is_active:
+            seen.setdefault(person.pk, person)
+    return list(seen.values())
+
+
+class HasTeam(Protocol):
+    """What asking who holds a step needs of an application: ``Application`` itself, or the
+    reminder sweep's values of one (``workflow.turnaround.reminders.StepParties``)."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def analyst(self) -> Any | None: ...
+
+    def team(self) -> list[Any]: ...
+
+    def not_on_team(self, people: Iterable[Any]) -> list[Any]: ...
+
+
 __all__ = [
     "FEEDBACK_STAGES",
     "FEEDBACK_STAGE_CHOICES",
@@ -630,6 +650,7 @@ __all__ = [
     "ApplicationMember",
     "ApplicationVersion",
     "EventKind",
+    "HasTeam",
     "LegalGateway",
     "MeetingMedium",
     "ProjectRole",
@@ -640,4 +661,5 @@ __all__ = [
     "Section",
     "State",
     "TeamInvitation",
+    "people_not_on_team",
 ]

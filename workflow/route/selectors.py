@@ -50,6 +50,7 @@ from workflow.models import (
     ConflictOfInterest,
     Event,
     EventKind,
+    HasTeam,
     ProjectRole,
     RequestedDataset,
     RequestedVariable,
@@ -709,7 +710,7 @@ HOLDER_WORDS: dict[str, str] = {
 }
 
 
-def next_actors(application: Application, *, directory: RoleDirectory | None = None) -> list[User]:
+def next_actors(application: HasTeam, *, directory: RoleDirectory | None = None) -> list[User]:
     """Who holds the application's next step now: whose action it waits for.
 
     The notices raised by a change, the reminders of the sweep and the "what happens next" of
@@ -727,6 +728,9 @@ def next_actors(application: Application, *, directory: RoleDirectory | None = N
     if state == State.INTERNAL_REVIEW:
         return reviewers_of(application, directory)
     if state == State.IN_REVIEW:
+        # Its open tracks, read from the database: a whole application, not values of one.
+        if not isinstance(application, Application):
+            raise TypeError("Who decides an application in review is asked of the application")
         return open_track_deciders(application)
     if state in (State.APPROVED, State.SUSPENDED):
         return application.not_on_team(directory(Role.OPS))

@@ -1,5 +1,6 @@
 """Sittings on the clock: the reminder raised by the existing sweep
-(``workflow.turnaround.reminders``), once per member and sitting (the outbox's unique key).
+(``workflow.turnaround.reminders``), once per member and sitting (the outbox's unique key);
+every sitting in the window is read with four queries, whatever its members and papers.
 
 * ``sitting.papers_unread``: from two days before a sitting whose papers are issued until its
   day, to each current member who has not opened every item's papers.
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 
 from access.models import User
 from workflow.models import Sitting, SittingState
-from workflow.sittings.selectors import papers_unread
+from workflow.sittings.selectors import papers_unread_at
 from workflow.turnaround.reminders import Due, SweepClock, reminder
 
 # How many days before the sitting the members who have not read the papers are reminded.
@@ -27,15 +28,25 @@ DAYS_BEFORE = 2
     "sitting.",
 )
 def papers_unread_before_sitting(clock: SweepClock) -> Iterable[Due]:
-    rows = Sitting.objects.filter(
-        state=SittingState.PAPERS_ISSUED,
-        date__gte=clock.today,
-        date__lte=clock.today + datetime.timedelta(days=DAYS_BEFORE),
-    ).select_related("panel")
-    for sitting in rows.order_by("date", "id"):
-        unread = papers_unread(sitting)
-        people = {u.pk: u for u in User.objects.filter(pk__in=unread, is_active=True)}
-        for user_id, count in sorted(unread.items()):
+    sittings = list(
+        Sitting.objects.filter(
+            state=SittingState.PAPERS_ISSUED,
+            date__gte=clock.today,
+            date__lte=clock.today + datetime.timedelta(days=DAYS_BEFORE),
+        )
+        .select_related("panel")
+        .order_by("date", "id")
+    )
+    # Who has not read which papers, and those people, for every sitting at once.
+    unread_at = papers_unread_at(sittings)
+    people = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=set().union(*unread_at.values()) if unread_at else set(), is_active=True
+        )
+    }
+    for sitting in sittings:
+        for user_id, count in sorted(unread_at.get(sitting.pk, {}).items()):
             if user_id not in people:
                 continue
             yield Due(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from workflow.models import (
     Panel,
     PanelMembership,
     PanelMode,
+    PaperRead,
     ReviewTrack,
     Sitting,
     SittingAttendance,
@@ -295,14 +297,42 @@ def quorum_for(item: AgendaItem) -> Quorum:
 
 def papers_unread(sitting: Sitting) -> dict[int, int]:
     """For each current member: how many listed items' papers they have not opened."""
-    items = list(sitting.items.filter(state=AgendaItemState.LISTED).values_list("pk", flat=True))
+    return papers_unread_at([sitting]).get(sitting.pk, {})
+
+
+def papers_unread_at(sittings: Iterable[Sitting]) -> dict[int, dict[int, int]]:
+    """``papers_unread`` of each of ``sittings`` (by id), in three queries for them all: their
+    listed items, their panels' current members and who read which papers (the reminder sweep
+    asks it of every sitting in the next days, not a query per member)."""
+    sittings = list(sittings)
+    items: dict[int, set[int]] = {}
+    for sitting_id, item_id in AgendaItem.objects.filter(
+        sitting_id__in=[s.pk for s in sittings], state=AgendaItemState.LISTED
+    ).values_list("sitting_id", "pk"):
+        items.setdefault(sitting_id, set()).add(item_id)
     if not items:
         return {}
-    out = {}
-    for membership in members_of(sitting):
-        read = AgendaItem.objects.filter(pk__in=items, reads__reader_id=membership.user_id).count()
-        if read < len(items):
-            out[membership.user_id] = len(items) - read
+    panels = {s.panel_id for s in sittings if s.pk in items}
+    members: dict[int, list[int]] = {}
+    for panel_id, user_id in PanelMembership.objects.filter(
+        panel_id__in=panels, left_on__isnull=True
+    ).values_list("panel_id", "user_id"):
+        members.setdefault(panel_id, []).append(user_id)
+    read: dict[int, set[int]] = {}
+    for reader_id, item_id in PaperRead.objects.filter(
+        item_id__in=set().union(*items.values())
+    ).values_list("reader_id", "item_id"):
+        read.setdefault(reader_id, set()).add(item_id)
+    out: dict[int, dict[int, int]] = {}
+    for sitting in sittings:
+        listed = items.get(sitting.pk)
+        if not listed:
+            continue
+        unread = {
+            user_id: len(listed - read.get(user_id, set()))
+            for user_id in members.get(sitting.panel_id, [])
+        }
+        out[sitting.pk] = {user_id: n for user_id, n in unread.items() if n}
     return out
 
 

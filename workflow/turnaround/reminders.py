@@ -63,6 +63,7 @@ from access.models import (
     User,
 )
 from access.selectors import RoleDirectory
+from core.queries import among
 from core.text import in_sentence
 from notifications.services import Message, notify_many
 from workflow.models import (
@@ -70,12 +71,14 @@ from workflow.models import (
     ApplicationMember,
     Condition,
     ConditionState,
+    HasTeam,
     ReviewTrack,
     State,
     TrackKind,
     TrackState,
+    people_not_on_team,
 )
-from workflow.reviews.selectors import track_deciders
+from workflow.reviews.selectors import DecidingFacts, deciders_of
 from workflow.route.selectors import next_actors
 from workflow.turnaround.calendar import add_days, latest_start_for, local_date
 from workflow.turnaround.lateness import CUMULATIVE_STATES, OPEN_STATES, STAGE_FOR_STATE
@@ -120,6 +123,10 @@ class SweepClock:
     book: TargetBook = field(default_factory=TargetBook)  # every version: what judged a visit
     # Who holds each role, read once per sweep, not once per item (docs/benchmarks.md).
     directory: RoleDirectory = field(default_factory=RoleDirectory)
+    # The people items due name, by id, each read once per sweep (``_people``).
+    people: dict[int, User] = field(default_factory=dict)
+    # The local time zone (``local_date``), asked once rather than for each item due.
+    zone: datetime.tzinfo = field(default_factory=timezone.get_current_timezone)
 
 
 @dataclass(frozen=True)
@@ -172,9 +179,12 @@ def _sweep_all(clock: SweepClock, raised: dict[str, int]) -> None:
 
 # Items raised per transaction: one commit per batch rather than per item (a commit waits for
 # the disk; per item it was a third of a sweep's time, docs/benchmarks.md; 1,000 rather than
-# 200 since a backlog of 10,000 due spent a second in fifty commits). A failure rolls
-# back only its batch, which the next sweep raises again (the keys make that safe).
-SWEEP_BATCH = 1000
+# 200 since a backlog of 10,000 due spent a second in fifty commits; 5,000 rather than 1,000
+# since each batch also asks which of its reminders exist, reading the recipients' earlier
+# ones, and commits their deferred key checks: with 10,000 due, 188 queries and 2.5 s in the
+# database became 76 and 1.9 s, for 15 MB more at the peak). A failure rolls back only its
+# batch, which the next sweep raises again (the keys make that safe).
+SWEEP_BATCH = 5000
 
 
 def _raise(kind: ReminderKind, clock: SweepClock) -> int:
@@ -207,25 +217,27 @@ def _message(kind: ReminderKind, due: Due) -> Message:
 _TEAM = ApplicationMember.objects.select_related("user")
 
 
-def _with_teams(items: Iterable[Any], application_of: Callable[[Any], Application]):
+def with_teams(items: Iterable[Any], application_of: Callable[[Any], Application]):
     """``items`` (read lazily, a thousand at a time) with each one's application's team set as
-    its prefetched members: one query per thousand, without the queryset Django's
-    ``prefetch_related`` builds for every object (a fifth of a sweep's time)."""
+    its prefetched members, so ``team()``, ``team_ids()`` and ``not_on_team()`` ask nothing:
+    one query per thousand, without the queryset Django's ``prefetch_related`` builds for
+    every object (a fifth of a sweep's time)."""
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, SWEEP_BATCH)):
-        applications = {application_of(item).pk: application_of(item) for item in chunk}
-        teams: dict[int, list[ApplicationMember]] = {pk: [] for pk in applications}
-        for member in _TEAM.filter(application_id__in=list(applications)).order_by("id"):
+        # Every item's own instance: two tracks of one application hold two copies of it.
+        applications = [application_of(item) for item in chunk]
+        teams: dict[int, list[ApplicationMember]] = {a.pk: [] for a in applications}
+        for member in _TEAM.filter(application_id__in=among(teams, "bigint")).order_by("id"):
             teams[member.application_id].append(member)
-        for pk, application in applications.items():
+        for application in applications:
             application._prefetched_objects_cache = {  # type: ignore[attr-defined]
                 **getattr(application, "_prefetched_objects_cache", {}),
-                "members": teams[pk],
+                "members": teams[application.pk],
             }
         yield from chunk
 
 
-def _ops(application: Application, clock: SweepClock) -> list[User]:
+def _ops(application: HasTeam, clock: SweepClock) -> list[User]:
     return application.not_on_team(clock.directory(Role.OPS))
 
 
@@ -257,6 +269,19 @@ STEP_WORDS: dict[str, str] = {
 }
 
 
+_VISIT_VALUES = (
+    "id",
+    "reference",
+    "state",
+    "analyst_id",
+    "entered_at",
+    "entered_event",
+    "visit_number",
+    "due_on",
+    "target_id",
+)
+
+
 def current_visits(
     state: str, *, due_after: datetime.date | None, due_by: datetime.date
 ) -> QuerySet[InVisit]:
@@ -276,7 +301,6 @@ def current_visits(
             due_on=F("visit__due_on"),
             target_id=F("visit__target_id"),
         )
-        .select_related("analyst")
         .order_by("id")
     )
     if due_after is not None:
@@ -284,13 +308,73 @@ def current_visits(
     return qs
 
 
-def _visits_with_teams(
-    state: str, *, due_after: datetime.date | None, due_by: datetime.date
-) -> Iterable[InVisit]:
-    return _with_teams(
-        current_visits(state, due_after=due_after, due_by=due_by).iterator(chunk_size=SWEEP_BATCH),
-        lambda app: app,
+@dataclass(slots=True)
+class StepParties:
+    """An application due, as the sweep reads it: its reference and state, its analyst and
+    its team's people, without an ``Application`` (a model with a state machine) and a row per
+    member for each item due: those were about as much of a sweep's time as the rendering
+    (docs/scaling.md). ``next_actors`` asks it who holds the step as it asks an application
+    (``workflow.models.HasTeam``); the templates read ``app.reference`` from it."""
+
+    pk: int
+    reference: str
+    state: str
+    analyst: User | None
+    members: list[User]  # the team's people, in the order they were named
+    member_ids: set[int]
+
+    def team(self) -> list[User]:
+        return [person for person in self.members if person.is_active]
+
+    def team_ids(self) -> set[int]:
+        return self.member_ids
+
+    def not_on_team(self, people: Iterable[User]) -> list[User]:
+        return people_not_on_team(people, self.team_ids())
+
+
+def _people(clock: SweepClock, ids: Iterable[int]) -> dict[int, User]:
+    """The people with ``ids``, each read once per sweep: thousands of items due name a few
+    hundred analysts and researchers, and a user is made once, not once per item."""
+    missing = {pk for pk in ids if pk not in clock.people}
+    if missing:
+        clock.people.update((user.pk, user) for user in User.objects.filter(pk__in=missing))
+    return clock.people
+
+
+def _visits_due(
+    state: str, clock: SweepClock, *, due_after: datetime.date | None, due_by: datetime.date
+) -> Iterable[tuple[Any, StepParties]]:
+    """The visits due (``current_visits``) as values, each with its ``StepParties``: per
+    thousand items, one query for the visits, one for their teams and one for the people not
+    read yet."""
+    rows = (
+        current_visits(state, due_after=due_after, due_by=due_by)
+        .values_list(*_VISIT_VALUES, named=True)
+        .iterator(chunk_size=SWEEP_BATCH)
     )
+    while chunk := list(itertools.islice(rows, SWEEP_BATCH)):
+        teams: dict[int, list[int]] = {row.id: [] for row in chunk}
+        for application_id, user_id in (
+            ApplicationMember.objects.filter(application_id__in=among(teams, "bigint"))
+            .order_by("id")
+            .values_list("application_id", "user_id")
+        ):
+            teams[application_id].append(user_id)
+        analysts = {row.analyst_id for row in chunk if row.analyst_id is not None}
+        people = _people(clock, analysts.union(*teams.values()))
+        for row in chunk:
+            yield (
+                row,
+                StepParties(
+                    pk=row.id,
+                    reference=row.reference,
+                    state=row.state,
+                    analyst=people[row.analyst_id] if row.analyst_id is not None else None,
+                    members=[people[pk] for pk in teams[row.id]],
+                    member_ids=set(teams[row.id]),
+                ),
+            )
 
 
 def _stage_items(
@@ -301,28 +385,28 @@ def _stage_items(
     each visit started)."""
     for state, stage in STAGE_FOR_STATE.items():
         after, by = window(clock.targets[stage])
-        for app in _visits_with_teams(state, due_after=after, due_by=by):
-            yield _stage_due(app, state, clock, next_actors(app, directory=clock.directory))
+        for row, app in _visits_due(state, clock, due_after=after, due_by=by):
+            yield _stage_due(row, app, clock, next_actors(app, directory=clock.directory))
 
 
-def _stage_due(app: InVisit, state: str, clock: SweepClock, recipients: list[User]) -> Due:
-    stage = STAGE_FOR_STATE[state]
-    target = (app.target_id is not None and clock.book.by_id.get(app.target_id)) or (
+def _stage_due(row: Any, app: StepParties, clock: SweepClock, recipients: list[User]) -> Due:
+    stage = STAGE_FOR_STATE[app.state]
+    target = (row.target_id is not None and clock.book.by_id.get(row.target_id)) or (
         clock.targets[stage]
     )
     return Due(
         recipients=recipients,
         about=f"application:{app.pk}",
-        visit=f"{state}@{app.entered_event}",
+        visit=f"{app.state}@{row.entered_event}",
         url=f"/applications/{app.pk}/",
         context={
             "app": app,
-            "step": STEP_WORDS[state],
-            **_dates(local_date(app.entered_at), app.due_on),
+            "step": STEP_WORDS[app.state],
+            **_dates(row.entered_at.astimezone(clock.zone).date(), row.due_on),
             "target": target,
             # After a request for changes the stage's clock resumed where it had stopped.
-            "resumed": app.visit_number > 1 and state in CUMULATIVE_STATES,
-            "overdue_days": max((clock.today - app.due_on).days, 0),
+            "resumed": row.visit_number > 1 and app.state in CUMULATIVE_STATES,
+            "overdue_days": max((clock.today - row.due_on).days, 0),
         },
     )
 
@@ -369,8 +453,8 @@ def stage_escalated(clock: SweepClock) -> Iterable[Due]:
             continue
         # Due on or before the date that is the margin before today.
         latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
-        for app in _visits_with_teams(state, due_after=None, due_by=latest_due):
-            yield _stage_due(app, state, clock, _ops(app, clock))
+        for row, app in _visits_due(state, clock, due_after=None, due_by=latest_due):
+            yield _stage_due(row, app, clock, _ops(app, clock))
 
 
 # --- review tracks -------------------------------------------------------------------------------
@@ -386,7 +470,7 @@ def open_tracks_due(
         superseded=False,
         due_date__lte=by,
         application__state=State.IN_REVIEW,
-    ).select_related("application", "organisation")
+    ).select_related("application", "organisation", "panel")
     if after is not None:
         qs = qs.filter(due_date__gt=after)
     if kinds is not None:
@@ -394,13 +478,26 @@ def open_tracks_due(
     return qs.order_by("id")
 
 
-def _tracks_with_teams(
+def _trackswith_teams(
     after: datetime.date | None, by: datetime.date, kinds: Sequence[str] | None = None
 ) -> Iterable[ReviewTrack]:
-    return _with_teams(
+    return with_teams(
         open_tracks_due(after, by, kinds).iterator(chunk_size=SWEEP_BATCH),
         lambda track: track.application,
     )
+
+
+def _tracks_with_deciders(
+    after: datetime.date | None, by: datetime.date, kinds: Sequence[str] | None = None
+) -> Iterable[tuple[ReviewTrack, list[User]]]:
+    """The tracks due, each with who can decide it (``track_deciders``), read for a thousand
+    tracks at a time: their votes, conflicts, panels' seats and data owners in four queries,
+    not three a track."""
+    tracks = iter(_trackswith_teams(after, by, kinds))
+    while chunk := list(itertools.islice(tracks, SWEEP_BATCH)):
+        facts = DecidingFacts.read(chunk)
+        for track in chunk:
+            yield track, deciders_of(track, facts)
 
 
 def _track_due(track: ReviewTrack, clock: SweepClock, recipients: list[User]) -> Due:
@@ -442,8 +539,8 @@ def _track_items_due_soon(clock: SweepClock) -> Iterable[Due]:
         horizon = add_days(clock.today, target.due_soon_days, target.unit)
         horizons.setdefault(horizon, []).append(kind)
     for horizon, kinds in horizons.items():
-        for track in _tracks_with_teams(clock.today, horizon, kinds):
-            yield _track_due(track, clock, track_deciders(track))
+        for track, deciders in _tracks_with_deciders(clock.today, horizon, kinds):
+            yield _track_due(track, clock, deciders)
 
 
 @reminder(
@@ -459,16 +556,16 @@ def track_due_soon(clock: SweepClock) -> Iterable[Due]:
     "track.due_today", subject="{{ app.reference }}: {{ step }} decision due today", body=TRACK_BODY
 )
 def track_due_today(clock: SweepClock) -> Iterable[Due]:
-    for track in _tracks_with_teams(clock.today - ONE_DAY, clock.today):
-        yield _track_due(track, clock, track_deciders(track))
+    for track, deciders in _tracks_with_deciders(clock.today - ONE_DAY, clock.today):
+        yield _track_due(track, clock, deciders)
 
 
 @reminder(
     "track.overdue", subject="{{ app.reference }}: {{ step }} decision overdue", body=TRACK_BODY
 )
 def track_overdue(clock: SweepClock) -> Iterable[Due]:
-    for track in _tracks_with_teams(None, clock.today - ONE_DAY):
-        yield _track_due(track, clock, track_deciders(track))
+    for track, deciders in _tracks_with_deciders(None, clock.today - ONE_DAY):
+        yield _track_due(track, clock, deciders)
 
 
 @reminder(
@@ -482,7 +579,7 @@ def track_escalated(clock: SweepClock) -> Iterable[Due]:
         if target.escalate_after_days is None:
             continue
         latest_due = latest_start_for(clock.today, target.escalate_after_days, target.unit)
-        for track in _tracks_with_teams(None, latest_due, [kind]):
+        for track in _trackswith_teams(None, latest_due, [kind]):
             yield _track_due(track, clock, _ops(track.application, clock))
 
 
@@ -511,7 +608,7 @@ def open_too_long(clock: SweepClock) -> Iterable[Due]:
         .annotate(submitted_event=F("first__event_id"), first_submitted_at=F("first__entered_at"))
         .order_by("id")
     )
-    for app in _with_teams(apps.iterator(chunk_size=SWEEP_BATCH), lambda app: app):
+    for app in with_teams(apps.iterator(chunk_size=SWEEP_BATCH), lambda app: app):
         yield Due(
             recipients=_ops(app, clock),
             about=f"application:{app.pk}",
