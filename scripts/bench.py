@@ -156,10 +156,11 @@ def add_researchers(total_users: int = 100) -> None:
     sql(
         """
         INSERT INTO access_user (password, is_superuser, username, email, is_staff,
-            is_active, date_joined, full_name, affiliation_id)
+            is_active, date_joined, full_name, affiliation_id, origin, orcid, orcid_verified)
         SELECT '!', false, 'bench.researcher' || i, 'bench' || i || '@uni.example',
             false, true, now(), 'Bench Researcher ' || i,
-            (SELECT id FROM access_organisation WHERE slug = 'swansea-university')
+            (SELECT id FROM access_organisation WHERE slug = 'swansea-university'),
+            'admin', '', false
         FROM generate_series(1, %s) AS i
         """,
         [missing],

@@ -87,9 +87,10 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
     sql(
         """
         INSERT INTO access_user (password, is_superuser, username, email, is_staff, is_active,
-            date_joined, full_name, affiliation_id)
+            date_joined, full_name, affiliation_id, origin, orcid, orcid_verified)
         SELECT '!', false, 'bench.researcher' || i, 'bench' || i || '@uni.example', false, true,
-            now(), 'Bench Researcher ' || i, (%(orgs)s::bigint[])[1 + i %% %(n_orgs)s]
+            now(), 'Bench Researcher ' || i, (%(orgs)s::bigint[])[1 + i %% %(n_orgs)s],
+            'admin', '', false
         FROM generate_series(%(first)s::int, %(n)s::int) AS i
         """,
         {"orgs": orgs, "n_orgs": len(orgs), "first": have + 1, "n": researchers_wanted},
@@ -97,9 +98,9 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
     sql(
         """
         INSERT INTO access_user (password, is_superuser, username, email, is_staff, is_active,
-            date_joined, full_name)
+            date_joined, full_name, origin, orcid, orcid_verified)
         SELECT '!', false, 'bench.analyst' || i, 'analyst' || i || '@tre.example', false, true,
-            now(), 'Bench Analyst ' || i
+            now(), 'Bench Analyst ' || i, 'admin', '', false
         FROM generate_series(1, 18) AS i
         WHERE NOT EXISTS (SELECT 1 FROM access_user WHERE username = 'bench.analyst' || i)
         """
@@ -225,6 +226,10 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
         """,
         {"d": datasets, "n": len(datasets)},
     )
+    # Statistics first: without them PostgreSQL reads each application's first requested
+    # dataset through the primary key, scanning the table once per application in review
+    # (the load then took many minutes at 100,000).
+    sql("ANALYZE workflow_application, workflow_requesteddataset")
     # Open tracks for applications in review: the IGRP's, and the first dataset's owner's.
     igrp = sql("SELECT id FROM workflow_panel ORDER BY id LIMIT 1")[0][0]
     sql(
@@ -267,7 +272,7 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
             lead_applicant_dea_accredited, title, lay_summary, public_benefit, purpose, funders,
             other_approvals, start_date, end_date, latest_approval_on, access_granted_on,
             closed_on, datasets, dataset_keys, sensitivity, access_type, processing_environment,
-            conditions, updated_at, application_id)
+            conditions, updated_at, application_id, panel_decisions)
         SELECT a.reference, o.name, o.slug,
             CASE a.state WHEN 'rejected' THEN 'declined' WHEN 'closed' THEN 'closed'
                 WHEN 'active' THEN 'active' ELSE 'approved' END,
@@ -276,7 +281,8 @@ def load_people(sql, applications: int, events_each: int = 10) -> dict:
             a.end_date, a.updated_at::date, NULL, NULL,
             '[{"slug": "s", "title": "A dataset", "provider": "A provider",
                "sensitivity": "pseudonymised", "legal_gateway": "consent"}]'::jsonb,
-            ',s,', 'pseudonymised', 'TRE', 'SAIL Databank', '[]'::jsonb, now(), a.id
+            ',s,', 'pseudonymised', 'TRE', 'SAIL Databank', '[]'::jsonb, now(), a.id,
+            '[]'::jsonb
         FROM workflow_application a JOIN access_organisation o ON o.id = a.lead_organisation_id
         WHERE a.state IN ('approved', 'active', 'closed', 'rejected')
         """
