@@ -517,6 +517,11 @@ class RequestedDataset(models.Model):
                 fields=["application", "dataset"], name="workflow_dataset_once_per_application"
             )
         ]
+        # A data owner's applications: the requests for their organisations' datasets, read
+        # from this index alone (``workflow.route.selectors._owner_ids``), never the table.
+        indexes = [
+            models.Index(fields=["dataset", "application"], name="workflow_rd_dataset_app_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.dataset} via {self.get_legal_gateway_display()}"
