@@ -18,8 +18,8 @@ from tests.factories.workflow import World
 from tests.support.amendments import Amendments
 from workflow.amendments import services as amendment_services
 from workflow.models import Application, PanelMembership, State
-from workflow.route.policies import can_view
 from workflow.route import services as route_services
+from workflow.route.policies import can_view
 from workflow.route.selectors import applications_visible_to
 
 pytestmark = pytest.mark.django_db

@@ -158,9 +158,7 @@ def _owner_ids(user: User) -> QuerySet[Any, Any] | None:
         return None
     datasets = Dataset.objects.filter(provider_id__in=organisations).values("id")
     return (
-        RequestedDataset.objects.filter(dataset_id__in=datasets)
-        .order_by()
-        .values("application_id")
+        RequestedDataset.objects.filter(dataset_id__in=datasets).order_by().values("application_id")
     )
 
 
