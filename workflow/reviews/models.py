@@ -300,7 +300,7 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
                 name="workflow_track_open_due_idx",
             ),
             # A panel member's applications: every track their panels had, from this index
-            # alone (``workflow.route.selectors._whole_ids``).
+            # alone (``workflow.route.selectors._whole_sets``).
             models.Index(fields=["panel", "application"], name="workflow_track_panel_app_idx"),
             # The panels' and the owners' queues: open tracks of a panel or organisation,
             # soonest due first, read in this order and stopped at the page.
