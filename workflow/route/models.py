@@ -226,6 +226,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
             # The list's order: a page of 50 reads 50 index entries instead of sorting every
             # visible application (docs/benchmarks.md: 40 ms of a 10,000-row list).
             models.Index(fields=["-created_at", "-id"], name="workflow_app_newest_idx"),
+            # The count of a role-scoped list (``workflow.route.selectors``): every column its
+            # tests read (the analyst, the id the sets are probed with, the owners' state, the
+            # reviewers' column), so the count reads this index alone, not the table: 598
+            # buffers instead of 5,345 at 100,000 applications.
+            models.Index(
+                fields=["analyst", "id", "state", "reached_review"],
+                name="workflow_app_visibility_idx",
+            ),
         ]
 
     def __str__(self) -> str:
