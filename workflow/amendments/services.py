@@ -314,6 +314,9 @@ def clean_changes(application: Application, changes: Any) -> list[dict[str, Any]
             if kind == ChangeType.REMOVE_DATASET:
                 if slug not in requested:
                     err(index, "dataset", f"{dataset.title} is not on the project.")
+                # Kept: a removal has nothing more to check (it was left out here, so an
+                # amendment removing a dataset was stored without the removal).
+                cleaned.append(change)
                 continue
             names = raw.get("variables") or []
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):

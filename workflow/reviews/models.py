@@ -298,7 +298,22 @@ class ReviewTrack(ConcurrentTransitionMixin, models.Model):
                 fields=["due_date"],
                 condition=Q(state="open", superseded=False),
                 name="workflow_track_open_due_idx",
-            )
+            ),
+            # A panel member's applications: every track their panels had, from this index
+            # alone (``workflow.route.selectors._whole_sets``).
+            models.Index(fields=["panel", "application"], name="workflow_track_panel_app_idx"),
+            # The panels' and the owners' queues: open tracks of a panel or organisation,
+            # soonest due first, read in this order and stopped at the page.
+            models.Index(
+                fields=["panel", "due_date", "id"],
+                condition=Q(state="open", superseded=False),
+                name="workflow_track_panel_queue_idx",
+            ),
+            models.Index(
+                fields=["organisation", "due_date", "id"],
+                condition=Q(state="open", superseded=False, kind="owner_signoff"),
+                name="workflow_track_owner_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
