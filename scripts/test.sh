@@ -62,5 +62,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 step "pytest on $DATABASE_URL (coverage floor from pyproject.toml)"
+# In parallel (pytest-xdist): one worker per core unless TEST_WORKERS says how many (0: all in
+# this one process). Each worker has its own test database (test_test_gw0, ...), TRE_VAR_DIR
+# and Redis index (tests/conftest.py); worksteal evens out the long browser and integration
+# tests at the end. PYTEST_ARGS come last, so PYTEST_ARGS="-n 0 ..." wins too.
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words on purpose
-"$bin/pytest" --cov --cov-report=term ${PYTEST_ARGS:-}
+"$bin/pytest" -n "${TEST_WORKERS:-auto}" --dist worksteal --cov --cov-report=term ${PYTEST_ARGS:-}

@@ -1,4 +1,26 @@
+"""Shared fixtures, and what keeps parallel workers apart.
+
+``scripts/test.sh`` runs pytest with pytest-xdist (``-n auto``). Each worker (gw0, gw1, ...)
+gets its own:
+
+- test database: pytest-django appends the worker's name (``test_test_gw0``; see
+  ``django_db_modify_db_settings`` below), and the Celery workers the integration tests start
+  are pointed at that database (``tests/support/integration.py``);
+- ``TRE_VAR_DIR`` (uploads, the register CSV cache, the visa signing key, the filesystem
+  broker): a subfolder ``xdist-gw0`` of the run's, given to the worker process before it reads
+  the settings (``pytest_xdist_setupnodes`` below);
+- Redis database index: the base index of ``TEST_REDIS_URL`` plus the worker's number plus one
+  (``tests.processes.shared_redis_url``);
+- ports: every server a test starts (live server, OIDC provider, webhook receiver, gunicorn,
+  private Redis) binds a free port the system hands out, never a fixed one;
+- Chromium: one per worker (the session-scoped ``browser`` fixture); the screenshots folder is
+  emptied once per run, by the first worker to need it (``tests/functional/conftest.py``).
+"""
+
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -60,3 +82,17 @@ def _forecast_history_read_each_time(settings):
     open work (kept five minutes; tests/pages/test_page_query_ceilings.py tests the keeping)."""
     settings.TURNAROUND_FORECAST_HISTORY_MAX_AGE = 0
     settings.TURNAROUND_LIVE_FIGURES_MAX_AGE = 0
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """Give each xdist worker a ``TRE_VAR_DIR`` of its own, a subfolder of the run's.
+
+    The settings read ``TRE_VAR_DIR`` when pytest-django imports them, before any conftest of
+    the worker runs, so the folder is set in the worker's environment as it starts (execnet
+    applies a spec's ``env`` before the worker's first import). Two workers sharing one folder
+    would share the register CSV cache (one prunes the other's files), uploads and the visa
+    signing key (one half-writes it while the other reads it)."""
+    base = Path(os.environ.get("TRE_VAR_DIR") or Path(__file__).resolve().parents[1] / "var")
+    for number, spec in enumerate(specs):
+        spec.env["TRE_VAR_DIR"] = str(base / f"xdist-gw{number}")

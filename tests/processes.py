@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -22,6 +23,21 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 
 # Bounded waits: fail clearly instead of hanging until pytest-timeout.
 WAIT_SECONDS = 60.0
+
+
+def shared_redis_url() -> str:
+    """The shared Redis database this test process may use: ``TEST_REDIS_URL`` as given when
+    pytest runs in one process; under pytest-xdist, its index plus the worker's number plus one
+    (base 6: gw0 uses 7, gw1 uses 8), wrapping at Redis's 16 databases. Tests still name their
+    own queues and workers, so even a shared index would not mix them up."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    index = (base + int(worker.removeprefix("gw")) + 1) % 16
+    return urlunsplit(parts._replace(path=f"/{index}"))
 
 
 def clean_env(var_dir: Path, **overrides: str) -> dict[str, str]:

@@ -7,9 +7,11 @@ photographed into test-artifacts/screenshots/ at both widths.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
+import uuid
 from io import StringIO
 from pathlib import Path
 
@@ -42,6 +44,26 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+# One id for the whole run: xdist gives its workers the same one; a run in one process makes its
+# own when this module is imported.
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+
+
+def _empty_screenshots_once_per_run() -> None:
+    """Each run's screenshots replace the last run's. Under pytest-xdist every worker starts a
+    browser of its own: the first to get here empties the folder and writes the run's id in it,
+    the others (holding the same lock in turn) find their run's id and leave the folder as it
+    is, with the first worker's screenshots in it."""
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    marker = SCREENSHOTS / ".run"
+    with (SCREENSHOTS.parent / ".screenshots.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not marker.exists() or marker.read_text() != RUN_ID:
+            shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+            SCREENSHOTS.mkdir()
+            marker.write_text(RUN_ID)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -50,8 +72,7 @@ def browser():
         pytest.fail("Chromium is not installed: run `make test` (it installs it) or apt-get it")
     if not AXE.exists():  # pragma: no cover - make test installs it
         pytest.fail("axe-core is missing: run `make assets`")
-    # Each run's screenshots replace the last run's.
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    _empty_screenshots_once_per_run()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

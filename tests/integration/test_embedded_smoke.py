@@ -12,7 +12,6 @@ Every process runs in its own process group and is killed when the test ends, pa
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import uuid
@@ -29,6 +28,7 @@ from tests.processes import (
     background_processes,
     clean_env,
     run,
+    shared_redis_url,
     wait_until,
 )
 
@@ -107,7 +107,7 @@ def test_embedded_default_runs_worker_and_beat_on_sqlite_and_filesystem_broker(
 def test_redis_broker_and_postgresql_round_trip(tmp_path, background):
     if connection.vendor != "postgresql":
         pytest.skip("needs DATABASE_URL pointing at PostgreSQL (make test sets it)")
-    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis_url = shared_redis_url()
     db = connection.settings_dict
     # The test database exists for the whole session; the heartbeat only reads from it.
     database_url = (
