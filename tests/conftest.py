@@ -96,3 +96,18 @@ def pytest_xdist_setupnodes(config, specs):
     base = Path(os.environ.get("TRE_VAR_DIR") or Path(__file__).resolve().parents[1] / "var")
     for number, spec in enumerate(specs):
         spec.env["TRE_VAR_DIR"] = str(base / f"xdist-gw{number}")
+
+
+# The long tests first: the browser journeys and the tests that start processes take up to two
+# minutes each; collected last (tests/functional, tests/integration) one worker finished them
+# alone while the other sat idle for the last minutes of the run. Started first, the short
+# tests fill in around them. Order within each group is kept; no test depends on another's.
+_LONG_FIRST = ("tests/functional/", "tests/integration/")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = str(item.path)
+        return next((i for i, part in enumerate(_LONG_FIRST) if part in path), len(_LONG_FIRST))
+
+    items.sort(key=rank)
