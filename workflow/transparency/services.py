@@ -69,12 +69,11 @@ def register_csv_cells_keep(worked_out: list[tuple[RegisterEntry, str]]) -> int:
     if connection.vendor == "postgresql":
         table = RegisterEntry._meta.db_table
         with connection.cursor() as cursor:
+            # The table's name is ours; the values are parameters.
             cursor.execute(
-                f"""
-                UPDATE {table} AS e SET csv_cells = v.cells, csv_format = %s
-                FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, cells)
-                WHERE e.id = v.id AND e.updated_at = v.at
-                """,  # noqa: S608 (the table's name is ours; the values are parameters)
+                f"UPDATE {table} AS e SET csv_cells = v.cells, csv_format = %s"  # noqa: S608  # nosec B608
+                " FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, cells)"
+                " WHERE e.id = v.id AND e.updated_at = v.at",
                 [
                     CSV_FORMAT,
                     [entry.pk for entry, _ in worked_out],
