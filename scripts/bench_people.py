@@ -469,9 +469,13 @@ def report(
         f"{os.cpu_count()} cores"
         + (
             f"; load average (1, 5, 15 min) at the start {load[0]:.2f}, {load[1]:.2f}, "
-            f"{load[2]:.2f} and at the end {load[3]:.2f}, {load[4]:.2f}, {load[5]:.2f} "
-            "(above the number of cores: other work shared the machine, and every figure "
-            "carries it; read the ratios to the floor of the same moment)"
+            f"{load[2]:.2f} and at the end {load[3]:.2f}, {load[4]:.2f}, {load[5]:.2f}"
+            + (
+                " (above the number of cores: other work shared the machine, and every figure "
+                "carries it; read the ratios to the floor of the same moment)"
+                if max(load) > (os.cpu_count() or 1)
+                else " (below the number of cores: the bench's own processes, nothing else)"
+            )
             if len(load) == 6
             else ""
         ),
