@@ -206,3 +206,29 @@ def test_a_panel_keeps_read_only_sight_of_what_it_decided(in_review_and_after, c
     )
     assert repeat.status_code == 409
     assert repeat.json()["detail"] == "This track is already decided."
+
+
+def test_a_draft_withdrawn_before_it_was_submitted_stays_the_teams(client_for):
+    """The owners' part starts at submission: a draft the team withdrew without submitting it
+    was never sent, so the data owners whose datasets it named never see it (the list, the
+    detail, ``can_view``); one withdrawn after submission they still see."""
+    from workflow.route import services as route_services
+
+    world = World()
+    world.add_health_provider()
+    never_sent = world.draft(datasets=world.both_datasets())
+    route_services.application_withdraw(application=never_sent, by=world.pi, reason="Not now.")
+    sent = world.at(State.WITHDRAWN, datasets=world.both_datasets())
+    for owner in (world.owner, world.owner2):
+        visible = set(applications_visible_to(owner).values_list("pk", flat=True))
+        assert never_sent.pk not in visible
+        assert sent.pk in visible
+        assert not can_view(owner, Application.objects.get(pk=never_sent.pk))
+        api = client_for(owner)
+        assert api.get(f"/api/v1/applications/{never_sent.pk}/").status_code == 404
+        assert api.get(f"/api/v1/applications/{sent.pk}/").status_code == 200
+        listed = {row["id"] for row in api.get("/api/v1/applications/").json()["results"]}
+        assert never_sent.pk not in listed
+        assert sent.pk in listed
+    # The team still has it.
+    assert client_for(world.pi).get(f"/api/v1/applications/{never_sent.pk}/").status_code == 200

@@ -122,7 +122,7 @@ def _owner_part(user: User) -> Q | None:
                 application=OuterRef("pk"), dataset__provider_id__in=organisations
             )
         )
-    ) & ~Q(state=State.DRAFT)
+    ) & Q(submitted_at__isnull=False)
 
 
 def _whole_sets(user: User) -> Q:
@@ -170,8 +170,9 @@ def _owner_ids(user: User) -> QuerySet[Any, Any] | None:
 
 
 def _owner_visible(owner: QuerySet[Any, Any]) -> Q:
-    """A data owner's part of an application: requesting their data, once submitted."""
-    return Q(pk__in=owner) & ~Q(state=State.DRAFT)
+    """A data owner's part of an application: requesting their data, once submitted (a draft
+    the team withdrew before submitting it was never sent: the owner never sees it)."""
+    return Q(pk__in=owner) & Q(submitted_at__isnull=False)
 
 
 def applications_visible_to(user: Any) -> QuerySet[Application]:
