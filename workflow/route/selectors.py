@@ -152,7 +152,7 @@ def _whole_sets(user: User) -> Q:
 
 def _owner_ids(user: User) -> QuerySet[Any, Any] | None:
     """The ids of the applications requesting a dataset of the organisations ``user`` is a data
-    owner of, or None (``_owner_part`` without its condition on the state, which
+    owner of, or None (``_owner_part`` without its condition on submission, which
     ``_owner_visible`` tests on the application's own row). Read from the index on
     (dataset, application) of the requested datasets alone, for the few datasets the
     catalogue says the organisations provide: no copy of a dataset's provider is kept on the
