@@ -16,8 +16,32 @@ from notifications.models import (
 )
 
 
+class RequeueFailedAdmin(ReadOnlyAdmin):
+    """An outbox's admin: every field read-only, failed emails requeued by the action (through
+    ``requeue``, the outbox's service, which checks who may)."""
+
+    actions = ["requeue_failed"]
+
+    # Requeueing is a change: the action needs the change permission, while every field of
+    # the row stays read-only (the delivery state machine owns them).
+    def has_change_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def requeue(self, ids, by) -> int:
+        raise NotImplementedError
+
+    @admin.action(description="Requeue failed emails", permissions=["change"])
+    def requeue_failed(self, request, queryset):
+        failed = queryset.filter(email_status=EmailStatus.FAILED).values_list("pk", flat=True)
+        count = self.requeue(failed, request.user)
+        self.message_user(request, f"{count} failed email(s) requeued.", messages.SUCCESS)
+
+
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(RequeueFailedAdmin):
     list_display = [
         "id",
         "created_at",
@@ -33,29 +57,13 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["about", "kind", "recipient__email", "subject"]
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
-    actions = ["requeue_failed"]
 
-    # Requeueing is a change: the action needs the change permission, while every field of
-    # the row stays read-only (the delivery state machine owns them).
-    def has_change_permission(self, request, obj=None) -> bool:
-        return admin.ModelAdmin.has_change_permission(self, request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    @admin.action(description="Requeue failed emails", permissions=["change"])
-    def requeue_failed(self, request, queryset):
-        count = services.notifications_requeue_failed(
-            notification_ids=queryset.filter(email_status=EmailStatus.FAILED).values_list(
-                "pk", flat=True
-            ),
-            by=request.user,
-        )
-        self.message_user(request, f"{count} failed email(s) requeued.", messages.SUCCESS)
+    def requeue(self, ids, by) -> int:
+        return services.notifications_requeue_failed(notification_ids=ids, by=by)
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(ReadOnlyAdmin):
+class OutboundEmailAdmin(RequeueFailedAdmin):
     """Registration and invitation emails to addresses without an account: the same delivery
     states as notifications; failed ones can be requeued."""
 
@@ -73,21 +81,9 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     list_filter = ["email_status", "kind"]
     search_fields = ["about", "kind", "to_address", "subject"]
     date_hierarchy = "created_at"
-    actions = ["requeue_failed"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return admin.ModelAdmin.has_change_permission(self, request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    @admin.action(description="Requeue failed emails", permissions=["change"])
-    def requeue_failed(self, request, queryset):
-        count = services.outbound_requeue_failed(
-            email_ids=queryset.filter(email_status=EmailStatus.FAILED).values_list("pk", flat=True),
-            by=request.user,
-        )
-        self.message_user(request, f"{count} failed email(s) requeued.", messages.SUCCESS)
+    def requeue(self, ids, by) -> int:
+        return services.outbound_requeue_failed(email_ids=ids, by=by)
 
 
 @admin.register(DigestRun)

@@ -591,13 +591,23 @@ def notifications_requeue_failed(*, notification_ids: Iterable[int], by: User) -
     """Give failed emails a fresh set of attempts (ops, from the admin). Returns how many."""
     if not (by.is_staff or by.has_role("ops")):
         raise NotAllowed("Only operations staff can requeue notifications.")
+    return _requeue_failed(Notification, notification_ids, publish_deliveries)
+
+
+def _requeue_failed(
+    model: type[Notification] | type[OutboundEmail],
+    pks: Iterable[int],
+    publish: Callable[[list[int]], int],
+) -> int:
+    """The failed rows among ``pks`` back to ``pending`` with a fresh set of attempts, their
+    delivery published after commit. Returns how many."""
     ids = list(
-        Notification.objects.filter(
-            pk__in=list(notification_ids), email_status=EmailStatus.FAILED
-        ).values_list("pk", flat=True)
+        model.objects.filter(pk__in=list(pks), email_status=EmailStatus.FAILED).values_list(
+            "pk", flat=True
+        )
     )
     now = timezone.now()
-    Notification.objects.filter(pk__in=ids, email_status=EmailStatus.FAILED).update(
+    model.objects.filter(pk__in=ids, email_status=EmailStatus.FAILED).update(
         email_status=EmailStatus.PENDING,
         email_attempts=0,
         next_attempt_at=now,
@@ -606,7 +616,7 @@ def notifications_requeue_failed(*, notification_ids: Iterable[int], by: User) -
         claimed_at=None,
     )
     if ids:
-        transaction.on_commit(lambda: publish_deliveries(ids), robust=True)
+        transaction.on_commit(lambda: publish(ids), robust=True)
     return len(ids)
 
 
@@ -925,23 +935,7 @@ def outbound_requeue_failed(*, email_ids: Iterable[int], by: User) -> int:
     """Give failed outbound emails a fresh set of attempts (ops, from the admin)."""
     if not (by.is_staff or by.has_role("ops")):
         raise NotAllowed("Only operations staff can requeue emails.")
-    now = timezone.now()
-    ids = list(
-        OutboundEmail.objects.filter(
-            pk__in=list(email_ids), email_status=EmailStatus.FAILED
-        ).values_list("pk", flat=True)
-    )
-    OutboundEmail.objects.filter(pk__in=ids, email_status=EmailStatus.FAILED).update(
-        email_status=EmailStatus.PENDING,
-        email_attempts=0,
-        next_attempt_at=now,
-        dispatched_at=now,
-        claim_token=None,
-        claimed_at=None,
-    )
-    if ids:
-        transaction.on_commit(lambda: publish_outbound_deliveries(ids), robust=True)
-    return len(ids)
+    return _requeue_failed(OutboundEmail, email_ids, publish_outbound_deliveries)
 
 
 # --- Daily digest ---------------------------------------------------------------------------

@@ -9,50 +9,46 @@ dropped under the task (a failover, a restart) is retried with exponential backo
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from notifications import services
 
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+# A delivery task: acknowledged after it ran, retried by Celery only for the infrastructure.
+DELIVERY_TASK: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": INFRASTRUCTURE_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=INFRASTRUCTURE_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-)
+def _settled(task: Any, outcome: services.DeliveryOutcome) -> str:
+    """A delivery task's answer: its outcome, or, while another delivery holds the row, a
+    retry once that claim would have gone stale if it died (a short, bounded countdown; the
+    sweep is the backstop if this message is lost)."""
+    if outcome == services.DeliveryOutcome.IN_FLIGHT and task.request.retries < task.max_retries:
+        raise task.retry(countdown=services.sending_stale_after() + 1)
+    return str(outcome)
+
+
+@shared_task(**DELIVERY_TASK)
 def deliver_notification(self, notification_id: int) -> str:
     """Send one notification's email (once in effect, however often this runs)."""
-    outcome = services.deliver_email(notification_id=notification_id)
-    if outcome == services.DeliveryOutcome.IN_FLIGHT and self.request.retries < self.max_retries:
-        # Another delivery holds the row. If it dies, its claim goes stale: look again then
-        # (a short, bounded countdown; the sweep is the backstop if this message is lost).
-        raise self.retry(countdown=services.sending_stale_after() + 1)
-    return str(outcome)
+    return _settled(self, services.deliver_email(notification_id=notification_id))
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=INFRASTRUCTURE_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**DELIVERY_TASK)
 def deliver_outbound_email(self, email_id: int) -> str:
     """Send one email to an address (a registration or invitation link), once in effect."""
-    outcome = services.deliver_outbound(email_id=email_id)
-    if outcome == services.DeliveryOutcome.IN_FLIGHT and self.request.retries < self.max_retries:
-        raise self.retry(countdown=services.sending_stale_after() + 1)
-    return str(outcome)
+    return _settled(self, services.deliver_outbound(email_id=email_id))
 
 
 @shared_task(acks_late=True, ignore_result=True)
